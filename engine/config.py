@@ -1,0 +1,30 @@
+"""Engine settings, built once by the caller (web app, CLI, tests) and passed in.
+
+Nothing in the engine reads the environment itself: that happens at the edge (``webapp``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    files_dir: Path = PROJECT_ROOT / "instance" / "files"
+    forms_dir: Path = PROJECT_ROOT / "forms"
+    processes_dir: Path = PROJECT_ROOT / "processes"
+    max_upload_bytes: int = 50 * 1024 * 1024
+    max_bpmn_bytes: int = 5 * 1024 * 1024
+    #: Script tasks and pre/post scripts run only when an admin turns this on.
+    scripts_enabled: bool = False
+    timezone: str = "Asia/Jakarta"
+    office_start: time = time(8, 0)
+    office_end: time = time(16, 0)
+    #: Extra non-working dates (cuti bersama etc.) on top of the ``holidays`` package.
+    extra_holidays: tuple = field(default_factory=tuple)
+    #: Keep this many completed user-task records of history inside the Spiff state per instance;
+    #: older completed branches are pruned (the task index and audit log keep them).
+    compact_history: bool = True

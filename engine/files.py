@@ -1,0 +1,98 @@
+"""Deliverable storage: bytes on disk under their sha256, refusing unsafe names and types."""
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from .errors import Invalid, Problem, TooLarge
+
+#: What a government office attaches to a step: documents, sheets, slides, images, archives.
+ALLOWED_EXTENSIONS = {
+    "pdf", "doc", "docx", "odt", "rtf", "txt", "md", "xls", "xlsx", "ods", "csv", "ppt", "pptx",
+    "odp", "png", "jpg", "jpeg", "gif", "webp", "zip", "7z", "tar", "gz", "bpmn", "xml", "json",
+    "vsdx", "drawio",
+}
+_CHUNK = 1024 * 1024
+
+
+@dataclass
+class StoredFile:
+    sha256: str
+    size: int
+    filename: str
+    content_type: str
+
+
+def check_filename(name: str | None) -> str:
+    """Return a safe display name or refuse: no paths, no traversal, an allowed extension."""
+    problems = []
+    raw = name or ""
+    if not raw.strip():
+        problems.append(Problem("the file has no name", field="file"))
+    elif "/" in raw or "\\" in raw or raw.startswith(".") or ".." in raw:
+        problems.append(Problem(f"the file name '{raw[:100]}' contains a path; send a plain file name", field="file"))
+    elif any(unicodedata.category(ch).startswith("C") for ch in raw):
+        problems.append(Problem("the file name contains control characters", field="file"))
+    elif len(raw.encode("utf-8")) > 200:
+        problems.append(Problem("the file name is longer than 200 bytes", field="file"))
+    else:
+        ext = raw.rsplit(".", 1)[-1].lower() if "." in raw else ""
+        if ext not in ALLOWED_EXTENSIONS:
+            problems.append(Problem(
+                f"files of type '.{ext}' are not accepted; allowed: {', '.join(sorted(ALLOWED_EXTENSIONS))}"
+                if ext else "the file name has no extension (e.g. .pdf, .docx)", field="file"))
+    if problems:
+        raise Invalid("Invalid attachment", problems)
+    return re.sub(r"\s+", " ", raw.strip())
+
+
+class FileStore:
+    def __init__(self, root: Path, max_bytes: int) -> None:
+        self.root = Path(root)
+        self.max_bytes = max_bytes
+
+    def path_for(self, sha256: str) -> Path:
+        if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+            raise ValueError("not a sha256")
+        return self.root / sha256[:2] / sha256
+
+    def save(self, filename: str | None, stream: BinaryIO) -> StoredFile:
+        """Stream to a temporary file, hashing as we go; refuse beyond ``max_bytes``."""
+        name = check_filename(filename)
+        self.root.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        size = 0
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while True:
+                    chunk = stream.read(_CHUNK)
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise TooLarge(f"the file is larger than {self.max_bytes // (1024 * 1024)} MB")
+                    digest.update(chunk)
+                    out.write(chunk)
+            if size == 0:
+                raise Invalid("Invalid attachment", [Problem("the file is empty", field="file")])
+            sha = digest.hexdigest()
+            final = self.path_for(sha)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            if final.exists():
+                os.unlink(tmp)
+            else:
+                os.replace(tmp, final)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return StoredFile(sha256=sha, size=size, filename=name, content_type=content_type)

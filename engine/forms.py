@@ -1,0 +1,76 @@
+"""Step forms: JSON Schemas under ``forms/``, loaded once and used to validate submitted data."""
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError
+
+from .errors import Problem
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,150}\.json$")
+
+
+class FormError(ValueError):
+    pass
+
+
+def load_form(forms_dir: Path, name: str) -> dict[str, Any]:
+    """Return the JSON Schema called ``name`` in ``forms_dir`` (cached by path and mtime)."""
+    if not _SAFE_NAME.match(name) or ".." in name:
+        raise FormError(f"'{name}' is not a form file name (expected something like step01_x.json)")
+    path = Path(forms_dir) / name
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        raise FormError(f"form file '{name}' does not exist in {forms_dir}") from None
+    return _load(str(path), mtime)
+
+
+@functools.lru_cache(maxsize=256)
+def _load(path: str, _mtime: int) -> dict[str, Any]:
+    try:
+        schema = json.loads(Path(path).read_text(encoding="utf-8"))
+        Draft202012Validator.check_schema(schema)
+    except (ValueError, SchemaError) as exc:
+        raise FormError(f"form file '{Path(path).name}' is not a valid JSON Schema: {exc}") from None
+    return schema
+
+
+@functools.lru_cache(maxsize=256)
+def _validator(schema_json: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_json), format_checker=FormatChecker())
+
+
+def validate_data(schema: dict[str, Any], data: Any) -> list[Problem]:
+    """Validate ``data`` against a form schema; each problem names the field."""
+    validator = _validator(json.dumps(schema, sort_keys=True))
+    problems = []
+    for err in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+        path = ".".join(str(p) for p in err.absolute_path)
+        if err.validator == "required" and isinstance(err.instance, dict):
+            missing = [r for r in err.validator_value if r not in err.instance]
+            for name in missing:
+                field = f"{path}.{name}" if path else name
+                problems.append(Problem("this field is required", field=field))
+            continue
+        if err.validator == "additionalProperties":
+            problems.append(Problem(err.message, field=path or None))
+            continue
+        problems.append(Problem(err.message, field=path or None))
+    return problems
+
+
+def user_fields(schema: dict[str, Any]) -> dict[str, tuple[bool, str | None]]:
+    """Fields that pick users: name → (is a list, role the candidates must hold)."""
+    found = {}
+    for name, prop in (schema.get("properties") or {}).items():
+        if prop.get("x-widget") == "user":
+            found[name] = (False, prop.get("x-role"))
+        elif prop.get("type") == "array" and (prop.get("items") or {}).get("x-widget") == "user":
+            found[name] = (True, prop["items"].get("x-role"))
+    return found

@@ -1,0 +1,215 @@
+"""Persistence models (SQLAlchemy 2.0 typed ORM). The one ``Base`` the web app also uses."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=timezone.utc)
+            value = value.astimezone(timezone.utc)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+user_roles = Table(
+    "user_roles",
+    Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role_id", ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Role(Base):
+    """A role is a lane name: holders are candidates for the lane's user tasks."""
+
+    __tablename__ = "roles"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(300))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Kualifikasi Pelaksana (SOP header): shown when appointing people.
+    education_level: Mapped[str] = mapped_column(String(20), default="")
+    field_of_study: Mapped[str] = mapped_column(String(200), default="")
+    expertise: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(5), default="id")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
+
+    @property
+    def role_names(self) -> list[str]:
+        return sorted(r.name for r in self.roles)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class ProcessDefinition(Base):
+    """One deployed version of a BPMN process. The parsed spec is stored once here."""
+
+    __tablename__ = "process_definitions"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    spec_json: Mapped[str] = mapped_column(Text)
+    #: alur's reading of the diagram (per-task sop.* properties, lanes), see bpmn_loader.TaskMeta.
+    meta_json: Mapped[str] = mapped_column(Text)
+    documentation: Mapped[str] = mapped_column(Text, default="")
+    filename: Mapped[str] = mapped_column(String(300), default="")
+    deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deployed_by: Mapped[Optional[str]] = mapped_column(String(80))
+
+
+class Instance(Base):
+    """One running case of a process. ``state`` holds SpiffWorkflow's serialized instance part."""
+
+    __tablename__ = "instances"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(20), default="running", index=True)
+    state: Mapped[str] = mapped_column(Text)
+    serializer_version: Mapped[str] = mapped_column(String(20))
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_by: Mapped[Optional[str]] = mapped_column(String(80))
+    ended_at: Mapped[Optional[datetime]]
+    error_message: Mapped[Optional[str]] = mapped_column(Text)
+    next_timer_at: Mapped[Optional[datetime]] = mapped_column(index=True)
+    definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+task_assignees = Table(
+    "task_assignees",
+    Base.metadata,
+    Column("task_id", ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class TaskRecord(Base):
+    """The task index: one row per user task that became ready, kept in the state's transaction."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_state_lane", "state", "lane", "created_at"),
+        Index("ix_tasks_completed_by", "completed_by", "completed_at"),
+        Index("ix_tasks_state_due", "state", "due_at"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task UUID
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    step: Mapped[Optional[int]]
+    name: Mapped[str] = mapped_column(String(300))
+    lane: Mapped[Optional[str]] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20))  # ready | completed | cancelled
+    has_assignees: Mapped[bool] = mapped_column(Boolean, default=False)
+    claimed_by: Mapped[Optional[str]] = mapped_column(String(80), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[Optional[datetime]]
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    completed_at: Mapped[Optional[datetime]]
+    completed_by: Mapped[Optional[str]] = mapped_column(String(80))
+    target_minutes: Mapped[Optional[int]]
+    actual_minutes: Mapped[Optional[int]]
+    data: Mapped[Optional[dict[str, Any]]]
+    instance: Mapped[Instance] = relationship(lazy="raise")
+    assignees: Mapped[list[User]] = relationship(secondary=task_assignees, lazy="selectin")
+
+
+class Deliverable(Base):
+    """An attached file: bytes live on disk under their sha256; this row says whose and what."""
+
+    __tablename__ = "deliverables"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    uploaded_by: Mapped[str] = mapped_column(String(80))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    """Append-only: who did what, when, to which instance/task."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[Optional[int]] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[Optional[str]] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(30))
+    actor: Mapped[Optional[str]] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    details: Mapped[Optional[dict[str, Any]]]
+
+
+class Holiday(Base):
+    """Extra non-working dates an admin adds (cuti bersama, local holidays)."""
+
+    __tablename__ = "holidays"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), unique=True)  # ISO date
+    name: Mapped[str] = mapped_column(String(200), default="")

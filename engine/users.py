@@ -1,0 +1,121 @@
+"""Users, roles and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .errors import Conflict, Invalid, NotFound, Problem
+from .models import ApiToken, Role, User
+
+EDUCATION_LEVELS = ("", "SMA", "D-III", "D-IV", "S-1", "S-2", "S-3")
+#: Kualifikasi Pelaksana (SOP header): fields of study that qualify for appointment.
+QUALIFYING_FIELDS = ("Teknik Komputer", "Teknik Informatika", "Manajemen Informatika",
+                     "Sistem Informasi", "Teknik Komputer dan Jaringan")
+QUALIFYING_LEVELS = ("D-III", "S-1", "S-2", "S-3")
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class UserDirectory:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, username: str) -> User:
+        user = self.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"no user '{username}'")
+        return user
+
+    def find(self, username: str) -> User | None:
+        return self.session.scalar(select(User).where(User.username == username))
+
+    def get_by_id(self, user_id: int) -> User | None:
+        return self.session.get(User, user_id)
+
+    def list(self) -> list[User]:
+        return list(self.session.scalars(select(User).order_by(User.username)))
+
+    def with_role(self, role: str) -> list[User]:
+        return [u for u in self.list() if role in u.role_names and u.active]
+
+    def role(self, name: str) -> Role:
+        role = self.session.scalar(select(Role).where(Role.name == name))
+        if role is None:
+            role = Role(name=name)
+            self.session.add(role)
+        return role
+
+    def roles(self) -> list[str]:
+        return list(self.session.scalars(select(Role.name).order_by(Role.name)))
+
+    def create(self, username: str, password: str, roles: Iterable[str] = (), *, is_admin: bool = False,
+               full_name: str = "", **profile: str) -> User:
+        problems = []
+        if not username or not username.replace("_", "").replace(".", "").replace("-", "").isalnum() or len(username) > 80:
+            problems.append(Problem("use letters, digits, '.', '-' or '_' (at most 80)", field="username"))
+        if len(password or "") < 8:
+            problems.append(Problem("the password needs at least 8 characters", field="password"))
+        if problems:
+            raise Invalid("Invalid user", problems)
+        if self.find(username) is not None:
+            raise Conflict(f"user '{username}' already exists")
+        user = User(username=username, password_hash=generate_password_hash(password), is_admin=is_admin,
+                    full_name=full_name or username, **profile)
+        user.roles = [self.role(r) for r in dict.fromkeys(roles)]
+        self.session.add(user)
+        self.session.flush()
+        return user
+
+    def update(self, user: User, *, roles: Iterable[str] | None = None, password: str | None = None,
+               **fields) -> User:
+        if password:
+            if len(password) < 8:
+                raise Invalid("Invalid user", [Problem("the password needs at least 8 characters", field="password")])
+            user.password_hash = generate_password_hash(password)
+        if roles is not None:
+            user.roles = [self.role(r) for r in dict.fromkeys(r for r in roles if r)]
+        for key, value in fields.items():
+            if key not in {"full_name", "email", "is_admin", "active", "education_level", "field_of_study",
+                           "expertise", "language"}:
+                raise ValueError(f"unknown user field {key}")
+            setattr(user, key, value)
+        self.session.flush()
+        return user
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        user = self.find(username)
+        if user is None or not user.active or not check_password_hash(user.password_hash, password or ""):
+            return None
+        return user
+
+    def create_token(self, username: str, name: str = "") -> str:
+        user = self.get(username)
+        token = secrets.token_urlsafe(32)
+        self.session.add(ApiToken(user_id=user.id, name=name or "api", token_hash=_token_hash(token)))
+        self.session.flush()
+        return token
+
+    def user_for_token(self, token: str) -> User | None:
+        row = self.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+        if row is None or not row.user.active:
+            return None
+        return row.user
+
+
+def qualification_gaps(user: User) -> list[str]:
+    """Where a candidate falls short of the SOP's Kualifikasi Pelaksana (a warning, not a bar)."""
+    gaps = []
+    if user.education_level not in QUALIFYING_LEVELS:
+        gaps.append("pendidikan minimal D-III")
+    if not any(f.lower() == (user.field_of_study or "").strip().lower() for f in QUALIFYING_FIELDS):
+        gaps.append("bidang studi komputer/informatika")
+    if not (user.expertise or "").strip():
+        gaps.append("keahlian TI belum dicatat")
+    return gaps
