@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.types import TypeDecorator
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, relationship
 
 
 def utcnow() -> datetime:
@@ -47,7 +47,7 @@ class UTCDateTime(TypeDecorator):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+    registry = registry(type_annotation_map={datetime: UTCDateTime, dict[str, Any]: JSON})
 
 
 user_roles = Table(
@@ -86,6 +86,17 @@ class User(Base):
     @property
     def role_names(self) -> list[str]:
         return sorted(r.name for r in self.roles)
+
+    # The small protocol session libraries (Flask-Login) expect of a user object.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
 
 
 class ApiToken(Base):

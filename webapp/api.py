@@ -1,0 +1,173 @@
+"""The JSON API of API.md under /api. Every route is one engine call plus a shape."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request, send_file
+
+from engine.access import is_process_owner
+from engine.errors import Invalid, NotAllowed, Problem
+
+from . import shapes
+from .auth import api_user
+from .openapi import openapi_document
+from .services import service
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if body is None:
+        if not request.get_data():
+            return {}
+        from werkzeug.exceptions import BadRequest
+
+        raise BadRequest("the body is not valid JSON")
+    if not isinstance(body, dict):
+        from werkzeug.exceptions import BadRequest
+
+        raise BadRequest("the body must be a JSON object")
+    return body
+
+
+def _upload():
+    file = request.files.get("file")
+    if file is None:
+        raise Invalid("No file", [Problem("send the file as multipart field 'file'", field="file")])
+    return file
+
+
+@bp.get("/processes")
+def list_processes():
+    api_user()
+    return jsonify([shapes.process(d) for d in service().list_processes()])
+
+
+@bp.post("/processes")
+def deploy_process():
+    user = api_user()
+    if not is_process_owner(user):
+        raise NotAllowed("only administrators and Process Owners may deploy processes")
+    file = _upload()
+    definition, created = service().deploy(file.read(), file.filename or "process.bpmn", user)
+    return jsonify({"key": definition.key, "version": definition.version, "id": definition.id,
+                    "created": created}), 201 if created else 200
+
+
+@bp.get("/processes/<key>/bpmn")
+def process_bpmn(key: str):
+    api_user()
+    definition = service().latest_definition(key)
+    return Response(definition.bpmn_xml, mimetype="application/xml", headers={
+        "Content-Disposition": f'attachment; filename="{definition.key}.bpmn"'})
+
+
+@bp.post("/instances")
+def start_instance():
+    user = api_user()
+    body = _json_body()
+    key = body.get("process_key")
+    if not isinstance(key, str) or not key:
+        raise Invalid("Invalid request", [Problem("process_key is required", field="process_key")])
+    title = body.get("title") or ""
+    if not isinstance(title, str):
+        raise Invalid("Invalid request", [Problem("title must be a string", field="title")])
+    svc = service()
+    inst = svc.start(key, user, title, body.get("data"))
+    return jsonify(shapes.instance(svc, inst)), 201
+
+
+@bp.get("/instances")
+def list_instances():
+    user = api_user()
+    limit = min(request.args.get("limit", 100, type=int) or 100, 500)
+    rows, _ = service().list_instances(user, status=request.args.get("status") or None,
+                                       process_key=request.args.get("process_key") or None,
+                                       limit=limit, offset=request.args.get("offset", 0, type=int))
+    return jsonify([shapes.instance_summary(i) for i in rows])
+
+
+@bp.get("/instances/<int:instance_id>")
+def get_instance(instance_id: int):
+    svc = service()
+    return jsonify(shapes.instance(svc, svc.visible_instance(instance_id, api_user())))
+
+
+@bp.get("/instances/<int:instance_id>/diagram.svg")
+def instance_diagram(instance_id: int):
+    from engine.diagram import render_svg
+
+    svc = service()
+    inst = svc.visible_instance(instance_id, api_user())
+    svg = render_svg(inst.definition.bpmn_xml, svc.instance_marks(inst), title=inst.title)
+    return Response(svg, mimetype="image/svg+xml")
+
+
+@bp.get("/tasks")
+def list_tasks():
+    user = api_user()
+    state = request.args.get("state", "ready")
+    tabs = {"ready": "ready", "completed": "done", "mine": "mine", "lanes": "lanes"}
+    if state not in tabs:
+        raise Invalid("Invalid filter", [Problem("state must be ready, completed, mine or lanes", field="state")])
+    limit = min(request.args.get("limit", 100, type=int) or 100, 500)
+    svc = service()
+    rows, _ = svc.inbox(user, tabs[state], process_key=request.args.get("process_key") or None,
+                        limit=limit, offset=request.args.get("offset", 0, type=int))
+    return jsonify([shapes.task(svc, r) for r in rows])
+
+
+@bp.get("/tasks/<task_id>")
+def get_task(task_id: str):
+    svc = service()
+    return jsonify(shapes.task(svc, svc.visible_task(task_id, api_user())))
+
+
+@bp.post("/tasks/<task_id>/claim")
+def claim(task_id: str):
+    svc = service()
+    return jsonify(shapes.task(svc, svc.claim(task_id, api_user())))
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+def unclaim(task_id: str):
+    svc = service()
+    return jsonify(shapes.task(svc, svc.unclaim(task_id, api_user())))
+
+
+@bp.post("/tasks/<task_id>/attachments")
+def attach(task_id: str):
+    user = api_user()
+    file = _upload()
+    deliverable = service().attach(task_id, user, file.filename, file.stream)
+    return jsonify(shapes.attachment(deliverable)), 201
+
+
+@bp.get("/attachments/<int:attachment_id>")
+def download(attachment_id: int):
+    deliverable, path = service().attachment_file(attachment_id, api_user())
+    return send_file(path, mimetype=deliverable.content_type, as_attachment=True,
+                     download_name=deliverable.filename, conditional=True, etag=deliverable.sha256)
+
+
+@bp.post("/tasks/<task_id>/complete")
+def complete(task_id: str):
+    user = api_user()
+    body = _json_body()
+    data = body.get("data", {})
+    if not isinstance(data, dict):
+        raise Invalid("Invalid request", [Problem("data must be an object", field="data")])
+    svc = service()
+    return jsonify(shapes.task(svc, svc.complete(task_id, user, data)))
+
+
+@bp.get("/reports/kpi")
+def kpi():
+    from engine.reports import kpi_by_step
+
+    api_user()
+    return jsonify(kpi_by_step(service().session, request.args.get("process_key") or None))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())

@@ -1,0 +1,159 @@
+"""The ``alur`` command line (a Flask CLI group): init, serve, deploy, user, token, tick."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from engine.errors import AlurError, Invalid
+
+from .services import service
+
+DEMO_PASSWORD = "demo12345"
+#: One demo user per lane of the SOP, staff with the SOP's qualifications, and an admin.
+DEMO_USERS = [
+    ("pemilik", "Rina Pemilik (Dinas Kesehatan)", ["Instansi Pemilik"], {}),
+    ("analis", "Dewi Analis", ["System Analyst"], {"education_level": "S-1", "field_of_study": "Sistem Informasi",
+                                                   "expertise": "analisis kebutuhan, pemodelan data"}),
+    ("kabid", "Hendra Kabid E-Gov", ["Bidang E-Gov, Persandian dan Statistik"], {}),
+    ("kasi", "Yusuf Kasi Sistem", ["Kasi Sistem"], {}),
+    ("budi", "Budi Santoso", ["Staf"], {"education_level": "S-1", "field_of_study": "Teknik Informatika",
+                                       "expertise": "pemrograman web dan mobile, keamanan jaringan"}),
+    ("sari", "Sari Wulandari", ["Staf"], {"education_level": "D-III", "field_of_study": "Manajemen Informatika",
+                                         "expertise": "pemrograman web, basis data"}),
+    ("andi", "Andi Pratama", ["Staf"], {"education_level": "SMA", "field_of_study": "", "expertise": ""}),
+    ("admin", "Administrator", ["Process Owner"], {}),
+]
+
+
+def _fail(exc: AlurError) -> None:
+    click.echo(f"error: {exc.message}", err=True)
+    for problem in getattr(exc, "problems", []):
+        click.echo(f"  - {problem}", err=True)
+    sys.exit(1)
+
+
+@click.command("init")
+@click.option("--demo", is_flag=True, help="Also create one demo user per lane and an admin.")
+@with_appcontext
+def init_command(demo: bool) -> None:
+    """Create/upgrade the schema and deploy every processes/*.bpmn not yet deployed."""
+    from .database import upgrade_schema
+
+    upgrade_schema()
+    svc = service()
+    try:
+        deployed = svc.deploy_directory()
+    except AlurError as exc:
+        _fail(exc)
+    for d in deployed:
+        click.echo(f"deployed {d.key} v{d.version}")
+    click.echo("database ready: " + current_app.config["SQLALCHEMY_DATABASE_URI"].split("@")[-1])
+    if demo:
+        click.echo(f"\ndemo logins (password for all: {DEMO_PASSWORD}):")
+        for username, name, roles, profile in DEMO_USERS:
+            if svc.users.find(username) is None:
+                svc.users.create(username, DEMO_PASSWORD, roles, is_admin=(username == "admin"),
+                                 full_name=name, **profile)
+            click.echo(f"  {username:<8} {', '.join(roles) if username != 'admin' else 'admin, Process Owner'}")
+        svc.session.commit()
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+def serve_command(host: str, port: int, workers: int) -> None:
+    """Serve the web app with gunicorn."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", 4)
+            self.cfg.set("accesslog", "-")
+
+        def load(self):
+            from . import create_app
+
+            return create_app()
+
+    click.echo(f"alur serving on http://{host}:{port}/")
+    Server().run()
+
+
+@click.command("deploy")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def deploy_command(file: Path) -> None:
+    """Validate and deploy FILE.bpmn as a new version; prints KEY vN."""
+    try:
+        definition, created = service().deploy(file.read_bytes(), file.name)
+    except AlurError as exc:
+        _fail(exc)
+    click.echo(f"{definition.key} v{definition.version}" + ("" if created else " (unchanged)"))
+
+
+@click.group("user")
+def user_group() -> None:
+    """Manage users."""
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option("--password", required=True)
+@click.option("--role", "roles", multiple=True, help="A lane name; repeat for several.")
+@click.option("--admin", is_flag=True)
+@with_appcontext
+def user_add(name: str, password: str, roles: tuple[str, ...], admin: bool) -> None:
+    svc = service()
+    try:
+        user = svc.users.create(name, password, roles, is_admin=admin)
+        svc.session.commit()
+    except AlurError as exc:
+        _fail(exc)
+    click.echo(f"user {user.username} created" + (f" with roles: {', '.join(roles)}" if roles else ""))
+
+
+@click.group("token")
+def token_group() -> None:
+    """API tokens."""
+
+
+@token_group.command("create")
+@click.argument("name")
+@with_appcontext
+def token_create(name: str) -> None:
+    """Print a new API token for user NAME (stored hashed)."""
+    svc = service()
+    try:
+        token = svc.users.create_token(name, "cli")
+        svc.session.commit()
+    except AlurError as exc:
+        _fail(exc)
+    click.echo(token)
+
+
+@click.command("tick")
+@with_appcontext
+def tick_command() -> None:
+    """Fire due timers and mark overdue tasks once, then exit."""
+    result = service().tick()
+    click.echo(f"timers fired: {result['timers_fired']}, tasks marked overdue: {result['tasks_marked_overdue']}")
+
+
+def register_commands(app) -> None:
+    for command in (init_command, serve_command, deploy_command, user_group, token_group, tick_command):
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    from . import create_app
+
+    cli = FlaskGroup(create_app=create_app, add_default_commands=False,
+                     help="alur: run SOPs as living BPMN processes.")
+    cli.main(prog_name="alur")

@@ -1,0 +1,70 @@
+"""One place mapping engine errors and HTTP errors to JSON (under /api) or pages."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import AlurError, Conflict, Invalid, NotAllowed, NotFound, TooLarge
+
+STATUS = {NotFound: 404, NotAllowed: 403, Conflict: 409, TooLarge: 413, Invalid: 422}
+
+
+def status_of(exc: AlurError) -> int:
+    for cls, code in STATUS.items():
+        if isinstance(exc, cls):
+            return code
+    return 400
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_body(code: str, message: str, details: list | None = None) -> dict:
+    body = {"error": {"code": code, "message": message}}
+    if details:
+        body["error"]["details"] = details
+    return body
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(AlurError)
+    def engine_error(exc: AlurError):
+        from .extensions import db
+
+        db.session.rollback()
+        status = status_of(exc)
+        details = [p.as_dict() for p in getattr(exc, "problems", [])]
+        if wants_json():
+            return jsonify(error_body(exc.code, exc.message, details)), status
+        return render_template("error.html", status=status, message=exc.message, details=details), status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        if wants_json():
+            return jsonify(error_body("csrf", exc.description)), 400
+        return render_template("error.html", status=400, message=exc.description, details=[]), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        message = exc.description or exc.name
+        if status == 413:
+            limit = app.config["ALUR_MAX_UPLOAD_MB"]
+            message = f"the upload is larger than {limit} MB"
+        if wants_json():
+            code = {400: "malformed", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                    405: "method_not_allowed", 413: "too_large"}.get(status, exc.name.lower().replace(" ", "_"))
+            response = jsonify(error_body(code, message))
+            response.status_code = status
+            if status == 401:
+                response.headers["WWW-Authenticate"] = 'Bearer realm="alur", Basic realm="alur"'
+            return response
+        return render_template("error.html", status=status, message=message, details=[]), status
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        if wants_json():
+            return jsonify(error_body("server_error", "an unexpected error; it has been logged")), 500
+        return render_template("error.html", status=500, message=None, details=[]), 500

@@ -1,0 +1,159 @@
+"""The OpenAPI 3 description of the JSON API (served at /api/openapi.json)."""
+from __future__ import annotations
+
+from typing import Any
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str = "OK") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {str(code): {"$ref": f"#/components/responses/E{code}"} for code in (400, 401, 403, 404, 409, 413, 422)}
+
+
+def _errors(*codes: int) -> dict:
+    return {str(c): ERRORS[str(c)] for c in codes}
+
+
+def _path_param(name: str, kind: str = "string") -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+
+
+def openapi_document() -> dict[str, Any]:
+    nullable_str = {"type": ["string", "null"]}
+    nullable_time = {"type": ["string", "null"], "format": "date-time"}
+    schemas = {
+        "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+            "type": "object", "required": ["code", "message"], "properties": {
+                "code": {"type": "string"}, "message": {"type": "string"},
+                "details": {"type": "array", "items": {"type": "object"}}}}}},
+        "Process": {"type": "object", "required": ["key", "name", "version", "id", "deployed_at"], "properties": {
+            "key": {"type": "string"}, "name": {"type": "string"}, "version": {"type": "integer"},
+            "id": {"type": "integer"}, "deployed_at": {"type": "string", "format": "date-time"}}},
+        "Deployed": {"type": "object", "required": ["key", "version", "id"], "properties": {
+            "key": {"type": "string"}, "version": {"type": "integer"}, "id": {"type": "integer"},
+            "created": {"type": "boolean"}}},
+        "Attachment": {"type": "object", "required": ["id", "filename", "size", "sha256"], "properties": {
+            "id": {"type": "integer"}, "filename": {"type": "string"}, "size": {"type": "integer"},
+            "sha256": {"type": "string"}, "content_type": {"type": "string"}, "uploaded_by": {"type": "string"},
+            "uploaded_at": {"type": "string", "format": "date-time"}, "url": {"type": "string"}}},
+        "Task": {"type": "object", "required": [
+            "id", "instance_id", "bpmn_id", "step", "name", "lane", "state", "assignee", "claimed_by",
+            "candidates", "created_at", "due_at", "completed_at", "completed_by", "form", "output",
+            "output_required", "attachments"], "properties": {
+            "id": {"type": "string"}, "instance_id": {"type": "integer"}, "bpmn_id": {"type": "string"},
+            "step": {"type": ["integer", "null"]}, "name": {"type": "string"}, "lane": nullable_str,
+            "state": {"type": "string", "enum": ["ready", "completed", "cancelled"]},
+            "assignee": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}},
+                                   {"type": "null"}]},
+            "assignees": {"type": "array", "items": {"type": "string"}},
+            "claimed_by": nullable_str, "candidates": {"type": "array", "items": {"type": "string"}},
+            "created_at": {"type": "string", "format": "date-time"}, "due_at": nullable_time,
+            "completed_at": nullable_time, "completed_by": nullable_str,
+            "form": {"type": ["object", "null"]}, "output": nullable_str, "output_required": {"type": "boolean"},
+            "attachments": {"type": "array", "items": _ref("Attachment")}}},
+        "Event": {"type": "object", "required": ["kind", "at"], "properties": {
+            "id": {"type": "integer"}, "kind": {"type": "string"}, "actor": nullable_str,
+            "at": {"type": "string", "format": "date-time"}, "task_id": nullable_str, "details": {"type": "object"}}},
+        "InstanceSummary": {"type": "object", "required": [
+            "id", "process_key", "version", "title", "status", "started_at", "ended_at"], "properties": {
+            "id": {"type": "integer"}, "process_key": {"type": "string"}, "version": {"type": "integer"},
+            "title": {"type": "string"}, "status": {"type": "string", "enum": [
+                "running", "suspended", "completed", "terminated", "error"]},
+            "started_at": {"type": "string", "format": "date-time"}, "ended_at": nullable_time,
+            "started_by": nullable_str, "error": nullable_str}},
+        "Instance": {"allOf": [_ref("InstanceSummary"), {"type": "object", "required": ["tasks", "events", "data"],
+                                                          "properties": {
+            "tasks": {"type": "array", "items": _ref("Task")}, "events": {"type": "array", "items": _ref("Event")},
+            "data": {"type": "object"}}}]},
+        "KpiRow": {"type": "object", "required": [
+            "step", "name", "lane", "target_minutes", "count", "median_minutes", "on_time_ratio"], "properties": {
+            "process_key": {"type": "string"}, "step": {"type": ["integer", "null"]}, "name": {"type": "string"},
+            "lane": nullable_str, "target_minutes": {"type": ["integer", "null"]}, "count": {"type": "integer"},
+            "median_minutes": {"type": ["number", "null"]}, "on_time_ratio": {"type": ["number", "null"]}}},
+    }
+    responses = {f"E{code}": _json(_ref("Error"), text) for code, text in (
+        (400, "Malformed request"), (401, "Not authenticated"), (403, "Not yours / not allowed"),
+        (404, "Not found"), (409, "Already completed, changed meanwhile, or not claimable"),
+        (413, "Upload too large"), (422, "Form data, deliverable or BPMN invalid"))}
+    upload = {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}}
+    task_id = _path_param("task_id")
+    instance_id = _path_param("instance_id", "integer")
+    paths = {
+        "/api/processes": {
+            "get": {"summary": "Latest version of every process", "responses": {
+                "200": _json({"type": "array", "items": _ref("Process")}), **_errors(401)}},
+            "post": {"summary": "Deploy a BPMN file as a new version (admin or Process Owner)", "requestBody": upload,
+                     "responses": {"201": _json(_ref("Deployed"), "Deployed"),
+                                   "200": _json(_ref("Deployed"), "Identical to the latest version"),
+                                   **_errors(400, 401, 403, 413, 422)}}},
+        "/api/processes/{key}/bpmn": {"get": {
+            "summary": "BPMN XML of the latest version", "parameters": [_path_param("key")],
+            "responses": {"200": {"description": "BPMN XML", "content": {"application/xml": {
+                "schema": {"type": "string"}}}}, **_errors(401, 404)}}},
+        "/api/instances": {
+            "post": {"summary": "Start an instance", "requestBody": {"required": True, "content": {
+                "application/json": {"schema": {"type": "object", "required": ["process_key"], "properties": {
+                    "process_key": {"type": "string"}, "title": {"type": "string"}, "data": {"type": "object"}}}}}},
+                     "responses": {"201": _json(_ref("Instance"), "Started"), **_errors(400, 401, 403, 404, 422)}},
+            "get": {"summary": "List instances", "parameters": [
+                {"name": "status", "in": "query", "schema": {"type": "string", "enum": [
+                    "running", "suspended", "completed", "terminated", "error"]}},
+                {"name": "process_key", "in": "query", "schema": {"type": "string"}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+                {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}}],
+                    "responses": {"200": _json({"type": "array", "items": _ref("InstanceSummary")}),
+                                  **_errors(401, 422)}}},
+        "/api/instances/{instance_id}": {"get": {"summary": "An instance with tasks, events and data",
+                                                 "parameters": [instance_id], "responses": {
+            "200": _json(_ref("Instance")), **_errors(401, 403, 404)}}},
+        "/api/instances/{instance_id}/diagram.svg": {"get": {
+            "summary": "The diagram with active and completed steps marked", "parameters": [instance_id],
+            "responses": {"200": {"description": "SVG", "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
+                          **_errors(401, 403, 404)}}},
+        "/api/tasks": {"get": {"summary": "The caller's inbox", "parameters": [
+            {"name": "state", "in": "query", "schema": {"type": "string", "enum": ["ready", "completed", "mine", "lanes"]}},
+            {"name": "process_key", "in": "query", "schema": {"type": "string"}},
+            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+            {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}}],
+            "responses": {"200": _json({"type": "array", "items": _ref("Task")}), **_errors(401, 422)}}},
+        "/api/tasks/{task_id}": {"get": {"summary": "A task", "parameters": [task_id], "responses": {
+            "200": _json(_ref("Task")), **_errors(401, 403, 404)}}},
+        "/api/tasks/{task_id}/claim": {"post": {"summary": "Take the task", "parameters": [task_id], "responses": {
+            "200": _json(_ref("Task")), **_errors(401, 403, 404, 409)}}},
+        "/api/tasks/{task_id}/unclaim": {"post": {"summary": "Release the task", "parameters": [task_id],
+                                                  "responses": {"200": _json(_ref("Task")),
+                                                                **_errors(401, 403, 404, 409)}}},
+        "/api/tasks/{task_id}/attachments": {"post": {
+            "summary": "Attach a deliverable", "parameters": [task_id], "requestBody": upload,
+            "responses": {"201": _json(_ref("Attachment"), "Stored"), **_errors(400, 401, 403, 404, 409, 413, 422)}}},
+        "/api/attachments/{attachment_id}": {"get": {
+            "summary": "Download a deliverable", "parameters": [_path_param("attachment_id", "integer")],
+            "responses": {"200": {"description": "The file", "content": {"application/octet-stream": {
+                "schema": {"type": "string", "format": "binary"}}}}, **_errors(401, 403, 404)}}},
+        "/api/tasks/{task_id}/complete": {"post": {
+            "summary": "Complete the task with its form data", "parameters": [task_id],
+            "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"data": {"type": "object"}}}}}},
+            "responses": {"200": _json(_ref("Task")), **_errors(400, 401, 403, 404, 409, 422)}}},
+        "/api/reports/kpi": {"get": {"summary": "Target against actual time per step", "parameters": [
+            {"name": "process_key", "in": "query", "schema": {"type": "string"}}],
+            "responses": {"200": _json({"type": "array", "items": _ref("KpiRow")}), **_errors(401)}}},
+        "/api/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {
+            "200": _json({"type": "object"})}}},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "alur API", "version": "1.0.0",
+                 "description": "Run SOPs as BPMN processes: processes, instances, tasks, deliverables, KPI."},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}, {"basic": []}],
+        "paths": paths,
+        "components": {"schemas": schemas, "responses": responses, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"}, "basic": {"type": "http", "scheme": "basic"}}},
+    }

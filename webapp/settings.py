@@ -1,0 +1,64 @@
+"""Configuration from defaults, the instance folder and the environment (read here, nowhere else)."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from engine.config import EngineConfig
+
+
+def database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'alur.db'}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def secret_key(instance_path: str) -> str:
+    """``SECRET_KEY`` from the environment, else one generated once into the instance folder."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def defaults(instance_path: str) -> dict:
+    max_mb = int(os.environ.get("ALUR_MAX_UPLOAD_MB", "50"))
+    return {
+        "SECRET_KEY": secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "ALUR_FILES_DIR": os.environ.get("ALUR_FILES_DIR") or str(Path(instance_path) / "files"),
+        "ALUR_MAX_UPLOAD_MB": max_mb,
+        # multipart framing on top of the file itself
+        "MAX_CONTENT_LENGTH": max_mb * 1024 * 1024 + 64 * 1024,
+        "ALUR_SCRIPTS_ENABLED": os.environ.get("ALUR_SCRIPTS_ENABLED", "") == "1",
+        "ALUR_PROCESSES_DIR": os.environ.get("ALUR_PROCESSES_DIR") or None,
+        "ALUR_FORMS_DIR": os.environ.get("ALUR_FORMS_DIR") or None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("ALUR_SECURE_COOKIES", "") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "id",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
+        "LANGUAGES": ["id", "en"],
+    }
+
+
+def engine_config(app_config: dict) -> EngineConfig:
+    base = EngineConfig()
+    return EngineConfig(
+        files_dir=Path(app_config["ALUR_FILES_DIR"]),
+        forms_dir=Path(app_config.get("ALUR_FORMS_DIR") or base.forms_dir),
+        processes_dir=Path(app_config.get("ALUR_PROCESSES_DIR") or base.processes_dir),
+        max_upload_bytes=int(app_config["ALUR_MAX_UPLOAD_MB"]) * 1024 * 1024,
+        scripts_enabled=bool(app_config.get("ALUR_SCRIPTS_ENABLED")),
+    )

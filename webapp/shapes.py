@@ -1,0 +1,70 @@
+"""The JSON shapes of API.md, built from engine objects (one function per shape)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import url_for
+
+from engine.models import AuditEvent, Deliverable, Instance, ProcessDefinition, TaskRecord
+from engine.service import WorkflowService
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def process(d: ProcessDefinition) -> dict[str, Any]:
+    return {"key": d.key, "name": d.name, "version": d.version, "id": d.id, "deployed_at": iso(d.deployed_at)}
+
+
+def attachment(a: Deliverable) -> dict[str, Any]:
+    return {"id": a.id, "filename": a.filename, "size": a.size, "sha256": a.sha256,
+            "content_type": a.content_type, "uploaded_by": a.uploaded_by, "uploaded_at": iso(a.uploaded_at),
+            "url": url_for("api.download", attachment_id=a.id)}
+
+
+def task(svc: WorkflowService, row: TaskRecord, attachments: list[Deliverable] | None = None) -> dict[str, Any]:
+    meta = svc.task_meta(row)
+    assignees = [u.username for u in row.assignees] if row.has_assignees else []
+    if attachments is None:
+        attachments = svc.attachments(task_id=row.id)
+    return {
+        "id": row.id, "instance_id": row.instance_id, "bpmn_id": row.bpmn_id, "step": row.step,
+        "name": row.name, "lane": row.lane, "state": row.state,
+        # one appointed person as a string, several as a list; "assignees" is always a list
+        "assignee": (assignees[0] if len(assignees) == 1 else assignees) if assignees else None,
+        "assignees": assignees,
+        "claimed_by": row.claimed_by,
+        "candidates": list(meta.candidate_roles) if meta else ([row.lane] if row.lane else []),
+        "created_at": iso(row.created_at), "due_at": iso(row.due_at), "completed_at": iso(row.completed_at),
+        "completed_by": row.completed_by, "form": svc.task_form(row),
+        "output": meta.output if meta else None, "output_required": bool(meta and meta.output_required),
+        "inputs": meta.inputs if meta else None, "documentation": meta.documentation if meta else "",
+        "target_minutes": row.target_minutes, "actual_minutes": row.actual_minutes, "overdue": row.overdue,
+        "data": row.data,
+        "attachments": [attachment(a) for a in attachments],
+    }
+
+
+def event(e: AuditEvent) -> dict[str, Any]:
+    return {"id": e.id, "kind": e.kind, "actor": e.actor, "at": iso(e.at), "task_id": e.task_id,
+            "details": e.details or {}}
+
+
+def instance_summary(i: Instance) -> dict[str, Any]:
+    return {"id": i.id, "process_key": i.definition.key, "version": i.definition.version, "title": i.title,
+            "status": i.status, "started_at": iso(i.started_at), "ended_at": iso(i.ended_at),
+            "started_by": i.started_by, "error": i.error_message}
+
+
+def instance(svc: WorkflowService, i: Instance) -> dict[str, Any]:
+    body = instance_summary(i)
+    files = svc.attachments(instance_id=i.id)
+    by_task: dict[str, list[Deliverable]] = {}
+    for f in files:
+        by_task.setdefault(f.task_id, []).append(f)
+    body["tasks"] = [task(svc, t, by_task.get(t.id, [])) for t in svc.instance_tasks(i.id)]
+    body["events"] = [event(e) for e in svc.instance_events(i.id)]
+    body["data"] = svc.instance_data(i)
+    return body
