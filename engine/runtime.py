@@ -41,7 +41,8 @@ def compiled(definition: ProcessDefinition) -> CompiledDefinition:
             id=definition.id, key=definition.key, name=definition.name, spec=spec, subprocess_specs=subs,
             tasks={k: TaskMeta.from_dict(v) for k, v in meta["tasks"].items()}, lanes=meta.get("lanes", []))
 
-    return DEFINITIONS.get(definition.id, build)
+    # Keyed by content: ids repeat across databases (tests, benchmarks), content does not lie.
+    return DEFINITIONS.get((definition.id, definition.content_hash), build)
 
 
 def new_workflow(cd: CompiledDefinition, data: dict | None, engine: RestrictedScriptEngine) -> BpmnWorkflow:

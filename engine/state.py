@@ -87,10 +87,10 @@ class DefinitionCache:
 
     def __init__(self, size: int = 64) -> None:
         self._size = size
-        self._items: OrderedDict[int, Any] = OrderedDict()
+        self._items: OrderedDict[Any, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, definition_id: int, build) -> Any:
+    def get(self, definition_id, build) -> Any:
         with self._lock:
             if definition_id in self._items:
                 self._items.move_to_end(definition_id)
