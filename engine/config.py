@@ -28,3 +28,5 @@ class EngineConfig:
     #: Keep this many completed user-task records of history inside the Spiff state per instance;
     #: older completed branches are pruned (the task index and audit log keep them).
     compact_history: bool = True
+    #: werkzeug hash method for passwords; tests use a cheap one, production keeps scrypt.
+    password_hash_method: str = "scrypt"

@@ -34,7 +34,7 @@ class WorkflowService:
     def __init__(self, session: Session, config: EngineConfig | None = None) -> None:
         self.session = session
         self.config = config or EngineConfig()
-        self.users = UserDirectory(session)
+        self.users = UserDirectory(session, self.config.password_hash_method)
         self.files = FileStore(self.config.files_dir, self.config.max_upload_bytes)
         self.script_engine = RestrictedScriptEngine(self.config.scripts_enabled)
         self._calendar: WorkingCalendar | None = None
@@ -202,6 +202,24 @@ class WorkflowService:
         total = self.session.scalar(select(func.count()).select_from(query.subquery()))
         rows = list(self.session.scalars(query.order_by(Instance.id.desc()).limit(limit).offset(offset)))
         return rows, total or 0
+
+    def current_tasks(self, instance_ids: Iterable[int]) -> dict[int, list[TaskRecord]]:
+        """The ready steps of several instances in one query (for lists of cases), by instance id."""
+        ids = list(dict.fromkeys(instance_ids))
+        result: dict[int, list[TaskRecord]] = {i: [] for i in ids}
+        if ids:
+            for row in self.session.scalars(select(TaskRecord).where(
+                    TaskRecord.instance_id.in_(ids), TaskRecord.state == "ready")
+                    .order_by(TaskRecord.created_at, TaskRecord.step)):
+                result[row.instance_id].append(row)
+        return result
+
+    def instance_titles(self, instance_ids: Iterable[int]) -> dict[int, str]:
+        """Titles of several cases in one query (for lists of tasks)."""
+        ids = set(instance_ids)
+        if not ids:
+            return {}
+        return dict(self.session.execute(select(Instance.id, Instance.title).where(Instance.id.in_(ids))).all())
 
     def instance_tasks(self, instance_id: int) -> list[TaskRecord]:
         return list(self.session.scalars(select(TaskRecord).where(TaskRecord.instance_id == instance_id)
@@ -503,16 +521,63 @@ class WorkflowService:
         self._commit()
         return {"timers_fired": fired, "tasks_marked_overdue": len(overdue_rows)}
 
+    # ---- users (admin) -----------------------------------------------------------------
+    def create_user(self, admin: User, username: str, password: str, roles: Iterable[str] = (),
+                    **fields: Any) -> User:
+        """An administrator creates a user (audited)."""
+        if not admin.is_admin:
+            raise NotAllowed("only administrators manage users")
+        user = self.users.create(username, password, roles, **fields)
+        audit.record(self.session, "user_create", admin.username, username=user.username,
+                     roles=user.role_names, is_admin=user.is_admin)
+        self._commit()
+        return user
+
+    def update_user(self, admin: User, user: User, *, roles: Iterable[str] | None = None,
+                    password: str | None = None, **fields: Any) -> User:
+        """An administrator edits a user: profile, roles (lanes), admin flag, password (audited)."""
+        if not admin.is_admin:
+            raise NotAllowed("only administrators manage users")
+        if user.id == admin.id and (fields.get("is_admin") is False or fields.get("active") is False):
+            raise Invalid("Invalid user", [Problem(
+                "you cannot take away your own administrator rights or deactivate yourself", field="is_admin")])
+        before = {"roles": user.role_names, **{k: getattr(user, k) for k in fields}}
+        self.users.update(user, roles=roles, password=password, **fields)
+        after = {"roles": user.role_names, **{k: getattr(user, k) for k in fields}}
+        changed = {k: after[k] for k in after if after[k] != before[k]}
+        audit.record(self.session, "user_update", admin.username, username=user.username,
+                     changed=changed or None, password_reset=bool(password) or None)
+        self._commit()
+        return user
+
     # ---- holidays -------------------------------------------------------------------------
+    def holidays(self) -> list[Holiday]:
+        """The extra non-working dates an admin added, in date order."""
+        return list(self.session.scalars(select(Holiday).order_by(Holiday.day)))
+
     def add_holiday(self, day: str, name: str, actor: User) -> Holiday:
         if not actor.is_admin:
             raise NotAllowed("only administrators manage holidays")
         try:
-            datetime.fromisoformat(day)
+            day = datetime.fromisoformat(day.strip()).date().isoformat()
         except ValueError:
             raise Invalid("Invalid date", [Problem("use YYYY-MM-DD", field="day")]) from None
+        if self.session.scalar(select(Holiday.id).where(Holiday.day == day)) is not None:
+            raise Conflict(f"{day} is already an extra holiday", code="duplicate")
         holiday = Holiday(day=day, name=name)
         self.session.add(holiday)
+        audit.record(self.session, "holiday_add", actor.username, day=day, name=name or None)
         self._commit()
         self._calendar = None
         return holiday
+
+    def remove_holiday(self, holiday_id: int, actor: User) -> None:
+        if not actor.is_admin:
+            raise NotAllowed("only administrators manage holidays")
+        holiday = self.session.get(Holiday, holiday_id)
+        if holiday is None:
+            raise NotFound(f"no holiday {holiday_id}")
+        audit.record(self.session, "holiday_remove", actor.username, day=holiday.day, name=holiday.name or None)
+        self.session.delete(holiday)
+        self._commit()
+        self._calendar = None

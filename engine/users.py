@@ -24,8 +24,9 @@ def _token_hash(token: str) -> str:
 
 
 class UserDirectory:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, hash_method: str = "scrypt") -> None:
         self.session = session
+        self.hash_method = hash_method
 
     def get(self, username: str) -> User:
         user = self.session.scalar(select(User).where(User.username == username))
@@ -66,7 +67,8 @@ class UserDirectory:
             raise Invalid("Invalid user", problems)
         if self.find(username) is not None:
             raise Conflict(f"user '{username}' already exists")
-        user = User(username=username, password_hash=generate_password_hash(password), is_admin=is_admin,
+        user = User(username=username, password_hash=generate_password_hash(password, method=self.hash_method),
+                    is_admin=is_admin,
                     full_name=full_name or username, **profile)
         user.roles = [self.role(r) for r in dict.fromkeys(roles)]
         self.session.add(user)
@@ -78,7 +80,7 @@ class UserDirectory:
         if password:
             if len(password) < 8:
                 raise Invalid("Invalid user", [Problem("the password needs at least 8 characters", field="password")])
-            user.password_hash = generate_password_hash(password)
+            user.password_hash = generate_password_hash(password, method=self.hash_method)
         if roles is not None:
             user.roles = [self.role(r) for r in dict.fromkeys(r for r in roles if r)]
         for key, value in fields.items():

@@ -67,6 +67,7 @@ def app_config(database_url, tmp_path):
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "ALUR_FILES_DIR": str(tmp_path / "files"),
         "WTF_CSRF_ENABLED": False,
+        "ALUR_PASSWORD_HASH": "pbkdf2:sha256:1000",  # fast in tests; production keeps scrypt
     }
 
 
@@ -100,6 +101,16 @@ def app(make_app):
     result = runner.invoke(args=["init", "--demo"])
     assert result.exit_code == 0, result.output
     return app
+
+
+DEMO_USERNAMES = ["pemilik", "analis", "kabid", "kasi", "budi", "sari", "andi", "admin"]
+
+
+@pytest.fixture
+def tokens(app):
+    """A Bearer token per demo user (Basic auth costs a password hash per request)."""
+    runner = app.test_cli_runner()
+    return {u: runner.invoke(args=["token", "create", u]).output.strip() for u in DEMO_USERNAMES}
 
 
 @pytest.fixture

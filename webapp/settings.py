@@ -61,4 +61,5 @@ def engine_config(app_config: dict) -> EngineConfig:
         processes_dir=Path(app_config.get("ALUR_PROCESSES_DIR") or base.processes_dir),
         max_upload_bytes=int(app_config["ALUR_MAX_UPLOAD_MB"]) * 1024 * 1024,
         scripts_enabled=bool(app_config.get("ALUR_SCRIPTS_ENABLED")),
+        password_hash_method=app_config.get("ALUR_PASSWORD_HASH", base.password_hash_method),
     )
