@@ -74,7 +74,6 @@ class _Text:
 @dataclass(frozen=True, slots=True)
 class _Item:
     """One drawable DI element: a shape (``box``) or an edge (``points``)."""
-
     id: str
     kind: str
     name: str
@@ -97,7 +96,6 @@ class _Layout:
 @dataclass(frozen=True, slots=True)
 class _Source:
     """Layout cache key: hashed and compared by the SHA-256 digest of the XML bytes only."""
-
     digest: bytes
     data: bytes = field(compare=False, repr=False)
 
@@ -109,6 +107,7 @@ def render_svg(bpmn_xml: str | bytes, marks: dict[str, str] | None = None, *, ti
     elements are coloured and a legend of the states used is drawn top right (unknown states are
     ignored). ``title`` (default: the process name) becomes the ``aria-label``. A file without
     BPMN DI gives a small SVG saying so; XML that is not well-formed raises ``ValueError``.
+    The parsed layout is cached (per SHA-256 of the XML, 32 definitions), marks are applied per call.
     """
     data = _to_bytes(bpmn_xml)
     layout = _layout(_Source(hashlib.sha256(data).digest(), data))
@@ -116,7 +115,7 @@ def render_svg(bpmn_xml: str | bytes, marks: dict[str, str] | None = None, *, ti
     if layout.extent is None:
         return _empty_svg(label)
     marks = {k: v for k, v in (marks or {}).items() if v in STATE_LABELS}
-    states = [s for s in STATE_LABELS if s in marks.values()]
+    states = [s for s in STATE_LABELS if s in {marks.get(i.id) for i in layout.items}]
     min_x, min_y, max_x, max_y = layout.extent
     vx, vy = min_x - MARGIN, min_y - MARGIN - (LEGEND_H if states else 0)
     parts = [_svg_open(vx, vy, max_x + MARGIN - vx, max_y + MARGIN - vy, label), STYLE, DEFS]
@@ -146,7 +145,8 @@ def _layout(source: _Source) -> _Layout:
     plane = root.find(f".//{{{BPMNDI_NS}}}BPMNPlane")  # the first diagram is the main one
     found = [] if plane is None else plane.iter(f"{{{BPMNDI_NS}}}BPMNShape", f"{{{BPMNDI_NS}}}BPMNEdge")
     items = [(_read_edge if d.tag.endswith("Edge") else _read_shape)(d, index) for d in found]
-    items = sorted((i for i in items if i), key=lambda i: 0 if i.kind in POOLS else 1 if i.points else 2 + (i.kind == "boundaryEvent"))
+    items = sorted((i for i in items if i),  # drawing order: pools and lanes, flows, nodes, boundary events
+                   key=lambda i: 0 if i.kind in POOLS else 1 if i.points else 2 + (i.kind == "boundaryEvent"))
     return _Layout(_title(root), tuple(items), _extent(items))
 
 
@@ -169,36 +169,31 @@ def _step(el: etree._Element) -> str | None:
     return None if prop is None else (prop.get("value") or "").strip() or None
 
 
-def _bounds(el: etree._Element | None) -> Box | None:
-    if el is None:
-        return None
+def _floats(el: etree._Element | None, keys: tuple[str, ...] = ("x", "y", "width", "height")) -> tuple | None:
+    """The element's finite numeric attributes (bounds by default; sizes not negative), or None."""
     try:
-        box = tuple(float(el.get(k, "nan")) for k in ("x", "y", "width", "height"))
-    except ValueError:
+        values = tuple(float(el.get(k)) for k in keys)
+    except (AttributeError, TypeError, ValueError):  # no element, or a value missing or not a number
         return None
-    return box if all(math.isfinite(v) for v in box) and min(box[2:]) >= 0 else None
+    return values if all(map(math.isfinite, values)) and min(values[2:], default=0) >= 0 else None
 
 
 def _read_shape(di: etree._Element, index: dict[str, etree._Element]) -> _Item | None:
-    el, box = index.get(di.get("bpmnElement")), _bounds(di.find(f"{{{DC_NS}}}Bounds"))
+    el, box = index.get(di.get("bpmnElement")), _floats(di.find(f"{{{DC_NS}}}Bounds"))
     if el is None or box is None:
         return None
-    kind, name, label = etree.QName(el).localname, _name(el), _bounds(di.find(LABEL_BOUNDS))
+    kind, name, label, step = etree.QName(el).localname, _name(el), _floats(di.find(LABEL_BOUNDS)), _step(el)
     horizontal = (di.get("isHorizontal") or "true").strip().lower() != "false"
-    return _Item(el.get("id"), kind, name, box=box, label=label, horizontal=horizontal, step=_step(el),
-                 text=_shape_text(kind, name, box, horizontal, label))
+    return _Item(el.get("id"), kind, name, box=box, label=label, horizontal=horizontal, step=step,
+                 text=_shape_text(kind, name, box, horizontal, label, badge=step is not None))
 
 
 def _read_edge(di: etree._Element, index: dict[str, etree._Element]) -> _Item | None:
-    el, points = index.get(di.get("bpmnElement")), []
-    for wp in di.iter(f"{{{DI_NS}}}waypoint"):
-        try:
-            points.append((float(wp.get("x")), float(wp.get("y"))))
-        except (TypeError, ValueError):
-            continue
+    el = index.get(di.get("bpmnElement"))
+    points = [p for p in (_floats(wp, ("x", "y")) for wp in di.iter(f"{{{DI_NS}}}waypoint")) if p]
     if el is None or len(points) < 2:
         return None
-    source, name, label = index.get(el.get("sourceRef")), _name(el), _bounds(di.find(LABEL_BOUNDS))
+    source, name, label = index.get(el.get("sourceRef")), _name(el), _floats(di.find(LABEL_BOUNDS))
     return _Item(el.get("id"), etree.QName(el).localname, name, points=tuple(points), label=label,
                  text=_label_text(name, label, _edge_anchor(points, name)) if name else None,
                  is_default=source is not None and source.get("default") == el.get("id"))
@@ -247,7 +242,7 @@ def _wrap(text: str, width: float, size: float) -> list[str]:
 
 
 def _fit(text: str, width: float, height: float, sizes: tuple[float, ...] = (12, 11, 10),
-         max_lines: int = 6) -> tuple[float, list[str]]:
+         max_lines: int = 5) -> tuple[float, list[str]]:
     """The largest font size whose lines fit the box; else the smallest, cut with an ellipsis."""
     for size in sizes:
         limit = max(1, min(max_lines, int(height // (size + 2))))
@@ -268,7 +263,7 @@ def _block(lines: list[str], cx: float, y: float, size: float, *, middle: bool =
     return _Text(size, tuple((cx, top + i * lh + lh / 2 + size * 0.35, s) for i, s in enumerate(lines)), rotate)
 
 
-def _shape_text(kind: str, name: str, box: Box, horizontal: bool, label: Box | None) -> _Text | None:
+def _shape_text(kind: str, name: str, box: Box, horizontal: bool, label: Box | None, badge: bool) -> _Text | None:
     if not name:
         return None
     x, y, w, h = box
@@ -276,9 +271,10 @@ def _shape_text(kind: str, name: str, box: Box, horizontal: bool, label: Box | N
         size, lines = _fit(name, (h if horizontal else w) - 12, HEADER - 2, (12, 11), 2)
         centre = (x + HEADER / 2, y + h / 2) if horizontal else (x + w / 2, y + HEADER / 2)
         return _block(lines, *centre, size, middle=True, rotate=centre if horizontal else None)
-    if kind in INSIDE_TEXT:
-        size, lines = _fit(name, w - 8, h - 6)
-        return _block(lines, x + w / 2, y + h / 2, size, middle=True)
+    if kind in INSIDE_TEXT:  # inside, below any step badge; in the top part of a big (expanded) box
+        top, area = (10 if badge else 3), min(h, 100)
+        size, lines = _fit(name, w - 8, area - top - 3)
+        return _block(lines, x + w / 2, y + top + (area - top - 3) / 2, size, middle=True)
     return _label_text(name, label, (x + w / 2, y + h + 4))
 
 
@@ -370,8 +366,8 @@ def _activity_body(s: _Item, mark: str | None) -> str:
     x, y = s.box[:2]
     out = _rect(s.box, _paint(mark, 3.0 if s.kind == "callActivity" else 1.5), rx=10)
     if s.step:
-        out += (f'<circle cx="{_n(x + 3)}" cy="{_n(y + 3)}" r="10" fill="{PAINT[mark][1] if mark else "#37474f"}"'
-                f' stroke="#ffffff" stroke-width="1.5"/><text x="{_n(x + 3)}" y="{_n(y + 6.5)}" font-size="10"'
+        out += (f'<circle cx="{_n(x + 1)}" cy="{_n(y + 1)}" r="9" fill="{PAINT[mark][1] if mark else "#37474f"}"'
+                f' stroke="#ffffff" stroke-width="1.5"/><text x="{_n(x + 1)}" y="{_n(y + 4.5)}" font-size="10"'
                 f' font-weight="bold" text-anchor="middle" fill="#ffffff">{_esc(s.step)}</text>')
     return out
 

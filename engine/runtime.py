@@ -81,8 +81,10 @@ def advance(workflow: BpmnWorkflow) -> str | None:
 
 def _describe(exc: Exception) -> str:
     text = str(exc)
-    spec = getattr(getattr(exc, "task", None), "task_spec", None)
+    spec = getattr(exc, "task_spec", None) or getattr(getattr(exc, "task", None), "task_spec", None)
     where = getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or getattr(exc, "task_name", None)
+    if where and getattr(spec, "bpmn_id", None) and where != spec.bpmn_id:
+        where = f"{where} ({spec.bpmn_id})"
     notes = " ".join(getattr(exc, "__notes__", []) or [])
     return (f"{where}: " if where else "") + text + (f" ({notes})" if notes else "")
 
