@@ -1,0 +1,111 @@
+"""A real server process (gunicorn via `alur serve`), real HTTP, real threads."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from api_driver import RequestsAPI, walk_sop_over_api
+from sop_walk import EXPECTED_STEPS, SOP_KEY
+
+ALUR = str(Path(sys.executable).with_name("alur"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(app, tokens, database_url, tmp_path):
+    """The test app's database (schema, SOP, demo users, tokens) served by a real gunicorn."""
+    env = {**os.environ, "DATABASE_URL": database_url, "ALUR_INSTANCE_PATH": str(tmp_path / "instance"),
+           "ALUR_FILES_DIR": app.config["ALUR_FILES_DIR"], "SECRET_KEY": "server-test",
+           "ALUR_PASSWORD_HASH": "pbkdf2:sha256:1000"}
+    port = free_port()
+    proc = subprocess.Popen([ALUR, "serve", "--port", str(port), "--workers", "2"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            requests.get(base + "/api/openapi.json", timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail("the server did not start: " + proc.stderr.read().decode()[-2000:])
+    yield base, tokens, env
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_sop_over_real_http(server, any_db):
+    base, tokens, _ = server
+    instance_id, steps = walk_sop_over_api(RequestsAPI(base, tokens), "Aplikasi lewat HTTP")
+    assert steps == EXPECTED_STEPS
+    body = requests.get(f"{base}/api/instances/{instance_id}",
+                        headers={"Authorization": f"Bearer {tokens['admin']}"}).json()
+    assert body["status"] == "completed"
+
+
+def test_racing_completions_one_wins(server, any_db):
+    base, tokens, _ = server
+    api = RequestsAPI(base, tokens)
+    status, inst = api.request("POST", "/api/instances", "pemilik", json={"process_key": SOP_KEY, "title": "Balapan"})
+    task = [t for t in inst["tasks"] if t["state"] == "ready"][0]
+    api.request("POST", f"/api/tasks/{task['id']}/attachments", "pemilik", files={"file": ("a.pdf", b"%PDF")})
+    data = {"nama_aplikasi": "SIMPUS", "instansi_pemilik": "Dinkes", "jenis_pengembangan": "baru"}
+    results: list[int] = []
+    barrier = threading.Barrier(8)
+
+    def race():
+        session = requests.Session()
+        barrier.wait()
+        r = session.post(f"{base}/api/tasks/{task['id']}/complete", json={"data": data},
+                         headers={"Authorization": f"Bearer {tokens['pemilik']}"}, timeout=30)
+        results.append(r.status_code)
+
+    threads = [threading.Thread(target=race) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [200] + [409] * 7, results
+    status, body = api.request("GET", f"/api/instances/{inst['id']}", "admin")
+    ready = [t for t in body["tasks"] if t["state"] == "ready"]
+    assert [t["step"] for t in ready] == [2], "exactly one step 2, the instance consistent"
+    assert [e["kind"] for e in body["events"]].count("complete") == 1
+    assert [t["step"] for t in body["tasks"] if t["state"] == "completed"] == [1]
+
+
+def test_cli_deploy_and_errors(server, tmp_path):
+    _, _, env = server
+    sop = Path(__file__).parent.parent / "processes" / "pengembangan_aplikasi_egov.bpmn"
+    out = subprocess.run([ALUR, "deploy", str(sop)], env=env, capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.startswith("pengembangan_aplikasi_egov v1")
+    changed = tmp_path / "changed.bpmn"
+    changed.write_bytes(sop.read_bytes().replace(b"Identifikasi kebutuhan", b"Identifikasi kebutuhan awal", 1))
+    out = subprocess.run([ALUR, "deploy", str(changed)], env=env, capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "pengembangan_aplikasi_egov v2"
+    broken = tmp_path / "broken.bpmn"
+    broken.write_bytes(sop.read_bytes().replace(b"spec_approved == True", b"__import__('os').system('id')"))
+    out = subprocess.run([ALUR, "deploy", str(broken)], env=env, capture_output=True, text=True)
+    assert out.returncode == 1 and "line " in out.stderr and "Gateway_ReviewSpesifikasi" not in out.stdout
+    assert "unsafe" in out.stderr
+    out = subprocess.run([ALUR, "user", "add", "dina", "--password", "rahasia123", "--role", "Staf",
+                          "--role", "Kasi Sistem"], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    out = subprocess.run([ALUR, "user", "add", "dina", "--password", "rahasia123"], env=env,
+                         capture_output=True, text=True)
+    assert out.returncode == 1 and "already exists" in out.stderr
+    out = subprocess.run([ALUR, "tick"], env=env, capture_output=True, text=True)
+    assert out.returncode == 0 and "overdue" in out.stdout
