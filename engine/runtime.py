@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -12,6 +13,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from .bpmn_loader import TaskMeta
+from .compaction import DEFAULT_KEEP, compact
 from .expressions import RestrictedScriptEngine, ScriptsDisabled, UnsafeExpression
 from .models import Instance, ProcessDefinition
 from .state import DefinitionCache, dump_instance, load_instance, load_spec
@@ -56,10 +58,18 @@ def new_workflow(cd: CompiledDefinition, data: dict | None, engine: RestrictedSc
 
 
 def load(instance: Instance, cd: CompiledDefinition, engine: RestrictedScriptEngine) -> BpmnWorkflow:
-    return load_instance(instance.state, cd.spec, cd.subprocess_specs, engine)
+    workflow = load_instance(instance.state, cd.spec, cd.subprocess_specs, engine)
+    # Tasks that change state from now on belong to this unit of work; compaction keeps them.
+    workflow.alur_loaded_at = time.time()
+    return workflow
 
 
-def save(instance: Instance, workflow: BpmnWorkflow) -> None:
+def save(instance: Instance, workflow: BpmnWorkflow, compact_keep: int | None = DEFAULT_KEEP) -> None:
+    """Serialize the instance part of ``workflow`` onto its row, first pruning completed history
+    (``compact_keep=None`` turns that off). A freshly started workflow is never pruned."""
+    loaded_at = getattr(workflow, "alur_loaded_at", None)
+    if compact_keep is not None and loaded_at is not None:
+        compact(workflow, keep=compact_keep, since=loaded_at)
     instance.state = dump_instance(workflow)
     instance.next_timer_at = next_timer(workflow)
 
@@ -71,8 +81,6 @@ def advance(workflow: BpmnWorkflow) -> str | None:
     """Run engine steps until only human work or waiting remains. Returns an error message
     instead of raising: a broken gateway must become an instance error, not a crash."""
     try:
-        workflow.do_engine_steps()
-        workflow.refresh_waiting_tasks()
         workflow.do_engine_steps()
     except ENGINE_ERRORS as exc:
         return _describe(exc)

@@ -1,0 +1,51 @@
+"""Timers wait in the engine; `alur tick` fires the due ones and marks overdue tasks."""
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from bpmn_builder import Flow, Node, build_bpmn
+from engine.models import utcnow
+
+TIMER = ('<bpmn:timerEventDefinition id="TimerDef_1"><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">'
+         '"PT3S"</bpmn:timeDuration></bpmn:timerEventDefinition>')
+
+
+def timer_process() -> bytes:
+    nodes = [Node("StartEvent_1", "startEvent", "Mulai", "Loket"),
+             Node("Task_1", "userTask", "Ajukan", "Loket", {"sop.duration": "PT30M"}),
+             Node("Wait_1", "intermediateCatchEvent", "Tunggu sebentar", "Loket", inner=TIMER),
+             Node("Task_2", "userTask", "Tindak lanjut", "Loket"),
+             Node("EndEvent_1", "endEvent", "Selesai", "Loket")]
+    flows = [Flow("F1", "StartEvent_1", "Task_1"), Flow("F2", "Task_1", "Wait_1"),
+             Flow("F3", "Wait_1", "Task_2"), Flow("F4", "Task_2", "EndEvent_1")]
+    return build_bpmn("dengan_timer", nodes, flows)
+
+
+def test_timer_fires_on_tick(svc, runner):
+    svc.deploy(timer_process(), "timer.bpmn")
+    user = svc.users.create("loket", "password11", ["Loket"])
+    instance = svc.start("dengan_timer", user, "Uji timer")
+    svc.complete(svc.inbox(user)[0][0].id, user, {})
+    instance = svc.instance(instance.id)
+    assert instance.next_timer_at is not None and svc.inbox(user)[0] == []
+    assert svc.tick()["timers_fired"] == 0  # not yet due
+    time.sleep(3.2)
+    assert svc.tick()["timers_fired"] == 1
+    assert [t.name for t in svc.inbox(user)[0]] == ["Tindak lanjut"]
+    assert svc.instance(instance.id).next_timer_at is None
+
+
+def test_tick_marks_overdue_once(svc):
+    svc.deploy(timer_process(), "timer.bpmn")
+    user = svc.users.create("loket", "password11", ["Loket"])
+    instance = svc.start("dengan_timer", user, "Uji terlambat")
+    row = svc.inbox(user)[0][0]
+    assert row.due_at is not None and row.target_minutes == 30
+    later = row.due_at + timedelta(minutes=1)
+    assert svc.tick(now=later)["tasks_marked_overdue"] == 1
+    assert svc.tick(now=later)["tasks_marked_overdue"] == 0
+    assert svc.task(row.id).overdue
+    assert [e.kind for e in svc.instance_events(instance.id)][-1] == "overdue"
+    # the inbox's overdue filter compares with the real clock: not overdue yet
+    assert svc.inbox(user, overdue=True)[0] == [] and utcnow() < row.due_at
