@@ -28,6 +28,11 @@ from .state import SERIALIZER_VERSION, dump_spec
 from .users import UserDirectory
 
 INSTANCE_STATUSES = ("running", "suspended", "completed", "terminated", "error")
+MAX_ID = 2**63 - 1  # ids beyond a BIGINT cannot exist; refuse them before the driver overflows
+
+
+def _valid_id(value: int) -> bool:
+    return isinstance(value, int) and 0 < value <= MAX_ID
 
 
 class WorkflowService:
@@ -117,7 +122,7 @@ class WorkflowService:
         return definition
 
     def definition(self, definition_id: int) -> ProcessDefinition:
-        definition = self.session.get(ProcessDefinition, definition_id)
+        definition = self.session.get(ProcessDefinition, definition_id) if _valid_id(definition_id) else None
         if definition is None:
             raise NotFound(f"no process definition {definition_id}")
         return definition
@@ -162,14 +167,14 @@ class WorkflowService:
         return instance
 
     def _apply_outcome(self, instance: Instance, wf, error: str | None, now: datetime) -> None:
-        runtime.save(instance, wf)
+        runtime.save(instance, wf, self.config.compact_keep if self.config.compact_history else None)
         if error:
             instance.status, instance.error_message = "error", error
         elif wf.completed:
             instance.status, instance.ended_at = "completed", now
 
     def instance(self, instance_id: int) -> Instance:
-        instance = self.session.get(Instance, instance_id)
+        instance = self.session.get(Instance, instance_id) if _valid_id(instance_id) else None
         if instance is None:
             raise NotFound(f"no instance {instance_id}")
         return instance
@@ -409,7 +414,7 @@ class WorkflowService:
         return deliverable
 
     def remove_attachment(self, deliverable_id: int, user: User) -> None:
-        deliverable = self.session.get(Deliverable, deliverable_id)
+        deliverable = self.session.get(Deliverable, deliverable_id) if _valid_id(deliverable_id) else None
         if deliverable is None:
             raise NotFound(f"no attachment {deliverable_id}")
         self._workable(deliverable.task_id, user)
@@ -427,7 +432,7 @@ class WorkflowService:
         return list(self.session.scalars(query))
 
     def attachment_file(self, deliverable_id: int, user: User) -> tuple[Deliverable, Path]:
-        deliverable = self.session.get(Deliverable, deliverable_id)
+        deliverable = self.session.get(Deliverable, deliverable_id) if _valid_id(deliverable_id) else None
         if deliverable is None:
             raise NotFound(f"no attachment {deliverable_id}")
         self.visible_instance(deliverable.instance_id, user)

@@ -99,7 +99,8 @@ def openapi_document() -> dict[str, Any]:
         "/api/instances": {
             "post": {"summary": "Start an instance", "requestBody": {"required": True, "content": {
                 "application/json": {"schema": {"type": "object", "required": ["process_key"], "properties": {
-                    "process_key": {"type": "string"}, "title": {"type": "string"}, "data": {"type": "object"}}}}}},
+                    "process_key": {"type": "string", "minLength": 1}, "title": {"type": "string"},
+                    "data": {"type": "object"}}}}}},
                      "responses": {"201": _json(_ref("Instance"), "Started"), **_errors(400, 401, 403, 404, 422)}},
             "get": {"summary": "List instances", "parameters": [
                 {"name": "status", "in": "query", "schema": {"type": "string", "enum": [
