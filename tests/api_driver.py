@@ -54,8 +54,14 @@ class RequestsAPI:
         return resp.status_code, body
 
 
-def walk_sop_over_api(api, title: str = "Aplikasi lewat API") -> tuple[int, list[int]]:
-    """Start the SOP as 'pemilik' and walk it to the end over the API; returns (instance id, steps)."""
+ALL_USERS = ["pemilik", "analis", "kabid", "kasi", "budi", "sari", "andi", "admin"]
+
+
+def walk_sop_over_api(api, title: str = "Aplikasi lewat API", check_refusals: bool = False
+                      ) -> tuple[int, list[int]]:
+    """Start the SOP as 'pemilik' and walk it to the end over the API; returns (instance id, steps).
+
+    With ``check_refusals`` every other user's attempt to complete each step must get 403."""
     status, inst = api.request("POST", "/api/instances", "pemilik", json={"process_key": SOP_KEY, "title": title})
     assert status == 201, inst
     instance_id = inst["id"]
@@ -75,4 +81,11 @@ def walk_sop_over_api(api, title: str = "Aplikasi lewat API") -> tuple[int, list
         assert status == 200, body
         assert body["state"] == "completed" and body["completed_by"] == username
 
-    return instance_id, walk(ready, attach, complete)
+    def refusals(task: dict[str, Any], username: str) -> None:
+        for other in ALL_USERS:
+            if other == username or other in (task.get("assignees") or []):
+                continue
+            status, body = api.request("POST", f"/api/tasks/{task['id']}/complete", other, json={"data": {}})
+            assert status == 403, (task["step"], other, status, body)
+
+    return instance_id, walk(ready, attach, complete, refusals if check_refusals else None)

@@ -25,7 +25,7 @@ def start(api, user="pemilik", title="Kasus uji"):
 
 
 def test_sop_walk_over_api(api, any_db):
-    instance_id, steps = walk_sop_over_api(api)
+    instance_id, steps = walk_sop_over_api(api, check_refusals=True)
     assert steps == EXPECTED_STEPS
     status, body = api.request("GET", f"/api/instances/{instance_id}", "admin")
     assert body["status"] == "completed" and body["ended_at"]
@@ -170,3 +170,16 @@ def test_openapi_describes_every_route(client):
         path = rule.rule.replace("<int:", "{").replace("<", "{").replace(">", "}")
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (path, method.lower()) in documented, (path, method)
+
+
+def test_camunda_properties_are_accepted(api, svc):
+    from bpmn_builder import parallel_review_process
+
+    xml = parallel_review_process("dari_camunda").replace(
+        b'xmlns:spiffworkflow=', b'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:spiffworkflow=')
+    xml = xml.replace(b"<spiffworkflow:properties>", b"<camunda:properties>").replace(
+        b"</spiffworkflow:properties>", b"</camunda:properties>").replace(
+        b"<spiffworkflow:property ", b"<camunda:property ")
+    definition, created = svc.deploy(xml, "camunda.bpmn")
+    meta = svc.compiled(definition).tasks["Task_Terima"]
+    assert created and meta.step == 1 and meta.duration == "PT60M"
