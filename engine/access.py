@@ -1,7 +1,7 @@
 """Who may do what. Roles are lane names, resolved at query time so role changes reach open tasks."""
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, not_, or_, select
+from sqlalchemy import exists, not_, select, union_all
 
 from .models import Instance, Role, TaskRecord, User, task_assignees, user_roles
 
@@ -40,9 +40,26 @@ def may_start(user: User, lanes: list[str]) -> bool:
 
 
 def may_do_clause(user: User):
-    """SQL for ``may_do`` (state aside): appointed to me, or in one of my lanes when nobody is appointed."""
+    """SQL for ``may_do``: ready, and appointed to me, or in one of my lanes when nobody is appointed.
+
+    Written as ``tasks.id IN (lane half UNION ALL appointed half)`` so that each half is one index
+    range whatever the planner's statistics say: ``ix_tasks_state_lane`` for my lanes, and my rows
+    of ``task_assignees`` (each checked by primary key) for appointments. The inbox then costs the
+    same with 100 or 10,000 cases running; the ``OR`` of the two halves it replaces made SQLite and
+    PostgreSQL walk every ready task of every case (see docs/benchmarks.md).
+    """
     my_roles = select(Role.name).join(user_roles, user_roles.c.role_id == Role.id).where(
         user_roles.c.user_id == user.id)
-    appointed = exists().where(task_assignees.c.task_id == TaskRecord.id, task_assignees.c.user_id == user.id)
-    return or_(and_(TaskRecord.has_assignees, appointed),
-               and_(not_(TaskRecord.has_assignees), TaskRecord.lane.in_(my_roles)))
+    lane_task, appointed_task = _LANE_TASK.c, _APPOINTED_TASK.c
+    in_my_lanes = select(lane_task.id).where(
+        lane_task.state == "ready", lane_task.lane.in_(my_roles), not_(lane_task.has_assignees))
+    appointed = select(task_assignees.c.task_id).where(
+        task_assignees.c.user_id == user.id,
+        exists().where(appointed_task.id == task_assignees.c.task_id, appointed_task.state == "ready",
+                       appointed_task.has_assignees))
+    return TaskRecord.id.in_(union_all(in_my_lanes, appointed))
+
+
+# Plain table aliases, built once (an ORM ``aliased()`` costs more to build than the query takes).
+_LANE_TASK = TaskRecord.__table__.alias("lane_task")
+_APPOINTED_TASK = TaskRecord.__table__.alias("appointed_task")

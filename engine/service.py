@@ -12,7 +12,7 @@ from typing import Any, BinaryIO, Iterable
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import access, audit, runtime, task_index
@@ -43,6 +43,9 @@ class WorkflowService:
         self.files = FileStore(self.config.files_dir, self.config.max_upload_bytes)
         self.script_engine = RestrictedScriptEngine(self.config.scripts_enabled)
         self._calendar: WorkingCalendar | None = None
+        # Rows this unit of work looked up, held so the session's (weak) identity map keeps them:
+        # a second look-up of the same definition or case then costs no query.
+        self._pinned: dict[tuple[type, int], Any] = {}
 
     # ---- time -------------------------------------------------------------------------
     @property
@@ -125,6 +128,7 @@ class WorkflowService:
         definition = self.session.get(ProcessDefinition, definition_id) if _valid_id(definition_id) else None
         if definition is None:
             raise NotFound(f"no process definition {definition_id}")
+        self._pinned[(ProcessDefinition, definition_id)] = definition
         return definition
 
     def list_processes(self) -> list[ProcessDefinition]:
@@ -177,6 +181,7 @@ class WorkflowService:
         instance = self.session.get(Instance, instance_id) if _valid_id(instance_id) else None
         if instance is None:
             raise NotFound(f"no instance {instance_id}")
+        self._pinned[(Instance, instance_id)] = instance
         return instance
 
     def visible_instance(self, instance_id: int, user: User) -> Instance:
@@ -279,7 +284,9 @@ class WorkflowService:
 
     # ---- tasks ------------------------------------------------------------------------
     def task(self, task_id: str) -> TaskRecord:
-        row = self.session.get(TaskRecord, task_id) if isinstance(task_id, str) and len(task_id) <= 36 else None
+        # appointed users are loaded when needed (only appointed tasks have any), not every time
+        row = self.session.get(TaskRecord, task_id, options=[lazyload(TaskRecord.assignees)]) \
+            if isinstance(task_id, str) and len(task_id) <= 36 else None
         if row is None:
             raise NotFound(f"no task '{task_id}'")
         return row
@@ -309,7 +316,7 @@ class WorkflowService:
         row = self.task(task_id)
         if row.state != "ready":
             raise Conflict(f"this step is already {row.state}", code="already_" + row.state)
-        instance_status = self.session.scalar(select(Instance.status).where(Instance.id == row.instance_id))
+        instance_status = self.instance(row.instance_id).status  # loaded once, reused by complete()
         if instance_status != "running":
             raise Conflict(f"the case is {instance_status}; nothing can be done on it now", code="not_running")
         if not access.may_do(user, row):
@@ -481,11 +488,12 @@ class WorkflowService:
         if task is None or not task.has_state(TaskState.READY) or not task.task_spec.manual:
             raise Conflict("this step is no longer waiting; reload the case", code="changed_meanwhile")
         now = utcnow()
+        minutes = self.calendar.between(row.created_at, now)  # before the row changes: no early autoflush
         error = runtime.run_user_task(wf, task, data)
         row.state, row.completed_at, row.completed_by = "completed", now, user.username
         row.claimed_by = row.claimed_by or user.username
         row.data = json.loads(json.dumps(data))
-        row.actual_minutes = self.calendar.between(row.created_at, now)
+        row.actual_minutes = minutes
         self._apply_outcome(instance, wf, error, now)
         self._flush()
         task_index.sync(self.session, instance, wf, cd, self.calendar, now)
@@ -579,7 +587,7 @@ class WorkflowService:
     def remove_holiday(self, holiday_id: int, actor: User) -> None:
         if not actor.is_admin:
             raise NotAllowed("only administrators manage holidays")
-        holiday = self.session.get(Holiday, holiday_id)
+        holiday = self.session.get(Holiday, holiday_id) if _valid_id(holiday_id) else None
         if holiday is None:
             raise NotFound(f"no holiday {holiday_id}")
         audit.record(self.session, "holiday_remove", actor.username, day=holiday.day, name=holiday.name or None)

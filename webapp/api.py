@@ -29,6 +29,13 @@ def _json_body() -> dict:
     return body
 
 
+def _page() -> tuple[int, int]:
+    """``limit`` (1..500, default 100) and ``offset`` (0..10^9) from the query string."""
+    limit = request.args.get("limit", 100, type=int) or 100
+    offset = request.args.get("offset", 0, type=int) or 0
+    return min(max(limit, 1), 500), min(max(offset, 0), 10**9)
+
+
 def _upload():
     file = request.files.get("file")
     if file is None:
@@ -79,10 +86,10 @@ def start_instance():
 @bp.get("/instances")
 def list_instances():
     user = api_user()
-    limit = min(request.args.get("limit", 100, type=int) or 100, 500)
+    limit, offset = _page()
     rows, _ = service().list_instances(user, status=request.args.get("status") or None,
                                        process_key=request.args.get("process_key") or None,
-                                       limit=limit, offset=request.args.get("offset", 0, type=int))
+                                       limit=limit, offset=offset)
     return jsonify([shapes.instance_summary(i) for i in rows])
 
 
@@ -109,10 +116,10 @@ def list_tasks():
     tabs = {"ready": "ready", "completed": "done", "mine": "mine", "lanes": "lanes"}
     if state not in tabs:
         raise Invalid("Invalid filter", [Problem("state must be ready, completed, mine or lanes", field="state")])
-    limit = min(request.args.get("limit", 100, type=int) or 100, 500)
+    limit, offset = _page()
     svc = service()
     rows, _ = svc.inbox(user, tabs[state], process_key=request.args.get("process_key") or None,
-                        limit=limit, offset=request.args.get("offset", 0, type=int))
+                        limit=limit, offset=offset)
     return jsonify([shapes.task(svc, r) for r in rows])
 
 

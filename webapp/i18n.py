@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -40,17 +41,25 @@ def format_moment(value: datetime | None, with_time: bool = True) -> str:
 
 
 def format_minutes(minutes: int | None) -> str:
-    """Working minutes as the SOP writes them: ``3 hari kerja``, ``120 menit``."""
-    from flask_babel import gettext as _
+    """Working minutes as the SOP writes them: ``3 hari kerja``, ``120 menit``, ``1 hari kerja 30 menit``."""
+    from flask_babel import ngettext
 
     if minutes is None:
         return "—"
     per_day = 8 * 60
-    if minutes >= per_day and minutes % per_day == 0:
-        return _("%(n)d hari kerja", n=minutes // per_day)
-    if minutes >= per_day:
-        return _("%(d)d hari kerja %(m)d menit", d=minutes // per_day, m=minutes % per_day)
-    return _("%(n)d menit", n=minutes)
+    days, rest = divmod(minutes, per_day)
+    parts = []
+    if days:
+        parts.append(ngettext("%(num)d hari kerja", "%(num)d hari kerja", days))
+    if rest or not days:
+        parts.append(ngettext("%(num)d menit", "%(num)d menit", rest))
+    return " ".join(parts)
+
+
+def lang_url(code: str) -> str:
+    """This page in another language: the same path and query, with ``lang`` set."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", code)]
+    return request.path + "?" + urlencode(args)
 
 
 def init_app(app: Flask) -> None:
@@ -61,4 +70,5 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def language_context():
-        return {"current_locale": str(get_locale() or "id"), "languages": app.config["LANGUAGES"]}
+        return {"current_locale": str(get_locale() or "id"), "languages": app.config["LANGUAGES"],
+                "lang_url": lang_url}

@@ -5,6 +5,14 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import home
+    from . import home, inbox, tasks
 
     app.register_blueprint(home.bp)
+    app.register_blueprint(inbox.bp)
+    app.register_blueprint(tasks.bp)
+    from . import admin, instances, processes, reports
+
+    app.register_blueprint(instances.bp)
+    app.register_blueprint(processes.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(reports.bp)

@@ -1,0 +1,114 @@
+"""Indonesian by default, English on request; Indonesian dates; the English catalog is compiled."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from sop_walk import SOP_KEY
+
+TRANSLATIONS = Path(__file__).parent.parent / "webapp" / "translations"
+#: Files whose strings this catalog check covers (the other pages have their own tests).
+PAGES = ("webapp/home.py", "webapp/inbox.py", "webapp/tasks.py", "webapp/form_render.py", "webapp/auth.py",
+         "webapp/i18n.py", "webapp/templates/base.html", "webapp/templates/error.html",
+         "webapp/templates/_macros.html", "webapp/templates/auth/", "webapp/templates/home/",
+         "webapp/templates/inbox/", "webapp/templates/tasks/")
+
+
+def test_indonesian_by_default_english_on_request(client, login):
+    login("pemilik")
+    page = client.get("/inbox").get_data(as_text=True)
+    assert 'lang="id"' in page and "Kotak Masuk" in page and "Tugas saya" in page
+    page = client.get("/inbox?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in page and "Inbox" in page and "My tasks" in page and "Log out" in page
+    assert "Kotak Masuk" not in page
+    # the choice sticks for the session
+    assert "My lanes (unclaimed)" in client.get("/inbox").get_data(as_text=True)
+    page = client.get("/inbox?lang=id").get_data(as_text=True)
+    assert "Pelaksana saya (belum diambil)" in page and "My tasks" not in page
+
+
+def test_language_links_keep_the_rest_of_the_address(client, login):
+    login("pemilik")
+    page = client.get("/inbox?tab=done&q=arsip").get_data(as_text=True)
+    assert 'href="/inbox?tab=done&amp;q=arsip&amp;lang=en"' in page
+
+
+def test_login_page_in_english(client):
+    page = client.get("/login?lang=en").get_data(as_text=True)
+    assert "<h1>Log in</h1>" in page and ">Username</label>" in page and ">Password</label>" in page
+
+
+def test_task_page_in_english_keeps_the_sops_own_words(client, login, svc):
+    svc.start(SOP_KEY, svc.users.get("pemilik"), "Aplikasi antrean")
+    row = svc.inbox(svc.users.get("pemilik"), "lanes")[0][0]
+    login("pemilik")
+    page = client.get(f"/tasks/{row.id}?lang=en").get_data(as_text=True)
+    assert "Quality standard" in page and "Required inputs" in page and "Standard time" in page
+    assert "3 working days" in page and ">Complete</button>" in page and ">Claim task</button>" in page
+    assert "Identifikasi kebutuhan aplikasi baru" in page  # the step's name comes from the BPMN
+    response = client.post(f"/tasks/{row.id}/complete?lang=en", data={})
+    assert response.status_code == 422 and "Required." in response.get_data(as_text=True)
+    # the language link of the refused form leads back to the task page
+    assert f'href="/tasks/{row.id}/complete?lang=id"' in response.get_data(as_text=True)
+    response = client.get(f"/tasks/{row.id}/complete?lang=id")
+    assert response.status_code == 302 and response.headers["Location"] == f"/tasks/{row.id}?lang=id"
+
+
+def test_dates_are_formatted_the_indonesian_way(app):
+    from webapp.i18n import format_minutes, format_moment
+
+    moment = datetime(2026, 11, 27, 7, 30, tzinfo=timezone.utc)  # 14.30 in Jakarta
+    with app.test_request_context("/"):
+        assert format_moment(moment) == "27 November 2026, 14.30 WIB"
+        assert format_moment(datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc)) == "2 Desember 2026, 16.00 WIB"
+        assert format_moment(moment, with_time=False) == "27 November 2026"
+        assert format_moment(None) == "—"
+        assert format_minutes(120) == "120 menit" and format_minutes(3 * 480) == "3 hari kerja"
+        assert format_minutes(480 + 30) == "1 hari kerja 30 menit" and format_minutes(0) == "0 menit"
+    with app.test_request_context("/?lang=en"):
+        assert format_moment(datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc)) == "2 December 2026, 16.00 WIB"
+        assert format_minutes(480) == "1 working day" and format_minutes(3 * 480 + 30) == "3 working days 30 minutes"
+
+
+def test_a_missing_catalog_falls_back_to_indonesian(make_app, tmp_path):
+    from webapp.extensions import babel
+
+    empty = tmp_path / "no-translations"
+    empty.mkdir()
+    app = make_app(BABEL_TRANSLATION_DIRECTORIES=str(empty))
+    cache = babel.domain_instance.cache  # Flask-Babel caches catalogs per process, not per app
+    cache.clear()
+    try:
+        response = app.test_client().get("/login?lang=en")
+    finally:
+        cache.clear()
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert '<html lang="en">' in page and "<h1>Masuk</h1>" in page
+
+
+def _key(value):
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
+
+
+def test_the_compiled_catalog_matches_the_po_file():
+    po_path = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
+    with open(po_path, "rb") as f:
+        po = read_po(f, locale="en")
+    with open(po_path.with_suffix(".mo"), "rb") as f:
+        mo = read_mo(f)
+    def entries(catalog):
+        return {_key(m.id): _key(m.string) for m in catalog if m.id and any(_key(m.string)) and not m.fuzzy}
+
+    assert entries(mo) == entries(po), "run: .venv/bin/pybabel compile -d webapp/translations"
+
+
+def test_every_string_of_these_pages_has_an_english_translation():
+    with open(TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po", "rb") as f:
+        po = read_po(f, locale="en")
+    missing = [m.id for m in po if m.id and not any(_key(m.string))
+               and any(loc.startswith(PAGES) for loc, _ in m.locations)]
+    assert missing == []

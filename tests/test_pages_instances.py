@@ -1,0 +1,197 @@
+"""Instans pages: the list for admins and Process Owners, one case's page, and the admin actions."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+from sop_walk import SOP_KEY
+
+
+@pytest.fixture
+def case(svc):
+    """A case at step 2 (step 1 done by the owner, with its deliverable)."""
+    owner = svc.users.get("pemilik")
+    instance = svc.start(SOP_KEY, owner, "Aplikasi antrean puskesmas")
+    step1 = svc.instance_tasks(instance.id)[0]
+    svc.attach(step1.id, owner, "kebutuhan.pdf", io.BytesIO(b"%PDF-1.4 kebutuhan"))
+    svc.complete(step1.id, owner, {"nama_aplikasi": "Antrean", "instansi_pemilik": "Dinas Kesehatan",
+                                    "jenis_pengembangan": "baru", "latar_belakang": "Antrean panjang"})
+    return instance
+
+
+def ready_row(svc, instance_id):
+    return next(t for t in svc.instance_tasks(instance_id) if t.state == "ready")
+
+
+def test_anonymous_is_sent_to_login(client, case):
+    for url in ("/instances/", f"/instances/{case.id}"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_admin_sees_the_list_with_current_step_and_filters(client, login, svc, case):
+    svc.start(SOP_KEY, svc.users.get("pemilik"), "Sistem arsip dinas")
+    login("admin")
+    page = client.get("/instances/").get_data(as_text=True)
+    assert "Aplikasi antrean puskesmas" in page and "Sistem arsip dinas" in page
+    assert "Pembuatan spesifikasi kebutuhan" in page  # case's current step (step 2)
+    assert "pemilik" in page and "Berjalan" in page
+    filtered = client.get("/instances/?q=arsip").get_data(as_text=True)
+    assert "Sistem arsip dinas" in filtered and "Aplikasi antrean puskesmas" not in filtered
+    assert "Aplikasi antrean" not in client.get("/instances/?status=completed").get_data(as_text=True)
+    assert "Aplikasi antrean" not in client.get("/instances/?overdue=1").get_data(as_text=True)
+    assert "Aplikasi antrean" in client.get(f"/instances/?process={SOP_KEY}").get_data(as_text=True)
+
+
+def test_list_pages_and_fetches_current_steps_in_one_query(app, client, login, svc):
+    from sqlalchemy import event
+
+    owner = svc.users.get("pemilik")
+    for n in range(30):
+        svc.start(SOP_KEY, owner, f"Kasus {n:02d}")
+    login("admin")
+    first = client.get("/instances/").get_data(as_text=True)
+    assert "Kasus 29" in first and "Kasus 00" not in first and "Halaman 1 dari 2" in first
+    second = client.get("/instances/?page=2").get_data(as_text=True)
+    assert "Kasus 00" in second and "Kasus 29" not in second
+    from webapp.extensions import db
+
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        client.get("/instances/")
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    task_queries = [s for s in statements if re.search(r"FROM tasks\b", s) and "instance_id IN" in s]
+    assert len(task_queries) == 1, task_queries
+
+
+def test_process_owner_sees_list_staff_is_refused(client, login, svc, case):
+    user = svc.users.get("analis")
+    svc.update_user(svc.users.get("admin"), user, roles=["System Analyst", "Process Owner"])
+    login("analis")
+    assert client.get("/instances/").status_code == 200
+    client.post("/logout")
+    login("budi")
+    response = client.get("/instances/")
+    assert response.status_code == 403 and "Process Owner" in response.get_data(as_text=True)
+
+
+def test_detail_shows_diagram_timeline_data_and_deliverables(client, login, case):
+    login("admin")
+    response = client.get(f"/instances/{case.id}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<svg" in page and 'class="alur-diagram"' in page  # inline, no JS needed
+    assert "Aplikasi antrean puskesmas" in page
+    # timeline in Indonesian words, who did it
+    assert "Dimulai" in page and "Unggah" in page and "Selesaikan" in page and "pemilik" in page
+    # duration of the completed step against its standard time (3 working days)
+    assert "3 hari kerja" in page
+    assert "Identifikasi kebutuhan aplikasi baru" in page and "Pembuatan spesifikasi kebutuhan" in page
+    # current data with the form's titles, and the deliverable with a download link
+    assert "Antrean panjang" in page
+    assert "kebutuhan.pdf" in page and re.search(r'href="/attachments/\d+"', page)
+    assert "Tindakan admin" in page
+
+
+def test_detail_for_lane_member_has_no_admin_actions_and_outsider_is_refused(client, login, svc, case):
+    login("analis")  # System Analyst lane: may view
+    page = client.get(f"/instances/{case.id}").get_data(as_text=True)
+    assert "Aplikasi antrean puskesmas" in page and "Tindakan admin" not in page
+    client.post("/logout")
+    svc.create_user(svc.users.get("admin"), "tamu", "rahasia123", [])
+    login("tamu", "rahasia123")
+    assert client.get(f"/instances/{case.id}").status_code == 403
+    assert client.get("/instances/99999").status_code == 404
+
+
+def test_admin_suspends_resumes_and_terminates_with_reason(client, login, svc, case):
+    login("admin")
+    response = client.post(f"/instances/{case.id}/status", data={"action": "suspend"})
+    assert response.status_code == 302
+    assert svc.instance(case.id).status == "suspended"
+    assert "Ditangguhkan" in client.get(f"/instances/{case.id}").get_data(as_text=True)
+    client.post(f"/instances/{case.id}/status", data={"action": "resume"})
+    svc.session.expire_all()
+    assert svc.instance(case.id).status == "running"
+    # terminate needs a reason: refused with the field marked, nothing changes
+    refused = client.post(f"/instances/{case.id}/status", data={"action": "terminate", "reason": "  "})
+    assert refused.status_code == 422 and "Tuliskan alasan penghentian" in refused.get_data(as_text=True)
+    svc.session.expire_all()
+    assert svc.instance(case.id).status == "running"
+    client.post(f"/instances/{case.id}/status", data={"action": "terminate", "reason": "Permintaan dibatalkan dinas"})
+    svc.session.expire_all()
+    assert svc.instance(case.id).status == "terminated"
+    events = [(e.kind, e.actor, (e.details or {}).get("reason")) for e in svc.instance_events(case.id)]
+    assert ("suspend", "admin", None) in events and ("resume", "admin", None) in events
+    assert ("terminate", "admin", "Permintaan dibatalkan dinas") in events
+    page = client.get(f"/instances/{case.id}").get_data(as_text=True)
+    assert "Hentikan" in page and "Permintaan dibatalkan dinas" in page and "Dihentikan" in page
+
+
+def test_admin_reassigns_a_ready_step(client, login, svc, case):
+    row = ready_row(svc, case.id)
+    login("admin")
+    response = client.post(f"/instances/{case.id}/tasks/{row.id}/reassign", data={"username": "kasi"})
+    assert response.status_code == 302
+    svc.session.expire_all()
+    row = svc.task(row.id)
+    assert [u.username for u in row.assignees] == ["kasi"]
+    assert any(e.kind == "reassign" and (e.details or {}).get("to") == "kasi" for e in svc.instance_events(case.id))
+    # the step now waits in kasi's inbox, not the analyst's
+    assert [r.id for r in svc.inbox(svc.users.get("kasi"), "mine")[0]] == [row.id]
+    assert svc.inbox(svc.users.get("analis"), "ready")[0] == []
+    page = client.get(f"/instances/{case.id}").get_data(as_text=True)
+    assert "Alihkan tugas" in page and "kepada kasi" in page
+    refused = client.post(f"/instances/{case.id}/tasks/{row.id}/reassign", data={"username": "nobody"})
+    assert refused.status_code == 422
+
+
+def test_non_admin_cannot_use_admin_actions(client, login, svc, case):
+    row = ready_row(svc, case.id)
+    login("analis")
+    assert client.post(f"/instances/{case.id}/status", data={"action": "suspend"}).status_code == 403
+    assert client.post(f"/instances/{case.id}/tasks/{row.id}/reassign", data={"username": "analis"}).status_code == 403
+    svc.session.expire_all()
+    assert svc.instance(case.id).status == "running"
+    assert not any(e.kind in ("suspend", "reassign") for e in svc.instance_events(case.id))
+
+
+def test_error_state_shows_the_message_to_admins(client, login, svc, case):
+    instance = svc.instance(case.id)
+    instance.status, instance.error_message = "error", "gateway Gateway_3: name 'spec_ok' is not defined"
+    svc.session.commit()
+    login("admin")
+    page = client.get(f"/instances/{case.id}").get_data(as_text=True)
+    assert 'role="alert"' in page and "spec_ok" in page
+    client.post("/logout")
+    login("analis")
+    page = client.get(f"/instances/{case.id}").get_data(as_text=True)
+    assert "galat" in page.lower() and "spec_ok" not in page
+
+
+def test_admin_actions_need_the_csrf_token(make_app, svc, case):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    client.post("/login", data={"username": "admin", "password": "demo12345", "csrf_token": token})
+    assert client.post(f"/instances/{case.id}/status", data={"action": "suspend"}).status_code == 400
+    page = client.get(f"/instances/{case.id}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post(f"/instances/{case.id}/status", data={"action": "suspend", "csrf_token": token})
+    assert response.status_code == 302
+
+
+def test_pages_speak_english_on_request(client, login, case):
+    login("admin")
+    page = client.get("/instances/?lang=en").get_data(as_text=True)
+    assert "Current step" in page and "Started by" in page and "Langkah saat ini" not in page
+    page = client.get(f"/instances/{case.id}").get_data(as_text=True)
+    assert "History" in page and "Administrator actions" in page and "Started" in page

@@ -1,0 +1,166 @@
+"""Administration: users with their roles (lanes) and qualifications, and extra holidays (cuti bersama)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from engine.access import PROCESS_OWNER
+from engine.errors import Conflict, Invalid, NotAllowed
+from engine.models import User
+from engine.service import WorkflowService
+from engine.users import EDUCATION_LEVELS
+
+from .extensions import login_manager
+from .services import service
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PROFILE_FIELDS = ("full_name", "email", "education_level", "field_of_study", "expertise")
+
+
+@bp.before_request
+def _admins_only():
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.is_admin:
+        raise NotAllowed(_("Hanya admin yang boleh mengelola pengguna dan hari libur."))
+    return None
+
+
+def me() -> User:
+    return current_user._get_current_object()
+
+
+def known_roles(svc: WorkflowService) -> list[str]:
+    """Lanes of every deployed process (in diagram order), roles already held, and Process Owner."""
+    roles: dict[str, None] = {}
+    for definition in svc.list_processes():
+        roles.update(dict.fromkeys(svc.compiled(definition).lanes))
+    roles.update(dict.fromkeys(svc.users.roles()))
+    roles.update({PROCESS_OWNER: None})
+    return list(roles)
+
+
+def _read_form(editing: User | None) -> tuple[dict[str, Any], dict[str, str]]:
+    form = request.form
+    values: dict[str, Any] = {name: form.get(name, "").strip() for name in PROFILE_FIELDS}
+    values["username"] = editing.username if editing else form.get("username", "").strip()
+    values["is_admin"] = form.get("is_admin") == "1"
+    values["active"] = form.get("active") == "1"
+    values["password"] = form.get("password", "")
+    new_role = form.get("new_role", "").strip()
+    values["roles"] = list(dict.fromkeys([r for r in form.getlist("roles") if r.strip()] + ([new_role] if new_role else [])))
+    errors: dict[str, str] = {}
+    if values["education_level"] not in EDUCATION_LEVELS:
+        errors["education_level"] = _("Pilih jenjang pendidikan dari daftar.")
+    if values["email"] and ("@" not in values["email"] or len(values["email"]) > 200):
+        errors["email"] = _("Alamat email tidak valid.")
+    if len(new_role) > 200:
+        errors["new_role"] = _("Nama peran paling banyak 200 karakter.")
+    if len(values["full_name"]) > 200 or len(values["field_of_study"]) > 200:
+        errors["full_name" if len(values["full_name"]) > 200 else "field_of_study"] = _("Paling banyak 200 karakter.")
+    if editing is None and not values["password"]:
+        errors["password"] = _("Kata sandi wajib diisi untuk pengguna baru.")
+    return values, errors
+
+
+def _engine_errors(exc: Invalid | Conflict) -> dict[str, str]:
+    """Engine refusals in the user's words, next to the field they concern."""
+    if isinstance(exc, Conflict):
+        return {"username": _("Nama pengguna itu sudah dipakai.")}
+    words = {"username": _("Gunakan huruf, angka, '.', '-' atau '_' (paling banyak 80 karakter)."),
+             "password": _("Kata sandi minimal 8 karakter."),
+             "is_admin": _("Anda tidak dapat mencabut hak admin Anda sendiri atau menonaktifkan diri sendiri.")}
+    return {(p.field or "form"): words.get(p.field or "", p.message) for p in exc.problems} or {"form": exc.message}
+
+
+def _form_page(svc: WorkflowService, values: dict[str, Any], editing: User | None,
+               errors: dict[str, str] | None = None, status: int = 200):
+    return render_template("admin/user_form.html", values=values, editing=editing, errors=errors or {},
+                           roles=known_roles(svc), education_levels=EDUCATION_LEVELS), status
+
+
+@bp.get("/users")
+def users():
+    svc = service()
+    return render_template("admin/users.html", users=svc.users.list())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    svc = service()
+    if request.method == "GET":
+        values = {name: "" for name in PROFILE_FIELDS} | {"username": "", "is_admin": False, "active": True,
+                                                         "roles": []}
+        return _form_page(svc, values, None)
+    values, errors = _read_form(None)
+    if errors:
+        return _form_page(svc, values, None, errors, 422)
+    fields = {name: values[name] for name in PROFILE_FIELDS}
+    try:
+        user = svc.create_user(me(), values["username"], values["password"], values["roles"],
+                               is_admin=values["is_admin"], active=values["active"], **fields)
+    except (Invalid, Conflict) as exc:
+        return _form_page(svc, values, None, _engine_errors(exc), 422)
+    flash(_("Pengguna %(user)s telah dibuat.", user=user.username), "success")
+    return redirect(url_for(".users"))
+
+
+@bp.route("/users/<username>", methods=["GET", "POST"])
+def edit_user(username: str):
+    svc = service()
+    user = svc.users.get(username)
+    if request.method == "GET":
+        values = {name: getattr(user, name) or "" for name in PROFILE_FIELDS}
+        values |= {"username": user.username, "is_admin": user.is_admin, "active": user.active,
+                   "roles": user.role_names}
+        return _form_page(svc, values, user)
+    values, errors = _read_form(user)
+    if errors:
+        return _form_page(svc, values, user, errors, 422)
+    fields = {name: values[name] for name in PROFILE_FIELDS}
+    try:
+        svc.update_user(me(), user, roles=values["roles"], password=values["password"] or None,
+                        is_admin=values["is_admin"], active=values["active"], **fields)
+    except Invalid as exc:
+        svc.session.rollback()
+        return _form_page(svc, values, svc.users.get(username), _engine_errors(exc), 422)
+    flash(_("Perubahan pada %(user)s telah disimpan.", user=user.username), "success")
+    return redirect(url_for(".users"))
+
+
+def _day_label(day: str) -> str:
+    return format_date(date.fromisoformat(day), "EEEE, d MMMM y")
+
+
+@bp.route("/holidays", methods=["GET", "POST"])
+def holidays():
+    svc = service()
+    errors: dict[str, str] = {}
+    values = {"day": "", "name": ""}
+    if request.method == "POST":
+        values = {"day": request.form.get("day", "").strip(), "name": request.form.get("name", "").strip()[:200]}
+        try:
+            holiday = svc.add_holiday(values["day"], values["name"], me())
+        except Invalid:
+            errors["day"] = _("Tulis tanggal sebagai TTTT-BB-HH, mis. 2026-12-24.")
+        except Conflict:
+            errors["day"] = _("Tanggal itu sudah terdaftar.")
+        else:
+            flash(_("%(day)s ditambahkan sebagai hari libur.", day=_day_label(holiday.day)), "success")
+            return redirect(url_for(".holidays"))
+    return render_template("admin/holidays.html", holidays=svc.holidays(), values=values, errors=errors,
+                           day_label=_day_label), (422 if errors else 200)
+
+
+@bp.post("/holidays/<int:holiday_id>/delete")
+def remove_holiday(holiday_id: int):
+    svc = service()
+    svc.remove_holiday(holiday_id, me())
+    flash(_("Hari libur dihapus."), "success")
+    return redirect(url_for(".holidays"))
+

@@ -1,0 +1,280 @@
+"""A step's JSON Schema as HTML form fields, and the submitted form back as typed data.
+
+``fields`` describes what to draw (one :class:`Field` per schema property, in schema order);
+``parse`` turns ``request.form`` into the dict the engine validates, reporting only what cannot
+be typed at all (a word in a number field); ``problem_text`` words the engine's problems for people.
+The engine stays the judge of validity: the page sends it what the user typed.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable, Iterable, Mapping
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from engine.errors import Problem
+from engine.models import User
+from engine.users import qualification_gaps
+
+TRUE_WORDS = {"on", "true", "1", "ya", "yes"}
+#: qualification_gaps() speaks Indonesian; these are its words as UI strings (so English works).
+GAP_TEXT = {
+    "pendidikan minimal D-III": _l("pendidikan minimal D-III"),
+    "bidang studi komputer/informatika": _l("bidang studi komputer/informatika"),
+    "keahlian TI belum dicatat": _l("keahlian TI belum dicatat"),
+}
+#: The data every field's problems are listed under when they name no field of the form.
+FORM = "__form__"
+
+
+@dataclass
+class Candidate:
+    """A user a picker offers, with the SOP's Kualifikasi Pelaksana."""
+
+    username: str
+    name: str
+    education_level: str
+    field_of_study: str
+    expertise: str
+    gaps: list[str]
+
+
+@dataclass
+class Field:
+    name: str
+    kind: str  # text | textarea | checkbox | select | date | integer | number | lines | user | users | json
+    label: str
+    help: str = ""
+    required: bool = False
+    value: Any = ""  # str for inputs; bool for checkbox; list[str] for users
+    options: list[tuple[str, str]] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    minimum: Any = None
+    maximum: Any = None
+
+    @property
+    def id(self) -> str:
+        return "f-" + self.name
+
+    @property
+    def described_by(self) -> str:
+        ids = [self.id + "-help"] if self.help else []
+        if self.errors:
+            ids.append(self.id + "-error")
+        return " ".join(ids)
+
+
+def _kind(prop: Mapping[str, Any]) -> str:
+    kind = prop.get("type")
+    items = prop.get("items") or {}
+    if prop.get("x-widget") == "user":
+        return "user"
+    if kind == "array":
+        return "users" if items.get("x-widget") == "user" else "lines"
+    if "enum" in prop:
+        return "select"
+    if kind == "boolean":
+        return "checkbox"
+    if kind in ("integer", "number"):
+        return kind
+    if kind == "object":
+        return "json"
+    if prop.get("format") == "date":
+        return "date"
+    if prop.get("x-widget") == "textarea":
+        return "textarea"
+    return "text"
+
+
+def _options(prop: Mapping[str, Any]) -> list[tuple[str, str]]:
+    values = list(prop.get("enum") or [])
+    titles = list(prop.get("x-enum-titles") or [])
+    return [(str(v), str(titles[i]) if i < len(titles) else str(v)) for i, v in enumerate(values)]
+
+
+def _display(kind: str, value: Any) -> Any:
+    """A typed value (from saved data or a schema default) as the form shows it."""
+    if kind == "checkbox":
+        return value is True or str(value).strip().lower() in TRUE_WORDS
+    if kind in ("user", "users"):
+        if value is None or value == "":
+            return []
+        return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    if value is None:
+        return ""
+    if kind == "lines":
+        return "\n".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    if kind == "json":
+        import json
+
+        return json.dumps(value, ensure_ascii=False, indent=2)
+    return str(value)
+
+
+def candidate(user: User) -> Candidate:
+    return Candidate(user.username, user.full_name or user.username, user.education_level or "",
+                     user.field_of_study or "", user.expertise or "",
+                     [str(GAP_TEXT.get(g, g)) for g in qualification_gaps(user)])
+
+
+def fields(schema: Mapping[str, Any] | None, values: Mapping[str, Any] | None = None, *,
+           raw: Mapping[str, Any] | None = None, problems: Iterable[Problem] = (),
+           candidates: Callable[[str | None], list[User]] | None = None) -> list[Field]:
+    """The form to draw. ``values``: typed data (saved or defaults); ``raw``: what the user typed
+    (wins, so a refused form comes back as it was sent); ``candidates(role)``: users for pickers."""
+    schema = schema or {}
+    props: Mapping[str, Mapping[str, Any]] = schema.get("properties") or {}
+    required = set(schema.get("required") or [])
+    errors = errors_by_field(problems, props)
+    out = []
+    for name, prop in props.items():
+        kind = _kind(prop)
+        if raw is not None:
+            value = raw.get(name, [] if kind in ("user", "users") else (False if kind == "checkbox" else ""))
+        else:
+            given = (values or {}).get(name, prop.get("default"))
+            value = _display(kind, given)
+        f = Field(name=name, kind=kind, label=str(prop.get("title") or name.replace("_", " ").capitalize()),
+                  help=str(prop.get("description") or ""), required=name in required, value=value,
+                  options=_options(prop), errors=errors.get(name, []),
+                  minimum=prop.get("minimum"), maximum=prop.get("maximum"))
+        if kind in ("user", "users") and candidates is not None:
+            role = prop.get("x-role") if kind == "user" else (prop.get("items") or {}).get("x-role")
+            # the qualified first, then by name (Kualifikasi Pelaksana: a warning, not a bar)
+            f.candidates = sorted((candidate(u) for u in candidates(role)), key=lambda c: (bool(c.gaps), c.name))
+            known = {c.username for c in f.candidates}
+            f.candidates += [Candidate(v, v, "", "", "", []) for v in f.value if v not in known]
+        out.append(f)
+    return out
+
+
+def raw_values(schema: Mapping[str, Any] | None, form) -> dict[str, Any]:
+    """What the user sent, per field, in the shape ``fields(raw=...)`` draws."""
+    out: dict[str, Any] = {}
+    for name, prop in ((schema or {}).get("properties") or {}).items():
+        kind = _kind(prop)
+        if kind == "checkbox":
+            out[name] = (form.get(name) or "").strip().lower() in TRUE_WORDS
+        elif kind in ("user", "users"):
+            out[name] = [v for v in form.getlist(name) if v]
+        else:
+            out[name] = form.get(name, "")
+    return out
+
+
+_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
+_DMY = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*$")
+
+
+def _date(text: str) -> str:
+    """``2026-11-27`` as a date input sends it; ``27-11-2026`` / ``27/11/2026`` as people type it."""
+    m = _DMY.match(text)
+    if m:
+        try:
+            return date(int(m[3]), int(m[2]), int(m[1])).isoformat()
+        except ValueError:
+            return text.strip()
+    return text.strip()
+
+
+def parse(schema: Mapping[str, Any] | None, form) -> tuple[dict[str, Any], list[Problem]]:
+    """``request.form`` → typed data for the engine. Empty inputs are left out (so the schema's
+    ``required`` speaks); an unticked checkbox is ``False``."""
+    data: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for name, prop in ((schema or {}).get("properties") or {}).items():
+        kind = _kind(prop)
+        if kind == "checkbox":
+            data[name] = (form.get(name) or "").strip().lower() in TRUE_WORDS
+            continue
+        if kind == "user":
+            value = next((v for v in form.getlist(name) if v), "")
+            if value:
+                data[name] = value
+            continue
+        if kind == "users":
+            chosen = list(dict.fromkeys(v for v in form.getlist(name) if v))
+            if chosen:
+                data[name] = chosen
+            continue
+        text = (form.get(name) or "").replace("\r\n", "\n")
+        if not text.strip():
+            continue
+        if kind == "integer":
+            try:
+                digits = text.strip()
+                if _THOUSANDS.match(digits):  # 1.000 as Indonesians write a thousand
+                    digits = digits.replace(".", "")
+                data[name] = int(digits)
+            except ValueError:
+                problems.append(Problem(_("Isi dengan bilangan bulat, misalnya 3."), field=name))
+        elif kind == "number":
+            try:
+                data[name] = float(text.strip().replace(" ", "").replace(",", "."))
+            except ValueError:
+                problems.append(Problem(_("Isi dengan angka, misalnya 2,5."), field=name))
+        elif kind == "select":
+            enum = prop.get("enum") or []
+            data[name] = next((v for v in enum if str(v) == text), text)
+        elif kind == "date":
+            data[name] = _date(text)
+        elif kind == "lines":
+            data[name] = [line.strip() for line in text.split("\n") if line.strip()]
+        elif kind == "json":
+            import json
+
+            try:
+                data[name] = json.loads(text)
+            except ValueError:
+                problems.append(Problem(_("Isian ini bukan JSON yang sah."), field=name))
+        elif kind == "textarea":
+            data[name] = text.strip("\n").rstrip()
+        else:
+            data[name] = text.strip()
+    return data, problems
+
+
+# ---- the engine's problems in the user's language ----------------------------------------
+_PATTERNS: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [
+    (re.compile(r"^this field is required$"), lambda m: _("Wajib diisi.")),
+    (re.compile(r"should be non-empty|is too short|expected a minimum of 1"), lambda m: _("Wajib diisi.")),
+    (re.compile(r"is not a '(date)'"), lambda m: _("Isi dengan tanggal yang sah (hari-bulan-tahun).")),
+    (re.compile(r"is not a '(uri|email)'"), lambda m: _("Isian ini tidak sesuai format.")),
+    (re.compile(r"is not one of"), lambda m: _("Pilih salah satu pilihan yang tersedia.")),
+    (re.compile(r"is less than the minimum of (\S+)"), lambda m: _("Paling sedikit %(n)s.", n=m[1])),
+    (re.compile(r"is greater than the maximum of (\S+)"), lambda m: _("Paling banyak %(n)s.", n=m[1])),
+    (re.compile(r"is not of type 'integer'"), lambda m: _("Isi dengan bilangan bulat, misalnya 3.")),
+    (re.compile(r"is not of type 'number'"), lambda m: _("Isi dengan angka, misalnya 2,5.")),
+    (re.compile(r"has non-unique elements"), lambda m: _("Ada pilihan yang sama lebih dari sekali.")),
+    (re.compile(r"^no active user '(.+)'$"), lambda m: _("Pengguna '%(u)s' tidak ada atau tidak aktif.", u=m[1])),
+    (re.compile(r"^'(.+)' does not hold the role '(.+)'$"),
+     lambda m: _("'%(u)s' tidak memegang peran '%(r)s'.", u=m[1], r=m[2])),
+    (re.compile(r"^attach the deliverable '(.+)' before completing$"),
+     lambda m: _("Unggah dokumen keluaran \"%(o)s\" sebelum menyelesaikan langkah ini.", o=m[1])),
+]
+
+
+def problem_text(problem: Problem) -> str:
+    for pattern, say in _PATTERNS:
+        m = pattern.search(problem.message)
+        if m:
+            return say(m)
+    return problem.message
+
+
+def errors_by_field(problems: Iterable[Problem], props: Mapping[str, Any] | None = None) -> dict[str, list[str]]:
+    """Problem texts keyed by the form field they belong to (``programmers.1`` → ``programmers``);
+    those naming no field of the form go under :data:`FORM` (``attachments`` stays itself)."""
+    out: dict[str, list[str]] = {}
+    for p in problems:
+        key = (p.field or "").split(".")[0]
+        if key != "attachments" and (not key or (props is not None and key not in props)):
+            key = FORM
+        text = problem_text(p)
+        if text not in out.setdefault(key, []):
+            out[key].append(text)
+    return out

@@ -1,0 +1,65 @@
+"""Kotak Masuk: the steps a user may do, has taken, or has done; claim and release from the list."""
+from __future__ import annotations
+
+from math import ceil
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+
+from engine.models import TaskRecord, utcnow
+
+from .services import service
+
+bp = Blueprint("inbox", __name__)
+
+PER_PAGE = 20
+TABS = ("mine", "lanes", "done")
+SORTS = ("created", "due", "step")
+#: A step is near its due time when less than this share of its standard time is left…
+NEAR_SHARE = 0.2
+#: …or less than this many working minutes.
+NEAR_MINUTES = 60
+
+
+@bp.app_template_global()
+def due_state(row: TaskRecord) -> str | None:
+    """``overdue``, ``near`` (Mendekati batas waktu) or None, for an open step."""
+    if row.state != "ready" or row.due_at is None:
+        return None
+    now = utcnow()
+    if row.due_at <= now:
+        return "overdue"
+    left = service().calendar.between(now, row.due_at)
+    if left < NEAR_MINUTES or (row.target_minutes and left < NEAR_SHARE * row.target_minutes):
+        return "near"
+    return None
+
+
+def tab_counts(user) -> dict[str, int]:
+    """How many steps wait in each open tab, and how many of them are overdue."""
+    svc = service()
+    return {"mine": svc.inbox(user, "mine", limit=1)[1], "lanes": svc.inbox(user, "lanes", limit=1)[1],
+            "overdue": svc.inbox(user, "ready", overdue=True, limit=1)[1]}
+
+
+@bp.route("/inbox")
+@login_required
+def index():
+    args = request.args
+    tab = args.get("tab") if args.get("tab") in TABS else "mine"
+    sort = args.get("sort") if args.get("sort") in SORTS else "created"
+    process_key = args.get("process") or None
+    overdue = args.get("overdue") == "1"
+    q = (args.get("q") or "").strip()[:100] or None
+    page = max(args.get("page", 1, type=int) or 1, 1)
+    user = current_user._get_current_object()
+    svc = service()
+    rows, total = svc.inbox(user, tab, process_key=process_key, overdue=overdue, q=q, sort=sort,
+                            limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    titles = svc.instance_titles(r.instance_id for r in rows)
+    filters = {k: v for k, v in {"process": process_key, "overdue": "1" if overdue else None, "q": q,
+                                 "sort": sort if sort != "created" else None}.items() if v}
+    return render_template(
+        "inbox/index.html", tab=tab, rows=rows, titles=titles, total=total, page=page,
+        pages=max(ceil(total / PER_PAGE), 1), sort=sort, process_key=process_key, overdue=overdue, q=q or "",
+        filters=filters, processes=svc.list_processes(), counts=tab_counts(user))

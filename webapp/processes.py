@@ -1,0 +1,140 @@
+"""Proses (SOP): the deployed definitions, one process's page, BPMN download, new versions, starting a case."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from engine import access
+from engine.errors import Invalid, NotAllowed, NotFound, Problem
+from engine.models import ProcessDefinition, User
+from engine.service import WorkflowService
+
+from .services import service
+
+bp = Blueprint("processes", __name__, url_prefix="/processes")
+_LIST_ITEM = re.compile(r"^(\d+|[a-zA-Z])[.)]\s")
+
+
+@bp.before_request
+@login_required
+def _logged_in() -> None:
+    """Every page here needs a logged-in user (anonymous → the login page)."""
+
+
+def me() -> User:
+    return current_user._get_current_object()
+
+
+def documentation_blocks(text: str) -> list[dict[str, Any]]:
+    """The process documentation as blocks: a paragraph, or a heading ("Dasar Hukum:") with its list."""
+    blocks = []
+    for para in re.split(r"\n\s*\n", (text or "").strip()):
+        lines = [line.strip() for line in para.splitlines() if line.strip()]
+        if not lines:
+            continue
+        heading = None
+        if len(lines) > 1 and lines[0].endswith(":"):
+            heading, lines = lines[0][:-1], lines[1:]
+        blocks.append({"heading": heading, "lines": lines,
+                       "is_list": all(_LIST_ITEM.match(line) for line in lines)})
+    return blocks
+
+
+def _definition(svc: WorkflowService, key: str, version: int | None) -> ProcessDefinition:
+    if version is None:
+        return svc.latest_definition(key)
+    for definition in svc.versions(key):
+        if definition.version == version:
+            return definition
+    raise NotFound(_("Proses %(key)s tidak memiliki versi %(version)d.", key=key, version=version))
+
+
+@bp.get("/")
+def index():
+    svc = service()
+    processes = svc.list_processes()
+    return render_template("processes/index.html", processes=processes,
+                           versions={p.key: svc.versions(p.key) for p in processes},
+                           can_deploy=access.is_process_owner(me()))
+
+
+def _render_detail(svc: WorkflowService, definition: ProcessDefinition, errors: dict[str, str] | None = None,
+                   status: int = 200):
+    from engine.diagram import render_svg
+
+    user = me()
+    cd = svc.compiled(definition)
+    steps = sorted(cd.tasks.values(), key=lambda m: (m.step is None, m.step or 0, m.name))
+    versions = svc.versions(definition.key)
+    latest = versions[0]
+    return render_template(
+        "processes/detail.html", definition=definition, latest=latest, versions=versions, lanes=cd.lanes,
+        steps=[(m, svc.calendar.duration_minutes(m.duration)) for m in steps],
+        documentation=documentation_blocks(definition.documentation),
+        svg=render_svg(definition.bpmn_xml, None, title=definition.name),
+        may_start=definition.id == latest.id and access.may_start(user, cd.lanes),
+        can_deploy=access.is_process_owner(user), errors=errors or {},
+    ), status
+
+
+@bp.get("/<key>")
+def detail(key: str):
+    svc = service()
+    return _render_detail(svc, _definition(svc, key, request.args.get("version", type=int)))
+
+
+@bp.get("/<key>/bpmn")
+def download(key: str):
+    definition = _definition(service(), key, request.args.get("version", type=int))
+    return Response(definition.bpmn_xml, mimetype="application/xml", headers={
+        "Content-Disposition": f'attachment; filename="{definition.key}-v{definition.version}.bpmn"'})
+
+
+@bp.route("/deploy", methods=["GET", "POST"])
+def deploy():
+    """Upload a BPMN file: a new process, or a new version of one (``expected_key`` from its page)."""
+    user = me()
+    if not access.is_process_owner(user):
+        raise NotAllowed(_("Hanya admin dan Process Owner yang boleh menerbitkan versi baru."))
+    if request.method == "GET":
+        return render_template("processes/deploy.html", problems=None, expected_key=request.args.get("key", ""))
+    svc = service()
+    expected_key = request.form.get("expected_key", "").strip()
+    upload = request.files.get("file")
+    filename = (upload.filename if upload else "") or ""
+    data = upload.read() if upload else b""
+    try:
+        if not filename or not data:
+            raise Invalid("No file", [Problem(_("Pilih berkas BPMN (.bpmn) untuk diunggah."), field="file")])
+        if expected_key:
+            parsed = svc.validate_bpmn(data, filename)
+            if parsed.key != expected_key:
+                raise Invalid("Another process", [Problem(
+                    _("Berkas ini berisi proses '%(found)s', bukan '%(expected)s'. Unggah dari halaman Proses "
+                      "bila memang proses baru.", found=parsed.key, expected=expected_key), element=parsed.key)])
+        definition, created = svc.deploy(data, filename, user)
+    except Invalid as exc:
+        return render_template("processes/deploy.html", problems=exc.problems, filename=filename,
+                               expected_key=expected_key), 422
+    if created:
+        flash(_("Versi %(version)d dari %(name)s telah diterbitkan.", version=definition.version,
+                name=definition.name), "success")
+    else:
+        flash(_("Berkas sama dengan versi %(version)d: tidak ada perubahan.", version=definition.version), "info")
+    return redirect(url_for(".detail", key=definition.key))
+
+
+@bp.post("/<key>/start")
+def start(key: str):
+    svc = service()
+    title = request.form.get("title", "").strip()
+    if not title:
+        return _render_detail(svc, svc.latest_definition(key),
+                              {"title": _("Tuliskan judul pengajuan.")}, 422)
+    instance = svc.start(key, me(), title)
+    flash(_("Pengajuan \u201c%(title)s\u201d telah dimulai.", title=instance.title), "success")
+    return redirect(url_for("instances.detail", instance_id=instance.id))

@@ -1,0 +1,65 @@
+"""Laporan Kinerja: per step, the target (waktu baku) against the realisation, as a table and a chart."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request
+from flask_babel import format_percent
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from engine.errors import NotFound
+from engine.reports import kpi_by_step
+
+from .services import service
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+#: Chart geometry (SVG user units): label column, bar area, value column, one row per step.
+LABEL_W, BAR_W, VALUE_W, ROW_H, TOP = 300, 300, 170, 40, 34
+LABEL_CHARS = 38
+
+
+@bp.before_request
+@login_required
+def _logged_in() -> None:
+    """Every report needs a logged-in user (anonymous → the login page)."""
+
+
+def chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Bars for the inline SVG chart. Each step is scaled on its own (its longer bar fills the
+    area), because standard times range from an hour to ninety days; the numbers are printed."""
+    bars = []
+    for i, row in enumerate(rows):
+        target, median = row["target_minutes"], row["median_minutes"]
+        longest = max(target or 0, median or 0) or 1
+        label = f"{row['step']}. {row['name']}" if row["step"] is not None else row["name"]
+        bars.append({
+            "y": TOP + i * ROW_H, "label": label,
+            "short": label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1].rstrip() + "…",
+            "target": target, "median": median,
+            "target_w": round(BAR_W * (target or 0) / longest, 1),
+            "median_w": round(BAR_W * (median or 0) / longest, 1),
+            "late": target is not None and median is not None and median > target,
+        })
+    return {"bars": bars, "width": LABEL_W + BAR_W + VALUE_W, "height": TOP + len(rows) * ROW_H + 8,
+            "label_w": LABEL_W, "bar_w": BAR_W}
+
+
+@bp.get("/kpi")
+def kpi():
+    svc = service()
+    processes = svc.list_processes()
+    names = {p.key: p.name for p in processes}
+    key = request.args.get("process", "").strip()
+    if key and key not in names:
+        raise NotFound(_("Tidak ada proses '%(key)s'.", key=key))
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in kpi_by_step(svc.session, key or None):
+        if row["median_minutes"] is not None:
+            row["median_minutes"] = round(row["median_minutes"])
+        row["on_time"] = format_percent(row["on_time_ratio"]) if row["on_time_ratio"] is not None else None
+        groups.setdefault(row["process_key"], []).append(row)
+    reports = [{"key": k, "name": names.get(k, k), "rows": rows, "chart": chart(rows),
+                "count": sum(r["count"] for r in rows)} for k, rows in groups.items()]
+    return render_template("reports/kpi.html", reports=reports, processes=processes, selected=key)

@@ -1,0 +1,168 @@
+"""The task page: a step's instructions, SOP quality standard, documents, form; claim, upload, complete."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from engine import access
+from engine.errors import Conflict, Invalid, NotFound, Problem
+from engine.models import TaskRecord
+
+from . import form_render
+from .auth import _safe_next
+from .errors import wants_json
+from .services import service
+
+bp = Blueprint("tasks", __name__)
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _candidates(role: str | None):
+    users = service().users
+    return users.with_role(role) if role else [u for u in users.list() if u.active]
+
+
+def _page(row: TaskRecord, *, raw: dict | None = None, problems: list[Problem] | None = None, status: int = 200):
+    """Render the task page; ``raw`` (what the user typed) and ``problems`` after a refused form."""
+    svc, user = service(), _user()
+    instance = svc.instance(row.instance_id)
+    meta = svc.task_meta(row)
+    schema = svc.task_form(row)
+    running = instance.status == "running" and row.state == "ready"
+    may_do = running and access.may_do(user, row)
+    taken_by_other = bool(row.claimed_by) and row.claimed_by != user.username
+    can_work = may_do and not taken_by_other
+    steps = {t.id: t for t in svc.instance_tasks(row.instance_id)}
+    files = svc.attachments(instance_id=row.instance_id)
+    problems = problems or []
+    errors = form_render.errors_by_field(problems, (schema or {}).get("properties") or {})
+    form_fields = form_render.fields(schema, row.data if row.state == "completed" else None, raw=raw,
+                                     problems=problems, candidates=_candidates if can_work else None)
+    return render_template(
+        "tasks/show.html", row=row, instance=instance, meta=meta, schema=schema, fields=form_fields,
+        form_errors=errors.get(form_render.FORM, []), attachment_errors=errors.get("attachments", []),
+        own_files=[f for f in files if f.task_id == row.id],
+        earlier_files=[(steps.get(f.task_id), f) for f in files if f.task_id != row.id],
+        can_work=can_work, can_claim=may_do and not row.claimed_by,
+        can_release=running and bool(row.claimed_by) and (row.claimed_by == user.username or user.is_admin),
+        taken_by_other=taken_by_other, max_upload_mb=svc.config.max_upload_bytes // (1024 * 1024),
+        step_label=step_label(row)), status
+
+
+def step_label(row: TaskRecord) -> str:
+    return _("Langkah %(n)s — %(name)s", n=row.step, name=row.name) if row.step else row.name
+
+
+@bp.route("/tasks/<task_id>")
+@login_required
+def show(task_id: str):
+    return _page(service().visible_task(task_id, _user()))
+
+
+@bp.route("/tasks/<task_id>/complete", methods=["GET", "POST"])
+@login_required
+def complete(task_id: str):
+    if request.method == "GET":  # e.g. the language link on a refused form: back to the task page
+        return redirect(url_for("tasks.show", task_id=task_id, lang=request.args.get("lang")))
+    svc, user = service(), _user()
+    row = svc.visible_task(task_id, user)
+    schema = svc.task_form(row)
+    data, problems = form_render.parse(schema, request.form)
+    if problems:
+        # Say everything at once: what could not be typed, and what the engine would refuse besides.
+        bad = {p.field for p in problems}
+        problems += [p for p in svc.check_form(row, data) if (p.field or "").split(".")[0] not in bad]
+        meta = svc.task_meta(row)
+        if meta is not None and meta.output_required and not svc.attachments(task_id=row.id):
+            problems.append(Problem(f"attach the deliverable '{meta.output or 'output'}' before completing",
+                                    field="attachments"))
+    else:
+        try:
+            svc.complete(task_id, user, data)
+        except Invalid as exc:
+            svc.session.rollback()
+            problems = exc.problems
+        except Conflict:  # done meanwhile (a second click, or a colleague): show where it stands
+            svc.session.rollback()
+            flash(_("Langkah ini sudah selesai atau berubah sementara itu. Periksa keadaannya di bawah."), "warning")
+            return redirect(url_for("tasks.show", task_id=task_id))
+    if problems:
+        return _page(row, raw=form_render.raw_values(schema, request.form), problems=problems, status=422)
+    flash(_("%(step)s selesai. Terima kasih.", step=step_label(row)), "success")
+    return redirect(url_for("inbox.index"))
+
+
+def _back(task_id: str):
+    return redirect(_safe_next(request.form.get("next")) or url_for("tasks.show", task_id=task_id))
+
+
+@bp.post("/tasks/<task_id>/claim")
+@login_required
+def claim(task_id: str):
+    try:
+        row = service().claim(task_id, _user())
+    except Conflict:
+        service().session.rollback()
+        flash(_("Tugas ini baru saja diambil atau diubah orang lain."), "warning")
+        return _back(task_id)
+    flash(_("Anda mengambil tugas: %(step)s.", step=step_label(row)), "success")
+    return _back(task_id)
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+@login_required
+def unclaim(task_id: str):
+    try:
+        row = service().unclaim(task_id, _user())
+    except Conflict:
+        service().session.rollback()
+        flash(_("Tugas ini sudah tidak diambil siapa pun atau sudah selesai."), "warning")
+        return _back(task_id)
+    flash(_("Tugas dilepaskan: %(step)s.", step=step_label(row)), "success")
+    return _back(task_id)
+
+
+@bp.route("/tasks/<task_id>/attachments", methods=["GET", "POST"])
+@login_required
+def upload(task_id: str):
+    if request.method == "GET":
+        return redirect(url_for("tasks.show", task_id=task_id, lang=request.args.get("lang")))
+    svc, user = service(), _user()
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        problem = Problem(_("Pilih berkas yang akan diunggah."), field="attachments")
+        if wants_json():
+            raise Invalid(problem.message, [problem], code="no_file")
+        return _page(svc.visible_task(task_id, user), problems=[problem], status=422)
+    deliverable = svc.attach(task_id, user, file.filename, file.stream)
+    if wants_json():
+        return jsonify({"id": deliverable.id, "filename": deliverable.filename, "size": deliverable.size,
+                        "url": url_for("tasks.download", attachment_id=deliverable.id),
+                        "message": _("Lampiran \"%(name)s\" diunggah.", name=deliverable.filename)}), 201
+    flash(_("Lampiran \"%(name)s\" diunggah.", name=deliverable.filename), "success")
+    return redirect(url_for("tasks.show", task_id=task_id) + "#dokumen-keluaran")
+
+
+@bp.post("/tasks/<task_id>/attachments/<int:attachment_id>/delete")
+@login_required
+def remove_attachment(task_id: str, attachment_id: int):
+    svc = service()
+    deliverable = next((d for d in svc.attachments(task_id=task_id) if d.id == attachment_id), None)
+    if deliverable is None:
+        raise NotFound(f"no attachment {attachment_id} on this step")
+    name = deliverable.filename
+    svc.remove_attachment(attachment_id, _user())
+    flash(_("Lampiran \"%(name)s\" dihapus.", name=name), "success")
+    return redirect(url_for("tasks.show", task_id=task_id) + "#dokumen-keluaran")
+
+
+@bp.route("/attachments/<int:attachment_id>")
+@login_required
+def download(attachment_id: int):
+    deliverable, path = service().attachment_file(attachment_id, _user())
+    return send_file(path, mimetype=deliverable.content_type, as_attachment=True,
+                     download_name=deliverable.filename, conditional=True, etag=deliverable.sha256)
