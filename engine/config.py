@@ -25,8 +25,10 @@ class EngineConfig:
     office_end: time = time(16, 0)
     #: Extra non-working dates (cuti bersama etc.) on top of the ``holidays`` package.
     extra_holidays: tuple = field(default_factory=tuple)
-    #: Keep this many completed user-task records of history inside the Spiff state per instance;
-    #: older completed branches are pruned (the task index and audit log keep them).
+    #: Prune completed history from the Spiff state on every save (see engine/compaction.py): the
+    #: task index and the audit log keep it, so looping cases stay small and fast.
     compact_history: bool = True
+    #: Completed tasks kept above the open part of the task tree when compacting.
+    compact_keep: int = 3
     #: werkzeug hash method for passwords; tests use a cheap one, production keeps scrypt.
     password_hash_method: str = "scrypt"

@@ -119,10 +119,12 @@ class ProcessDefinition(Base):
     name: Mapped[str] = mapped_column(String(300))
     version: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
-    bpmn_xml: Mapped[str] = mapped_column(Text)
-    spec_json: Mapped[str] = mapped_column(Text)
+    # The three big texts (~65 KB for the SOP) load on first access, together: every case and task
+    # look-up joins its definition, and the compiled definition is cached per version anyway.
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True, deferred_group="source")
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True, deferred_group="source")
     #: alur's reading of the diagram (per-task sop.* properties, lanes), see bpmn_loader.TaskMeta.
-    meta_json: Mapped[str] = mapped_column(Text)
+    meta_json: Mapped[str] = mapped_column(Text, deferred=True, deferred_group="source")
     documentation: Mapped[str] = mapped_column(Text, default="")
     filename: Mapped[str] = mapped_column(String(300), default="")
     deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
