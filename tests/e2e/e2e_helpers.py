@@ -1,0 +1,95 @@
+"""What the browser tests share: logging in, screenshots, and setting a case up over the API.
+
+The browser does what a test is about; what merely has to have happened before (a case started,
+earlier steps done) goes through the JSON API of the same live server, as its users.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sop_walk import SOP_KEY, form_data, user_for
+
+PASSWORD = "demo12345"
+#: How long a user-visible step may take before the test fails (ms).
+TIMEOUT_MS = 15_000
+#: ``make screenshots`` points this at docs/screenshots; a plain test run keeps the tree clean.
+SCREENSHOTS = Path(os.environ.get("ALUR_SCREENSHOTS_DIR")
+                   or Path(tempfile.gettempdir()) / "alur-screenshots")
+#: A small but real PDF, uploaded from memory.
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+       b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+       b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+       b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def pdf(name: str) -> dict[str, Any]:
+    """A file for ``set_input_files``."""
+    return {"name": name, "mimeType": "application/pdf", "buffer": PDF}
+
+
+def login(page, username: str, password: str = PASSWORD) -> None:
+    """Log in through the form (Indonesian labels) and wait to leave the login page."""
+    page.goto("/login")
+    page.get_by_label("Nama pengguna").fill(username)
+    page.get_by_label("Kata sandi").fill(password)
+    page.get_by_role("button", name="Masuk").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def logout(page) -> None:
+    page.get_by_role("button", name="Keluar").click()
+    page.wait_for_url("**/login")
+
+
+def screenshot(page, name: str) -> Path:
+    """A full-page PNG of what the user sees now, as docs/screenshots/<name>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+# --- setting a case up over the API -------------------------------------------------------------
+
+def start_case(api, title: str, user: str = "pemilik") -> int:
+    status, body = api.request("POST", "/api/instances", user, json={"process_key": SOP_KEY, "title": title})
+    assert status == 201, body
+    return body["id"]
+
+
+def case(api, instance_id: int) -> dict[str, Any]:
+    status, body = api.request("GET", f"/api/instances/{instance_id}", "admin")
+    assert status == 200, body
+    return body
+
+
+def ready_tasks(api, instance_id: int) -> list[dict[str, Any]]:
+    return [t for t in case(api, instance_id)["tasks"] if t["state"] == "ready"]
+
+
+def ready_step(api, instance_id: int) -> dict[str, Any]:
+    """The one ready step of a case (the SOP is sequential)."""
+    tasks = ready_tasks(api, instance_id)
+    assert len(tasks) == 1, tasks
+    return tasks[0]
+
+
+def do_steps(api, instance_id: int, *steps: int) -> None:
+    """Complete the ready step, and the next, … as their lane's demo user, each with a deliverable
+    where one is required; step 3 asks for changes the first time (as the SOP walk does)."""
+    rounds: dict[int, int] = {}
+    for expected in steps:
+        task = ready_step(api, instance_id)
+        assert task["step"] == expected, (task["step"], expected)
+        user = user_for(task)
+        if task["output_required"]:
+            status, body = api.request("POST", f"/api/tasks/{task['id']}/attachments", user,
+                                       files={"file": (f"langkah-{expected}.pdf", PDF)})
+            assert status == 201, body
+        status, body = api.request("POST", f"/api/tasks/{task['id']}/complete", user,
+                                   json={"data": form_data(task["form"], expected, rounds)})
+        assert status == 200, body
+        rounds[expected] = rounds.get(expected, 0) + 1

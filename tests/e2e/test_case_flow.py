@@ -1,0 +1,199 @@
+"""A case of the SOP in a real browser: the owner starts it and does step 1, the system analyst
+does step 2, the reviewer asks for changes at step 3, and an admin inspects the case."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from e2e_helpers import case, do_steps, login, logout, pdf, ready_step, screenshot, start_case
+
+SOP_NAME = "Pengembangan Aplikasi E-Government"
+STEP1 = "Identifikasi kebutuhan aplikasi baru / pengembangan aplikasi"
+STEP2 = "Pembuatan spesifikasi kebutuhan"
+STEP3 = "Review spesifikasi kebutuhan antara bidang e-government dan pemilik aplikasi"
+UNCLAIMED_TAB = "Pelaksana saya (belum diambil)"
+
+
+def inbox_row(page, title: str, step_name: str):
+    """The inbox row of this case's step (in the table the user sees)."""
+    return page.locator("table.tasks tbody tr").filter(has_text=title).filter(
+        has=page.get_by_role("link", name=step_name, exact=True))
+
+
+def open_lanes_tab(page) -> None:
+    page.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Kotak Masuk").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kotak Masuk")
+    page.get_by_role("link", name=re.compile("^" + re.escape(UNCLAIMED_TAB))).click()
+    expect(page.get_by_role("link", name=re.compile("^" + re.escape(UNCLAIMED_TAB)))).to_have_attribute(
+        "aria-current", "page")
+
+
+def upload(page, filename: str) -> None:
+    """Attach a deliverable on the task page and wait until it is listed."""
+    page.get_by_label("Unggah lampiran").set_input_files(pdf(filename))
+    page.get_by_role("button", name="Unggah", exact=True).click()
+    expect(page.locator("#own-files").get_by_role("link", name=filename)).to_be_visible()
+
+
+def test_owner_starts_a_case_and_completes_step_1(page, api):
+    title = "Aplikasi antrean puskesmas"
+    login(page, "pemilik")
+    page.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Proses", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Proses (SOP)")
+    screenshot(page, "processes")
+    page.get_by_role("link", name=SOP_NAME).click()
+    expect(page.get_by_role("heading", name="Mulai pengajuan baru")).to_be_visible()
+    expect(page.locator("svg.alur-diagram")).to_be_visible()
+    screenshot(page, "process")
+    page.get_by_label("Judul pengajuan").fill(title)
+    page.get_by_role("button", name="Mulai", exact=True).click()
+    expect(page.get_by_role("status").filter(has_text=title)).to_contain_text("telah dimulai")
+    instance_id = int(re.search(r"/instances/(\d+)", page.url).group(1))
+
+    open_lanes_tab(page)
+    row = inbox_row(page, title, STEP1)
+    expect(row).to_have_count(1)
+    row.get_by_role("link", name=STEP1).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(STEP1)
+    expect(page.get_by_role("region", name="Petunjuk")).to_contain_text("Dokumen identifikasi kebutuhan")
+    standard = page.get_by_role("region", name="Mutu baku")  # the SOP's quality standard for the step
+    for term, value in [("Kelengkapan", "Dokumen identifikasi kebutuhan"), ("Waktu baku", "3 hari kerja"),
+                        ("Output", "Dokumen identifikasi kebutuhan wajib dilampirkan")]:
+        expect(standard.locator("div", has=page.locator("dt", has_text=term)).locator("dd")).to_have_text(value)
+
+    upload(page, "identifikasi-kebutuhan.pdf")
+    page.get_by_label("Nama aplikasi").fill("SIMPUS Antrean")
+    page.get_by_label("Instansi pemilik").fill("Dinas Kesehatan")
+    page.get_by_label("Jenis pengembangan").select_option(label="Aplikasi baru")
+    page.get_by_label("Latar belakang dan tujuan").fill("Antrean di puskesmas masih manual.")
+    screenshot(page, "task")
+    page.get_by_role("button", name="Selesaikan").click()
+
+    page.wait_for_url("**/inbox*")
+    expect(page.get_by_role("status").filter(has_text="selesai")).to_contain_text(f"Langkah 1 — {STEP1} selesai")
+    expect(inbox_row(page, title, STEP1)).to_have_count(0)
+    open_lanes_tab(page)
+    expect(inbox_row(page, title, STEP1)).to_have_count(0)
+    page.get_by_role("link", name="Selesai oleh saya").click()
+    expect(page.locator("table.tasks tbody tr").filter(has_text=title)).to_contain_text(STEP1)
+
+    body = case(api, instance_id)
+    assert body["title"] == title and body["started_by"] == "pemilik"
+    step1 = [t for t in body["tasks"] if t["step"] == 1][0]
+    assert step1["state"] == "completed" and step1["completed_by"] == "pemilik"
+    assert step1["data"]["nama_aplikasi"] == "SIMPUS Antrean"
+    assert ready_step(api, instance_id)["step"] == 2
+
+
+
+def test_analyst_sees_step_2_in_the_inbox_and_completes_it(page, api):
+    title = "Aplikasi e-retribusi pasar"
+    instance_id = start_case(api, title)
+    do_steps(api, instance_id, 1)
+    for other in ("Aplikasi arsip surat", "Portal data desa"):  # a realistic inbox: more than one case
+        do_steps(api, start_case(api, other), 1)
+
+    login(page, "analis")
+    open_lanes_tab(page)
+    expect(page.locator("table.tasks tbody tr")).to_have_count(3)
+    row = inbox_row(page, title, STEP2)
+    expect(row).to_contain_text("System Analyst")
+    expect(row).to_contain_text("WIB")  # waiting since / due time, in Jakarta time
+    screenshot(page, "inbox")
+    row.get_by_role("button", name="Ambil tugas").click()
+    expect(page.get_by_role("status").filter(has_text="Anda mengambil tugas")).to_contain_text(STEP2)
+    expect(inbox_row(page, title, STEP2)).to_have_count(0)  # no longer unclaimed
+
+    page.get_by_role("link", name=re.compile("^Tugas saya")).click()
+    row = inbox_row(page, title, STEP2)
+    expect(row).to_contain_text("analis")  # claimed by
+    row.get_by_role("link", name=STEP2).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(STEP2)
+    earlier = page.get_by_role("region", name="Dokumen dari langkah sebelumnya")
+    expect(earlier.get_by_role("link", name="langkah-1.pdf")).to_be_visible()
+
+    upload(page, "spesifikasi-kebutuhan.pdf")
+    page.get_by_label("Ringkasan kebutuhan").fill("Pendaftaran pedagang, tagihan retribusi, laporan harian.")
+    page.get_by_label("Jumlah kebutuhan").fill("12")
+    page.get_by_role("button", name="Selesaikan").click()
+    expect(page.get_by_role("status").filter(has_text="selesai")).to_contain_text(f"Langkah 2 — {STEP2} selesai")
+    expect(inbox_row(page, title, STEP2)).to_have_count(0)
+
+    body = case(api, instance_id)
+    step2 = [t for t in body["tasks"] if t["step"] == 2][0]
+    assert step2["completed_by"] == "analis" and step2["data"]["jumlah_kebutuhan"] == 12
+    assert [a["filename"] for a in step2["attachments"]] == ["spesifikasi-kebutuhan.pdf"]
+    assert ready_step(api, instance_id)["step"] == 3
+
+
+def test_reviewer_asks_for_changes_and_step_2_returns_to_the_analyst(page, api):
+    title = "Aplikasi perizinan online"
+    instance_id = start_case(api, title)
+    do_steps(api, instance_id, 1, 2)
+
+    login(page, "kabid")
+    open_lanes_tab(page)
+    inbox_row(page, title, STEP3).get_by_role("link", name=STEP3).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(STEP3)
+    approved = page.get_by_label("Spesifikasi disetujui")
+    expect(approved).not_to_be_checked()
+    page.get_by_label("Tanggal review spesifikasi").fill("2026-11-27")
+    page.get_by_label("Catatan permintaan modifikasi kebutuhan").fill("Tambahkan modul pembayaran non-tunai.")
+    page.get_by_role("button", name="Selesaikan").click()
+    expect(page.get_by_role("status").filter(has_text="selesai")).to_contain_text("Langkah 3")
+    logout(page)
+
+    login(page, "analis")
+    open_lanes_tab(page)
+    row = inbox_row(page, title, STEP2)
+    expect(row).to_have_count(1)
+    row.get_by_role("link", name=STEP2).click()
+    earlier = page.get_by_role("region", name="Dokumen dari langkah sebelumnya")
+    expect(earlier.get_by_role("link", name="langkah-2.pdf")).to_be_visible()  # the first round's document
+    with page.expect_download() as download:
+        earlier.get_by_role("link", name="langkah-1.pdf").click()
+    assert download.value.suggested_filename == "langkah-1.pdf"
+    assert open(download.value.path(), "rb").read().startswith(b"%PDF")
+
+    body = case(api, instance_id)
+    review = [t for t in body["tasks"] if t["step"] == 3][0]
+    assert review["completed_by"] == "kabid" and review["data"]["spec_approved"] is False
+    assert review["data"]["catatan_modifikasi"] == "Tambahkan modul pembayaran non-tunai."
+    assert [t["step"] for t in body["tasks"] if t["state"] == "completed"] == [1, 2, 3]
+    assert ready_step(api, instance_id)["step"] == 2
+
+
+def test_admin_sees_the_diagram_and_the_timeline(page, api):
+    title = "Aplikasi pengaduan masyarakat"
+    instance_id = start_case(api, title)
+    do_steps(api, instance_id, 1, 2, 3)  # the review asked for changes: step 2 again
+
+    login(page, "admin")
+    page.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Instans").click()
+    page.get_by_role("link", name=title).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(title)
+    assert page.url.endswith(f"/instances/{instance_id}")
+
+    diagram = page.locator("svg.alur-diagram")
+    expect(diagram).to_be_visible()
+    active = diagram.locator("g.state-active")
+    expect(active).to_have_count(1)
+    expect(active).to_have_attribute("data-element-id", "Step02")
+    expect(active.locator("title")).to_have_text(f"{STEP2} — Sedang berjalan")
+    for done in ("Step01", "Step03"):
+        expect(diagram.locator(f'g[data-element-id="{done}"]')).to_have_class(re.compile(r"\bstate-completed\b"))
+
+    timeline = page.get_by_role("region", name="Riwayat")
+    completions = timeline.locator("li").filter(has_text="Selesaikan")
+    expect(completions).to_have_count(3)
+    for i, (user, step) in enumerate([("pemilik", STEP1), ("analis", STEP2), ("kabid", STEP3)]):
+        expect(completions.nth(i)).to_contain_text(user)
+        expect(completions.nth(i)).to_contain_text(step)
+    expect(timeline.locator("li").first).to_contain_text("Dimulai")
+    screenshot(page, "instance")
+
+    page.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Laporan Kinerja").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Laporan Kinerja")
+    expect(page.get_by_role("main")).to_contain_text(STEP1)
+    screenshot(page, "report")
