@@ -76,6 +76,10 @@ def serve_command(host: str, port: int, workers: int) -> None:
             self.cfg.set("workers", workers)
             self.cfg.set("threads", 4)
             self.cfg.set("accesslog", "-")
+            if "control_socket_disable" in self.cfg.settings:
+                # gunicorn 27's control socket is one per home directory: several servers
+                # (tests, make run beside a test run) would fight over it; alur doesn't use it.
+                self.cfg.set("control_socket_disable", True)
 
         def load(self):
             from . import create_app
