@@ -100,12 +100,15 @@ class _Source:
     data: bytes = field(compare=False, repr=False)
 
 
-def render_svg(bpmn_xml: str | bytes, marks: dict[str, str] | None = None, *, title: str | None = None) -> str:
+def render_svg(bpmn_xml: str | bytes, marks: dict[str, str] | None = None, *, title: str | None = None,
+               labels: dict[str, str] | None = None) -> str:
     """Draw the BPMN diagram in ``bpmn_xml`` as a standalone SVG document (returned as a string).
 
     ``marks`` maps a BPMN element id -> "active" | "completed" | "error" | "cancelled"; marked
     elements are coloured and a legend of the states used is drawn top right (unknown states are
-    ignored). ``title`` (default: the process name) becomes the ``aria-label``. A file without
+    ignored). ``title`` (default: the process name) becomes the ``aria-label``. ``labels`` maps a
+    state to the words of the legend and tooltips (default ``STATE_LABELS``, Indonesian; a state it
+    leaves out keeps its Indonesian label), so a caller can pass a translation. A file without
     BPMN DI gives a small SVG saying so; XML that is not well-formed raises ``ValueError``.
     The parsed layout is cached (per SHA-256 of the XML, 32 definitions), marks are applied per call.
     """
@@ -114,14 +117,15 @@ def render_svg(bpmn_xml: str | bytes, marks: dict[str, str] | None = None, *, ti
     label = title or layout.title
     if layout.extent is None:
         return _empty_svg(label)
+    words = STATE_LABELS | {k: str(v) for k, v in (labels or {}).items() if k in STATE_LABELS and v}
     marks = {k: v for k, v in (marks or {}).items() if v in STATE_LABELS}
     states = [s for s in STATE_LABELS if s in {marks.get(i.id) for i in layout.items}]
     min_x, min_y, max_x, max_y = layout.extent
     vx, vy = min_x - MARGIN, min_y - MARGIN - (LEGEND_H if states else 0)
     parts = [_svg_open(vx, vy, max_x + MARGIN - vx, max_y + MARGIN - vy, label), STYLE, DEFS]
-    parts += [(_edge_svg if i.points else _shape_svg)(i, marks.get(i.id)) for i in layout.items]
+    parts += [(_edge_svg if i.points else _shape_svg)(i, marks.get(i.id), words) for i in layout.items]
     if states:
-        parts.append(_legend(states, max_x + MARGIN - 4, vy))
+        parts.append(_legend(states, max_x + MARGIN - 4, vy, words))
     return "\n".join(parts + ["</svg>"])
 
 
@@ -332,18 +336,18 @@ def _text_svg(t: _Text | None, halo: bool = False, fill: str = TEXT_INK) -> str:
     return f'<text font-size="{_n(t.size)}" text-anchor="middle" fill="{fill}"{attrs}>{spans}</text>'
 
 
-def _group(item: _Item, mark: str | None, body: str) -> str:
+def _group(item: _Item, mark: str | None, body: str, words: dict[str, str]) -> str:
     """The element's ``<g>``: kind and state classes, its id, and a tooltip with name and state."""
-    tip = " ".join((item.name or item.id).split()) + (f" — {STATE_LABELS[mark]}" if mark else "")
+    tip = " ".join((item.name or item.id).split()) + (f" — {words[mark]}" if mark else "")
     return (f'<g class="el-{_esc(item.kind)} state-{mark or "none"}" data-element-id="{_esc(item.id)}">'
             f"<title>{_esc(tip)}</title>{body}</g>")
 
 
-def _shape_svg(s: _Item, mark: str | None) -> str:
+def _shape_svg(s: _Item, mark: str | None, words: dict[str, str]) -> str:
     draw = (_pool_body if s.kind in POOLS else _activity_body if s.kind in ACTIVITIES
             else _gateway_body if s.kind in GATEWAYS else _event_body if s.kind in EVENTS else _other_body)
     text_ink = PAINT["cancelled"][1] if mark == "cancelled" else TEXT_INK
-    return _group(s, mark, draw(s, mark) + _text_svg(s.text, halo=s.kind not in INSIDE_TEXT, fill=text_ink))
+    return _group(s, mark, draw(s, mark) + _text_svg(s.text, halo=s.kind not in INSIDE_TEXT, fill=text_ink), words)
 
 
 def _rect(box: Box, attrs: str, rx: float = 0, cls: str = "alur-shape") -> str:
@@ -409,7 +413,7 @@ def _other_body(s: _Item, mark: str | None) -> str:
             f' fill="none" stroke="{PAINT[mark][1]}" stroke-width="1.5"/>')
 
 
-def _edge_svg(e: _Item, mark: str | None) -> str:
+def _edge_svg(e: _Item, mark: str | None, words: dict[str, str]) -> str:
     """Sequence flows solid with an arrow (and a slash when default), message flows dashed."""
     _, stroke, width, dash = PAINT[mark]
     dash = dash or {"messageFlow": "7 4", "association": "2 3"}.get(e.kind, "")
@@ -418,16 +422,17 @@ def _edge_svg(e: _Item, mark: str | None) -> str:
     attrs += ' marker-end="url(#alur-arrow)"' if e.kind in ("sequenceFlow", "messageFlow") else ""
     attrs += ' marker-start="url(#alur-default)"' if e.is_default else ""
     points = " ".join(f"{_n(x)},{_n(y)}" for x, y in e.points)
-    return _group(e, mark, f'<polyline class="alur-shape" points="{points}" {attrs}/>{_text_svg(e.text, halo=True)}')
+    return _group(e, mark, f'<polyline class="alur-shape" points="{points}" {attrs}/>{_text_svg(e.text, halo=True)}',
+                  words)
 
 
-def _legend(states: list[str], right: float, top: float) -> str:
-    """A swatch and Indonesian label per state used, ending at ``right``."""
-    widths = [40 + _text_width(STATE_LABELS[s], 11) for s in states]
+def _legend(states: list[str], right: float, top: float, words: dict[str, str]) -> str:
+    """A swatch and label (Indonesian unless ``words`` say otherwise) per state used, ending at ``right``."""
+    widths = [40 + _text_width(words[s], 11) for s in states]
     x, items = right - sum(widths), []
     for state, width in zip(states, widths):
         items.append(_rect((x, top + 8, 20, 13), _paint(state), 4, "alur-swatch")
                      + f'<text x="{_n(x + 26)}" y="{_n(top + 18.5)}" font-size="11" fill="#333333">'
-                     f"{_esc(STATE_LABELS[state])}</text>")
+                     f"{_esc(words[state])}</text>")
         x += width
     return f'<g class="alur-legend">{"".join(items)}</g>'

@@ -139,6 +139,22 @@ def test_each_task_has_its_state_class_and_tooltip():
     assert texts(legend) == ["Selesai", "Sedang berjalan"]
 
 
+def test_custom_labels_translate_the_legend_and_tooltips():
+    labels = {"completed": "Done", "active": "In progress <now>", "unknown": "ignored"}
+    svg = render_svg(bpmn(), MARKS | {"Start_1": "cancelled"}, labels=labels)
+    root = parse(svg)
+    assert group(root, "Task_A").findtext(f"{SVG}title") == f"{TASK_A_NAME} — Done"
+    assert group(root, "Task_B").findtext(f"{SVG}title") == "Terbitkan izin — In progress <now>"  # escaped
+    assert "In progress &lt;now&gt;" in svg
+    assert group(root, "Start_1").findtext(f"{SVG}title") == "Mulai — Dibatalkan"  # not given: Indonesian
+    legend = root.find(f".//{SVG}g[@class='alur-legend']")
+    assert texts(legend) == ["Done", "In progress <now>", "Dibatalkan"]
+    assert "ignored" not in svg
+    # the default stays Indonesian, and the cached layout is not changed by a call with labels
+    assert texts(parse(render_svg(bpmn(), MARKS)).find(f".//{SVG}g[@class='alur-legend']")) == [
+        "Selesai", "Sedang berjalan"]
+
+
 def test_unmarked_diagram_has_no_legend_and_elements_without_di_are_not_drawn():
     root = parse(render_svg(bpmn()))
     assert root.find(f".//{SVG}g[@class='alur-legend']") is None

@@ -1,8 +1,10 @@
 """Indonesian by default, English on request; Indonesian dates; the English catalog is compiled."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
+
+import pytest
 
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
@@ -64,12 +66,22 @@ def test_dates_are_formatted_the_indonesian_way(app):
     with app.test_request_context("/"):
         assert format_moment(moment) == "27 November 2026, 14.30 WIB"
         assert format_moment(datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc)) == "2 Desember 2026, 16.00 WIB"
-        assert format_moment(moment, with_time=False) == "27 November 2026"
-        assert format_moment(None) == "—"
+        assert format_moment(moment, "date") == format_moment(moment, False) == "27 November 2026"
+        # the short form for table cells: abbreviated month, no zone (the column header says it)
+        assert format_moment(moment, "short") == "27 Nov 2026, 14.30"
+        assert format_moment(datetime(2026, 8, 1, 17, 5, tzinfo=timezone.utc), "short") == "2 Agu 2026, 00.05"
+        assert format_moment(moment, "short-date") == "27 Nov 2026"
+        # a form's calendar day (no time, no zone)
+        assert format_moment(date(2026, 11, 27), "date") == "27 November 2026"
+        assert format_moment(date(2026, 12, 2)) == "2 Desember 2026"
+        assert format_moment(None) == "—" and format_moment(None, "short") == "—"
+        with pytest.raises(ValueError):
+            format_moment(moment, "medium")
         assert format_minutes(120) == "120 menit" and format_minutes(3 * 480) == "3 hari kerja"
         assert format_minutes(480 + 30) == "1 hari kerja 30 menit" and format_minutes(0) == "0 menit"
     with app.test_request_context("/?lang=en"):
         assert format_moment(datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc)) == "2 December 2026, 16.00 WIB"
+        assert format_moment(datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc), "short") == "2 Dec 2026, 16.00"
         assert format_minutes(480) == "1 working day" and format_minutes(3 * 480 + 30) == "3 working days 30 minutes"
 
 

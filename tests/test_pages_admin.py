@@ -45,6 +45,8 @@ def test_admin_sees_users_with_roles_and_qualifications(client, login):
     page = client.get("/admin/users").get_data(as_text=True)
     assert "Budi Santoso" in page and "Teknik Informatika" in page
     assert "Bidang E-Gov, Persandian dan Statistik" in page and "Process Owner" in page
+    assert '<th scope="col">Nama pengguna</th>' in page
+    assert '<th scope="col">Username</th>' in client.get("/admin/users?lang=en").get_data(as_text=True)
     form = client.get("/admin/users/new").get_data(as_text=True)
     # every lane of the SOP, plus Process Owner, as a checkbox; education levels as a select
     for role in ("Instansi Pemilik", "System Analyst", "Kasi Sistem", "Staf", "Process Owner"):

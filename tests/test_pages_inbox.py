@@ -46,6 +46,11 @@ def test_tabs_show_the_right_rows(client, login, svc):
     assert "Aplikasi antrean puskesmas" in lanes and "Sistem arsip dinas" in lanes
     assert [name for _, name in task_links(lanes)] == [STEP1, STEP1]
     assert "Instansi Pemilik" in lanes and "Ambil tugas" in lanes and "Menunggu sejak" in lanes
+    # dates in the short form (the long one on hover), the time zone once in the column header
+    assert 'Batas waktu <span class="zone">(WIB)</span>' in lanes
+    assert re.search(r'<time class="short" datetime="[^"]+" title="\d{1,2} \w+ \d{4}, \d{2}\.\d{2} WIB">'
+                     r"\d{1,2} \w{3} \d{4}, \d{2}\.\d{2}</time>", lanes)
+    assert "Diambil oleh" not in lanes  # unclaimed by definition: no column for it
     mine = client.get("/inbox").get_data(as_text=True)  # "Tugas saya" is the default tab
     assert 'aria-current="page">Tugas saya' in mine and task_links(mine) == []
     assert "Belum ada tugas yang Anda ambil" in mine
@@ -58,6 +63,7 @@ def test_tabs_show_the_right_rows(client, login, svc):
     assert "Sistem arsip dinas" in lanes and "Aplikasi antrean puskesmas" not in lanes
     mine = client.get("/inbox?tab=mine").get_data(as_text=True)
     assert "Aplikasi antrean puskesmas" in mine and "Lepaskan tugas" in mine and ">pemilik<" in mine
+    assert "Diambil oleh" in mine
     client.post(f"/tasks/{row.id}/unclaim", data={"next": "/inbox?tab=mine"})
     assert task_links(client.get("/inbox?tab=mine").get_data(as_text=True)) == []
     # nobody else's lane sees them

@@ -193,5 +193,96 @@ def test_pages_speak_english_on_request(client, login, case):
     login("admin")
     page = client.get("/instances/?lang=en").get_data(as_text=True)
     assert "Current step" in page and "Started by" in page and "Langkah saat ini" not in page
+    assert '<th scope="col">Process (SOP)</th>' in page  # one process per row
     page = client.get(f"/instances/{case.id}").get_data(as_text=True)
     assert "History" in page and "Administrator actions" in page and "Started" in page
+
+
+def _section(page, heading_id):
+    return re.search(rf'<section aria-labelledby="{heading_id}".*?</section>', page, re.S).group(0)
+
+
+def test_detail_names_people_by_full_name_loaded_in_one_query(app, client, login, svc, case):
+    from sqlalchemy import event
+
+    from test_pages_inbox import advance
+    from webapp.extensions import db
+
+    advance(svc, case, 5)  # steps 1–4 done by four people; step 4 appointed budi
+    login("admin")
+    with app.app_context():
+        engine = db.engine
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        page = client.get(f"/instances/{case.id}").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    started = re.search(r"<dt>Dimulai oleh</dt><dd>(.*?)</dd>", page, re.S).group(1)
+    assert started == 'Rina Pemilik (Dinas Kesehatan) <span class="muted">(pemilik)</span>'
+    history = _section(page, "h-history")
+    for username, name in [("pemilik", "Rina Pemilik (Dinas Kesehatan)"), ("analis", "Dewi Analis"),
+                           ("kabid", "Hendra Kabid E-Gov")]:
+        assert f'<span class="person" title="{username}">{name}</span>' in history
+    assert "Rina Pemilik (Dinas Kesehatan)" in _section(page, "h-files")  # who uploaded
+    assert "Budi Santoso" in _section(page, "h-data")  # the appointed system programmer, by name
+    by_name = [s for s in statements if re.search(r"FROM users\b", s) and re.search(r"users\.username IN", s)]
+    assert len(by_name) == 1, by_name
+    assert not [s for s in statements if re.search(r"users\.username = ", s)], "one query, not one per person"
+
+
+def test_current_data_follows_the_steps_forms_with_their_titles_and_dates(client, login, svc, case):
+    from datetime import date
+
+    from test_pages_inbox import advance
+    from webapp.i18n import format_moment
+
+    advance(svc, case, 5)
+    instance = svc.instance(case.id)
+    data = svc.instance_data(instance)
+    expected: list[str] = []  # form titles, step by step in each form's order, of what the case holds
+    seen = set()
+    for row in sorted({t.bpmn_id: t for t in svc.instance_tasks(case.id)}.values(), key=lambda t: t.step):
+        for name, prop in svc.task_form(row)["properties"].items():
+            if name in data and name not in seen:
+                seen.add(name)
+                expected.append(prop["title"])
+    login("admin")
+    section = _section(client.get(f"/instances/{case.id}").get_data(as_text=True), "h-data")
+    assert re.findall(r"<dt>([^<]+)</dt>", section) == expected
+    assert expected[:3] == ["Nama aplikasi", "Instansi pemilik", "Jenis pengembangan"]
+    assert "Tanggal review spesifikasi" in expected
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", section)  # no ISO dates
+    with client.application.test_request_context("/"):
+        today = format_moment(date.today(), "date")  # the walk's dates are today's
+    assert f'<dd class="pre">{today}</dd>' in section and re.fullmatch(r"\d{1,2} \w+ \d{4}", today)
+    assert "Aplikasi baru" in section  # an enum value by its title
+
+
+def test_detail_in_english_translates_headings_and_the_diagram(client, login, svc, case):
+    login("admin")
+    page = client.get(f"/instances/{case.id}?lang=en").get_data(as_text=True)
+    assert "<dt>Process (SOP)</dt>" in page and '<h2 id="h-steps">Steps</h2>' in page
+    assert "Actual" in page and "Realisation" not in page
+    svg = re.search(r'<svg[^>]*class="alur-diagram".*?</svg>', page, re.S).group(0)
+    assert "— In progress</title>" in svg and "— Completed</title>" in svg and "Sedang berjalan" not in svg
+    assert '<span class="swatch swatch-active" aria-hidden="true"></span>In progress' in page  # the key
+    # short dates in the steps table, the zone once in its header, the full form on hover
+    steps = _section(page, "h-steps")
+    assert "(WIB)</span>" in steps
+    assert re.search(r'<time class="short" datetime="[^"]+" title="\d{1,2} \w+ \d{4}, \d{2}\.\d{2} WIB">'
+                     r"\d{1,2} \w{3} \d{4}, \d{2}\.\d{2}</time>", steps)
+    # the full-size diagram, in the page's language; the API's stays Indonesian
+    response = client.get(f"/instances/{case.id}/diagram.svg")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert "In progress" in response.get_data(as_text=True)
+    assert f'href="/instances/{case.id}/diagram.svg"' in page
+    api_svg = client.get(f"/api/instances/{case.id}/diagram.svg").get_data(as_text=True)
+    assert "Sedang berjalan" in api_svg and "In progress" not in api_svg
+
+
+def test_full_size_diagram_is_for_those_who_may_see_the_case(client, login, svc, case):
+    svc.create_user(svc.users.get("admin"), "tamu", "rahasia123", [])
+    login("tamu", "rahasia123")
+    assert client.get(f"/instances/{case.id}/diagram.svg").status_code == 403

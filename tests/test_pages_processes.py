@@ -43,6 +43,24 @@ def test_everyone_sees_the_list_and_the_process_page(client, login):
     assert "120 menit" in page and "90 hari kerja" in page and "Surat perintah tugas" in page
     assert 'class="alur-diagram"' in page
     assert "Terbitkan versi baru" not in page
+    # the diagram at full size, one link away
+    assert f'href="/processes/{SOP_KEY}/diagram.svg?version=1"' in page
+    svg = client.get(f"/processes/{SOP_KEY}/diagram.svg?version=1")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b'class="alur-diagram"' in svg.data
+    assert client.get(f"/processes/{SOP_KEY}/diagram.svg?version=7").status_code == 404
+
+
+def test_process_pages_in_english_tell_one_process_from_many(client, login):
+    login("admin")
+    page = client.get("/processes/?lang=en").get_data(as_text=True)
+    assert "<h1>Processes (SOP)</h1>" in page and '<th scope="col">Versions</th>' in page
+    page = client.get(f"/processes/{SOP_KEY}").get_data(as_text=True)
+    assert ">Processes (SOP)</a> ›" in page  # the breadcrumb: the list
+    assert '<h2 id="h-steps">Steps</h2>' in page and '<h2 id="h-versions">Versions</h2>' in page
+    assert '<th scope="col">Step</th>' in page and '<th scope="col">Version</th>' in page  # one per row
+    for url in ("/instances/", "/reports/kpi", "/inbox"):  # a filter picks one process
+        assert '<label for="f-process">Process (SOP)</label>' in client.get(url).get_data(as_text=True) \
+            or '<label for="process">Process (SOP)</label>' in client.get(url).get_data(as_text=True)
 
 
 def test_download_bpmn(client, login):

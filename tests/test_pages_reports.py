@@ -45,8 +45,8 @@ def test_every_user_reads_target_against_realisation(client, login, measured):
     step1 = next(r for r in rows if "Identifikasi kebutuhan" in r)
     step2 = next(r for r in rows if "Pembuatan spesifikasi kebutuhan" in r)
     step9 = next(r for r in rows if "Pembuatan prototype system" in r)
-    assert "3 hari kerja" in step1 and "4 hari kerja" in step1 and "0%" in step1 and "melewati target" in step1
-    assert "1 hari kerja" in step2 and "120 menit" in step2 and "100%" in step2 and "melewati" not in step2
+    assert "3 hari kerja" in step1 and "4 hari kerja" in step1 and "0%" in step1 and "Melewati target" in step1
+    assert "1 hari kerja" in step2 and "120 menit" in step2 and "100%" in step2 and "Melewati" not in step2
     assert "90 hari kerja" in step9 and "—" in step9  # nothing measured yet
     # the chart is inline SVG drawn on the server: one group per step, the late one in red
     chart = re.search(r'<svg[^>]*class="kpi-chart".*?</svg>', page, re.S).group(0)
@@ -71,3 +71,13 @@ def test_report_prints_without_the_filter(client, login, measured):
     assert 'class="filters no-print"' in page
     css = client.get("/static/admin.css").get_data(as_text=True)
     assert "@media print" in css and ".no-print" in css
+
+
+def test_report_in_english_and_its_chart_fits_the_card(client, login, measured):
+    login("admin")
+    page = client.get("/reports/kpi?lang=en").get_data(as_text=True)
+    assert "Actual (median)" in page and "Over target" in page and "Realisation" not in page
+    # the chart scales to its card (viewBox), about as wide as the page's content
+    chart = re.search(r'<svg[^>]*class="kpi-chart"[^>]*>', page).group(0)
+    assert re.search(r'viewBox="0 0 (\d+) ', chart) and int(re.search(r'viewBox="0 0 (\d+) ', chart)[1]) >= 1000
+    assert ".diagram-scroll svg { display: block; width: 100%" in client.get("/static/admin.css").get_data(as_text=True)

@@ -92,6 +92,13 @@ def test_invalid_data_comes_back_422_with_messages_next_to_fields_and_input_kept
     assert "Antrean &lt;panjang&gt;</textarea>" in page  # kept, escaped
     assert 'aria-invalid="true"' in page and 'aria-describedby="f-instansi_pemilik-help f-instansi_pemilik-error"' in page
     assert "Langkah ini belum dapat diselesaikan" in page
+    # the refused page opens at the problem summary: the form posts to …#form-problems (no JS
+    # needed to get there), the summary takes focus (tabindex -1, focus.js), no inline script
+    assert f'action="/tasks/{step1.id}/complete#form-problems"' in page
+    assert re.search(r'<div class="flash flash-error" role="alert" tabindex="-1" id="form-problems">', page)
+    assert '<script src="/static/focus.js" defer></script>' in page
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page), "no inline script"
+    assert "focus.js" not in page_of(client, step1.id)  # only after a refusal
 
 
 def test_a_number_field_with_words_is_refused_next_to_it(client, login, svc, case):
@@ -142,6 +149,14 @@ def test_upload_by_script_answers_json(client, login, step1):
     assert response.status_code == 201
     body = response.get_json()
     assert body["filename"] == "a.pdf" and body["url"].startswith("/attachments/") and "diunggah" in body["message"]
+    # what upload.js needs to draw the whole row as the page does: size, who, when, and "Hapus"
+    assert body["size"] == len(b"%PDF-1.4 dokumen") and body["size_label"] == "16 B"
+    assert body["uploaded_by"] == "pemilik" and body["uploaded_at"].startswith("20")
+    assert re.fullmatch(r"\d{1,2} \w+ \d{4}, \d{2}\.\d{2} WIB", body["uploaded_at_label"])
+    assert body["delete_url"] == f"/tasks/{step1.id}/attachments/{body['id']}/delete" and body["delete_label"] == "Hapus"
+    page = page_of(client, step1.id)  # the same row, drawn by the server
+    assert f'<form method="post" action="{body["delete_url"]}" class="inline">' in page
+    assert f"16 B · pemilik · <time" in page
     response = client.post(f"/tasks/{step1.id}/attachments", data={}, content_type="multipart/form-data",
                            headers={"Accept": "application/json"})
     assert response.status_code == 422 and response.get_json()["error"]["message"] == "Pilih berkas yang akan diunggah."

@@ -1,11 +1,11 @@
 """Language (Indonesian by default, English available) and Indonesian date formatting."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from flask import Flask, current_app, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -28,16 +28,37 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def format_moment(value: datetime | None, with_time: bool = True) -> str:
-    """``27 November 2026, 14.30 WIB`` in the office's time zone."""
+#: ``|moment(style)``: the long form for prose and facts, the short one for table cells (the time
+#: zone then goes in the column header, see ``zone_name``; the long form in the ``<time>`` title).
+MOMENT_PATTERNS = {"long": "d MMMM y, HH.mm", "date": "d MMMM y", "short": "d MMM y, HH.mm", "short-date": "d MMM y"}
+
+
+def zone_name() -> str:
+    """The office time zone's abbreviation (``WIB``), or its name where it has none."""
+    tzname = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    return ZONE_ABBREVIATIONS.get(tzname, tzname)
+
+
+def format_moment(value: datetime | date | None, style: str | bool = "long") -> str:
+    """A moment in the office's time zone, the Indonesian way.
+
+    ``long`` (default): ``27 November 2026, 14.30 WIB``; ``date``: ``27 November 2026``;
+    ``short``: ``27 Nov 2026, 14.30`` (no zone: say it once, in the column header);
+    ``short-date``: ``27 Nov 2026``. ``True``/``False`` mean ``long``/``date`` (``with_time``).
+    A plain ``date`` (a form's ISO date) has no time and no zone: ``date`` or ``short-date``.
+    """
     if value is None:
         return "—"
-    tzname = current_app.config["BABEL_DEFAULT_TIMEZONE"]
-    local = value.astimezone(ZoneInfo(tzname))
+    style = {True: "long", False: "date"}.get(style, style) if isinstance(style, bool) else style
+    if style not in MOMENT_PATTERNS:
+        raise ValueError(f"unknown moment style {style!r}; one of {', '.join(MOMENT_PATTERNS)}")
     locale = str(get_locale() or "id")
-    if not with_time:
-        return format_datetime(local, "d MMMM y", locale=locale)
-    return format_datetime(local, "d MMMM y, HH.mm", locale=locale) + " " + ZONE_ABBREVIATIONS.get(tzname, tzname)
+    if not isinstance(value, datetime):  # a calendar day: nothing to convert
+        return format_date(value, MOMENT_PATTERNS["short-date" if style.startswith("short") else "date"],
+                           locale=locale)
+    local = value.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    text = format_datetime(local, MOMENT_PATTERNS[style], locale=locale)
+    return text + " " + zone_name() if style == "long" else text
 
 
 def format_minutes(minutes: int | None) -> str:
@@ -56,6 +77,15 @@ def format_minutes(minutes: int | None) -> str:
     return " ".join(parts)
 
 
+def format_size(n: int) -> str:
+    """A file's size: ``193 B``, ``12 KB``, ``3.4 MB``."""
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MB"
+    if n >= 1024:
+        return f"{int(n / 1024 + 0.5)} KB"
+    return f"{n} B"
+
+
 def lang_url(code: str) -> str:
     """This page in another language: the same path and query, with ``lang`` set."""
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", code)]
@@ -67,6 +97,8 @@ def init_app(app: Flask) -> None:
                    default_translation_directories="translations")
     app.jinja_env.filters["moment"] = format_moment
     app.jinja_env.filters["minutes"] = format_minutes
+    app.jinja_env.filters["filesize"] = format_size
+    app.jinja_env.globals["zone_name"] = zone_name  # a global: imported macros see it too
 
     @app.context_processor
     def language_context():

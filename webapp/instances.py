@@ -2,19 +2,22 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Iterable
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from engine.access import is_process_owner
 from engine.errors import NotAllowed, NotFound
 from engine.models import Instance, User, utcnow
 from engine.service import INSTANCE_STATUSES, WorkflowService
 
+from .form_render import _kind as field_kind
+from .i18n import format_moment
 from .services import service
 
 bp = Blueprint("instances", __name__, url_prefix="/instances")
@@ -50,13 +53,41 @@ def event_labels() -> dict[str, str]:
             "timer": _("Pengatur waktu"), "end": _("Selesai")}
 
 
+def diagram_labels() -> dict[str, str]:
+    """The diagram's legend and tooltips in the page's language (engine.diagram.STATE_LABELS)."""
+    return {"completed": _("Selesai"), "active": _("Sedang berjalan"), "error": _("Galat"),
+            "cancelled": _("Dibatalkan")}
+
+
+def full_names(usernames: Iterable[str | None]) -> dict[str, str]:
+    """username → full name (the username where none is recorded) for everyone a page names, in
+    one query; a username no longer known keeps itself."""
+    wanted = {u for u in usernames if u}
+    if not wanted:
+        return {}
+    rows = service().session.execute(select(User.username, User.full_name).where(User.username.in_(wanted)))
+    names = {username: full_name or username for username, full_name in rows}
+    return {u: names.get(u, u) for u in wanted}
+
+
 def age(start: datetime, end: datetime | None = None) -> str:
     return format_timedelta((end or utcnow()) - start, threshold=1.1)
 
 
-def display_value(value: Any) -> str:
+def display_value(value: Any, kind: str = "text", people: dict[str, str] | None = None) -> str:
+    """A value of the case's data as words: ``kind`` is its form field's (form_render), so an ISO
+    date reads ``27 November 2026`` and an appointed username its owner's full name."""
     if value is None or value == "":
         return "—"
+    if kind == "date" and isinstance(value, str):
+        try:
+            return format_moment(date.fromisoformat(value), "date")
+        except ValueError:
+            return value
+    if kind in ("user", "users") and people is not None:
+        names = [value] if isinstance(value, str) else value if isinstance(value, list) else None
+        if names is not None and all(isinstance(n, str) for n in names):
+            return ", ".join(people.get(n, n) for n in names) or "—"
     if isinstance(value, bool):
         return _("Ya") if value else _("Tidak")
     if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
@@ -90,38 +121,68 @@ def index():
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     query = {k: v for k, v in {"status": filters["status"], "process": filters["process"],
                                "overdue": "1" if filters["overdue"] else "", "q": filters["q"]}.items() if v}
+    people = full_names([i.started_by for i in rows] + [t.claimed_by for ts in current.values() for t in ts])
     return render_template("instances/index.html", rows=rows, total=total, current=current, overdue=overdue,
-                           filters=filters, page=page, pages=pages, query=query,
+                           filters=filters, page=page, pages=pages, query=query, people=people,
                            processes=svc.list_processes(), statuses=INSTANCE_STATUSES,
                            status_labels=status_labels(), age=age)
 
 
+def _data_fields(svc: WorkflowService, tasks: list) -> list[tuple[str, dict[str, Any]]]:
+    """(name, schema property) of the forms of the steps this case went through, in step order and,
+    within a step, in its form's order (one form lookup per step kind)."""
+    kinds: dict[str, Any] = {}
+    for t in tasks:
+        kinds.setdefault(t.bpmn_id, t)
+    ordered = sorted(kinds.values(), key=lambda t: (t.step is None, t.step or 0))  # stable: else first seen
+    fields: dict[str, dict[str, Any]] = {}
+    for row in ordered:
+        for name, prop in ((svc.task_form(row) or {}).get("properties") or {}).items():
+            fields.setdefault(name, prop)
+    return list(fields.items())
+
+
 def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, str] | None = None,
                    status: int = 200):
-    from engine.diagram import render_svg
+    from engine.diagram import STATE_LABELS, render_svg
 
     user = me()
     tasks = svc.instance_tasks(instance.id)
     by_id = {t.id: t for t in tasks}
-    # Field titles from the forms of the steps this case went through (one lookup per step kind).
-    titles: dict[str, str] = {}
-    choices: dict[str, dict[Any, str]] = {}  # enum value → its title ("baru" → "Aplikasi baru")
-    for row in {t.bpmn_id: t for t in tasks}.values():
-        for name, prop in ((svc.task_form(row) or {}).get("properties") or {}).items():
-            titles.setdefault(name, prop.get("title") or name)
-            if "enum" in prop and "x-enum-titles" in prop:
-                choices.setdefault(name, dict(zip(prop["enum"], prop["x-enum-titles"])))
+    events = svc.instance_events(instance.id)
+    files = svc.attachments(instance_id=instance.id)
     data = svc.instance_data(instance)
+    # The case's data in the order its steps' forms ask for it, with the forms' titles; what no
+    # form of these steps names (data given at the start, say) comes after, as it is.
+    props = [(name, prop) for name, prop in _data_fields(svc, tasks) if name in data]
+    named = {name for name, _p in props}
+    props += [(name, {}) for name in data if name not in named]
+    kinds = {name: field_kind(prop) if prop else "text" for name, prop in props}
+    appointed = [v for name, _p in props if kinds[name] in ("user", "users")
+                 for v in (data[name] if isinstance(data[name], list) else [data[name]]) if isinstance(v, str)]
+    # Everyone the page names, by full name: one query.
+    people = full_names([instance.started_by] + [e.actor for e in events]
+                        + [(e.details or {}).get("to") for e in events if e.kind == "reassign"]
+                        + [t.claimed_by for t in tasks] + [t.completed_by for t in tasks]
+                        + [f.uploaded_by for f in files] + appointed)
+    rows = []
+    for name, prop in props:
+        value = data[name]
+        choices = dict(zip(prop.get("enum") or [], prop.get("x-enum-titles") or []))
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and value in choices:
+            value = choices[value]  # "baru" → "Aplikasi baru"
+        rows.append((prop.get("title") or name, display_value(value, kinds[name], people)))
     ready = [t for t in tasks if t.state == "ready"]
     candidates: list[User] = []
     if user.is_admin and ready:
         candidates = [u for u in svc.users.list() if u.active]
-    svg = render_svg(instance.definition.bpmn_xml, svc.instance_marks(instance), title=instance.title)
+    marks = svc.instance_marks(instance)
+    labels = diagram_labels()
+    svg = render_svg(instance.definition.bpmn_xml, marks, title=instance.title, labels=labels)
+    legend = [(state, labels[state]) for state in STATE_LABELS if state in marks.values()]
     return render_template(
         "instances/detail.html", instance=instance, tasks=tasks, ready=ready, by_id=by_id,
-        events=svc.instance_events(instance.id), files=svc.attachments(instance_id=instance.id),
-        data=[(titles.get(k, k), display_value(choices.get(k, {}).get(v, v) if isinstance(v, (str, int)) else v))
-              for k, v in data.items()], svg=svg,
+        events=events, files=files, data=rows, svg=svg, legend=legend, people=people,
         candidates=candidates, errors=errors or {}, now=utcnow(), status_labels=status_labels(),
         event_labels=event_labels(), age=age,
     ), status
@@ -131,6 +192,18 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
 def detail(instance_id: int):
     svc = service()
     return _render_detail(svc, svc.visible_instance(instance_id, me()))
+
+
+@bp.get("/<int:instance_id>/diagram.svg")
+def diagram(instance_id: int):
+    """The case's diagram at full size, in the page's language (the API's stays Indonesian)."""
+    from engine.diagram import render_svg
+
+    svc = service()
+    instance = svc.visible_instance(instance_id, me())
+    svg = render_svg(instance.definition.bpmn_xml, svc.instance_marks(instance), title=instance.title,
+                     labels=diagram_labels())
+    return Response(svg, mimetype="image/svg+xml")
 
 
 @bp.post("/<int:instance_id>/status")

@@ -13,6 +13,7 @@ from engine.errors import Invalid, NotAllowed, NotFound, Problem
 from engine.models import ProcessDefinition, User
 from engine.service import WorkflowService
 
+from .instances import diagram_labels
 from .services import service
 
 bp = Blueprint("processes", __name__, url_prefix="/processes")
@@ -75,7 +76,7 @@ def _render_detail(svc: WorkflowService, definition: ProcessDefinition, errors: 
         "processes/detail.html", definition=definition, latest=latest, versions=versions, lanes=cd.lanes,
         steps=[(m, svc.calendar.duration_minutes(m.duration)) for m in steps],
         documentation=documentation_blocks(definition.documentation),
-        svg=render_svg(definition.bpmn_xml, None, title=definition.name),
+        svg=render_svg(definition.bpmn_xml, None, title=definition.name, labels=diagram_labels()),
         may_start=definition.id == latest.id and access.may_start(user, cd.lanes),
         can_deploy=access.is_process_owner(user), errors=errors or {},
     ), status
@@ -85,6 +86,16 @@ def _render_detail(svc: WorkflowService, definition: ProcessDefinition, errors: 
 def detail(key: str):
     svc = service()
     return _render_detail(svc, _definition(svc, key, request.args.get("version", type=int)))
+
+
+@bp.get("/<key>/diagram.svg")
+def diagram(key: str):
+    """The process diagram at full size (one link from its page)."""
+    from engine.diagram import render_svg
+
+    definition = _definition(service(), key, request.args.get("version", type=int))
+    return Response(render_svg(definition.bpmn_xml, None, title=definition.name, labels=diagram_labels()),
+                    mimetype="image/svg+xml")
 
 
 @bp.get("/<key>/bpmn")

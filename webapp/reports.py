@@ -15,9 +15,10 @@ from .services import service
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-#: Chart geometry (SVG user units): label column, bar area, value column, one row per step.
-LABEL_W, BAR_W, VALUE_W, ROW_H, TOP = 300, 300, 170, 40, 34
-LABEL_CHARS = 38
+#: Chart geometry (SVG user units): label column, bar area, value column, one row per step. About
+#: as wide as the page's content at 1280 px, where the chart is drawn at its width (it scales).
+LABEL_W, BAR_W, VALUE_W, ROW_H, TOP = 360, 560, 180, 40, 34
+LABEL_CHARS = 50
 
 
 @bp.before_request

@@ -12,6 +12,7 @@ from engine.models import TaskRecord
 from . import form_render
 from .auth import _safe_next
 from .errors import wants_json
+from .i18n import format_moment, format_size
 from .services import service
 
 bp = Blueprint("tasks", __name__)
@@ -139,10 +140,16 @@ def upload(task_id: str):
             raise Invalid(problem.message, [problem], code="no_file")
         return _page(svc.visible_task(task_id, user), problems=[problem], status=422)
     deliverable = svc.attach(task_id, user, file.filename, file.stream)
-    if wants_json():
-        return jsonify({"id": deliverable.id, "filename": deliverable.filename, "size": deliverable.size,
-                        "url": url_for("tasks.download", attachment_id=deliverable.id),
-                        "message": _("Lampiran \"%(name)s\" diunggah.", name=deliverable.filename)}), 201
+    if wants_json():  # upload.js adds the attachment's row from this, as the page draws it
+        return jsonify({
+            "id": deliverable.id, "filename": deliverable.filename, "size": deliverable.size,
+            "size_label": format_size(deliverable.size), "uploaded_by": deliverable.uploaded_by,
+            "uploaded_at": deliverable.uploaded_at.isoformat(),
+            "uploaded_at_label": format_moment(deliverable.uploaded_at),
+            "url": url_for("tasks.download", attachment_id=deliverable.id),
+            "delete_url": url_for("tasks.remove_attachment", task_id=task_id, attachment_id=deliverable.id),
+            "delete_label": _("Hapus"),
+            "message": _("Lampiran \"%(name)s\" diunggah.", name=deliverable.filename)}), 201
     flash(_("Lampiran \"%(name)s\" diunggah.", name=deliverable.filename), "success")
     return redirect(url_for("tasks.show", task_id=task_id) + "#dokumen-keluaran")
 

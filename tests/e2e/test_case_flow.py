@@ -31,7 +31,7 @@ def open_lanes_tab(page) -> None:
 
 def upload(page, filename: str) -> None:
     """Attach a deliverable on the task page and wait until it is listed."""
-    page.get_by_label("Unggah lampiran").set_input_files(pdf(filename))
+    page.get_by_label("Pilih berkas untuk diunggah").set_input_files(pdf(filename))
     page.get_by_role("button", name="Unggah", exact=True).click()
     expect(page.locator("#own-files").get_by_role("link", name=filename)).to_be_visible()
 
@@ -99,7 +99,9 @@ def test_analyst_sees_step_2_in_the_inbox_and_completes_it(page, api):
     expect(page.locator("table.tasks tbody tr")).to_have_count(3)
     row = inbox_row(page, title, STEP2)
     expect(row).to_contain_text("System Analyst")
-    expect(row).to_contain_text("WIB")  # waiting since / due time, in Jakarta time
+    # waiting since / due time: the short form in the cells, the time zone (Jakarta) in the headers
+    expect(row).to_contain_text(re.compile(r"\d{1,2} \w{3} \d{4}, \d{2}\.\d{2}"))
+    expect(page.locator("table.tasks thead")).to_contain_text("Batas waktu (WIB)")
     screenshot(page, "inbox")
     row.get_by_role("button", name="Ambil tugas").click()
     expect(page.get_by_role("status").filter(has_text="Anda mengambil tugas")).to_contain_text(STEP2)
@@ -187,8 +189,11 @@ def test_admin_sees_the_diagram_and_the_timeline(page, api):
     timeline = page.get_by_role("region", name="Riwayat")
     completions = timeline.locator("li").filter(has_text="Selesaikan")
     expect(completions).to_have_count(3)
-    for i, (user, step) in enumerate([("pemilik", STEP1), ("analis", STEP2), ("kabid", STEP3)]):
-        expect(completions.nth(i)).to_contain_text(user)
+    people = [("pemilik", "Rina Pemilik (Dinas Kesehatan)", STEP1), ("analis", "Dewi Analis", STEP2),
+              ("kabid", "Hendra Kabid E-Gov", STEP3)]  # webapp/cli.py DEMO_USERS
+    for i, (user, name, step) in enumerate(people):
+        expect(completions.nth(i)).to_contain_text(name)  # the full name, the username on hover
+        expect(completions.nth(i).locator(f'[title="{user}"]')).to_have_text(name)
         expect(completions.nth(i)).to_contain_text(step)
     expect(timeline.locator("li").first).to_contain_text("Dimulai")
     screenshot(page, "instance")

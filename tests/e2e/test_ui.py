@@ -42,6 +42,10 @@ def test_step_form_errors_are_shown_next_to_the_fields_and_input_is_kept(page, a
 
     summary = page.get_by_role("alert").filter(has_text="belum dapat diselesaikan")
     expect(summary).to_be_visible()
+    # the refused page opens at the summary (the form's action ends with #form-problems), focused
+    assert page.url.endswith("#form-problems")
+    expect(summary).to_be_in_viewport()
+    expect(summary).to_be_focused()
     name = page.get_by_label("Nama aplikasi")
     expect(name).to_have_attribute("aria-invalid", "true")
     name_field = page.locator(".field", has=name)
@@ -59,10 +63,16 @@ def test_step_form_errors_are_shown_next_to_the_fields_and_input_is_kept(page, a
     summary.get_by_role("link", name=re.compile("^Nama aplikasi")).click()
     expect(name).to_be_focused()
     name.fill("SIMPEG")
-    page.get_by_label("Unggah lampiran").set_input_files(pdf("identifikasi.pdf"))
+    page.get_by_label("Pilih berkas untuk diunggah").set_input_files(pdf("identifikasi.pdf"))
     page.get_by_role("button", name="Unggah", exact=True).click()
     expect(page.locator("#own-files").get_by_role("link", name="identifikasi.pdf")).to_be_visible()
     expect(page.get_by_label("Instansi pemilik")).to_have_value("Badan Kepegawaian Daerah")  # upload kept the form
+    # the new row is complete without a reload: size, uploader, time, and its "Hapus" button
+    new_row = page.locator("#own-files li").filter(has_text="identifikasi.pdf")
+    expect(new_row).to_contain_text(re.compile(r"\d+ B · pemilik · \d{1,2} \w+ \d{4}, \d{2}\.\d{2} WIB"))
+    expect(new_row.get_by_role("button", name="Hapus identifikasi.pdf")).to_be_visible()
+    expect(page.locator("form[data-upload] progress")).to_be_hidden()
+    expect(page.locator("#attachments-error")).to_have_count(0)  # the deliverable is there now
     page.get_by_role("button", name="Selesaikan").click()
     expect(page.get_by_role("status").filter(has_text="selesai")).to_contain_text("Langkah 1")
     step1 = [t for t in case(api, instance_id)["tasks"] if t["step"] == 1][0]
@@ -70,6 +80,22 @@ def test_step_form_errors_are_shown_next_to_the_fields_and_input_is_kept(page, a
     assert step1["data"] == {"nama_aplikasi": "SIMPEG", "instansi_pemilik": "Badan Kepegawaian Daerah",
                              "jenis_pengembangan": "pengembangan",
                              "latar_belakang": "Data pegawai tersebar di banyak berkas."}
+
+
+def test_a_refused_form_opens_at_its_summary_without_javascript(browser, live_server, api):
+    task = ready_step(api, start_case(api, "Aplikasi tanpa skrip"))
+    context = browser.new_context(base_url=live_server, java_script_enabled=False, locale="id-ID",
+                                  timezone_id="Asia/Jakarta", viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        login(page, "pemilik")
+        page.goto(f"/tasks/{task['id']}")
+        page.get_by_role("button", name="Selesaikan").click()
+        summary = page.get_by_role("alert").filter(has_text="belum dapat diselesaikan")
+        expect(summary).to_be_in_viewport()  # the form's action ends with #form-problems
+        assert page.evaluate("window.scrollY") > 300
+    finally:
+        context.close()
 
 
 def _overflow(page) -> dict:
@@ -89,7 +115,30 @@ def test_inbox_fits_a_phone_screen(phone_page, api):
     size = _overflow(page)
     assert size["body"] <= size["inner"] + 1, size
     assert size["doc"] <= size["inner"] + 1, size
+    # every tab in sight, none cut: they stack on a phone
+    tabs = page.get_by_role("navigation", name="Tab Kotak Masuk").get_by_role("link")
+    expect(tabs).to_have_count(3)
+    for i in range(3):
+        expect(tabs.nth(i)).to_be_in_viewport(ratio=1)
     screenshot(page, "inbox-phone")
+
+
+def test_no_page_is_wider_than_a_phone(phone_page, api):
+    """Plain tables scroll inside their frame (or stack); the page itself never gets wider."""
+    page = phone_page
+    instance_id = start_case(api, "Aplikasi antrean puskesmas")
+    do_steps(api, instance_id, 1, 2)
+    login(page, "admin")
+    for path in ("/", "/inbox", "/processes/", "/processes/pengembangan_aplikasi_egov", "/instances/",
+                 f"/instances/{instance_id}", "/admin/users", "/admin/holidays", "/reports/kpi",
+                 f"/tasks/{ready_step(api, instance_id)['id']}"):
+        page.goto(path)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        size = _overflow(page)
+        assert size["doc"] <= size["inner"] + 1, (path, size)
+        assert size["body"] <= size["inner"] + 1, (path, size)
+    page.goto(f"/instances/{instance_id}")
+    screenshot(page, "instance-phone")
 
 
 def test_login_with_the_keyboard_only(page):

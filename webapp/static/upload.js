@@ -7,6 +7,34 @@
 
   function text(el, value) { if (el) { el.textContent = value; } }
 
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    (children || []).forEach(function (c) {
+      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
+    return node;
+  }
+
+  /* The attachment's row as tasks/show.html draws it: link, size · uploader · time, and "Hapus"
+     (a plain form posting the page's CSRF token, so it works like the server-drawn one). */
+  function row(body, token) {
+    var li = el("li", {}, [
+      el("a", { href: body.url, download: "" }, [body.filename]), " ",
+      el("span", { "class": "muted" }, [body.size_label + " · " + body.uploaded_by + " · ",
+        el("time", { datetime: body.uploaded_at }, [body.uploaded_at_label])])
+    ]);
+    if (body.delete_url && token) {
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(el("form", { method: "post", action: body.delete_url, "class": "inline" }, [
+        el("input", { type: "hidden", name: "csrf_token", value: token }),
+        el("button", { type: "submit", "class": "link danger" }, [body.delete_label,
+          el("span", { "class": "visually-hidden" }, [" " + body.filename])])
+      ]));
+    }
+    return li;
+  }
+
   function enhance(form) {
     var input = form.querySelector("input[type=file]");
     var bar = form.querySelector("progress");
@@ -39,18 +67,19 @@
         var body = null;
         try { body = JSON.parse(xhr.responseText); } catch (ignore) { body = null; }
         if (xhr.status >= 200 && xhr.status < 300 && body) {
-          if (bar) { bar.value = 100; }
+          if (bar) { bar.value = 100; bar.hidden = true; }
           text(status, body.message || "");
           if (list) {
-            var li = document.createElement("li");
-            var a = document.createElement("a");
-            a.href = body.url;
-            a.setAttribute("download", "");
-            a.textContent = body.filename;
-            li.appendChild(a);
-            list.appendChild(li);
+            var token = form.querySelector("input[name=csrf_token]");
+            list.appendChild(row(body, token ? token.value : ""));
           }
           if (none) { none.hidden = true; }
+          // the deliverable is there now: its "attach it first" error no longer applies
+          var missing = document.getElementById("attachments-error");
+          if (missing) { missing.parentNode.removeChild(missing); }
+          var field = input.closest ? input.closest(".has-error") : null;
+          if (field) { field.classList.remove("has-error"); }
+          input.setAttribute("aria-describedby", "file-help");
           form.reset();
         } else {
           if (bar) { bar.hidden = true; }
