@@ -27,6 +27,9 @@ from .models import AuditEvent, Deliverable, Holiday, Instance, ProcessDefinitio
 from .state import SERIALIZER_VERSION, dump_spec
 from .users import UserDirectory
 
+#: Appointed users load when first needed (only appointed tasks have any), not with every task.
+_ASSIGNEES_ON_DEMAND = [lazyload(TaskRecord.assignees)]
+
 INSTANCE_STATUSES = ("running", "suspended", "completed", "terminated", "error")
 MAX_ID = 2**63 - 1  # ids beyond a BIGINT cannot exist; refuse them before the driver overflows
 
@@ -284,8 +287,7 @@ class WorkflowService:
 
     # ---- tasks ------------------------------------------------------------------------
     def task(self, task_id: str) -> TaskRecord:
-        # appointed users are loaded when needed (only appointed tasks have any), not every time
-        row = self.session.get(TaskRecord, task_id, options=[lazyload(TaskRecord.assignees)]) \
+        row = self.session.get(TaskRecord, task_id, options=_ASSIGNEES_ON_DEMAND) \
             if isinstance(task_id, str) and len(task_id) <= 36 else None
         if row is None:
             raise NotFound(f"no task '{task_id}'")
@@ -495,8 +497,8 @@ class WorkflowService:
         row.data = json.loads(json.dumps(data))
         row.actual_minutes = minutes
         self._apply_outcome(instance, wf, error, now)
-        self._flush()
-        task_index.sync(self.session, instance, wf, cd, self.calendar, now)
+        with self.session.no_autoflush:  # the whole step is written by one flush, at commit
+            task_index.sync(self.session, instance, wf, cd, self.calendar, now)
         audit.record(self.session, "complete", user.username, instance_id=instance.id, task_id=row.id,
                      step=row.step, name=row.name, minutes=row.actual_minutes)
         if error:

@@ -1,0 +1,123 @@
+"""Benchmark 4: throughput of whole SOP lifecycles through the HTTP API.
+
+A real server (``alur serve``: gunicorn, 4 threads per worker) on SQLite with 1 worker and on
+PostgreSQL with 4 workers; several client threads, each with its own keep-alive
+``requests.Session`` and Bearer tokens, run complete lifecycles of the 14-step SOP (both review
+loops taken once: 20 completions) the way a script would: start the case; for each step read the
+case (``GET /api/instances/{id}``), attach the deliverable where one is required, complete the step.
+Reported: lifecycles per minute, median and p95 latency of the completion calls (and of all
+requests), errors (any non-2xx answer, and any case that did not end "completed").
+
+Target: ≥ 50 lifecycles a minute on PostgreSQL, no errors.
+
+    python -m bench.throughput [--lifecycles 40] [--clients 4] [--configs sqlite:1,postgresql:4]
+"""
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+
+from .common import (ApiCase, Server, Target, database_url, drop_postgres, median, ms, p95, postgres_available,
+                     print_table, progress, run_main, walk_api, workdir)
+
+NAME = "throughput"
+
+
+def run(kind: str, workers: int, clients: int, lifecycles: int) -> dict:
+    with workdir(f"throughput-{kind}") as work:
+        try:
+            with Server(database_url(kind, work), work, workers=workers) as server:
+                import requests
+
+                # warm every worker (imports, spec cache, connection pool) with one lifecycle each
+                warm = [threading.Thread(target=walk_api, args=(ApiCase(server), "warm-up")) for _ in range(workers)]
+                for t in warm:
+                    t.start()
+                for t in warm:
+                    t.join()
+
+                lock = threading.Lock()
+                state = {"next": 0, "done": 0, "failed": 0}
+                cases: list[ApiCase] = []
+                errors: list[str] = []
+
+                def client(n: int) -> None:
+                    http = requests.Session()
+                    while True:
+                        with lock:
+                            if state["next"] >= lifecycles:
+                                return
+                            state["next"] += 1
+                            k = state["next"]
+                        case = ApiCase(server, http)
+                        try:
+                            ok = walk_api(case, f"Throughput {k}")
+                        except Exception as exc:  # a broken lifecycle is an error, not a crash
+                            ok = False
+                            case.errors.append(f"{type(exc).__name__}: {exc}")
+                        with lock:
+                            cases.append(case)
+                            errors.extend(case.errors)
+                            state["done" if ok else "failed"] += 1
+                            if (state["done"] + state["failed"]) % max(lifecycles // 8, 1) == 0:
+                                elapsed = time.perf_counter() - t0
+                                progress(NAME, f"{kind}, {workers} worker(s): {state['done']}/{lifecycles} "
+                                               f"lifecycles in {elapsed:.1f} s, errors {len(errors)}")
+
+                t0 = time.perf_counter()
+                threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+                elapsed = time.perf_counter() - t0
+        finally:
+            if kind == "postgresql":
+                drop_postgres()
+    steps = [t for c in cases for t in c.latencies]
+    requests_all = [t for c in cases for t in c.request_times]
+    return {"kind": kind, "workers": workers, "clients": clients, "done": state["done"], "failed": state["failed"],
+            "elapsed": elapsed, "per_minute": state["done"] * 60 / elapsed, "step_median": median(steps),
+            "step_p95": p95(steps), "req_median": median(requests_all), "req_p95": p95(requests_all),
+            "requests": len(requests_all), "errors": errors}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m bench.throughput", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lifecycles", type=int, default=40)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--configs", default="sqlite:1,postgresql:4", help="db:workers,…")
+    args = parser.parse_args(argv)
+    configs = []
+    for item in args.configs.split(","):
+        kind, workers = item.split(":")
+        if kind == "postgresql" and not postgres_available():
+            continue
+        configs.append((kind, int(workers)))
+    results = [run(kind, workers, args.clients, args.lifecycles) for kind, workers in configs]
+    rows = [[r["kind"], r["workers"], r["clients"], f"{r['done']}/{r['done'] + r['failed']}", f"{r['elapsed']:.1f}",
+             f"{r['per_minute']:.1f}", ms(r["step_median"]), ms(r["step_p95"]), r["requests"],
+             f"{r['requests'] / r['elapsed']:.0f}", ms(r["req_median"]), ms(r["req_p95"]), len(r["errors"])]
+            for r in results]
+    print_table(f"Throughput: whole lifecycles through the HTTP API ({args.clients} client threads)",
+                ["db", "workers", "clients", "lifecycles", "seconds", "lifecycles/min", "complete median ms",
+                 "complete p95 ms", "requests", "req/s", "request median ms", "request p95 ms", "errors"], rows)
+    for r in results:
+        for e in r["errors"][:5]:
+            print(f"  {r['kind']} error: {e}")
+    targets = []
+    for r in results:
+        note = f"{len(r['errors'])} errors, {r['failed']} failed lifecycles"
+        if r["kind"] == "postgresql":
+            targets.append(Target(NAME, f"lifecycles/min, PostgreSQL, {r['workers']} workers",
+                                  r["per_minute"] if not r["errors"] and not r["failed"] else 0.0, 50,
+                                  higher_is_better=True, note=note))
+        else:
+            targets.append(Target(NAME, f"lifecycles/min, SQLite, {r['workers']} worker (informative)",
+                                  r["per_minute"], 0, higher_is_better=True, note=note))
+    return {"targets": targets, "results": results}
+
+
+if __name__ == "__main__":
+    run_main(main)
