@@ -7,7 +7,6 @@ SpiffWorkflow's spiff parser. Every problem names the element and the line it is
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any

@@ -1,7 +1,7 @@
 """The engine's error hierarchy; the web layer maps each class to one HTTP status."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 class AlurError(Exception):

@@ -10,7 +10,6 @@ with empty ``__builtins__``.
 from __future__ import annotations
 
 import ast
-import copy
 import functools
 from typing import Any, Mapping
 

@@ -1,7 +1,6 @@
 """The JSON API of API.md through Flask's test client: shapes, auth and error semantics."""
 from __future__ import annotations
 
-import io
 
 import pytest
 

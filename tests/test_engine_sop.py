@@ -6,7 +6,7 @@ import io
 import pytest
 
 from engine.errors import Conflict, Invalid, NotAllowed
-from sop_walk import EXPECTED_STEPS, LANE_USERS, PROGRAMMERS, SOP_KEY, STAFF, SYSTEM_PROGRAMMER, walk
+from sop_walk import EXPECTED_STEPS, PROGRAMMERS, SOP_KEY, STAFF, SYSTEM_PROGRAMMER, walk
 
 
 def task_dict(svc, row):

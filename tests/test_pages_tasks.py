@@ -44,7 +44,7 @@ def upload(client, task_id, name="kebutuhan.pdf", body=b"%PDF-1.4 dokumen", **he
 def test_task_page_shows_the_step_and_its_quality_standard(client, login, step1):
     login("pemilik")
     page = page_of(client, step1.id)
-    assert f"<h1" in page and STEP1 in page and "Aplikasi antrean puskesmas" in page
+    assert "<h1" in page and STEP1 in page and "Aplikasi antrean puskesmas" in page
     assert "Instansi Pemilik" in page and "Menunggu" in page
     assert "Petunjuk" in page and "Tuangkan hasilnya dalam Dokumen identifikasi kebutuhan" in page
     assert "Kelengkapan" in page and "Waktu baku" in page and "3 hari kerja" in page
@@ -156,7 +156,7 @@ def test_upload_by_script_answers_json(client, login, step1):
     assert body["delete_url"] == f"/tasks/{step1.id}/attachments/{body['id']}/delete" and body["delete_label"] == "Hapus"
     page = page_of(client, step1.id)  # the same row, drawn by the server
     assert f'<form method="post" action="{body["delete_url"]}" class="inline">' in page
-    assert f"16 B · pemilik · <time" in page
+    assert "16 B · pemilik · <time" in page
     response = client.post(f"/tasks/{step1.id}/attachments", data={}, content_type="multipart/form-data",
                            headers={"Accept": "application/json"})
     assert response.status_code == 422 and response.get_json()["error"]["message"] == "Pilih berkas yang akan diunggah."

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from engine.errors import AlurError, Invalid
+from engine.errors import AlurError
 
 from .services import service
 

@@ -1,0 +1,103 @@
+"""Timers and due times, users and holidays: the administrative side of the service."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Iterable
+
+from sqlalchemy import select
+
+from . import audit, runtime, task_index
+from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
+from .models import Holiday, Instance, TaskRecord, User, utcnow
+from .unit_of_work import UnitOfWork, valid_id as _valid_id
+
+
+class AdministrationOperations(UnitOfWork):
+    # ---- timers and due times -----------------------------------------------------------
+    def tick(self, now: datetime | None = None, limit: int = 100) -> dict[str, int]:
+        """Fire due timers and mark overdue tasks, once. Safe with several workers running it."""
+        now = now or utcnow()
+        fired = 0
+        query = (select(Instance.id).where(Instance.status == "running", Instance.next_timer_at <= now)
+                 .order_by(Instance.next_timer_at).limit(limit))
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        for instance_id in list(self.session.scalars(query)):
+            instance = self.instance(instance_id)
+            cd = runtime.compiled(instance.definition)
+            wf = runtime.load(instance, cd, self.script_engine)
+            error = runtime.fire_timers(wf)
+            self._apply_outcome(instance, wf, error, now)
+            self.session.flush()
+            task_index.sync(self.session, instance, wf, cd, self.calendar, now)
+            audit.record(self.session, "timer", None, instance_id=instance.id)
+            fired += 1
+        overdue_rows = list(self.session.scalars(select(TaskRecord).where(
+            TaskRecord.state == "ready", TaskRecord.overdue.is_(False), TaskRecord.due_at < now).limit(1000)))
+        for row in overdue_rows:
+            row.overdue = True
+            audit.record(self.session, "overdue", None, instance_id=row.instance_id, task_id=row.id,
+                         due_at=row.due_at.isoformat() if row.due_at else None)
+        self._commit()
+        return {"timers_fired": fired, "tasks_marked_overdue": len(overdue_rows)}
+
+    # ---- users (admin) -----------------------------------------------------------------
+    def create_user(self, admin: User, username: str, password: str, roles: Iterable[str] = (),
+                    **fields: Any) -> User:
+        """An administrator creates a user (audited)."""
+        if not admin.is_admin:
+            raise NotAllowed("only administrators manage users")
+        user = self.users.create(username, password, roles, **fields)
+        audit.record(self.session, "user_create", admin.username, username=user.username,
+                     roles=user.role_names, is_admin=user.is_admin)
+        self._commit()
+        return user
+
+    def update_user(self, admin: User, user: User, *, roles: Iterable[str] | None = None,
+                    password: str | None = None, **fields: Any) -> User:
+        """An administrator edits a user: profile, roles (lanes), admin flag, password (audited)."""
+        if not admin.is_admin:
+            raise NotAllowed("only administrators manage users")
+        if user.id == admin.id and (fields.get("is_admin") is False or fields.get("active") is False):
+            raise Invalid("Invalid user", [Problem(
+                "you cannot take away your own administrator rights or deactivate yourself", field="is_admin")])
+        before = {"roles": user.role_names, **{k: getattr(user, k) for k in fields}}
+        self.users.update(user, roles=roles, password=password, **fields)
+        after = {"roles": user.role_names, **{k: getattr(user, k) for k in fields}}
+        changed = {k: after[k] for k in after if after[k] != before[k]}
+        audit.record(self.session, "user_update", admin.username, username=user.username,
+                     changed=changed or None, password_reset=bool(password) or None)
+        self._commit()
+        return user
+
+    # ---- holidays -------------------------------------------------------------------------
+    def holidays(self) -> list[Holiday]:
+        """The extra non-working dates an admin added, in date order."""
+        return list(self.session.scalars(select(Holiday).order_by(Holiday.day)))
+
+    def add_holiday(self, day: str, name: str, actor: User) -> Holiday:
+        if not actor.is_admin:
+            raise NotAllowed("only administrators manage holidays")
+        try:
+            day = datetime.fromisoformat(day.strip()).date().isoformat()
+        except ValueError:
+            raise Invalid("Invalid date", [Problem("use YYYY-MM-DD", field="day")]) from None
+        if self.session.scalar(select(Holiday.id).where(Holiday.day == day)) is not None:
+            raise Conflict(f"{day} is already an extra holiday", code="duplicate")
+        holiday = Holiday(day=day, name=name)
+        self.session.add(holiday)
+        audit.record(self.session, "holiday_add", actor.username, day=day, name=name or None)
+        self._commit()
+        self._calendar = None
+        return holiday
+
+    def remove_holiday(self, holiday_id: int, actor: User) -> None:
+        if not actor.is_admin:
+            raise NotAllowed("only administrators manage holidays")
+        holiday = self.session.get(Holiday, holiday_id) if _valid_id(holiday_id) else None
+        if holiday is None:
+            raise NotFound(f"no holiday {holiday_id}")
+        audit.record(self.session, "holiday_remove", actor.username, day=holiday.day, name=holiday.name or None)
+        self.session.delete(holiday)
+        self._commit()
+        self._calendar = None

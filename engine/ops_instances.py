@@ -1,0 +1,155 @@
+"""Cases (instances): start, look up, list, inspect, suspend/resume/terminate."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Iterable
+
+from sqlalchemy import func, select
+
+from . import access, audit, runtime, task_index
+from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
+from .models import AuditEvent, Instance, ProcessDefinition, TaskRecord, User, utcnow
+from .state import SERIALIZER_VERSION
+from .unit_of_work import UnitOfWork, valid_id as _valid_id
+
+INSTANCE_STATUSES = ("running", "suspended", "completed", "terminated", "error")
+
+
+class InstanceOperations(UnitOfWork):
+    # ---- instances ----------------------------------------------------------------------
+    def start(self, process_key: str, user: User, title: str = "", data: dict | None = None) -> Instance:
+        definition = self.latest_definition(process_key)
+        cd = runtime.compiled(definition)
+        if not access.may_start(user, cd.lanes):
+            raise NotAllowed("you hold none of this process's roles, so you may not start it")
+        if data is not None and not isinstance(data, dict):
+            raise Invalid("Invalid data", [Problem("data must be an object", field="data")])
+        now = utcnow()
+        wf = runtime.new_workflow(cd, data, self.script_engine)
+        error = runtime.advance(wf)
+        instance = Instance(definition_id=definition.id, title=(title or "").strip()[:300] or definition.name,
+                            status="running", started_by=user.username, started_at=now,
+                            serializer_version=SERIALIZER_VERSION, state="")
+        self._apply_outcome(instance, wf, error, now)
+        self.session.add(instance)
+        self.session.flush()
+        task_index.sync(self.session, instance, wf, cd, self.calendar, now)
+        audit.record(self.session, "start", user.username, instance_id=instance.id,
+                     process=definition.key, version=definition.version, title=instance.title)
+        if error:
+            audit.record(self.session, "error", None, instance_id=instance.id, message=error)
+        self._commit()
+        return instance
+
+    def _apply_outcome(self, instance: Instance, wf, error: str | None, now: datetime) -> None:
+        runtime.save(instance, wf, self.config.compact_keep if self.config.compact_history else None)
+        if error:
+            instance.status, instance.error_message = "error", error
+        elif wf.completed:
+            instance.status, instance.ended_at = "completed", now
+
+    def instance(self, instance_id: int) -> Instance:
+        instance = self.session.get(Instance, instance_id) if _valid_id(instance_id) else None
+        if instance is None:
+            raise NotFound(f"no instance {instance_id}")
+        self._pinned[(Instance, instance_id)] = instance
+        return instance
+
+    def visible_instance(self, instance_id: int, user: User) -> Instance:
+        instance = self.instance(instance_id)
+        if not access.may_view(user, instance, runtime.compiled(instance.definition).lanes):
+            raise NotAllowed("you may not see this case")
+        return instance
+
+    def list_instances(self, user: User, *, status: str | None = None, process_key: str | None = None,
+                       q: str | None = None, overdue: bool = False, limit: int = 50, offset: int = 0
+                       ) -> tuple[list[Instance], int]:
+        query = select(Instance).join(Instance.definition)
+        if status:
+            if status not in INSTANCE_STATUSES:
+                raise Invalid("Invalid filter", [Problem(f"status must be one of {', '.join(INSTANCE_STATUSES)}", field="status")])
+            query = query.where(Instance.status == status)
+        if process_key:
+            query = query.where(ProcessDefinition.key == process_key)
+        if q:
+            query = query.where(Instance.title.ilike(f"%{q}%"))
+        if overdue:
+            query = query.where(Instance.id.in_(select(TaskRecord.instance_id).where(
+                TaskRecord.state == "ready", TaskRecord.due_at < utcnow())))
+        if not (user.is_admin or access.PROCESS_OWNER in user.role_names):
+            lanes_defs = [d.id for d in self.session.scalars(select(ProcessDefinition))
+                          if set(runtime.compiled(d).lanes) & set(user.role_names)]
+            query = query.where((Instance.started_by == user.username) | Instance.definition_id.in_(lanes_defs))
+        total = self.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = list(self.session.scalars(query.order_by(Instance.id.desc()).limit(limit).offset(offset)))
+        return rows, total or 0
+
+    def current_tasks(self, instance_ids: Iterable[int]) -> dict[int, list[TaskRecord]]:
+        """The ready steps of several instances in one query (for lists of cases), by instance id."""
+        ids = list(dict.fromkeys(instance_ids))
+        result: dict[int, list[TaskRecord]] = {i: [] for i in ids}
+        if ids:
+            for row in self.session.scalars(select(TaskRecord).where(
+                    TaskRecord.instance_id.in_(ids), TaskRecord.state == "ready")
+                    .order_by(TaskRecord.created_at, TaskRecord.step)):
+                result[row.instance_id].append(row)
+        return result
+
+    def instance_titles(self, instance_ids: Iterable[int]) -> dict[int, str]:
+        """Titles of several cases in one query (for lists of tasks)."""
+        ids = set(instance_ids)
+        if not ids:
+            return {}
+        return dict(self.session.execute(select(Instance.id, Instance.title).where(Instance.id.in_(ids))).all())
+
+    def instance_tasks(self, instance_id: int) -> list[TaskRecord]:
+        return list(self.session.scalars(select(TaskRecord).where(TaskRecord.instance_id == instance_id)
+                                         .order_by(TaskRecord.created_at, TaskRecord.step)))
+
+    def instance_events(self, instance_id: int) -> list[AuditEvent]:
+        return list(self.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
+                                         .order_by(AuditEvent.at, AuditEvent.id)))
+
+    def instance_data(self, instance: Instance) -> dict[str, Any]:
+        """The case's current data: the data of its newest ready (or last) task, plus workflow data."""
+        wf = runtime.load(instance, runtime.compiled(instance.definition), self.script_engine)
+        ready = runtime.ready_human_tasks(wf)
+        source = ready[0] if ready else (wf.last_task or wf.task_tree)
+        data = dict(wf.data)
+        data.update(source.data if source is not None else {})
+        return json.loads(json.dumps(data, default=str))
+
+    def instance_marks(self, instance: Instance) -> dict[str, str]:
+        """BPMN id → mark for the diagram, from the task index (no deserialization)."""
+        marks: dict[str, str] = {}
+        for row in self.instance_tasks(instance.id):
+            if row.state == "completed":
+                marks.setdefault(row.bpmn_id, "completed")
+            elif row.state == "ready":
+                marks[row.bpmn_id] = "error" if instance.status == "error" else "active"
+        return marks
+
+    def set_status(self, instance_id: int, user: User, action: str, reason: str = "") -> Instance:
+        """Admin actions: suspend, resume, terminate (with a reason, audited)."""
+        if not user.is_admin:
+            raise NotAllowed("only administrators may suspend, resume or terminate a case")
+        instance = self.instance(instance_id)
+        transitions = {"suspend": ({"running", "error"}, "suspended"), "resume": ({"suspended"}, "running"),
+                       "terminate": ({"running", "suspended", "error"}, "terminated")}
+        if action not in transitions:
+            raise Invalid("Invalid action", [Problem(f"unknown action '{action}'", field="action")])
+        allowed, target = transitions[action]
+        if instance.status not in allowed:
+            raise Conflict(f"a case that is '{instance.status}' cannot be {action}ed")
+        if action == "terminate":
+            if not reason.strip():
+                raise Invalid("Invalid action", [Problem("give a reason for terminating", field="reason")])
+            task_index.cancel_open(self.session, instance)
+            instance.ended_at = utcnow()
+        if action == "resume" and instance.error_message:
+            target = "running"
+        instance.status = target
+        audit.record(self.session, action, user.username, instance_id=instance.id, reason=reason or None)
+        self._commit()
+        return instance

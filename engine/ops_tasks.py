@@ -1,0 +1,243 @@
+"""Human tasks: inbox, claim, attach deliverables, complete."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import lazyload
+
+from . import access, audit, runtime, task_index
+from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
+from .forms import FormError, load_form, user_fields, validate_data
+from .models import Deliverable, Instance, ProcessDefinition, TaskRecord, User, utcnow
+from .unit_of_work import UnitOfWork, valid_id as _valid_id
+
+#: Appointed users load when first needed (only appointed tasks have any), not with every task.
+_ASSIGNEES_ON_DEMAND = [lazyload(TaskRecord.assignees)]
+
+
+class TaskOperations(UnitOfWork):
+    # ---- tasks ------------------------------------------------------------------------
+    def task(self, task_id: str) -> TaskRecord:
+        row = self.session.get(TaskRecord, task_id, options=_ASSIGNEES_ON_DEMAND) \
+            if isinstance(task_id, str) and len(task_id) <= 36 else None
+        if row is None:
+            raise NotFound(f"no task '{task_id}'")
+        return row
+
+    def task_meta(self, row: TaskRecord):
+        return runtime.compiled(self.definition(row.definition_id)).tasks.get(row.bpmn_id)
+
+    def task_form(self, row: TaskRecord) -> dict | None:
+        meta = self.task_meta(row)
+        if meta is None or not meta.form:
+            return None
+        try:
+            return load_form(self.config.forms_dir, meta.form)
+        except FormError:
+            return None
+
+    def visible_task(self, task_id: str, user: User) -> TaskRecord:
+        row = self.task(task_id)
+        if access.may_do(user, row) or row.completed_by == user.username:
+            return row
+        instance = self.instance(row.instance_id)
+        if not access.may_view(user, instance, runtime.compiled(instance.definition).lanes):
+            raise NotAllowed("you may not see this task")
+        return row
+
+    def _workable(self, task_id: str, user: User) -> TaskRecord:
+        row = self.task(task_id)
+        if row.state != "ready":
+            raise Conflict(f"this step is already {row.state}", code="already_" + row.state)
+        instance_status = self.instance(row.instance_id).status  # loaded once, reused by complete()
+        if instance_status != "running":
+            raise Conflict(f"the case is {instance_status}; nothing can be done on it now", code="not_running")
+        if not access.may_do(user, row):
+            raise NotAllowed("you may not do this step: " + access.refusal(user, row))
+        if row.claimed_by and row.claimed_by != user.username:
+            raise NotAllowed(f"this step has been taken by {row.claimed_by}")
+        return row
+
+    def inbox(self, user: User, tab: str = "ready", *, process_key: str | None = None, overdue: bool = False,
+              q: str | None = None, sort: str = "created", limit: int = 50, offset: int = 0
+              ) -> tuple[list[TaskRecord], int]:
+        """Tabs: ``ready`` (all I may do), ``mine`` (claimed by or appointed to me),
+        ``lanes`` (unclaimed in my lanes), ``done`` (completed by me)."""
+        query = select(TaskRecord)
+        if tab == "done":
+            query = query.where(TaskRecord.completed_by == user.username)
+        else:
+            query = query.join(Instance, Instance.id == TaskRecord.instance_id).where(
+                TaskRecord.state == "ready", Instance.status == "running", access.may_do_clause(user))
+            if tab == "mine":
+                query = query.where((TaskRecord.claimed_by == user.username)
+                                    | (TaskRecord.has_assignees & TaskRecord.claimed_by.is_(None)))
+            elif tab == "lanes":
+                query = query.where(TaskRecord.claimed_by.is_(None))
+            elif tab == "ready":
+                query = query.where(TaskRecord.claimed_by.is_(None) | (TaskRecord.claimed_by == user.username))
+            else:
+                raise Invalid("Invalid filter", [Problem("tab must be ready, mine, lanes or done", field="tab")])
+        if process_key:
+            query = query.where(TaskRecord.definition_id.in_(
+                select(ProcessDefinition.id).where(ProcessDefinition.key == process_key)))
+        if overdue:
+            query = query.where(TaskRecord.due_at < utcnow())
+        if q:
+            query = query.where(TaskRecord.name.ilike(f"%{q}%") | TaskRecord.instance_id.in_(
+                select(Instance.id).where(Instance.title.ilike(f"%{q}%"))))
+        order = {"created": TaskRecord.created_at.asc(), "due": TaskRecord.due_at.asc(),
+                 "step": TaskRecord.step.asc(), "newest": TaskRecord.created_at.desc(),
+                 "completed": TaskRecord.completed_at.desc()}.get(sort, TaskRecord.created_at.asc())
+        if tab == "done" and sort == "created":
+            order = TaskRecord.completed_at.desc()
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) if offset or limit else None
+        rows = list(self.session.scalars(query.order_by(order, TaskRecord.id).limit(limit).offset(offset)))
+        return rows, (total if total is not None else len(rows))
+
+    def claim(self, task_id: str, user: User) -> TaskRecord:
+        row = self._workable(task_id, user)
+        if row.claimed_by == user.username:
+            return row
+        done = self.session.execute(update(TaskRecord).where(
+            TaskRecord.id == row.id, TaskRecord.state == "ready", TaskRecord.claimed_by.is_(None))
+            .values(claimed_by=user.username))
+        if done.rowcount != 1:
+            self.session.rollback()
+            raise Conflict("someone else took this step meanwhile", code="not_claimable")
+        audit.record(self.session, "claim", user.username, instance_id=row.instance_id, task_id=row.id)
+        self._commit()
+        self.session.refresh(row)
+        return row
+
+    def unclaim(self, task_id: str, user: User) -> TaskRecord:
+        row = self.task(task_id)
+        if row.state != "ready":
+            raise Conflict(f"this step is already {row.state}", code="already_" + row.state)
+        if row.claimed_by is None:
+            raise Conflict("this step is not taken by anyone", code="not_claimed")
+        if row.claimed_by != user.username and not user.is_admin:
+            raise NotAllowed(f"this step was taken by {row.claimed_by}; only they or an admin may release it")
+        row.claimed_by = None
+        audit.record(self.session, "unclaim", user.username, instance_id=row.instance_id, task_id=row.id)
+        self._commit()
+        return row
+
+    def reassign(self, task_id: str, admin: User, username: str) -> TaskRecord:
+        if not admin.is_admin:
+            raise NotAllowed("only administrators may reassign a step")
+        row = self.task(task_id)
+        if row.state != "ready":
+            raise Conflict(f"this step is already {row.state}")
+        target = self.users.find(username)
+        if target is None:
+            raise Invalid("Invalid user", [Problem(f"no user '{username}'", field="username")])
+        row.assignees = [target]
+        row.has_assignees = True
+        row.claimed_by = None
+        audit.record(self.session, "reassign", admin.username, instance_id=row.instance_id, task_id=row.id,
+                     to=target.username)
+        self._commit()
+        return row
+
+    def attach(self, task_id: str, user: User, filename: str | None, stream: BinaryIO) -> Deliverable:
+        row = self._workable(task_id, user)
+        stored = self.files.save(filename, stream)
+        deliverable = Deliverable(instance_id=row.instance_id, task_id=row.id, filename=stored.filename,
+                                  content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
+                                  uploaded_by=user.username, uploaded_at=utcnow())
+        self.session.add(deliverable)
+        self.session.flush()
+        audit.record(self.session, "attach", user.username, instance_id=row.instance_id, task_id=row.id,
+                     filename=stored.filename, size=stored.size, sha256=stored.sha256)
+        self._commit()
+        return deliverable
+
+    def remove_attachment(self, deliverable_id: int, user: User) -> None:
+        deliverable = self.session.get(Deliverable, deliverable_id) if _valid_id(deliverable_id) else None
+        if deliverable is None:
+            raise NotFound(f"no attachment {deliverable_id}")
+        self._workable(deliverable.task_id, user)
+        audit.record(self.session, "detach", user.username, instance_id=deliverable.instance_id,
+                     task_id=deliverable.task_id, filename=deliverable.filename)
+        self.session.delete(deliverable)
+        self._commit()
+
+    def attachments(self, *, task_id: str | None = None, instance_id: int | None = None) -> list[Deliverable]:
+        query = select(Deliverable).order_by(Deliverable.uploaded_at, Deliverable.id)
+        if task_id is not None:
+            query = query.where(Deliverable.task_id == task_id)
+        if instance_id is not None:
+            query = query.where(Deliverable.instance_id == instance_id)
+        return list(self.session.scalars(query))
+
+    def attachment_file(self, deliverable_id: int, user: User) -> tuple[Deliverable, Path]:
+        deliverable = self.session.get(Deliverable, deliverable_id) if _valid_id(deliverable_id) else None
+        if deliverable is None:
+            raise NotFound(f"no attachment {deliverable_id}")
+        self.visible_instance(deliverable.instance_id, user)
+        path = self.files.path_for(deliverable.sha256)
+        if not path.exists():
+            raise NotFound("the file is missing from storage")
+        return deliverable, path
+
+    def check_form(self, row: TaskRecord, data: Any) -> list[Problem]:
+        """Problems with submitted data: schema, then appointed users exist and hold the role."""
+        if not isinstance(data, dict):
+            return [Problem("data must be an object", field="data")]
+        schema = self.task_form(row)
+        if schema is None:
+            return []
+        problems = validate_data(schema, data)
+        if problems:
+            return problems
+        for name, (is_list, role) in user_fields(schema).items():
+            if name not in data:
+                continue
+            for username in (data[name] if is_list else [data[name]]):
+                user = self.users.find(username)
+                if user is None or not user.active:
+                    problems.append(Problem(f"no active user '{username}'", field=name))
+                elif role and role not in user.role_names:
+                    problems.append(Problem(f"'{username}' does not hold the role '{role}'", field=name))
+        return problems
+
+    def complete(self, task_id: str, user: User, data: dict | None = None) -> TaskRecord:
+        row = self._workable(task_id, user)
+        data = {} if data is None else data
+        problems = self.check_form(row, data)
+        meta = self.task_meta(row)
+        if meta is not None and meta.output_required and not self.attachments(task_id=row.id):
+            problems.append(Problem(f"attach the deliverable '{meta.output or 'output'}' before completing",
+                                    field="attachments"))
+        if problems:
+            raise Invalid("The step cannot be completed yet", problems, code="invalid_data")
+        instance = self.instance(row.instance_id)
+        cd = runtime.compiled(instance.definition)
+        wf = runtime.load(instance, cd, self.script_engine)
+        task = runtime.find_task(wf, row.id)
+        from SpiffWorkflow.util.task import TaskState
+
+        if task is None or not task.has_state(TaskState.READY) or not task.task_spec.manual:
+            raise Conflict("this step is no longer waiting; reload the case", code="changed_meanwhile")
+        now = utcnow()
+        minutes = self.calendar.between(row.created_at, now)  # before the row changes: no early autoflush
+        error = runtime.run_user_task(wf, task, data)
+        row.state, row.completed_at, row.completed_by = "completed", now, user.username
+        row.claimed_by = row.claimed_by or user.username
+        row.data = json.loads(json.dumps(data))
+        row.actual_minutes = minutes
+        self._apply_outcome(instance, wf, error, now)
+        with self.session.no_autoflush:  # the whole step is written by one flush, at commit
+            task_index.sync(self.session, instance, wf, cd, self.calendar, now)
+        audit.record(self.session, "complete", user.username, instance_id=instance.id, task_id=row.id,
+                     step=row.step, name=row.name, minutes=row.actual_minutes)
+        if error:
+            audit.record(self.session, "error", None, instance_id=instance.id, message=error)
+        elif instance.status == "completed":
+            audit.record(self.session, "end", None, instance_id=instance.id)
+        self._commit()
+        return row

@@ -1,0 +1,72 @@
+"""The unit of work every service operation shares: session, settings, calendar, commit."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from .calendar import WorkingCalendar
+from .config import EngineConfig
+from .errors import Conflict
+from .expressions import RestrictedScriptEngine
+from .files import FileStore
+from .models import Holiday
+from .users import UserDirectory
+
+MAX_ID = 2**63 - 1  # ids beyond a BIGINT cannot exist; refuse them before the driver overflows
+
+
+def valid_id(value: int) -> bool:
+    return isinstance(value, int) and 0 < value <= MAX_ID
+
+
+class UnitOfWork:
+    def __init__(self, session: Session, config: EngineConfig | None = None) -> None:
+        self.session = session
+        self.config = config or EngineConfig()
+        self.users = UserDirectory(session, self.config.password_hash_method)
+        self.files = FileStore(self.config.files_dir, self.config.max_upload_bytes)
+        self.script_engine = RestrictedScriptEngine(self.config.scripts_enabled)
+        self._calendar: WorkingCalendar | None = None
+        # Rows this unit of work looked up, held so the session's (weak) identity map keeps them:
+        # a second look-up of the same definition or case then costs no query.
+        self._pinned: dict[tuple[type, int], Any] = {}
+
+    # ---- time -------------------------------------------------------------------------
+    @property
+    def calendar(self) -> WorkingCalendar:
+        if self._calendar is None:
+            extra = {datetime.fromisoformat(d).date() for d in self.session.scalars(select(Holiday.day))}
+            extra |= set(self.config.extra_holidays)
+            self._calendar = WorkingCalendar(self.config.timezone, self.config.office_start,
+                                             self.config.office_end, frozenset(extra))
+        return self._calendar
+
+    # ---- unit of work -----------------------------------------------------------------
+    def _flush(self) -> None:
+        self._commit(flush_only=True)
+
+    def _commit(self, flush_only: bool = False) -> None:
+        """Write the unit of work; a lost optimistic-lock race becomes a :class:`Conflict`."""
+        try:
+            if flush_only:
+                self.session.flush()
+            else:
+                self.session.commit()
+        except StaleDataError:
+            self.session.rollback()
+            raise Conflict("the case was changed by someone else meanwhile; reload and try again",
+                           code="changed_meanwhile") from None
+        except OperationalError as exc:
+            self.session.rollback()
+            if "locked" in str(exc).lower():
+                raise Conflict("the case is being changed by someone else; try again",
+                               code="changed_meanwhile") from None
+            raise
+        except IntegrityError:
+            self.session.rollback()
+            raise Conflict("that was just done by someone else", code="changed_meanwhile") from None
