@@ -7,6 +7,7 @@ from typing import Any, BinaryIO
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import lazyload
+from SpiffWorkflow.util.task import TaskState
 
 from . import access, audit, runtime, task_index
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
@@ -219,8 +220,6 @@ class TaskOperations(UnitOfWork):
         cd = runtime.compiled(instance.definition)
         wf = runtime.load(instance, cd, self.script_engine)
         task = runtime.find_task(wf, row.id)
-        from SpiffWorkflow.util.task import TaskState
-
         if task is None or not task.has_state(TaskState.READY) or not task.task_spec.manual:
             raise Conflict("this step is no longer waiting; reload the case", code="changed_meanwhile")
         now = utcnow()
