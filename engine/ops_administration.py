@@ -9,7 +9,7 @@ from sqlalchemy import select
 from . import audit, runtime, task_index
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .models import Holiday, Instance, TaskRecord, User, utcnow
-from .unit_of_work import UnitOfWork, valid_id as _valid_id
+from .unit_of_work import UnitOfWork, forget_holidays, valid_id as _valid_id
 
 
 class AdministrationOperations(UnitOfWork):
@@ -89,6 +89,7 @@ class AdministrationOperations(UnitOfWork):
         audit.record(self.session, "holiday_add", actor.username, day=day, name=name or None)
         self._commit()
         self._calendar = None
+        forget_holidays(self.session)
         return holiday
 
     def remove_holiday(self, holiday_id: int, actor: User) -> None:
@@ -101,3 +102,4 @@ class AdministrationOperations(UnitOfWork):
         self.session.delete(holiday)
         self._commit()
         self._calendar = None
+        forget_holidays(self.session)

@@ -151,6 +151,7 @@ class TaskOperations(UnitOfWork):
                                   content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
                                   uploaded_by=user.username, uploaded_at=utcnow())
         self.session.add(deliverable)
+        self._task_attachments.pop(row.id, None)
         self.session.flush()
         audit.record(self.session, "attach", user.username, instance_id=row.instance_id, task_id=row.id,
                      filename=stored.filename, size=stored.size, sha256=stored.sha256)
@@ -165,15 +166,21 @@ class TaskOperations(UnitOfWork):
         audit.record(self.session, "detach", user.username, instance_id=deliverable.instance_id,
                      task_id=deliverable.task_id, filename=deliverable.filename)
         self.session.delete(deliverable)
+        self._task_attachments.pop(deliverable.task_id, None)
         self._commit()
 
     def attachments(self, *, task_id: str | None = None, instance_id: int | None = None) -> list[Deliverable]:
+        if task_id is not None and instance_id is None and task_id in self._task_attachments:
+            return list(self._task_attachments[task_id])
         query = select(Deliverable).order_by(Deliverable.uploaded_at, Deliverable.id)
         if task_id is not None:
             query = query.where(Deliverable.task_id == task_id)
         if instance_id is not None:
             query = query.where(Deliverable.instance_id == instance_id)
-        return list(self.session.scalars(query))
+        found = list(self.session.scalars(query))
+        if task_id is not None and instance_id is None:
+            self._task_attachments[task_id] = found
+        return list(found)
 
     def attachment_file(self, deliverable_id: int, user: User) -> tuple[Deliverable, Path]:
         deliverable = self.session.get(Deliverable, deliverable_id) if _valid_id(deliverable_id) else None

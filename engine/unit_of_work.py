@@ -1,7 +1,8 @@
 """The unit of work every service operation shares: session, settings, calendar, commit."""
 from __future__ import annotations
 
-from datetime import datetime
+import time
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -17,11 +18,36 @@ from .files import FileStore
 from .models import Holiday
 from .users import UserDirectory
 
+#: Extra holidays change a few times a year; each worker re-reads them at most this often
+#: (an admin's change applies at once in the worker that made it).
+HOLIDAY_CACHE_SECONDS = 60.0
+_holiday_cache: dict[str, tuple[float, frozenset[date]]] = {}
+
 MAX_ID = 2**63 - 1  # ids beyond a BIGINT cannot exist; refuse them before the driver overflows
 
 
 def valid_id(value: int) -> bool:
     return isinstance(value, int) and 0 < value <= MAX_ID
+
+
+def _database_key(session: Session) -> str:
+    return session.get_bind().url.render_as_string(hide_password=True)
+
+
+def extra_holidays(session: Session) -> frozenset[date]:
+    """The admin-added non-working dates, cached per database for HOLIDAY_CACHE_SECONDS."""
+    key = _database_key(session)
+    now = time.monotonic()
+    hit = _holiday_cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    days = frozenset(date.fromisoformat(d) for d in session.scalars(select(Holiday.day)))
+    _holiday_cache[key] = (now + HOLIDAY_CACHE_SECONDS, days)
+    return days
+
+
+def forget_holidays(session: Session) -> None:
+    _holiday_cache.pop(_database_key(session), None)
 
 
 class UnitOfWork:
@@ -35,13 +61,15 @@ class UnitOfWork:
         # Rows this unit of work looked up, held so the session's (weak) identity map keeps them:
         # a second look-up of the same definition or case then costs no query.
         self._pinned: dict[tuple[type, int], Any] = {}
+        # A task's attachments, once read in this unit of work (completion checks them, then the
+        # answer lists them); attach/remove forget the entry.
+        self._task_attachments: dict[str, list] = {}
 
     # ---- time -------------------------------------------------------------------------
     @property
     def calendar(self) -> WorkingCalendar:
         if self._calendar is None:
-            extra = {datetime.fromisoformat(d).date() for d in self.session.scalars(select(Holiday.day))}
-            extra |= set(self.config.extra_holidays)
+            extra = set(extra_holidays(self.session)) | set(self.config.extra_holidays)
             self._calendar = WorkingCalendar(self.config.timezone, self.config.office_start,
                                              self.config.office_end, frozenset(extra))
         return self._calendar
