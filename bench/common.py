@@ -111,14 +111,9 @@ def machine_notes() -> str:
 
 # ---- databases ---------------------------------------------------------------------------------
 def postgres_available() -> bool:
-    from sqlalchemy.engine import make_url
+    from engine.db import server_listening
 
-    url = make_url(POSTGRES_ADMIN_URL)
-    try:
-        with socket.create_connection((url.host or "127.0.0.1", url.port or 5432), timeout=1):
-            return True
-    except OSError:
-        return False
+    return server_listening(POSTGRES_ADMIN_URL)
 
 
 def fresh_postgres_url(name: str = POSTGRES_DB) -> str:

@@ -1,6 +1,8 @@
 """Database engines and sessions outside Flask (CLI helpers, benchmarks, tests)."""
 from __future__ import annotations
 
+import socket
+
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
@@ -47,3 +49,15 @@ def make_session_factory(url: str, **kwargs) -> sessionmaker:
 
 def create_schema(engine: Engine) -> None:
     Base.metadata.create_all(engine)
+
+
+def server_listening(url: str, timeout: float = 1.0) -> bool:
+    """Whether something accepts TCP connections at the host and port of a database URL."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    try:
+        with socket.create_connection((parsed.host or "127.0.0.1", parsed.port or 5432), timeout=timeout):
+            return True
+    except OSError:
+        return False

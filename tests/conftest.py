@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import sys
 import uuid
 from pathlib import Path
@@ -11,6 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from engine.db import server_listening  # noqa: E402
 from engine.runtime import DEFINITIONS  # noqa: E402
 
 POSTGRES_URL = os.environ.get("ALUR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -18,14 +18,7 @@ REQUIRE_POSTGRES = os.environ.get("ALUR_REQUIRE_POSTGRES") == "1"
 
 
 def _postgres_listening() -> bool:
-    from sqlalchemy.engine import make_url
-
-    url = make_url(POSTGRES_URL)
-    try:
-        with socket.create_connection((url.host or "127.0.0.1", url.port or 5432), timeout=1):
-            return True
-    except OSError:
-        return False
+    return server_listening(POSTGRES_URL)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
