@@ -4,7 +4,7 @@ from __future__ import annotations
 import socket
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import sessionmaker
 
 from .models import Base
@@ -53,8 +53,6 @@ def create_schema(engine: Engine) -> None:
 
 def server_listening(url: str, timeout: float = 1.0) -> bool:
     """Whether something accepts TCP connections at the host and port of a database URL."""
-    from sqlalchemy.engine import make_url
-
     parsed = make_url(url)
     try:
         with socket.create_connection((parsed.host or "127.0.0.1", parsed.port or 5432), timeout=timeout):

@@ -1,4 +1,4 @@
-"""Timers and due times, users and holidays: the administrative side of the service."""
+"""Timers and due times, users, holidays and reports: the administrative side of the service."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,7 +6,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import select
 
-from . import audit, runtime, task_index
+from . import audit, reports, runtime, task_index
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .models import Holiday, Instance, TaskRecord, User, utcnow
 from .unit_of_work import UnitOfWork, forget_holidays, valid_id as _valid_id
@@ -103,3 +103,8 @@ class AdministrationOperations(UnitOfWork):
         self._commit()
         self._calendar = None
         forget_holidays(self.session)
+
+    # ---- reports ----------------------------------------------------------------------------
+    def kpi(self, process_key: str | None = None) -> list[dict[str, Any]]:
+        """Laporan Kinerja per step (see :func:`engine.reports.kpi_by_step`), in this office's hours."""
+        return reports.kpi_by_step(self.session, self.calendar, process_key)

@@ -182,6 +182,18 @@ class TaskOperations(UnitOfWork):
             self._task_attachments[task_id] = found
         return list(found)
 
+    def attachments_by_task(self, task_ids: list[str]) -> dict[str, list[Deliverable]]:
+        """The attachments of many tasks in one query (a page of an inbox), remembered for the
+        rest of this unit of work so :meth:`attachments` answers from memory."""
+        wanted = [t for t in task_ids if t not in self._task_attachments]
+        if wanted:
+            found: dict[str, list[Deliverable]] = {t: [] for t in wanted}
+            for d in self.session.scalars(select(Deliverable).where(Deliverable.task_id.in_(wanted))
+                                          .order_by(Deliverable.uploaded_at, Deliverable.id)):
+                found[d.task_id].append(d)
+            self._task_attachments.update(found)
+        return {t: list(self._task_attachments[t]) for t in task_ids}
+
     def attachment_file(self, deliverable_id: int, user: User) -> tuple[Deliverable, Path]:
         deliverable = self.session.get(Deliverable, deliverable_id) if _valid_id(deliverable_id) else None
         if deliverable is None:

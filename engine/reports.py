@@ -8,11 +8,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .calendar import WorkingCalendar
 from .models import ProcessDefinition, TaskRecord
 from .runtime import compiled
 
 
-def kpi_by_step(session: Session, process_key: str | None = None) -> list[dict[str, Any]]:
+def kpi_by_step(session: Session, calendar: WorkingCalendar, process_key: str | None = None
+                ) -> list[dict[str, Any]]:
     """One row per step of each process's latest version (or of ``process_key``), in step order.
 
     ``median_minutes`` is working minutes from ready to completed; ``on_time_ratio`` is the share
@@ -39,11 +41,7 @@ def kpi_by_step(session: Session, process_key: str | None = None) -> list[dict[s
         metas = sorted(cd.tasks.values(), key=lambda m: (m.step is None, m.step or 0, m.name))
         for meta in metas:
             values = actual.get(meta.bpmn_id, [])
-            target = None
-            if meta.duration:
-                from .calendar import WorkingCalendar
-
-                target = WorkingCalendar().duration_minutes(meta.duration)
+            target = calendar.duration_minutes(meta.duration)
             rows.append({
                 "process_key": definition.key, "step": meta.step, "name": meta.name, "lane": meta.lane,
                 "target_minutes": target, "count": len(values),

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -114,8 +115,6 @@ def ready_human_tasks(workflow: BpmnWorkflow) -> list[Task]:
 
 
 def find_task(workflow: BpmnWorkflow, task_id: str) -> Task | None:
-    from uuid import UUID
-
     try:
         return workflow.get_task_from_id(UUID(task_id))
     except (ValueError, KeyError, SpiffWorkflowException):

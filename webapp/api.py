@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request, send_file
+from werkzeug.exceptions import BadRequest
 
 from engine.access import is_process_owner
+from engine.diagram import render_svg
 from engine.errors import Invalid, NotAllowed, Problem
 
 from . import shapes
@@ -19,12 +21,8 @@ def _json_body() -> dict:
     if body is None:
         if not request.get_data():
             return {}
-        from werkzeug.exceptions import BadRequest
-
         raise BadRequest("the body is not valid JSON")
     if not isinstance(body, dict):
-        from werkzeug.exceptions import BadRequest
-
         raise BadRequest("the body must be a JSON object")
     return body
 
@@ -101,8 +99,6 @@ def get_instance(instance_id: int):
 
 @bp.get("/instances/<int:instance_id>/diagram.svg")
 def instance_diagram(instance_id: int):
-    from engine.diagram import render_svg
-
     svc = service()
     inst = svc.visible_instance(instance_id, api_user())
     svg = render_svg(inst.definition.bpmn_xml, svc.instance_marks(inst), title=inst.title)
@@ -120,7 +116,8 @@ def list_tasks():
     svc = service()
     rows, _ = svc.inbox(user, tabs[state], process_key=request.args.get("process_key") or None,
                         limit=limit, offset=offset)
-    return jsonify([shapes.task(svc, r) for r in rows])
+    files = svc.attachments_by_task([r.id for r in rows])
+    return jsonify([shapes.task(svc, r, files[r.id]) for r in rows])
 
 
 @bp.get("/tasks/<task_id>")
@@ -169,10 +166,8 @@ def complete(task_id: str):
 
 @bp.get("/reports/kpi")
 def kpi():
-    from engine.reports import kpi_by_step
-
     api_user()
-    return jsonify(kpi_by_step(service().session, request.args.get("process_key") or None))
+    return jsonify(service().kpi(request.args.get("process_key") or None))
 
 
 @bp.get("/openapi.json")

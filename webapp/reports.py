@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine.errors import NotFound
-from engine.reports import kpi_by_step
 
 from .services import service
 
@@ -56,7 +55,7 @@ def kpi():
     if key and key not in names:
         raise NotFound(_("Tidak ada proses '%(key)s'.", key=key))
     groups: dict[str, list[dict[str, Any]]] = {}
-    for row in kpi_by_step(svc.session, key or None):
+    for row in svc.kpi(key or None):
         if row["median_minutes"] is not None:
             row["median_minutes"] = round(row["median_minutes"])
         row["on_time"] = format_percent(row["on_time_ratio"]) if row["on_time_ratio"] is not None else None

@@ -60,11 +60,9 @@ def instance_summary(i: Instance) -> dict[str, Any]:
 
 def instance(svc: WorkflowService, i: Instance) -> dict[str, Any]:
     body = instance_summary(i)
-    files = svc.attachments(instance_id=i.id)
-    by_task: dict[str, list[Deliverable]] = {}
-    for f in files:
-        by_task.setdefault(f.task_id, []).append(f)
-    body["tasks"] = [task(svc, t, by_task.get(t.id, [])) for t in svc.instance_tasks(i.id)]
+    tasks = svc.instance_tasks(i.id)
+    files = svc.attachments_by_task([t.id for t in tasks])
+    body["tasks"] = [task(svc, t, files[t.id]) for t in tasks]
     body["events"] = [event(e) for e in svc.instance_events(i.id)]
     body["data"] = svc.instance_data(i)
     return body
