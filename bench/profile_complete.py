@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--db", default="sqlite", choices=["sqlite", "postgresql"])
     parser.add_argument("--interval", type=float, default=0.0005, help="pyinstrument sampling interval (s)")
     parser.add_argument("--statements", action="store_true")
+    parser.add_argument("--all", action="store_true", help="show library frames too")
     args = parser.parse_args(argv)
     from pyinstrument import Profiler
 
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> dict:
             env.dispose()
             if args.db == "postgresql":
                 drop_postgres()
-    print(profiler.output_text(unicode=True, color=False))
+    print(profiler.output_text(unicode=True, color=False, show_all=args.all))
     print(f"{completions} completions, {total / completions * 1000:.2f} ms each under the profiler")
     if args.statements:
         print(f"\nSQL statements per completion ({sum(statements.values()) / completions:.2f} in all):")

@@ -3,14 +3,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from .models import AuditEvent, utcnow
 
 
+_INSERT = insert(AuditEvent.__table__)
+
+
 def record(session: Session, kind: str, actor: str | None, *, instance_id: int | None = None,
-           task_id: str | None = None, **details: Any) -> AuditEvent:
-    event = AuditEvent(kind=kind, actor=actor, instance_id=instance_id, task_id=task_id,
-                       at=utcnow(), details=details or None)
-    session.add(event)
-    return event
+           task_id: str | None = None, **details: Any) -> None:
+    """Append one event in the session's transaction. A plain insert, run at once: nothing reads
+    the event back in the same unit of work, so the ORM's object bookkeeping would be waste."""
+    session.execute(_INSERT, {"kind": kind, "actor": actor, "instance_id": instance_id, "task_id": task_id,
+                              "at": utcnow(), "details": details or None})

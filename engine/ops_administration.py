@@ -6,7 +6,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import select
 
-from . import audit, reports, runtime, task_index
+from . import audit, reports, runtime
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .models import Holiday, Instance, TaskRecord, User, utcnow
 from .unit_of_work import UnitOfWork, forget_holidays, valid_id as _valid_id
@@ -29,7 +29,7 @@ class AdministrationOperations(UnitOfWork):
             error = runtime.fire_timers(wf)
             self._apply_outcome(instance, wf, error, now)
             self.session.flush()
-            task_index.sync(self.session, instance, wf, cd, self.calendar, now)
+            self._index_tasks(instance, wf, cd, now)
             audit.record(self.session, "timer", None, instance_id=instance.id)
             fired += 1
         overdue_rows = list(self.session.scalars(select(TaskRecord).where(

@@ -34,7 +34,7 @@ class InstanceOperations(UnitOfWork):
         self._apply_outcome(instance, wf, error, now)
         self.session.add(instance)
         self.session.flush()
-        task_index.sync(self.session, instance, wf, cd, self.calendar, now)
+        self._index_tasks(instance, wf, cd, now)
         audit.record(self.session, "start", user.username, instance_id=instance.id,
                      process=definition.key, version=definition.version, title=instance.title)
         if error:

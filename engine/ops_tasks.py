@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import lazyload
 from SpiffWorkflow.util.task import TaskState
 
-from . import access, audit, runtime, task_index
+from . import access, audit, runtime
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .forms import FormError, load_form, user_fields, validate_data
 from .models import Deliverable, Instance, ProcessDefinition, TaskRecord, User, utcnow
@@ -249,8 +249,7 @@ class TaskOperations(UnitOfWork):
         row.data = json.loads(json.dumps(data))
         row.actual_minutes = minutes
         self._apply_outcome(instance, wf, error, now)
-        with self.session.no_autoflush:  # the whole step is written by one flush, at commit
-            task_index.sync(self.session, instance, wf, cd, self.calendar, now)
+        self._index_tasks(instance, wf, cd, now)  # no autoflush: the changed rows go in one flush, at commit
         audit.record(self.session, "complete", user.username, instance_id=instance.id, task_id=row.id,
                      step=row.step, name=row.name, minutes=row.actual_minutes)
         if error:

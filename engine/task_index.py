@@ -7,18 +7,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, lazyload
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from .calendar import WorkingCalendar
-from .models import Instance, TaskRecord, User
+from .models import Instance, TaskRecord, User, task_assignees
 from .runtime import CompiledDefinition, find_task, ready_human_tasks
 
 
 _ASSIGNEES_ON_DEMAND = [lazyload(TaskRecord.assignees)]  # built once; loaded only if needed
-_NO_ROLES = lazyload(User.roles)  # the appointed users' roles are not needed to index a task
+_INSERT_TASK = insert(TaskRecord.__table__)
+_INSERT_APPOINTMENT = insert(task_assignees)
 
 
 def appointed_usernames(value) -> list[str]:
@@ -31,34 +32,41 @@ def appointed_usernames(value) -> list[str]:
 
 
 def sync(session: Session, instance: Instance, workflow: BpmnWorkflow, cd: CompiledDefinition,
-         calendar: WorkingCalendar, now: datetime) -> list[TaskRecord]:
-    """Bring the instance's task rows in line with the workflow. Returns rows that became ready."""
+         calendar: WorkingCalendar, now: datetime) -> list[str]:
+    """Bring the instance's task rows in line with the workflow. Returns the ids of tasks that
+    became ready."""
     # ids only: the rows themselves are needed just for the few that stop being ready
     open_ids = set(session.scalars(
         select(TaskRecord.id).where(TaskRecord.instance_id == instance.id, TaskRecord.state == "ready")))
     ready = ready_human_tasks(workflow)
     ready_ids = {str(t.id) for t in ready}
-    created: list[TaskRecord] = []
+    rows: list[dict] = []
+    appointments: list[dict] = []
     for task in ready:
         tid = str(task.id)
         if tid in open_ids:
             continue
         meta = cd.tasks.get(task.task_spec.bpmn_id)
         target = calendar.duration_minutes(meta.duration) if meta else None
-        row = TaskRecord(
+        row = dict(
             id=tid, instance_id=instance.id, definition_id=cd.id, bpmn_id=task.task_spec.bpmn_id,
             step=meta.step if meta else None, name=(meta.name if meta else task.task_spec.bpmn_name) or tid,
             lane=meta.lane if meta else task.task_spec.lane, state="ready", created_at=now,
-            target_minutes=target, due_at=calendar.add(now, target) if target is not None else None)
+            target_minutes=target, due_at=calendar.add(now, target) if target is not None else None,
+            has_assignees=False)
         if meta and meta.assignee_variable:
             names = appointed_usernames(task.data.get(meta.assignee_variable))
             if names:
-                users = list(session.scalars(select(User).where(User.username.in_(names))
-                                             .options(_NO_ROLES)))
-                row.assignees = users
-                row.has_assignees = bool(users)
-        session.add(row)
-        created.append(row)
+                user_ids = list(session.scalars(select(User.id).where(User.username.in_(names))))
+                appointments += [{"task_id": tid, "user_id": uid} for uid in user_ids]
+                row["has_assignees"] = bool(user_ids)
+        rows.append(row)
+    # New rows are plain inserts, written at once on the unit of work's connection (same
+    # transaction): the ORM's bookkeeping for objects nobody reads again cost more than the SQL.
+    if rows:
+        session.execute(_INSERT_TASK, rows)
+    if appointments:
+        session.execute(_INSERT_APPOINTMENT, appointments)
     for tid in open_ids - ready_ids:
         row = session.get(TaskRecord, tid, options=_ASSIGNEES_ON_DEMAND)
         task = find_task(workflow, tid)
@@ -67,7 +75,7 @@ def sync(session: Session, instance: Instance, workflow: BpmnWorkflow, cd: Compi
                 row.state, row.completed_at = "completed", now
         elif task is None or task.has_state(TaskState.CANCELLED | TaskState.ERROR) or not task.has_state(TaskState.READY):
             row.state = "cancelled"
-    return created
+    return [row["id"] for row in rows]
 
 
 def cancel_open(session: Session, instance: Instance) -> None:

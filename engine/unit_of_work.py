@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import time
-from datetime import date
-from typing import Any
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from . import task_index
 from .calendar import WorkingCalendar
 from .config import EngineConfig
 from .errors import Conflict
@@ -80,11 +82,19 @@ class UnitOfWork:
 
     def _commit(self, flush_only: bool = False) -> None:
         """Write the unit of work; a lost optimistic-lock race becomes a :class:`Conflict`."""
-        try:
+        with self._losing_a_race_is_a_conflict():
             if flush_only:
                 self.session.flush()
             else:
                 self.session.commit()
+
+    @contextmanager
+    def _losing_a_race_is_a_conflict(self) -> Iterator[None]:
+        """Turn what a concurrent writer of the same case causes into a :class:`Conflict` (409),
+        rolled back: a stale row version, a row someone else just inserted (the task index rows of
+        the next step carry SpiffWorkflow's task ids, the same in both racers), a locked database."""
+        try:
+            yield
         except StaleDataError:
             self.session.rollback()
             raise Conflict("the case was changed by someone else meanwhile; reload and try again",
@@ -98,3 +108,8 @@ class UnitOfWork:
         except IntegrityError:
             self.session.rollback()
             raise Conflict("that was just done by someone else", code="changed_meanwhile") from None
+
+    def _index_tasks(self, instance, workflow, cd, now: datetime) -> None:
+        """Write the task index for ``instance`` (inserts run at once, in this transaction)."""
+        with self._losing_a_race_is_a_conflict(), self.session.no_autoflush:
+            task_index.sync(self.session, instance, workflow, cd, self.calendar, now)
