@@ -42,12 +42,18 @@ class InstanceOperations(UnitOfWork):
         self._commit()
         return instance
 
-    def _apply_outcome(self, instance: Instance, wf, error: str | None, now: datetime) -> None:
-        runtime.save(instance, wf, self.config.compact_keep if self.config.compact_history else None)
+    def _outcome(self, wf, error: str | None, now: datetime) -> dict[str, Any]:
+        """The instance row's new column values after running ``wf``."""
+        values = runtime.snapshot(wf, self.config.compact_keep if self.config.compact_history else None)
         if error:
-            instance.status, instance.error_message = "error", error
+            values.update(status="error", error_message=error)
         elif wf.completed:
-            instance.status, instance.ended_at = "completed", now
+            values.update(status="completed", ended_at=now)
+        return values
+
+    def _apply_outcome(self, instance: Instance, wf, error: str | None, now: datetime) -> None:
+        for name, value in self._outcome(wf, error, now).items():
+            setattr(instance, name, value)
 
     def instance(self, instance_id: int) -> Instance:
         instance = self.session.get(Instance, instance_id) if _valid_id(instance_id) else None

@@ -49,11 +49,24 @@ class TaskOperations(UnitOfWork):
             raise NotAllowed("you may not see this task")
         return row
 
+    def _task_and_case(self, task_id: str) -> tuple[TaskRecord, Instance]:
+        """A task row and its case (with its definition) in one statement; the case stays pinned
+        for the rest of the unit of work."""
+        found = self.session.execute(
+            select(TaskRecord, Instance).join(Instance, Instance.id == TaskRecord.instance_id)
+            .where(TaskRecord.id == task_id).options(*_ASSIGNEES_ON_DEMAND)
+        ).first() if isinstance(task_id, str) and len(task_id) <= 36 else None
+        if found is None:
+            raise NotFound(f"no task '{task_id}'")
+        row, instance = found
+        self._pinned[(Instance, instance.id)] = instance
+        return row, instance
+
     def _workable(self, task_id: str, user: User) -> TaskRecord:
-        row = self.task(task_id)
+        row, instance = self._task_and_case(task_id)
         if row.state != "ready":
             raise Conflict(f"this step is already {row.state}", code="already_" + row.state)
-        instance_status = self.instance(row.instance_id).status  # loaded once, reused by complete()
+        instance_status = instance.status
         if instance_status != "running":
             raise Conflict(f"the case is {instance_status}; nothing can be done on it now", code="not_running")
         if not access.may_do(user, row):
@@ -242,14 +255,13 @@ class TaskOperations(UnitOfWork):
         if task is None or not task.has_state(TaskState.READY) or not task.task_spec.manual:
             raise Conflict("this step is no longer waiting; reload the case", code="changed_meanwhile")
         now = utcnow()
-        minutes = self.calendar.between(row.created_at, now)  # before the row changes: no early autoflush
+        minutes = self.calendar.between(row.created_at, now)
         error = runtime.run_user_task(wf, task, data)
-        row.state, row.completed_at, row.completed_by = "completed", now, user.username
-        row.claimed_by = row.claimed_by or user.username
-        row.data = json.loads(json.dumps(data))
-        row.actual_minutes = minutes
-        self._apply_outcome(instance, wf, error, now)
-        self._index_tasks(instance, wf, cd, now)  # no autoflush: the changed rows go in one flush, at commit
+        self._write_instance(instance, self._outcome(wf, error, now))  # first: a lost race ends here
+        self._write_row(row, {"state": "completed", "completed_at": now, "completed_by": user.username,
+                              "claimed_by": row.claimed_by or user.username, "actual_minutes": minutes,
+                              "data": json.loads(json.dumps(data))})
+        self._index_tasks(instance, wf, cd, now)
         audit.record(self.session, "complete", user.username, instance_id=instance.id, task_id=row.id,
                      step=row.step, name=row.name, minutes=row.actual_minutes)
         if error:

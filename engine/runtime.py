@@ -65,14 +65,20 @@ def load(instance: Instance, cd: CompiledDefinition, engine: RestrictedScriptEng
     return workflow
 
 
-def save(instance: Instance, workflow: BpmnWorkflow, compact_keep: int | None = DEFAULT_KEEP) -> None:
-    """Serialize the instance part of ``workflow`` onto its row, first pruning completed history
-    (``compact_keep=None`` turns that off). A freshly started workflow is never pruned."""
+def snapshot(workflow: BpmnWorkflow, compact_keep: int | None = DEFAULT_KEEP) -> dict[str, Any]:
+    """The instance row's columns for ``workflow``: its serialized instance part, first pruning
+    completed history (``compact_keep=None`` turns that off; a fresh workflow is never pruned),
+    and when its next timer fires."""
     loaded_at = getattr(workflow, "alur_loaded_at", None)
     if compact_keep is not None and loaded_at is not None:
         compact(workflow, keep=compact_keep, since=loaded_at)
-    instance.state = dump_instance(workflow)
-    instance.next_timer_at = next_timer(workflow)
+    return {"state": dump_instance(workflow), "next_timer_at": next_timer(workflow)}
+
+
+def save(instance: Instance, workflow: BpmnWorkflow, compact_keep: int | None = DEFAULT_KEEP) -> None:
+    """Put :func:`snapshot` onto the instance row."""
+    for name, value in snapshot(workflow, compact_keep).items():
+        setattr(instance, name, value)
 
 
 ENGINE_ERRORS = (SpiffWorkflowException, ScriptsDisabled, UnsafeExpression)
