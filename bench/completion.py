@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 from collections import defaultdict
 
-from .common import (ApiCase, BareSpiff, EngineCase, EngineEnv, Server, Target, database_url, drop_postgres,
+from .common import (ApiCase, BareSpiff, EngineCase, EngineEnv, JsonClient, Server, Target, database_url, drop_postgres,
                      median, ms, postgres_available, print_table, progress, ratio, run_main, workdir)
 
 NAME = "completion"
@@ -59,37 +59,45 @@ def engine_run(kind: str, lifecycles: int, bare: BareSpiff, repeat: int) -> dict
     return {"alur": alur_t, "bare": bare_t, "order": order}
 
 
-def http_run(kind: str, lifecycles: int, bare: BareSpiff, repeat: int, workers: int = 1) -> dict:
-    alur_t: dict[str, list[float]] = defaultdict(list)
-    bare_t: dict[str, list[float]] = defaultdict(list)
-    errors: list[str] = []
+CLIENTS = ("http.client", "requests")
+
+
+def http_run(kind: str, lifecycles: int, bare: BareSpiff, repeat: int, workers: int = 1) -> dict[str, dict]:
+    """Lifecycles through a real server, alternating the client per lifecycle (same server, same
+    moment): the standard library's ``http.client`` and ``requests``, both keep-alive."""
+    runs = {c: {"alur": defaultdict(list), "bare": defaultdict(list), "errors": []} for c in CLIENTS}
     with workdir(f"completion-http-{kind}") as work:
         try:
             with Server(database_url(kind, work), work, workers=workers) as server:
                 import requests
 
                 http = requests.Session()
-                for k in range(lifecycles + 1):  # the first lifecycle warms the worker up, not counted
-                    case = ApiCase(server, http)
-                    case.start(f"Completion HTTP {k}")
-                    state = bare.new_state()
-                    seen: dict[int, int] = {}
-                    while (prepared := case.prepare()) is not None:
-                        task, username, data = prepared
-                        label = _label(task["step"], seen)
-                        t = case.complete(task, username, data)
-                        case.note_done(task)
-                        t_bare, state = bare.time_step(state, data, repeat)
-                        if k > 0:
-                            alur_t[label].append(t)
-                            bare_t[label].append(t_bare)
-                    errors += case.errors
+                lean = JsonClient(server.base)
+                for k in range(lifecycles + 1):  # the first round warms the worker up, not counted
+                    for client in CLIENTS:
+                        run = runs[client]
+                        case = ApiCase(server, http, lean if client == "http.client" else None)
+                        case.start(f"Completion HTTP {k} {client}")
+                        state = bare.new_state()
+                        seen: dict[int, int] = {}
+                        while (prepared := case.prepare()) is not None:
+                            task, username, data = prepared
+                            label = _label(task["step"], seen)
+                            t = case.complete(task, username, data)
+                            case.note_done(task)
+                            t_bare, state = bare.time_step(state, data, repeat)
+                            if k > 0:
+                                run["alur"][label].append(t)
+                                run["bare"][label].append(t_bare)
+                        run["errors"] += case.errors
                     progress(NAME, f"{kind} HTTP lifecycle {k}/{lifecycles}{' (warm-up)' if k == 0 else ''}: "
-                                   f"{sum(seen.values())} steps, errors so far {len(errors)}")
+                                   f"{sum(seen.values())} steps with each client, errors so far "
+                                   f"{sum(len(r['errors']) for r in runs.values())}")
+                lean.close()
         finally:
             if kind == "postgresql":
                 drop_postgres()
-    return {"alur": alur_t, "bare": bare_t, "errors": errors}
+    return runs
 
 
 def _totals(run: dict) -> tuple[float, float]:
@@ -118,14 +126,15 @@ def main(argv: list[str] | None = None) -> dict:
     for k in kinds:
         headers += [f"bare ms ({k})", f"alur ms ({k})", "ratio"]
     for k in http_runs:
-        headers += [f"HTTP ms ({k})", "ratio"]
+        headers += [f"HTTP ms ({k}, {c})" for c in CLIENTS[:1]] + ["ratio"]
     rows = []
     for label in order:
         row = [label]
         for k in kinds:
             b, a = median(engine_runs[k]["bare"][label]), median(engine_runs[k]["alur"][label])
             row += [ms(b), ms(a), ratio(a, b)]
-        for k, run in http_runs.items():
+        for k, runs in http_runs.items():
+            run = runs[CLIENTS[0]]
             b, a = median(run["bare"][label]), median(run["alur"][label])
             row += [ms(a), ratio(a, b)]
         rows.append(row)
@@ -139,11 +148,17 @@ def main(argv: list[str] | None = None) -> dict:
         else:
             targets.append(Target(NAME, f"engine complete / bare Spiff ({k})", a / b, 2.0,
                                   note="PostgreSQL over TCP; informative"))
-    for k, run in http_runs.items():
-        a, b = _totals(run)
-        summary.append([f"HTTP API, {k}, 1 gunicorn worker", ms(b / len(order)), ms(a / len(order)), ratio(a, b)])
-        targets.append(Target(NAME, f"HTTP complete / bare Spiff ({k})", a / b, 3.0,
-                              note=f"{len(run['errors'])} errors"))
+    for k, runs in http_runs.items():
+        for client, run in runs.items():
+            a, b = _totals(run)
+            summary.append([f"HTTP API, {k}, 1 gunicorn worker, client {client}", ms(b / len(order)),
+                            ms(a / len(order)), ratio(a, b)])
+            note = f"{len(run['errors'])} errors"
+            if client != CLIENTS[0]:
+                note += "; informative: requests' own time per call included"
+            if k != "sqlite" and len(kinds) > 1:
+                note += "; PostgreSQL over TCP, informative"
+            targets.append(Target(NAME, f"HTTP complete / bare Spiff ({k}, {client})", a / b, 3.0, note=note))
     print_table(f"Completion overhead per step (median of {args.lifecycles} lifecycles)", headers, rows)
     print_table("Completion overhead, whole lifecycle (mean step time; ratio of sums)",
                 ["path", "bare ms/step", "alur ms/step", "ratio"], summary)

@@ -46,9 +46,25 @@ def _validator(schema_json: str) -> Draft202012Validator:
     return Draft202012Validator(json.loads(schema_json), format_checker=FormatChecker())
 
 
+#: Validators of the schema objects :func:`load_form` hands out (the same object while the file is
+#: unchanged), by identity; each entry keeps its schema alive, so an id is never reused for another.
+_validator_of: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
+
+
+def validator_for(schema: dict[str, Any]) -> Draft202012Validator:
+    entry = _validator_of.get(id(schema))
+    if entry is not None and entry[0] is schema:
+        return entry[1]
+    validator = _validator(json.dumps(schema, sort_keys=True))
+    if len(_validator_of) > 256:
+        _validator_of.clear()
+    _validator_of[id(schema)] = (schema, validator)
+    return validator
+
+
 def validate_data(schema: dict[str, Any], data: Any) -> list[Problem]:
     """Validate ``data`` against a form schema; each problem names the field."""
-    validator = _validator(json.dumps(schema, sort_keys=True))
+    validator = validator_for(schema)
     problems = []
     for err in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         path = ".".join(str(p) for p in err.absolute_path)

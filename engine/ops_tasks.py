@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import lazyload
 from SpiffWorkflow.util.task import TaskState
 
@@ -17,6 +17,11 @@ from .unit_of_work import UnitOfWork, valid_id as _valid_id
 
 #: Appointed users load when first needed (only appointed tasks have any), not with every task.
 _ASSIGNEES_ON_DEMAND = [lazyload(TaskRecord.assignees)]
+# Built once: on the completion path, building a statement cost about as much as running it.
+_TASK_AND_CASE = (select(TaskRecord, Instance).join(Instance, Instance.id == TaskRecord.instance_id)
+                  .where(TaskRecord.id == bindparam("task_id")).options(*_ASSIGNEES_ON_DEMAND))
+_TASK_ATTACHMENTS = (select(Deliverable).where(Deliverable.task_id == bindparam("task_id"))
+                     .order_by(Deliverable.uploaded_at, Deliverable.id))
 
 
 class TaskOperations(UnitOfWork):
@@ -52,10 +57,8 @@ class TaskOperations(UnitOfWork):
     def _task_and_case(self, task_id: str) -> tuple[TaskRecord, Instance]:
         """A task row and its case (with its definition) in one statement; the case stays pinned
         for the rest of the unit of work."""
-        found = self.session.execute(
-            select(TaskRecord, Instance).join(Instance, Instance.id == TaskRecord.instance_id)
-            .where(TaskRecord.id == task_id).options(*_ASSIGNEES_ON_DEMAND)
-        ).first() if isinstance(task_id, str) and len(task_id) <= 36 else None
+        found = self.session.execute(_TASK_AND_CASE, {"task_id": task_id}).first() \
+            if isinstance(task_id, str) and len(task_id) <= 36 else None
         if found is None:
             raise NotFound(f"no task '{task_id}'")
         row, instance = found
@@ -185,15 +188,16 @@ class TaskOperations(UnitOfWork):
     def attachments(self, *, task_id: str | None = None, instance_id: int | None = None) -> list[Deliverable]:
         if task_id is not None and instance_id is None and task_id in self._task_attachments:
             return list(self._task_attachments[task_id])
+        if task_id is not None and instance_id is None:
+            found = list(self.session.scalars(_TASK_ATTACHMENTS, {"task_id": task_id}))
+            self._task_attachments[task_id] = found
+            return list(found)
         query = select(Deliverable).order_by(Deliverable.uploaded_at, Deliverable.id)
         if task_id is not None:
             query = query.where(Deliverable.task_id == task_id)
         if instance_id is not None:
             query = query.where(Deliverable.instance_id == instance_id)
-        found = list(self.session.scalars(query))
-        if task_id is not None and instance_id is None:
-            self._task_attachments[task_id] = found
-        return list(found)
+        return list(self.session.scalars(query))
 
     def attachments_by_task(self, task_ids: list[str]) -> dict[str, list[Deliverable]]:
         """The attachments of many tasks in one query (a page of an inbox), remembered for the

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session, lazyload
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -18,6 +18,8 @@ from .runtime import CompiledDefinition, find_task, ready_human_tasks
 
 
 _ASSIGNEES_ON_DEMAND = [lazyload(TaskRecord.assignees)]  # built once; loaded only if needed
+_OPEN_IDS = select(TaskRecord.id).where(TaskRecord.instance_id == bindparam("instance_id"),
+                                       TaskRecord.state == "ready")
 _INSERT_TASK = insert(TaskRecord.__table__)
 _INSERT_APPOINTMENT = insert(task_assignees)
 
@@ -36,8 +38,7 @@ def sync(session: Session, instance: Instance, workflow: BpmnWorkflow, cd: Compi
     """Bring the instance's task rows in line with the workflow. Returns the ids of tasks that
     became ready."""
     # ids only: the rows themselves are needed just for the few that stop being ready
-    open_ids = set(session.scalars(
-        select(TaskRecord.id).where(TaskRecord.instance_id == instance.id, TaskRecord.state == "ready")))
+    open_ids = set(session.scalars(_OPEN_IDS, {"instance_id": instance.id}))
     ready = ready_human_tasks(workflow)
     ready_ids = {str(t.id) for t in ready}
     rows: list[dict] = []

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, Iterator
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -25,6 +25,11 @@ from .users import UserDirectory
 #: (an admin's change applies at once in the worker that made it).
 HOLIDAY_CACHE_SECONDS = 60.0
 _holiday_cache: dict[str, tuple[float, frozenset[date]]] = {}
+
+# Statements built once (building one costs more than running it); SET comes from the parameters.
+_UPDATE_INSTANCE = update(Instance.__table__).where(Instance.__table__.c.id == bindparam("b_id"),
+                                                    Instance.__table__.c.row_version == bindparam("b_version"))
+_update_by_key: dict[str, Any] = {}
 
 MAX_ID = 2**63 - 1  # ids beyond a BIGINT cannot exist; refuse them before the driver overflows
 
@@ -114,13 +119,14 @@ class UnitOfWork:
         """UPDATE the case row at once, guarded by its version column like the ORM's flush
         (another writer since we read it: :class:`Conflict`), and let the loaded object agree.
 
-        The completion path writes its two changed rows this way: the ORM's unit of work costs
-        more than the two statements it would send (docs/benchmarks.md)."""
-        table = Instance.__table__
+        With :meth:`_write_row`, this is how a completion writes its two changed rows: the ORM's
+        unit of work costs more than the statements it would send (docs/benchmarks.md). Both go
+        straight to the connection, so ORM changes still pending are not flushed first: callers
+        change nothing else through the ORM before."""
         values = {**values, "row_version": instance.row_version + 1}
         with self._losing_a_race_is_a_conflict():
-            result = self.session.execute(update(table).where(
-                table.c.id == instance.id, table.c.row_version == instance.row_version).values(**values))
+            result = self.session.connection().execute(
+                _UPDATE_INSTANCE, {**values, "b_id": instance.id, "b_version": instance.row_version})
             if result.rowcount != 1:
                 raise StaleDataError(f"instance {instance.id} changed meanwhile")
         for name, value in values.items():
@@ -130,8 +136,11 @@ class UnitOfWork:
         """UPDATE one row by primary key at once and let the loaded object agree."""
         table = type(row).__table__
         (key,) = table.primary_key.columns
+        statement = _update_by_key.get(table.name)
+        if statement is None:
+            statement = _update_by_key[table.name] = update(table).where(key == bindparam("b_key"))
         with self._losing_a_race_is_a_conflict():
-            self.session.execute(update(table).where(key == getattr(row, key.key)).values(**values))
+            self.session.connection().execute(statement, {**values, "b_key": getattr(row, key.key)})
         for name, value in values.items():
             set_committed_value(row, name, value)
 
