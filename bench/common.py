@@ -415,8 +415,7 @@ class Server:
 class JsonClient:
     """A keep-alive JSON client on the standard library's ``http.client``: what an integrating
     system's HTTP stack costs at least. ``requests`` adds about 1 ms of its own per call on this
-    machine (session, hooks, cookie jar, urllib3 pool), which is the client's time, not alur's; the
-    completion benchmark times both."""
+    machine (session, hooks, cookie jar, urllib3 pool); the completion benchmark times both."""
 
     def __init__(self, base: str) -> None:
         import http.client
