@@ -16,6 +16,10 @@ from .unit_of_work import UnitOfWork, valid_id as _valid_id
 INSTANCE_STATUSES = ("running", "suspended", "completed", "terminated", "error")
 
 
+#: (definition id, content hash) → the version's lanes; ids repeat across databases, content does not.
+_LANES_BY_VERSION: dict[tuple[int, str], frozenset[str]] = {}
+
+
 class InstanceOperations(UnitOfWork):
     # ---- instances ----------------------------------------------------------------------
     def start(self, process_key: str, user: User, title: str = "", data: dict | None = None) -> Instance:
@@ -84,12 +88,32 @@ class InstanceOperations(UnitOfWork):
             query = query.where(Instance.id.in_(select(TaskRecord.instance_id).where(
                 TaskRecord.state == "ready", TaskRecord.due_at < utcnow())))
         if not (user.is_admin or access.PROCESS_OWNER in user.role_names):
-            lanes_defs = [d.id for d in self.session.scalars(select(ProcessDefinition))
-                          if set(runtime.compiled(d).lanes) & set(user.role_names)]
+            roles = set(user.role_names)
+            lanes_defs = [d for d, lanes in self._lanes_by_version().items() if lanes & roles]
             query = query.where((Instance.started_by == user.username) | Instance.definition_id.in_(lanes_defs))
         total = self.session.scalar(select(func.count()).select_from(query.subquery()))
         rows = list(self.session.scalars(query.order_by(Instance.id.desc()).limit(limit).offset(offset)))
         return rows, total or 0
+
+    def _lanes_by_version(self) -> dict[int, frozenset[str]]:
+        """Every deployed version's lanes, read from its metadata (no spec is restored to list
+        cases) and remembered per worker by id and content hash."""
+        found: dict[int, frozenset[str]] = {}
+        missing: list[int] = []
+        for definition_id, content_hash in self.session.execute(
+                select(ProcessDefinition.id, ProcessDefinition.content_hash)):
+            lanes = _LANES_BY_VERSION.get((definition_id, content_hash))
+            if lanes is None:
+                missing.append(definition_id)
+            else:
+                found[definition_id] = lanes
+        if missing:
+            for definition_id, content_hash, meta_json in self.session.execute(
+                    select(ProcessDefinition.id, ProcessDefinition.content_hash, ProcessDefinition.meta_json)
+                    .where(ProcessDefinition.id.in_(missing))):
+                lanes = frozenset(json.loads(meta_json).get("lanes", []))
+                _LANES_BY_VERSION[(definition_id, content_hash)] = found[definition_id] = lanes
+        return found
 
     def current_tasks(self, instance_ids: Iterable[int]) -> dict[int, list[TaskRecord]]:
         """The ready steps of several instances in one query (for lists of cases), by instance id."""

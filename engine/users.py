@@ -44,6 +44,16 @@ class UserDirectory:
     def find(self, username: str) -> User | None:
         return self.session.scalar(_USER_BY_NAME, {"username": username})
 
+    def full_names(self, usernames: Iterable[str | None]) -> dict[str, str]:
+        """username → full name (the username where none is recorded) for everyone a page names,
+        in one query; a username no longer known keeps itself."""
+        wanted = {u for u in usernames if u}
+        if not wanted:
+            return {}
+        rows = self.session.execute(select(User.username, User.full_name).where(User.username.in_(wanted)))
+        names = {username: full_name or username for username, full_name in rows}
+        return {u: names.get(u, u) for u in wanted}
+
     def get_by_id(self, user_id: int) -> User | None:
         return self.session.get(User, user_id)
 

@@ -132,3 +132,33 @@ def test_role_change_reaches_open_tasks(svc):
     svc.users.update(newcomer, roles=["Instansi Pemilik"])
     svc.session.commit()
     assert [t.id for t in svc.inbox(newcomer)[0]] == [row.id]
+
+
+def test_case_list_shows_a_member_the_cases_of_their_lanes_and_their_own(svc):
+    from bpmn_builder import parallel_review_process
+
+    definition, _ = svc.deploy(parallel_review_process(), "izin.bpmn")
+    loket = svc.users.create("loket", "rahasia123", ["Loket"], full_name="Petugas Loket")
+    sop_case = svc.start(SOP_KEY, svc.users.get("pemilik"), "Aplikasi antrean")
+    permit_case = svc.start(definition.key, loket, "Izin konser")
+    svc.session.commit()
+
+    def titles(user):
+        rows, total = svc.list_instances(user)
+        assert total == len(rows)
+        return sorted(i.title for i in rows)
+
+    assert titles(svc.users.get("admin")) == ["Aplikasi antrean", "Izin konser"]
+    assert titles(loket) == ["Izin konser"]  # a Loket lane of izin_keramaian, none of the SOP's
+    assert titles(svc.users.get("analis")) == ["Aplikasi antrean"]  # System Analyst: a lane of the SOP
+    outsider = svc.users.create("tamu", "rahasia123", ["Tamu"])
+    assert titles(outsider) == []
+    # a new version with another lane: lanes are read per version, not per process key
+    v2, created = svc.deploy(parallel_review_process().replace(b'name="Loket"', b'name="Loket Baru"'), "izin.bpmn")
+    assert created and v2.version == 2
+    loket_baru = svc.users.create("loket2", "rahasia123", ["Loket Baru"])
+    svc.start(v2.key, loket_baru, "Izin pawai")
+    svc.session.commit()
+    assert titles(loket) == ["Izin konser"]
+    assert titles(loket_baru) == ["Izin pawai"]
+    assert permit_case.definition_id == definition.id and sop_case.definition.key == SOP_KEY

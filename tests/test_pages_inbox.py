@@ -62,7 +62,8 @@ def test_tabs_show_the_right_rows(client, login, svc):
     assert "Anda mengambil tugas: Langkah 1" in lanes
     assert "Sistem arsip dinas" in lanes and "Aplikasi antrean puskesmas" not in lanes
     mine = client.get("/inbox?tab=mine").get_data(as_text=True)
-    assert "Aplikasi antrean puskesmas" in mine and "Lepaskan tugas" in mine and ">pemilik<" in mine
+    assert "Aplikasi antrean puskesmas" in mine and "Lepaskan tugas" in mine
+    assert '<span class="person" title="pemilik">Rina Pemilik (Dinas Kesehatan)</span>' in mine  # who took it
     assert "Diambil oleh" in mine
     client.post(f"/tasks/{row.id}/unclaim", data={"next": "/inbox?tab=mine"})
     assert task_links(client.get("/inbox?tab=mine").get_data(as_text=True)) == []

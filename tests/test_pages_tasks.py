@@ -156,7 +156,7 @@ def test_upload_by_script_answers_json(client, login, step1):
     assert body["delete_url"] == f"/tasks/{step1.id}/attachments/{body['id']}/delete" and body["delete_label"] == "Hapus"
     page = page_of(client, step1.id)  # the same row, drawn by the server
     assert f'<form method="post" action="{body["delete_url"]}" class="inline">' in page
-    assert "16 B · pemilik · <time" in page
+    assert '16 B · <span class="person" title="pemilik">Rina Pemilik (Dinas Kesehatan)</span> · <time' in page
     response = client.post(f"/tasks/{step1.id}/attachments", data={}, content_type="multipart/form-data",
                            headers={"Accept": "application/json"})
     assert response.status_code == 422 and response.get_json()["error"]["message"] == "Pilih berkas yang akan diunggah."
@@ -272,7 +272,8 @@ def test_claim_and_release_on_the_task_page(client, login, svc, step1):
     svc.session.commit()
     svc.claim(step1.id, svc.users.get("pemilik2"))
     page = page_of(client, step1.id)
-    assert "sedang dikerjakan oleh pemilik2" in page and ">Selesaikan</button>" not in page
+    assert 'sedang dikerjakan oleh <span class="person" title="pemilik2">Pemilik Dua</span>' in page
+    assert ">Selesaikan</button>" not in page
 
 
 def test_task_page_stays_light(client, login, step1):

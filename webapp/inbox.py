@@ -62,4 +62,5 @@ def index():
     return render_template(
         "inbox/index.html", tab=tab, rows=rows, titles=titles, total=total, page=page,
         pages=max(ceil(total / PER_PAGE), 1), sort=sort, process_key=process_key, overdue=overdue, q=q or "",
-        filters=filters, processes=svc.list_processes(), counts=tab_counts(user))
+        filters=filters, processes=svc.list_processes(), counts=tab_counts(user),
+        people=svc.users.full_names(r.claimed_by for r in rows))

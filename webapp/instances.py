@@ -9,7 +9,6 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from engine.access import is_process_owner
 from engine.errors import NotAllowed, NotFound
@@ -60,14 +59,8 @@ def diagram_labels() -> dict[str, str]:
 
 
 def full_names(usernames: Iterable[str | None]) -> dict[str, str]:
-    """username → full name (the username where none is recorded) for everyone a page names, in
-    one query; a username no longer known keeps itself."""
-    wanted = {u for u in usernames if u}
-    if not wanted:
-        return {}
-    rows = service().session.execute(select(User.username, User.full_name).where(User.username.in_(wanted)))
-    names = {username: full_name or username for username, full_name in rows}
-    return {u: names.get(u, u) for u in wanted}
+    """username → full name for everyone a page names (see ``UserDirectory.full_names``)."""
+    return service().users.full_names(usernames)
 
 
 def age(start: datetime, end: datetime | None = None) -> str:

@@ -60,7 +60,8 @@ def index():
     processes = svc.list_processes()
     return render_template("processes/index.html", processes=processes,
                            versions={p.key: svc.versions(p.key) for p in processes},
-                           can_deploy=access.is_process_owner(me()))
+                           can_deploy=access.is_process_owner(me()),
+                           people=svc.users.full_names(p.deployed_by for p in processes))
 
 
 def _render_detail(svc: WorkflowService, definition: ProcessDefinition, errors: dict[str, str] | None = None,
@@ -79,6 +80,7 @@ def _render_detail(svc: WorkflowService, definition: ProcessDefinition, errors: 
         svg=render_svg(definition.bpmn_xml, None, title=definition.name, labels=diagram_labels()),
         may_start=definition.id == latest.id and access.may_start(user, cd.lanes),
         can_deploy=access.is_process_owner(user), errors=errors or {},
+        people=svc.users.full_names(v.deployed_by for v in versions),
     ), status
 
 

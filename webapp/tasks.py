@@ -51,7 +51,8 @@ def _page(row: TaskRecord, *, raw: dict | None = None, problems: list[Problem] |
         can_work=can_work, can_claim=may_do and not row.claimed_by,
         can_release=running and bool(row.claimed_by) and (row.claimed_by == user.username or user.is_admin),
         taken_by_other=taken_by_other, max_upload_mb=svc.config.max_upload_bytes // (1024 * 1024),
-        step_label=step_label(row)), status
+        step_label=step_label(row),
+        people=svc.users.full_names([row.claimed_by, row.completed_by, *(f.uploaded_by for f in files)])), status
 
 
 def step_label(row: TaskRecord) -> str:

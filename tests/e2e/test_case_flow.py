@@ -109,7 +109,7 @@ def test_analyst_sees_step_2_in_the_inbox_and_completes_it(page, api):
 
     page.get_by_role("link", name=re.compile("^Tugas saya")).click()
     row = inbox_row(page, title, STEP2)
-    expect(row).to_contain_text("analis")  # claimed by
+    expect(row).to_contain_text("Dewi Analis")  # claimed by, by full name
     row.get_by_role("link", name=STEP2).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(STEP2)
     earlier = page.get_by_role("region", name="Dokumen dari langkah sebelumnya")
