@@ -4,12 +4,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from . import audit, reports, runtime
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .models import Holiday, Instance, TaskRecord, User, utcnow
 from .unit_of_work import UnitOfWork, forget_holidays, valid_id as _valid_id
+
+
+_OPEN_TARGETS = select(TaskRecord.id, TaskRecord.created_at, TaskRecord.target_minutes, TaskRecord.due_at,
+                       TaskRecord.overdue).where(TaskRecord.state == "ready", TaskRecord.target_minutes.is_not(None))
+_SET_DUE = update(TaskRecord.__table__).where(TaskRecord.__table__.c.id == bindparam("b_id"))
 
 
 class AdministrationOperations(UnitOfWork):
@@ -86,10 +93,10 @@ class AdministrationOperations(UnitOfWork):
             raise Conflict(f"{day} is already an extra holiday", code="duplicate")
         holiday = Holiday(day=day, name=name)
         self.session.add(holiday)
-        audit.record(self.session, "holiday_add", actor.username, day=day, name=name or None)
+        self._flush()  # a colleague adding the same day at once: 409
+        moved = self._reschedule_open_steps()
+        audit.record(self.session, "holiday_add", actor.username, day=day, name=name or None, rescheduled=moved)
         self._commit()
-        self._calendar = None
-        forget_holidays(self.session)
         return holiday
 
     def remove_holiday(self, holiday_id: int, actor: User) -> None:
@@ -98,11 +105,33 @@ class AdministrationOperations(UnitOfWork):
         holiday = self.session.get(Holiday, holiday_id) if _valid_id(holiday_id) else None
         if holiday is None:
             raise NotFound(f"no holiday {holiday_id}")
-        audit.record(self.session, "holiday_remove", actor.username, day=holiday.day, name=holiday.name or None)
+        day, name = holiday.day, holiday.name
         self.session.delete(holiday)
+        self._flush()  # a colleague adding the same day at once: 409
+        moved = self._reschedule_open_steps()
+        audit.record(self.session, "holiday_remove", actor.username, day=day, name=name or None, rescheduled=moved)
         self._commit()
+
+    def _reschedule_open_steps(self) -> int:
+        """After the holidays changed: every waiting step's due time again = when it became ready
+        plus its target in working time, on the new calendar (a step is no longer overdue if its
+        new due time is still ahead). Returns how many due times moved."""
         self._calendar = None
         forget_holidays(self.session)
+        calendar, now = self.calendar, utcnow()
+        changes = []
+        for task_id, created_at, target, due_at, overdue in self.session.execute(_OPEN_TARGETS):
+            due = calendar.add(created_at, target)
+            if due != due_at:
+                changes.append({"b_id": task_id, "due_at": due, "overdue": overdue and due < now})
+        if changes:
+            self.session.execute(_SET_DUE, changes)
+            for change in changes:  # rows this session already holds learn their new due time
+                row = self.session.identity_map.get(identity_key(TaskRecord, change["b_id"]))
+                if row is not None:
+                    set_committed_value(row, "due_at", change["due_at"])
+                    set_committed_value(row, "overdue", change["overdue"])
+        return len(changes)
 
     # ---- reports ----------------------------------------------------------------------------
     def kpi(self, process_key: str | None = None) -> list[dict[str, Any]]:

@@ -5,7 +5,9 @@ import time
 from datetime import timedelta
 
 from bpmn_builder import Flow, Node, build_bpmn
-from engine.models import utcnow
+from sqlalchemy import select
+
+from engine.models import AuditEvent, utcnow
 
 TIMER = ('<bpmn:timerEventDefinition id="TimerDef_1"><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">'
          '"PT3S"</bpmn:timeDuration></bpmn:timerEventDefinition>')
@@ -49,3 +51,23 @@ def test_tick_marks_overdue_once(svc):
     assert [e.kind for e in svc.instance_events(instance.id)][-1] == "overdue"
     # the inbox's overdue filter compares with the real clock: not overdue yet
     assert svc.inbox(user, overdue=True)[0] == [] and utcnow() < row.due_at
+
+
+def test_a_new_holiday_moves_open_due_times_and_removing_it_moves_them_back(svc):
+    from sop_walk import SOP_KEY
+
+    instance = svc.start(SOP_KEY, svc.users.get("pemilik"), "Uji libur")
+    row = svc.instance_tasks(instance.id)[0]
+    before = row.due_at
+    assert before is not None and row.state == "ready"
+    admin = svc.users.get("admin")
+    day = before.astimezone(svc.calendar.tz).date().isoformat()  # the working day the step is due on
+    holiday = svc.add_holiday(day, "Cuti bersama", admin)
+    moved = svc.task(row.id).due_at
+    assert moved > before and moved.astimezone(svc.calendar.tz).date().isoformat() > day
+    assert moved == svc.calendar.add(row.created_at, row.target_minutes)
+    svc.remove_holiday(holiday.id, admin)
+    assert svc.task(row.id).due_at == before
+    details = [e.details for e in svc.session.scalars(
+        select(AuditEvent).where(AuditEvent.kind.in_(["holiday_add", "holiday_remove"])).order_by(AuditEvent.id))]
+    assert [d["rescheduled"] for d in details] == [1, 1]
