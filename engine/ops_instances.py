@@ -167,11 +167,12 @@ class InstanceOperations(UnitOfWork):
         instance = self.instance(instance_id)
         transitions = {"suspend": ({"running", "error"}, "suspended"), "resume": ({"suspended"}, "running"),
                        "terminate": ({"running", "suspended", "error"}, "terminated")}
+        done = {"suspend": "suspended", "resume": "resumed", "terminate": "terminated"}
         if action not in transitions:
             raise Invalid("Invalid action", [Problem(f"unknown action '{action}'", field="action")])
         allowed, target = transitions[action]
         if instance.status not in allowed:
-            raise Conflict(f"a case that is '{instance.status}' cannot be {action}ed")
+            raise Conflict(f"a case that is '{instance.status}' cannot be {done[action]}")
         if action == "terminate":
             if not reason.strip():
                 raise Invalid("Invalid action", [Problem("give a reason for terminating", field="reason")])

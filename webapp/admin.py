@@ -15,6 +15,7 @@ from engine.models import User
 from engine.service import WorkflowService
 from engine.users import EDUCATION_LEVELS
 
+from .engine_text import problem_text, say
 from .extensions import login_manager
 from .services import service
 
@@ -75,7 +76,7 @@ def _engine_errors(exc: Invalid | Conflict) -> dict[str, str]:
     words = {"username": _("Gunakan huruf, angka, '.', '-' atau '_' (paling banyak 80 karakter)."),
              "password": _("Kata sandi minimal 8 karakter."),
              "is_admin": _("Anda tidak dapat mencabut hak admin Anda sendiri atau menonaktifkan diri sendiri.")}
-    return {(p.field or "form"): words.get(p.field or "", p.message) for p in exc.problems} or {"form": exc.message}
+    return {(p.field or "form"): words.get(p.field or "", problem_text(p)) for p in exc.problems} or {"form": say(exc.message)}
 
 
 def _form_page(svc: WorkflowService, values: dict[str, Any], editing: User | None,

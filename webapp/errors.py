@@ -1,4 +1,8 @@
-"""One place mapping engine errors and HTTP errors to JSON (under /api) or pages."""
+"""One place mapping engine errors and HTTP errors to JSON (under /api) or pages.
+
+JSON keeps the engine's English words (an outside contract); pages say them in the user's
+language (:mod:`webapp.engine_text`).
+"""
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
@@ -6,6 +10,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import AlurError, Conflict, Invalid, NotAllowed, NotFound, TooLarge
+
+from .engine_text import problem_text, say
 
 STATUS = {NotFound: 404, NotAllowed: 403, Conflict: 409, TooLarge: 413, Invalid: 422}
 
@@ -35,16 +41,17 @@ def init_app(app: Flask) -> None:
 
         db.session.rollback()
         status = status_of(exc)
-        details = [p.as_dict() for p in getattr(exc, "problems", [])]
-        if wants_json():
-            return jsonify(error_body(exc.code, exc.message, details)), status
-        return render_template("error.html", status=status, message=exc.message, details=details), status
+        problems = getattr(exc, "problems", [])
+        if wants_json():  # the API's contract: the engine's own words
+            return jsonify(error_body(exc.code, exc.message, [p.as_dict() for p in problems])), status
+        details = [{**p.as_dict(), "message": problem_text(p)} for p in problems]
+        return render_template("error.html", status=status, message=say(exc.message), details=details), status
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         if wants_json():
             return jsonify(error_body("csrf", exc.description)), 400
-        return render_template("error.html", status=400, message=exc.description, details=[]), 400
+        return render_template("error.html", status=400, message=say(exc.description), details=[]), 400
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -61,7 +68,7 @@ def init_app(app: Flask) -> None:
             if status == 401:
                 response.headers["WWW-Authenticate"] = 'Bearer realm="alur", Basic realm="alur"'
             return response
-        return render_template("error.html", status=status, message=message, details=[]), status
+        return render_template("error.html", status=status, message=say(message), details=[]), status
 
     @app.errorhandler(500)
     def server_error(exc):

@@ -2,8 +2,9 @@
 
 ``fields`` describes what to draw (one :class:`Field` per schema property, in schema order);
 ``parse`` turns ``request.form`` into the dict the engine validates, reporting only what cannot
-be typed at all (a word in a number field); ``problem_text`` words the engine's problems for people.
-The engine stays the judge of validity: the page sends it what the user typed.
+be typed at all (a word in a number field); ``errors_by_field`` words the engine's problems for
+people (with :func:`webapp.engine_text.problem_text`, re-exported here). The engine stays the judge
+of validity: the page sends it what the user typed.
 """
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from flask_babel import lazy_gettext as _l
 from engine.errors import Problem
 from engine.models import User
 from engine.users import qualification_gaps
+
+from .engine_text import problem_text  # used below; importable from here as before
 
 TRUE_WORDS = {"on", "true", "1", "ya", "yes"}
 #: qualification_gaps() speaks Indonesian; these are its words as UI strings (so English works).
@@ -236,34 +239,6 @@ def parse(schema: Mapping[str, Any] | None, form) -> tuple[dict[str, Any], list[
         else:
             data[name] = text.strip()
     return data, problems
-
-
-# ---- the engine's problems in the user's language ----------------------------------------
-_PATTERNS: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [
-    (re.compile(r"^this field is required$"), lambda m: _("Wajib diisi.")),
-    (re.compile(r"should be non-empty|is too short|expected a minimum of 1"), lambda m: _("Wajib diisi.")),
-    (re.compile(r"is not a '(date)'"), lambda m: _("Isi dengan tanggal yang sah (hari-bulan-tahun).")),
-    (re.compile(r"is not a '(uri|email)'"), lambda m: _("Isian ini tidak sesuai format.")),
-    (re.compile(r"is not one of"), lambda m: _("Pilih salah satu pilihan yang tersedia.")),
-    (re.compile(r"is less than the minimum of (\S+)"), lambda m: _("Paling sedikit %(n)s.", n=m[1])),
-    (re.compile(r"is greater than the maximum of (\S+)"), lambda m: _("Paling banyak %(n)s.", n=m[1])),
-    (re.compile(r"is not of type 'integer'"), lambda m: _("Isi dengan bilangan bulat, misalnya 3.")),
-    (re.compile(r"is not of type 'number'"), lambda m: _("Isi dengan angka, misalnya 2,5.")),
-    (re.compile(r"has non-unique elements"), lambda m: _("Ada pilihan yang sama lebih dari sekali.")),
-    (re.compile(r"^no active user '(.+)'$"), lambda m: _("Pengguna '%(u)s' tidak ada atau tidak aktif.", u=m[1])),
-    (re.compile(r"^'(.+)' does not hold the role '(.+)'$"),
-     lambda m: _("'%(u)s' tidak memegang peran '%(r)s'.", u=m[1], r=m[2])),
-    (re.compile(r"^attach the deliverable '(.+)' before completing$"),
-     lambda m: _("Unggah dokumen keluaran \"%(o)s\" sebelum menyelesaikan langkah ini.", o=m[1])),
-]
-
-
-def problem_text(problem: Problem) -> str:
-    for pattern, say in _PATTERNS:
-        m = pattern.search(problem.message)
-        if m:
-            return say(m)
-    return problem.message
 
 
 def errors_by_field(problems: Iterable[Problem], props: Mapping[str, Any] | None = None) -> dict[str, list[str]]:
