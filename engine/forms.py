@@ -31,6 +31,14 @@ def load_form(forms_dir: Path, name: str) -> dict[str, Any]:
     return _load(str(path), mtime)
 
 
+def form_names(forms_dir: Path) -> list[str]:
+    """The form files a step may name in ``sop.form`` (for the modeler's picker), sorted."""
+    folder = Path(forms_dir)
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.is_file() and _SAFE_NAME.match(p.name))
+
+
 @functools.lru_cache(maxsize=256)
 def _load(path: str, _mtime: int) -> dict[str, Any]:
     try:

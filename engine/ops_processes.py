@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from . import audit, runtime
 from .bpmn_loader import ParsedProcess, load_bpmn
 from .errors import NotFound
+from .forms import form_names
 from .models import ProcessDefinition, User, utcnow
 from .state import dump_spec
 from .unit_of_work import UnitOfWork, valid_id as _valid_id
@@ -74,6 +75,10 @@ class ProcessOperations(UnitOfWork):
     def versions(self, key: str) -> list[ProcessDefinition]:
         return list(self.session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
                                          .order_by(ProcessDefinition.version.desc())))
+
+    def form_names(self) -> list[str]:
+        """The step forms this server has (``forms/``), for ``sop.form``."""
+        return form_names(self.config.forms_dir)
 
     def compiled(self, definition: ProcessDefinition) -> runtime.CompiledDefinition:
         return runtime.compiled(definition)

@@ -45,7 +45,7 @@ def documentation_blocks(text: str) -> list[dict[str, Any]]:
     return blocks
 
 
-def _definition(svc: WorkflowService, key: str, version: int | None) -> ProcessDefinition:
+def version_of(svc: WorkflowService, key: str, version: int | None) -> ProcessDefinition:
     if version is None:
         return svc.latest_definition(key)
     for definition in svc.versions(key):
@@ -87,7 +87,7 @@ def _render_detail(svc: WorkflowService, definition: ProcessDefinition, errors: 
 @bp.get("/<key>")
 def detail(key: str):
     svc = service()
-    return _render_detail(svc, _definition(svc, key, request.args.get("version", type=int)))
+    return _render_detail(svc, version_of(svc, key, request.args.get("version", type=int)))
 
 
 @bp.get("/<key>/diagram.svg")
@@ -95,14 +95,14 @@ def diagram(key: str):
     """The process diagram at full size (one link from its page)."""
     from engine.diagram import render_svg
 
-    definition = _definition(service(), key, request.args.get("version", type=int))
+    definition = version_of(service(), key, request.args.get("version", type=int))
     return Response(render_svg(definition.bpmn_xml, None, title=definition.name, labels=diagram_labels()),
                     mimetype="image/svg+xml")
 
 
 @bp.get("/<key>/bpmn")
 def download(key: str):
-    definition = _definition(service(), key, request.args.get("version", type=int))
+    definition = version_of(service(), key, request.args.get("version", type=int))
     return Response(definition.bpmn_xml, mimetype="application/xml", headers={
         "Content-Disposition": f'attachment; filename="{definition.key}-v{definition.version}.bpmn"'})
 

@@ -1,0 +1,86 @@
+"""Sunting diagram in a real browser: bpmn-js loads the SOP, the step panel edits a step's SOP
+properties, publishing makes version 2, and a broken diagram comes back with its problems marked."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from e2e_helpers import login, screenshot
+from sop_walk import SOP_KEY
+
+
+def open_modeler(page) -> None:
+    login(page, "admin")
+    page.goto(f"/processes/{SOP_KEY}")
+    page.get_by_role("link", name="Sunting diagram").click()
+    expect(page.locator("#modeler")).to_have_attribute("data-ready", "true")
+    # the 14 steps drawn by bpmn-js, in their lanes
+    expect(page.locator('.djs-element[data-element-id^="Step"]')).to_have_count(14)
+    expect(page.locator('[data-element-id="Step02"]')).to_contain_text("Pembuatan spesifikasi kebutuhan")
+
+
+def select(page, element_id: str) -> None:
+    """Click the shape, as a user does, once the canvas has scrolled it into the middle."""
+    page.evaluate("""(id) => {
+        const canvas = window.alurModeler.get('canvas');
+        const shape = window.alurModeler.get('elementRegistry').get(id);
+        const box = canvas.viewbox();
+        canvas.viewbox({x: shape.x + shape.width / 2 - box.width / 2, y: shape.y + shape.height / 2 - box.height / 2,
+                        width: box.width, height: box.height});
+    }""", element_id)
+    box = page.locator(f'.djs-element[data-element-id="{element_id}"] .djs-hit').first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("#panel-id")).to_have_text(element_id)
+
+
+def test_edit_a_steps_properties_and_publish_a_new_version(page, api):
+    open_modeler(page)
+    expect(page.locator("#panel-empty")).to_be_visible()
+    select(page, "Step02")
+    panel = page.get_by_role("complementary", name="Properti langkah")
+    expect(panel.get_by_label("Waktu baku", exact=True)).to_have_value("P1D")
+    expect(panel.get_by_label("Dokumen keluaran (Output)")).to_have_value("Dokumen spesifikasi kebutuhan")
+    expect(panel.get_by_label("Dokumen keluaran wajib dilampirkan")).to_be_checked()
+    expect(panel.get_by_label("Formulir")).to_have_value("step02_spesifikasi_kebutuhan.json")
+
+    panel.get_by_label("Waktu baku", exact=True).fill("P2D")
+    panel.get_by_label("Waktu baku", exact=True).press("Tab")  # a change event: one undoable edit
+    panel.get_by_label("Nama langkah").fill("Penyusunan spesifikasi kebutuhan")
+    panel.get_by_label("Nama langkah").press("Tab")
+    expect(page.locator('[data-element-id="Step02"]')).to_contain_text("Penyusunan spesifikasi kebutuhan")
+    expect(page.locator("#modeler-status")).to_have_text("Ada perubahan yang belum diterbitkan.")
+    screenshot(page, "modeler")
+
+    page.get_by_role("button", name="Terbitkan sebagai versi baru").click()
+    page.wait_for_url(re.compile(rf"/processes/{SOP_KEY}$"))
+    expect(page.get_by_text("Versi 2 dari Pengembangan Aplikasi E-Government telah diterbitkan.")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Penyusunan spesifikasi kebutuhan")  # the steps table
+
+    # the new version runs with the edit, and every other step kept its SOP properties
+    status, processes = api.request("GET", "/api/processes", "admin")
+    assert status == 200 and [(p["key"], p["version"]) for p in processes] == [(SOP_KEY, 2)]
+    status, xml = api.request("GET", f"/api/processes/{SOP_KEY}/bpmn", "admin")
+    text = xml if isinstance(xml, str) else xml.decode()
+    assert 'name="Penyusunan spesifikasi kebutuhan"' in text
+    assert text.count('name="sop.step"') == 14 and text.count('name="sop.form"') == 14
+    assert re.search(r'name="sop.duration" value="P2D"', text)
+
+
+def test_a_broken_diagram_is_refused_and_its_problems_are_marked(page):
+    open_modeler(page)
+    # a lane without a name: nobody would hold its role (the engine's check, as for an upload)
+    page.evaluate("""() => {
+        const modeler = window.alurModeler;
+        const lane = modeler.get('elementRegistry').filter(e => e.type === 'bpmn:Lane')[0];
+        modeler.get('modeling').updateProperties(lane, {name: ''});
+    }""")
+    page.get_by_role("button", name="Terbitkan sebagai versi baru").click()
+    problems = page.get_by_role("alert")
+    expect(problems).to_contain_text("Diagram tidak diterbitkan.")
+    expect(problems).to_contain_text("lane")
+    marked = page.locator(".djs-element.alur-problem")
+    expect(marked).to_have_count(1)
+    # the problem's button selects the element it names
+    problems.get_by_role("button").first.click()
+    expect(page.locator(".djs-element.selected")).to_have_count(1)

@@ -1,0 +1,88 @@
+"""Sunting diagram: a process owner edits a version's BPMN in the browser (bpmn-js) and publishes
+the result as a new version, checked exactly as an uploaded file is.
+
+The page needs JavaScript (the modeler is a JavaScript application); the upload form on the
+process page remains the way without it. Saving sends the diagram's XML to :func:`publish`, which
+answers JSON: where to go next, or the problems with element and line in the page's language.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, flash, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from engine import access
+from engine.errors import Invalid, NotAllowed, Problem
+from engine.models import User
+
+from .engine_text import problem_text, say
+from .processes import version_of
+from .services import service
+
+bp = Blueprint("modeler", __name__, url_prefix="/processes")
+
+#: The properties of a step the side panel edits (``spiffworkflow:property`` names), in its order.
+STEP_PROPERTIES = ("sop.step", "sop.duration", "sop.output", "sop.output_required", "sop.inputs", "sop.form",
+                   "sop.assignee")
+
+
+_LABELLED_ID = re.compile(r"^[\w:-]+ '([^']+)'")
+
+
+def element_id(label: str | None) -> str | None:
+    """The id inside the engine's element label ``userTask 'Step02' (name)``, for the modeler to
+    mark that shape; a bare label is taken as the id."""
+    if not label:
+        return None
+    m = _LABELLED_ID.match(label)
+    return m.group(1) if m else (label if re.fullmatch(r"[\w.-]+", label) else None)
+
+
+@bp.before_request
+@login_required
+def _process_owners_only() -> None:
+    if not access.is_process_owner(_me()):
+        raise NotAllowed(_("Hanya admin dan Process Owner yang boleh menerbitkan versi baru."))
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+@bp.get("/<key>/edit")
+def edit(key: str):
+    """The modeler with a version's diagram (the newest unless ``?version=N``)."""
+    svc = service()
+    definition = version_of(svc, key, request.args.get("version", type=int))
+    return render_template("processes/edit.html", definition=definition, latest=svc.latest_definition(key),
+                           forms=svc.form_names())
+
+
+@bp.post("/<key>/edit")
+def publish(key: str):
+    """Deploy the posted BPMN XML as a new version of ``key`` (CSRF token in the X-CSRFToken header)."""
+    svc = service()
+    latest = svc.latest_definition(key)  # 404 for an unknown process
+    data = request.get_data(cache=False)
+    try:
+        if not data.strip():
+            raise Invalid("No diagram", [Problem(_("Diagram kosong: tidak ada yang diterbitkan."))])
+        parsed = svc.validate_bpmn(data, f"{key}.bpmn")
+        if parsed.key != key:
+            raise Invalid("Another process", [Problem(
+                _("Diagram ini berisi proses '%(found)s', bukan '%(expected)s'. Kembalikan id proses menjadi "
+                  "'%(expected)s'.", found=parsed.key, expected=key), element=parsed.key)])
+        definition, created = svc.deploy(data, f"{key}.bpmn", _me())
+    except Invalid as exc:
+        return jsonify({"message": say(exc.message), "problems": [
+            {"element": p.element, "element_id": element_id(p.element), "line": p.line, "field": p.field,
+             "message": problem_text(p)} for p in exc.problems]}), 422
+    if created:
+        flash(_("Versi %(version)d dari %(name)s telah diterbitkan.", version=definition.version,
+                name=definition.name), "success")
+    else:
+        flash(_("Diagram sama dengan versi %(version)d: tidak ada perubahan.", version=latest.version), "info")
+    return jsonify({"version": definition.version, "created": created,
+                    "redirect": url_for("processes.detail", key=definition.key)})

@@ -1,0 +1,220 @@
+/* Sunting diagram: bpmn-js with a small panel for a step's SOP properties, publishing through
+   POST <save-url> (BPMN XML in, JSON out). Every text shown comes from the page (translated on the
+   server); the data-* attributes of #modeler carry the URLs, the CSRF token and the messages. */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("modeler");
+  if (!root || typeof window.BpmnJS !== "function") { return; }
+  root.hidden = false;
+
+  /* spiffworkflow:properties / spiffworkflow:property, as alur's BPMN files carry sop.* metadata. */
+  var SPIFF = {
+    name: "SpiffWorkflow", uri: "http://spiffworkflow.org/bpmn/schema/1.0/core", prefix: "spiffworkflow",
+    xml: { tagAlias: "lowerCase" }, associations: [],
+    types: [
+      { name: "Properties", superClass: ["Element"],
+        properties: [{ name: "properties", type: "Property", isMany: true }] },
+      { name: "Property", superClass: ["Element"],
+        properties: [{ name: "name", type: "String", isAttr: true }, { name: "value", type: "String", isAttr: true }] }
+    ]
+  };
+  var PROPS = "spiffworkflow:Properties";
+
+  var modeler = new window.BpmnJS({
+    container: document.getElementById("modeler-canvas"),
+    keyboard: { bindTo: document },
+    moddleExtensions: { spiffworkflow: SPIFF }
+  });
+  window.alurModeler = modeler; /* for the browser tests and the curious */
+
+  var status = document.getElementById("modeler-status");
+  var problemsBox = document.getElementById("modeler-problems");
+  var publishButton = document.getElementById("modeler-publish");
+  var dirty = false;
+
+  function msg(name, values) {
+    var text = root.getAttribute("data-msg-" + name) || "";
+    Object.keys(values || {}).forEach(function (k) { text = text.replace("{" + k + "}", values[k]); });
+    return text;
+  }
+  function say(text) { status.textContent = text || ""; }
+
+  /* ---- the side panel ------------------------------------------------------------------- */
+  var form = document.getElementById("panel-form");
+  var empty = document.getElementById("panel-empty");
+  var current = null;
+
+  function propsElement(bo) {
+    var ext = bo.extensionElements;
+    return ext && (ext.values || []).filter(function (v) { return v.$type === PROPS; })[0] || null;
+  }
+  function readProp(bo, name) {
+    var props = propsElement(bo);
+    var item = props && (props.properties || []).filter(function (p) { return p.name === name; })[0];
+    return item ? (item.value || "") : "";
+  }
+  function readDoc(bo) {
+    return (bo.documentation || []).map(function (d) { return d.text || ""; }).join("\n\n");
+  }
+
+  /* One change of one field: one step on the undo stack (Ctrl+Z takes it back). */
+  function write(element, name, value) {
+    var modeling = modeler.get("modeling"), moddle = modeler.get("moddle"), bo = element.businessObject;
+    if (name === "name") { modeling.updateProperties(element, { name: value }); return; }
+    if (name === "documentation") {
+      modeling.updateProperties(element, {
+        documentation: value ? [moddle.create("bpmn:Documentation", { text: value })] : [] });
+      return;
+    }
+    var ext = bo.extensionElements;
+    if (!ext) {
+      if (!value) { return; }
+      ext = moddle.create("bpmn:ExtensionElements", { values: [] });
+      modeling.updateProperties(element, { extensionElements: ext });
+    }
+    var props = propsElement(bo);
+    if (!props) {
+      if (!value) { return; }
+      props = moddle.create(PROPS, { properties: [] });
+      modeling.updateModdleProperties(element, ext, { values: (ext.values || []).concat([props]) });
+    }
+    var list = props.properties || [];
+    var item = list.filter(function (p) { return p.name === name; })[0];
+    if (!value) {
+      if (item) { modeling.updateModdleProperties(element, props, { properties: list.filter(function (p) { return p !== item; }) }); }
+    } else if (item) {
+      modeling.updateModdleProperties(element, item, { value: value });
+    } else {
+      item = moddle.create("spiffworkflow:Property", { name: name, value: value });
+      modeling.updateModdleProperties(element, props, { properties: list.concat([item]) });
+    }
+  }
+
+  function fields() { return Array.prototype.slice.call(form.querySelectorAll("[data-prop]")); }
+
+  function show(element) {
+    current = element && element.type === "bpmn:UserTask" ? element : null;
+    form.hidden = !current;
+    empty.hidden = !!current;
+    if (!current) { return; }
+    var bo = current.businessObject;
+    document.getElementById("panel-id").textContent = bo.id;
+    fields().forEach(function (input) {
+      var name = input.getAttribute("data-prop");
+      var value = name === "name" ? (bo.name || "") : name === "documentation" ? readDoc(bo) : readProp(bo, name);
+      if (input.type === "checkbox") { input.checked = value === "true"; } else { input.value = value; }
+      if (input.tagName === "SELECT" && value && input.value !== value) { /* a form this server lacks */
+        var opt = document.createElement("option"); opt.value = value; opt.textContent = value;
+        input.appendChild(opt); input.value = value;
+      }
+    });
+  }
+
+  fields().forEach(function (input) {
+    input.addEventListener("change", function () {
+      if (!current) { return; }
+      var value = input.type === "checkbox" ? (input.checked ? "true" : "") : input.value.trim();
+      write(current, input.getAttribute("data-prop"), value);
+    });
+  });
+  form.addEventListener("submit", function (e) { e.preventDefault(); });
+
+  modeler.on("selection.changed", function (e) { show(e.newSelection.length === 1 ? e.newSelection[0] : null); });
+  modeler.on("element.changed", function (e) { if (current && e.element === current) { show(current); } });
+  modeler.on("commandStack.changed", function () { dirty = true; say(msg("unsaved")); });
+
+  /* ---- problems from the server --------------------------------------------------------- */
+  var marked = [];
+  function clearProblems() {
+    var canvas = modeler.get("canvas");
+    marked.forEach(function (shape) { canvas.removeMarker(shape, "alur-problem"); });
+    marked = [];
+    problemsBox.hidden = true;
+    problemsBox.querySelector("ul").textContent = "";
+  }
+  function showProblems(body) {
+    var canvas = modeler.get("canvas"), registry = modeler.get("elementRegistry");
+    var list = problemsBox.querySelector("ul");
+    document.getElementById("modeler-problems-title").textContent = msg("rejected");
+    (body.problems && body.problems.length ? body.problems : [{ message: body.message }]).forEach(function (p) {
+      var li = document.createElement("li");
+      var shape = p.element_id && registry.get(p.element_id);
+      if (shape) {
+        canvas.addMarker(shape, "alur-problem");
+        marked.push(shape);
+        var go = document.createElement("button");
+        go.type = "button"; go.className = "link"; go.textContent = (shape.businessObject.name || p.element);
+        go.addEventListener("click", function () {
+          modeler.get("selection").select(shape);
+          if (canvas.scrollToElement) { canvas.scrollToElement(shape); }
+        });
+        li.appendChild(go);
+        li.appendChild(document.createTextNode(" (" + p.element_id + "): "));
+      } else if (p.element || p.field) {
+        var code = document.createElement("code"); code.textContent = p.element || p.field;
+        li.appendChild(code);
+        li.appendChild(document.createTextNode((p.line ? " (" + msg("line", { line: p.line }) + ")" : "") + ": "));
+      }
+      li.appendChild(document.createTextNode(p.message || ""));
+      list.appendChild(li);
+    });
+    problemsBox.hidden = false;
+    problemsBox.scrollIntoView({ block: "nearest" });
+  }
+
+  /* ---- publish -------------------------------------------------------------------------- */
+  publishButton.addEventListener("click", function () {
+    clearProblems();
+    publishButton.disabled = true;
+    say(msg("saving"));
+    modeler.saveXML({ format: true }).then(function (result) {
+      return fetch(root.getAttribute("data-save-url"), {
+        method: "POST", credentials: "same-origin", body: result.xml,
+        headers: { "Content-Type": "application/xml", "Accept": "application/json",
+                   "X-CSRFToken": root.getAttribute("data-csrf") }
+      });
+    }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (type.indexOf("application/json") === -1) { throw new Error(msg("failed", { status: response.status })); }
+      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+    }).then(function (answer) {
+      if (answer.ok) {
+        dirty = false;
+        window.location.assign(answer.body.redirect);
+        return;
+      }
+      say("");
+      showProblems(answer.body);
+    }).catch(function (error) {
+      say(error.message);
+    }).then(function () { publishButton.disabled = false; });
+  });
+
+  window.addEventListener("beforeunload", function (e) {
+    if (dirty) { e.preventDefault(); e.returnValue = msg("unsaved"); return e.returnValue; }
+  });
+
+  /* ---- load ----------------------------------------------------------------------------- */
+  say(msg("loading"));
+  fetch(root.getAttribute("data-xml-url"), { credentials: "same-origin" }).then(function (response) {
+    if (!response.ok) { throw new Error(String(response.status)); }
+    return response.text();
+  }).then(function (xml) {
+    return modeler.importXML(xml);
+  }).then(function () {
+    /* The whole diagram if it stays readable; a long swimlane starts at its left end instead. */
+    var canvas = modeler.get("canvas");
+    canvas.zoom("fit-viewport");
+    if (canvas.zoom() < 0.6) {
+      var box = canvas.viewbox(), scale = 0.8;
+      canvas.viewbox({ x: box.inner.x - 20, y: box.inner.y - 20,
+                       width: box.outer.width / scale, height: box.outer.height / scale });
+    }
+    dirty = false;
+    say("");
+    root.setAttribute("data-ready", "true");
+  }).catch(function (error) {
+    say(msg("load-failed") + " " + error.message);
+  });
+})();
