@@ -152,6 +152,7 @@ def test_upload_by_script_answers_json(client, login, step1):
     # what upload.js needs to draw the whole row as the page does: size, who, when, and "Hapus"
     assert body["size"] == len(b"%PDF-1.4 dokumen") and body["size_label"] == "16 B"
     assert body["uploaded_by"] == "pemilik" and body["uploaded_at"].startswith("20")
+    assert body["uploaded_by_label"] == "Rina Pemilik (Dinas Kesehatan)"  # as the page names people
     assert re.fullmatch(r"\d{1,2} \w+ \d{4}, \d{2}\.\d{2} WIB", body["uploaded_at_label"])
     assert body["delete_url"] == f"/tasks/{step1.id}/attachments/{body['id']}/delete" and body["delete_label"] == "Hapus"
     page = page_of(client, step1.id)  # the same row, drawn by the server

@@ -145,6 +145,7 @@ def upload(task_id: str):
         return jsonify({
             "id": deliverable.id, "filename": deliverable.filename, "size": deliverable.size,
             "size_label": format_size(deliverable.size), "uploaded_by": deliverable.uploaded_by,
+            "uploaded_by_label": user.full_name or user.username,
             "uploaded_at": deliverable.uploaded_at.isoformat(),
             "uploaded_at_label": format_moment(deliverable.uploaded_at),
             "url": url_for("tasks.download", attachment_id=deliverable.id),

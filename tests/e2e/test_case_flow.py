@@ -34,6 +34,9 @@ def upload(page, filename: str) -> None:
     page.get_by_label("Pilih berkas untuk diunggah").set_input_files(pdf(filename))
     page.get_by_role("button", name="Unggah", exact=True).click()
     expect(page.locator("#own-files").get_by_role("link", name=filename)).to_be_visible()
+    # the uploader by full name, as the server draws the list (upload.js added this row in place)
+    expect(page.locator("#own-files li", has_text=filename).locator(".person")).to_have_attribute(
+        "title", re.compile(r"^\w+$"))
 
 
 def test_owner_starts_a_case_and_completes_step_1(page, api):

@@ -21,7 +21,8 @@
   function row(body, token) {
     var li = el("li", {}, [
       el("a", { href: body.url, download: "" }, [body.filename]), " ",
-      el("span", { "class": "muted" }, [body.size_label + " · " + body.uploaded_by + " · ",
+      el("span", { "class": "muted" }, [body.size_label + " · ",
+        el("span", { "class": "person", title: body.uploaded_by }, [body.uploaded_by_label || body.uploaded_by]), " · ",
         el("time", { datetime: body.uploaded_at }, [body.uploaded_at_label])])
     ]);
     if (body.delete_url && token) {
