@@ -100,3 +100,36 @@ def test_element_ids_are_read_from_the_engines_labels():
     assert element_id("lane 'Lane_InstansiPemilik'") == "Lane_InstansiPemilik"
     assert element_id("Step02") == "Step02"
     assert element_id("bpmn:process") is None and element_id(None) is None and element_id("a b") is None
+
+
+def test_a_new_process_starts_from_a_small_valid_diagram_and_needs_its_own_key(client, login, svc):
+    login("budi")
+    assert client.get("/processes/new").status_code == 403
+    login("admin")
+    assert 'href="/processes/new"' in client.get("/processes/").get_data(as_text=True)
+    page = client.get("/processes/new").get_data(as_text=True)
+    assert 'data-xml-url="/processes/new.bpmn"' in page and 'data-save-url="/processes/new"' in page
+    assert "Proses baru" in page and "Kunci proses" in page
+    blank = client.get("/processes/new.bpmn")
+    assert blank.mimetype == "application/xml"
+    xml = blank.data
+    assert b'<bpmn:process id="proses_baru" name="Proses baru"' in xml and b'name="Pelaksana"' in xml
+    parsed = svc.validate_bpmn(xml)  # the starting diagram passes every check as it is
+    assert parsed.key == "proses_baru"
+    # as it is, it has no key of its own
+    body = client.post("/processes/new", data=xml, content_type="application/xml").get_json()
+    assert "bukan 'proses_baru'" in body["problems"][0]["message"]
+    assert body["problems"][0]["element_id"] == "proses_baru"
+    # the key of a process that exists: refused, not a new version of it behind the owner's back
+    taken = xml.replace(b'"proses_baru"', f'"{SOP_KEY}"'.encode())
+    body = client.post("/processes/new", data=taken, content_type="application/xml").get_json()
+    assert f"Sudah ada proses dengan kunci '{SOP_KEY}'" in body["problems"][0]["message"]
+    assert svc.latest_definition(SOP_KEY).version == 1
+    # its own key and name: version 1 of a new process
+    mine = xml.replace(b'"proses_baru"', b'"izin_keramaian"').replace(b'"Proses baru"', b'"Izin Keramaian"')
+    response = client.post("/processes/new", data=mine, content_type="application/xml")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["redirect"] == "/processes/izin_keramaian"
+    assert "Proses Izin Keramaian telah diterbitkan sebagai versi 1." in \
+        client.get("/processes/izin_keramaian").get_data(as_text=True)
+    assert svc.latest_definition("izin_keramaian").version == 1

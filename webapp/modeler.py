@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, flash, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, flash, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from engine import access
+from engine.bpmn_loader import ParsedProcess
 from engine.errors import Invalid, NotAllowed, Problem
 from engine.models import User
 
@@ -23,9 +24,8 @@ from .services import service
 
 bp = Blueprint("modeler", __name__, url_prefix="/processes")
 
-#: The properties of a step the side panel edits (``spiffworkflow:property`` names), in its order.
-STEP_PROPERTIES = ("sop.step", "sop.duration", "sop.output", "sop.output_required", "sop.inputs", "sop.form",
-                   "sop.assignee")
+#: The starting diagram's process id, which the owner must replace before publishing.
+NEW_KEY = "proses_baru"
 
 
 _LABELLED_ID = re.compile(r"^[\w:-]+ '([^']+)'")
@@ -56,8 +56,49 @@ def edit(key: str):
     """The modeler with a version's diagram (the newest unless ``?version=N``)."""
     svc = service()
     definition = version_of(svc, key, request.args.get("version", type=int))
-    return render_template("processes/edit.html", definition=definition, latest=svc.latest_definition(key),
-                           forms=svc.form_names())
+    return render_template(
+        "processes/edit.html", definition=definition, latest=svc.latest_definition(key), forms=svc.form_names(),
+        xml_url=url_for("processes.download", key=definition.key, version=definition.version),
+        save_url=url_for(".publish", key=definition.key), back_url=url_for("processes.detail", key=definition.key))
+
+
+@bp.get("/new")
+def new():
+    """The modeler with a small starting diagram, for a process this server does not have yet."""
+    return render_template("processes/edit.html", definition=None, latest=None, forms=service().form_names(),
+                           xml_url=url_for(".new_diagram"), save_url=url_for(".publish_new"),
+                           back_url=url_for("processes.index"))
+
+
+@bp.get("/new.bpmn")
+def new_diagram():
+    """One lane, start → one step → end, named in the page's language."""
+    xml = render_template("processes/new_process.bpmn", key=NEW_KEY, name=_("Proses baru"), lane=_("Pelaksana"),
+                          start=_("Mulai"), step=_("Langkah pertama"), end=_("Selesai"))
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.post("/new")
+def publish_new():
+    """Deploy the posted BPMN XML as the first version of a new process."""
+    svc = service()
+    data = request.get_data(cache=False)
+    try:
+        parsed = _checked(svc, data)
+        if svc.latest_definition(parsed.key, required=False) is not None:
+            raise Invalid("Process exists", [Problem(
+                _("Sudah ada proses dengan kunci '%(key)s'. Ganti kunci proses, atau sunting proses itu dari "
+                  "halamannya.", key=parsed.key), element=f"process '{parsed.key}'")])
+        if parsed.key == NEW_KEY:
+            raise Invalid("Process key", [Problem(
+                _("Beri proses ini kuncinya sendiri (panel Proses), bukan '%(key)s'.", key=NEW_KEY),
+                element=f"process '{parsed.key}'")])
+        definition, _created = svc.deploy(data, f"{parsed.key}.bpmn", _me())
+    except Invalid as exc:
+        return _refused(exc)
+    flash(_("Proses %(name)s telah diterbitkan sebagai versi 1.", name=definition.name), "success")
+    return jsonify({"version": definition.version, "created": True,
+                    "redirect": url_for("processes.detail", key=definition.key)})
 
 
 @bp.post("/<key>/edit")
@@ -67,18 +108,14 @@ def publish(key: str):
     latest = svc.latest_definition(key)  # 404 for an unknown process
     data = request.get_data(cache=False)
     try:
-        if not data.strip():
-            raise Invalid("No diagram", [Problem(_("Diagram kosong: tidak ada yang diterbitkan."))])
-        parsed = svc.validate_bpmn(data, f"{key}.bpmn")
+        parsed = _checked(svc, data)
         if parsed.key != key:
             raise Invalid("Another process", [Problem(
                 _("Diagram ini berisi proses '%(found)s', bukan '%(expected)s'. Kembalikan id proses menjadi "
                   "'%(expected)s'.", found=parsed.key, expected=key), element=parsed.key)])
         definition, created = svc.deploy(data, f"{key}.bpmn", _me())
     except Invalid as exc:
-        return jsonify({"message": say(exc.message), "problems": [
-            {"element": p.element, "element_id": element_id(p.element), "line": p.line, "field": p.field,
-             "message": problem_text(p)} for p in exc.problems]}), 422
+        return _refused(exc)
     if created:
         flash(_("Versi %(version)d dari %(name)s telah diterbitkan.", version=definition.version,
                 name=definition.name), "success")
@@ -86,3 +123,16 @@ def publish(key: str):
         flash(_("Diagram sama dengan versi %(version)d: tidak ada perubahan.", version=latest.version), "info")
     return jsonify({"version": definition.version, "created": created,
                     "redirect": url_for("processes.detail", key=definition.key)})
+
+
+def _checked(svc, data: bytes) -> ParsedProcess:
+    if not data.strip():
+        raise Invalid("No diagram", [Problem(_("Diagram kosong: tidak ada yang diterbitkan."))])
+    return svc.validate_bpmn(data, "diagram.bpmn")
+
+
+def _refused(exc: Invalid):
+    """422 with the problems in the page's language, each with the id of the shape to mark."""
+    return jsonify({"message": say(exc.message), "problems": [
+        {"element": p.element, "element_id": element_id(p.element), "line": p.line, "field": p.field,
+         "message": problem_text(p)} for p in exc.problems]}), 422

@@ -84,3 +84,29 @@ def test_a_broken_diagram_is_refused_and_its_problems_are_marked(page):
     # the problem's button selects the element it names
     problems.get_by_role("button").first.click()
     expect(page.locator(".djs-element.selected")).to_have_count(1)
+
+
+def test_draw_a_new_process_and_publish_it(page):
+    login(page, "admin")
+    page.goto("/processes/")
+    page.get_by_role("link", name="Buat proses baru di modeler").click()
+    expect(page.locator("#modeler")).to_have_attribute("data-ready", "true")
+    expect(page.locator('[data-element-id="Step01"]')).to_contain_text("Langkah pertama")
+    panel = page.get_by_role("complementary", name="Properti langkah")
+    expect(panel.get_by_label("Kunci proses")).to_have_value("proses_baru")
+
+    page.get_by_role("button", name="Terbitkan proses").click()  # the placeholder key is refused
+    expect(page.get_by_role("alert")).to_contain_text("bukan 'proses_baru'")
+
+    panel.get_by_label("Kunci proses").fill("izin_keramaian")
+    panel.get_by_label("Kunci proses").press("Tab")
+    panel.get_by_label("Nama proses").fill("Izin Keramaian")
+    panel.get_by_label("Nama proses").press("Tab")
+    expect(page.locator('[data-element-id="Participant_1"]')).to_contain_text("Izin Keramaian")
+    select(page, "Step01")
+    panel.get_by_label("Nama langkah").fill("Terima berkas permohonan")
+    panel.get_by_label("Nama langkah").press("Tab")
+    page.get_by_role("button", name="Terbitkan proses").click()
+    page.wait_for_url(re.compile(r"/processes/izin_keramaian$"))
+    expect(page.get_by_text("Proses Izin Keramaian telah diterbitkan sebagai versi 1.")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Terima berkas permohonan")

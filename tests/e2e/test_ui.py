@@ -69,7 +69,7 @@ def test_step_form_errors_are_shown_next_to_the_fields_and_input_is_kept(page, a
     expect(page.get_by_label("Instansi pemilik")).to_have_value("Badan Kepegawaian Daerah")  # upload kept the form
     # the new row is complete without a reload: size, uploader, time, and its "Hapus" button
     new_row = page.locator("#own-files li").filter(has_text="identifikasi.pdf")
-    expect(new_row).to_contain_text(re.compile(r"\d+ B · pemilik · \d{1,2} \w+ \d{4}, \d{2}\.\d{2} WIB"))
+    expect(new_row).to_contain_text(re.compile(r"\d+ B · Rina Pemilik \(Dinas Kesehatan\) · \d{1,2} \w+ \d{4}, \d{2}\.\d{2} WIB"))
     expect(new_row.get_by_role("button", name="Hapus identifikasi.pdf")).to_be_visible()
     expect(page.locator("form[data-upload] progress")).to_be_hidden()
     expect(page.locator("#attachments-error")).to_have_count(0)  # the deliverable is there now

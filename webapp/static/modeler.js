@@ -120,9 +120,39 @@
   });
   form.addEventListener("submit", function (e) { e.preventDefault(); });
 
+  /* ---- the process: its key (the BPMN process id) and name ------------------------------- */
+  var processForm = document.getElementById("process-form");
+  function processTarget() {
+    var registry = modeler.get("elementRegistry");
+    var participant = registry.filter(function (e) { return e.type === "bpmn:Participant"; })[0];
+    if (participant && participant.businessObject.processRef) {
+      return { element: participant, bo: participant.businessObject.processRef, participant: participant };
+    }
+    var root = modeler.get("canvas").getRootElement();
+    return { element: root, bo: root.businessObject, participant: null };
+  }
+  function processProps(input) { return input.getAttribute("data-process-prop"); }
+  function showProcess() {
+    var target = processTarget();
+    Array.prototype.forEach.call(processForm.querySelectorAll("[data-process-prop]"), function (input) {
+      if (document.activeElement !== input) { input.value = target.bo[processProps(input)] || ""; }
+    });
+  }
+  Array.prototype.forEach.call(processForm.querySelectorAll("[data-process-prop]"), function (input) {
+    input.addEventListener("change", function () {
+      var target = processTarget(), modeling = modeler.get("modeling"), value = input.value.trim();
+      var update = {}; update[processProps(input)] = value;
+      modeling.updateModdleProperties(target.element, target.bo, update);
+      if (processProps(input) === "name" && target.participant) {  /* the pool's label says the same */
+        modeling.updateProperties(target.participant, { name: value });
+      }
+    });
+  });
+  processForm.addEventListener("submit", function (e) { e.preventDefault(); });
+
   modeler.on("selection.changed", function (e) { show(e.newSelection.length === 1 ? e.newSelection[0] : null); });
   modeler.on("element.changed", function (e) { if (current && e.element === current) { show(current); } });
-  modeler.on("commandStack.changed", function () { dirty = true; say(msg("unsaved")); });
+  modeler.on("commandStack.changed", function () { dirty = true; say(msg("unsaved")); showProcess(); });
 
   /* ---- problems from the server --------------------------------------------------------- */
   var marked = [];
@@ -213,6 +243,7 @@
     }
     dirty = false;
     say("");
+    showProcess();
     root.setAttribute("data-ready", "true");
   }).catch(function (error) {
     say(msg("load-failed") + " " + error.message);
