@@ -21,17 +21,19 @@ def open_modeler(page) -> None:
 
 
 def select(page, element_id: str) -> None:
-    """Click the shape, as a user does, once the canvas has scrolled it into the middle."""
+    """Click the shape (or the first stretch of a flow) as a user does, once the canvas has
+    scrolled it to its middle."""
     page.evaluate("""(id) => {
         const canvas = window.alurModeler.get('canvas');
-        const shape = window.alurModeler.get('elementRegistry').get(id);
+        const el = window.alurModeler.get('elementRegistry').get(id);
+        const [a, b] = el.waypoints || [];
+        const p = a ? {x: (a.x + b.x) / 2, y: (a.y + b.y) / 2} : {x: el.x + el.width / 2, y: el.y + el.height / 2};
         const box = canvas.viewbox();
-        canvas.viewbox({x: shape.x + shape.width / 2 - box.width / 2, y: shape.y + shape.height / 2 - box.height / 2,
-                        width: box.width, height: box.height});
+        canvas.viewbox({x: p.x - box.width / 2, y: p.y - box.height / 2, width: box.width, height: box.height});
     }""", element_id)
-    box = page.locator(f'.djs-element[data-element-id="{element_id}"] .djs-hit').first.bounding_box()
+    box = page.locator("#modeler-canvas").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    expect(page.locator("#panel-id")).to_have_text(element_id)
+    expect(page.locator("#panel-id" if not element_id.startswith("Flow") else "#flow-id")).to_have_text(element_id)
 
 
 def test_edit_a_steps_properties_and_publish_a_new_version(page, api):
@@ -110,3 +112,28 @@ def test_draw_a_new_process_and_publish_it(page):
     page.wait_for_url(re.compile(r"/processes/izin_keramaian$"))
     expect(page.get_by_text("Proses Izin Keramaian telah diterbitkan sebagai versi 1.")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Terima berkas permohonan")
+
+
+def test_a_decisions_condition_is_edited_in_the_panel_and_checked_on_publish(page, api):
+    open_modeler(page)
+    select(page, "Flow_ReviewSpesifikasi_04")
+    panel = page.get_by_role("complementary", name="Properti langkah")
+    expect(panel.get_by_label("Label alur")).to_have_value("ya")
+    expect(panel.get_by_label("Syarat", exact=True)).to_have_value("spec_approved == True")
+    expect(panel.get_by_label("Alur bawaan: dipakai bila tidak ada syarat yang terpenuhi")).not_to_be_checked()
+
+    # an unsafe condition is refused, and the flow is marked
+    panel.get_by_label("Syarat", exact=True).fill("__import__('os').system('id')")
+    panel.get_by_label("Syarat", exact=True).press("Tab")
+    page.get_by_role("button", name="Terbitkan sebagai versi baru").click()
+    expect(page.get_by_role("alert")).to_contain_text("Flow_ReviewSpesifikasi_04")
+    expect(page.locator('.djs-element.alur-problem[data-element-id="Flow_ReviewSpesifikasi_04"]')).to_have_count(1)
+
+    panel.get_by_label("Syarat", exact=True).fill("spec_approved == True and jumlah_kebutuhan >= 1")
+    panel.get_by_label("Syarat", exact=True).press("Tab")
+    page.get_by_role("button", name="Terbitkan sebagai versi baru").click()
+    page.wait_for_url(re.compile(rf"/processes/{SOP_KEY}$"))
+    status, xml = api.request("GET", f"/api/processes/{SOP_KEY}/bpmn", "admin")
+    text = xml if isinstance(xml, str) else xml.decode()
+    assert "spec_approved == True and jumlah_kebutuhan &gt;= 1" in text
+    assert 'default="Flow_ReviewSpesifikasi_GabungSpesifikasi"' in text  # the other way stays the default

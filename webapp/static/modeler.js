@@ -93,10 +93,48 @@
 
   function fields() { return Array.prototype.slice.call(form.querySelectorAll("[data-prop]")); }
 
+  /* A flow leaving a decision (exclusive or inclusive gateway): its label, condition, default. */
+  var flowForm = document.getElementById("flow-form");
+  var flow = null;
+  function isDecisionFlow(element) {
+    return !!element && element.type === "bpmn:SequenceFlow" && !!element.source &&
+      (element.source.type === "bpmn:ExclusiveGateway" || element.source.type === "bpmn:InclusiveGateway");
+  }
+  function showFlow() {
+    var bo = flow.businessObject;
+    document.getElementById("flow-id").textContent = bo.id;
+    Array.prototype.forEach.call(flowForm.querySelectorAll("[data-flow-prop]"), function (input) {
+      var name = input.getAttribute("data-flow-prop");
+      if (name === "default") { input.checked = flow.source.businessObject["default"] === bo; return; }
+      input.value = name === "name" ? (bo.name || "") : (bo.conditionExpression && bo.conditionExpression.body) || "";
+    });
+  }
+  Array.prototype.forEach.call(flowForm.querySelectorAll("[data-flow-prop]"), function (input) {
+    input.addEventListener("change", function () {
+      if (!flow) { return; }
+      var modeling = modeler.get("modeling"), name = input.getAttribute("data-flow-prop");
+      var value = input.type === "checkbox" ? input.checked : input.value.trim();
+      if (name === "name") {
+        modeling.updateProperties(flow, { name: value });
+      } else if (name === "condition") {
+        modeling.updateProperties(flow, { conditionExpression: value
+          ? modeler.get("moddle").create("bpmn:FormalExpression", { body: value }) : undefined });
+      } else if (value) {
+        modeling.updateProperties(flow.source, { "default": flow.businessObject });
+      } else if (flow.source.businessObject["default"] === flow.businessObject) {
+        modeling.updateProperties(flow.source, { "default": undefined });
+      }
+    });
+  });
+  flowForm.addEventListener("submit", function (e) { e.preventDefault(); });
+
   function show(element) {
     current = element && element.type === "bpmn:UserTask" ? element : null;
+    flow = isDecisionFlow(element) ? element : null;
     form.hidden = !current;
-    empty.hidden = !!current;
+    flowForm.hidden = !flow;
+    empty.hidden = !!(current || flow);
+    if (flow) { showFlow(); }
     if (!current) { return; }
     var bo = current.businessObject;
     document.getElementById("panel-id").textContent = bo.id;
@@ -151,7 +189,10 @@
   processForm.addEventListener("submit", function (e) { e.preventDefault(); });
 
   modeler.on("selection.changed", function (e) { show(e.newSelection.length === 1 ? e.newSelection[0] : null); });
-  modeler.on("element.changed", function (e) { if (current && e.element === current) { show(current); } });
+  modeler.on("element.changed", function (e) {
+    if (current && e.element === current) { show(current); }
+    if (flow && (e.element === flow || e.element === flow.source)) { showFlow(); }
+  });
   modeler.on("commandStack.changed", function () { dirty = true; say(msg("unsaved")); showProcess(); });
 
   /* ---- problems from the server --------------------------------------------------------- */
