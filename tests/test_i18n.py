@@ -113,7 +113,8 @@ def test_the_compiled_catalog_matches_the_po_file():
     with open(po_path.with_suffix(".mo"), "rb") as f:
         mo = read_mo(f)
     def entries(catalog):
-        return {_key(m.id): _key(m.string) for m in catalog if m.id and any(_key(m.string)) and not m.fuzzy}
+        return {(m.context, *_key(m.id)): _key(m.string) for m in catalog
+                if m.id and any(_key(m.string)) and not m.fuzzy}
 
     assert entries(mo) == entries(po), "run: .venv/bin/pybabel compile -d webapp/translations"
 

@@ -81,3 +81,33 @@ def test_report_in_english_and_its_chart_fits_the_card(client, login, measured):
     chart = re.search(r'<svg[^>]*class="kpi-chart"[^>]*>', page).group(0)
     assert re.search(r'viewBox="0 0 (\d+) ', chart) and int(re.search(r'viewBox="0 0 (\d+) ', chart)[1]) >= 1000
     assert ".diagram-scroll svg { display: block; width: 100%" in client.get("/static/admin.css").get_data(as_text=True)
+
+
+def test_report_downloads_as_csv_for_a_spreadsheet(client, login, measured):
+    import csv
+
+    import flask_babel
+
+    login("kabid")
+    page = client.get(f"/reports/kpi?process={SOP_KEY}").get_data(as_text=True)
+    assert f'href="/reports/kpi.csv?process={SOP_KEY}"' in page
+    response = client.get(f"/reports/kpi.csv?process={SOP_KEY}")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert re.fullmatch(rf'attachment; filename="laporan-kinerja-{SOP_KEY}-\d{{4}}-\d{{2}}-\d{{2}}.csv"',
+                        response.headers["Content-Disposition"])
+    text = response.data.decode("utf-8")
+    assert text.startswith("\ufeff")  # Excel then reads UTF-8
+    rows = list(csv.reader(io.StringIO(text[1:])))
+    assert rows[0] == ["Proses", "Langkah", "Nama langkah", "Pelaksana", "Target (menit kerja)", "Jumlah selesai",
+                       "Realisasi median (menit kerja)", "Tepat waktu (%)"]
+    assert len(rows) == 15
+    step1, step2, step9 = rows[1], rows[2], rows[9]
+    assert step1[:4] == ["Pengembangan Aplikasi E-Government", "1",
+                         "Identifikasi kebutuhan aplikasi baru / pengembangan aplikasi", "Instansi Pemilik"]
+    assert step1[4:] == ["1440", "1", "1920", "0.0"] and step2[4:] == ["480", "1", "120", "100.0"]
+    assert step9[0] and step9[5:] == ["0", "", ""]  # nothing measured yet: empty cells, not zeros
+    assert client.get("/reports/kpi.csv?process=nope").status_code == 404
+    # in English, the headers too (the svc fixture's request context caches the language: refresh)
+    flask_babel.refresh()
+    english = client.get("/reports/kpi.csv?lang=en").data.decode("utf-8")
+    assert english.splitlines()[0].lstrip("\ufeff").startswith("Process,Step,Step name,Lane,Target (working minutes),")
