@@ -1,16 +1,16 @@
 """Timers and due times, users, holidays and reports: the administrative side of the service."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from . import audit, reports, runtime
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
-from .models import Holiday, Instance, TaskRecord, User, utcnow
+from .models import AuditEvent, Holiday, Instance, TaskRecord, User, utcnow
 from .unit_of_work import UnitOfWork, forget_holidays, valid_id as _valid_id
 
 
@@ -132,6 +132,33 @@ class AdministrationOperations(UnitOfWork):
                     set_committed_value(row, "due_at", change["due_at"])
                     set_committed_value(row, "overdue", change["overdue"])
         return len(changes)
+
+    # ---- the audit log ----------------------------------------------------------------------
+    def audit_log(self, reader: User, *, kind: str | None = None, actor: str | None = None,
+                  since: date | None = None, until: date | None = None, limit: int = 50, offset: int = 0
+                  ) -> tuple[list[AuditEvent], int]:
+        """Every audited event, newest first, for administrators: ``since``/``until`` are office
+        days (both included, in the office's time zone)."""
+        if not reader.is_admin:
+            raise NotAllowed("only administrators read the audit log")
+        query = select(AuditEvent)
+        if kind:
+            query = query.where(AuditEvent.kind == kind)
+        if actor:
+            query = query.where(AuditEvent.actor == actor)
+        tz = self.calendar.tz
+        if since:
+            query = query.where(AuditEvent.at >= datetime.combine(since, time.min, tz))
+        if until:
+            query = query.where(AuditEvent.at < datetime.combine(until + timedelta(days=1), time.min, tz))
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = list(self.session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                                         .limit(limit).offset(offset)))
+        return rows, total
+
+    def audit_kinds(self) -> list[str]:
+        """The kinds of event the log holds, for a filter."""
+        return list(self.session.scalars(select(AuditEvent.kind).distinct().order_by(AuditEvent.kind)))
 
     # ---- reports ----------------------------------------------------------------------------
     def kpi(self, process_key: str | None = None) -> list[dict[str, Any]]:

@@ -10,10 +10,11 @@ def register(app: Flask) -> None:
     app.register_blueprint(home.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(tasks.bp)
-    from . import admin, instances, modeler, processes, reports
+    from . import admin, audit_log, instances, modeler, processes, reports
 
     app.register_blueprint(instances.bp)
     app.register_blueprint(processes.bp)
     app.register_blueprint(modeler.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(audit_log.bp)
     app.register_blueprint(reports.bp)

@@ -1,0 +1,68 @@
+"""Jejak audit: every audited event (deploys, cases, steps, users, holidays) for administrators,
+newest first, filtered by kind, person and office days."""
+from __future__ import annotations
+
+from datetime import date
+from math import ceil
+from typing import Any
+
+from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from engine.errors import NotAllowed
+
+from .instances import event_labels
+from .services import service
+
+bp = Blueprint("audit_log", __name__, url_prefix="/admin")
+PER_PAGE = 50
+
+
+@bp.before_request
+@login_required
+def _admins_only() -> None:
+    if not current_user.is_admin:
+        raise NotAllowed(_("Hanya admin yang boleh membaca jejak audit."))
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def kind_labels() -> dict[str, str]:
+    """Every event kind in words: a case's own (as its timeline says them) and the administrative ones."""
+    return {**event_labels(), "deploy": _("Terbitkan versi"), "holiday_add": _("Tambah hari libur"),
+            "holiday_remove": _("Hapus hari libur"), "user_create": _("Pengguna ditambahkan"),
+            "user_update": _("Ubah pengguna")}
+
+
+def detail_items(details: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """An event's details as (key, value) pairs to print, lists joined, nothing empty."""
+    items = []
+    for key, value in (details or {}).items():
+        if value in (None, "", [], {}):
+            continue
+        items.append((key, ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)))
+    return items
+
+
+@bp.get("/audit")
+def index():
+    svc, args = service(), request.args
+    kind = args.get("kind") or None
+    actor = (args.get("actor") or "").strip()[:80] or None
+    since, until = _day(args.get("since")), _day(args.get("until"))
+    page = max(args.get("page", 1, type=int) or 1, 1)
+    events, total = svc.audit_log(current_user._get_current_object(), kind=kind, actor=actor, since=since,
+                                  until=until, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    filters = {k: v for k, v in {"kind": kind, "actor": actor, "since": since and since.isoformat(),
+                                 "until": until and until.isoformat()}.items() if v}
+    return render_template(
+        "admin/audit.html", events=events, total=total, page=page, pages=max(ceil(total / PER_PAGE), 1),
+        filters=filters, kinds=svc.audit_kinds(), labels=kind_labels(), detail_items=detail_items,
+        titles=svc.instance_titles(e.instance_id for e in events if e.instance_id),
+        people=svc.users.full_names(e.actor for e in events))
