@@ -10,7 +10,11 @@ from e2e_helpers import login, screenshot
 from sop_walk import SOP_KEY
 
 
-def open_modeler(page) -> None:
+def open_modeler(page) -> list[str]:
+    """Log in as admin and open the SOP in the modeler; returns the page's console errors (a list
+    that keeps filling), which include any Content-Security-Policy violation."""
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     login(page, "admin")
     page.goto(f"/processes/{SOP_KEY}")
     page.get_by_role("link", name="Sunting diagram").click()
@@ -18,6 +22,7 @@ def open_modeler(page) -> None:
     # the 14 steps drawn by bpmn-js, in their lanes
     expect(page.locator('.djs-element[data-element-id^="Step"]')).to_have_count(14)
     expect(page.locator('[data-element-id="Step02"]')).to_contain_text("Pembuatan spesifikasi kebutuhan")
+    return errors
 
 
 def select(page, element_id: str) -> None:
@@ -37,7 +42,7 @@ def select(page, element_id: str) -> None:
 
 
 def test_edit_a_steps_properties_and_publish_a_new_version(page, api):
-    open_modeler(page)
+    errors = open_modeler(page)
     expect(page.locator("#panel-empty")).to_be_visible()
     select(page, "Step02")
     panel = page.get_by_role("complementary", name="Properti langkah")
@@ -53,6 +58,7 @@ def test_edit_a_steps_properties_and_publish_a_new_version(page, api):
     expect(page.locator('[data-element-id="Step02"]')).to_contain_text("Penyusunan spesifikasi kebutuhan")
     expect(page.locator("#modeler-status")).to_have_text("Ada perubahan yang belum diterbitkan.")
     screenshot(page, "modeler")
+    assert errors == []  # bpmn-js runs under alur's Content-Security-Policy, and without complaints
 
     page.get_by_role("button", name="Terbitkan sebagai versi baru").click()
     page.wait_for_url(re.compile(rf"/processes/{SOP_KEY}$"))

@@ -22,8 +22,7 @@
   var PROPS = "spiffworkflow:Properties";
 
   var modeler = new window.BpmnJS({
-    container: document.getElementById("modeler-canvas"),
-    keyboard: { bindTo: document },
+    container: document.getElementById("modeler-canvas"),  /* keys act when the canvas has focus */
     moddleExtensions: { spiffworkflow: SPIFF }
   });
   window.alurModeler = modeler; /* for the browser tests and the curious */
