@@ -36,6 +36,7 @@ FLOW_NODE_TAGS = {
     "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway",
 }
 HUMAN_TASK_TAGS = {"userTask", "manualTask"}
+CAMUNDA_DUE_DATE = f"{{{CAMUNDA_NS}}}dueDate"
 
 
 def _hardened_parser() -> etree.XMLParser:
@@ -153,19 +154,36 @@ def _properties_of(el) -> dict[str, str]:
     return props
 
 
+def _is_duration(value: str) -> bool:
+    try:
+        isodate.parse_duration(value.strip())
+    except (isodate.ISO8601Error, ValueError):
+        return False
+    return value.strip().startswith("P")
+
+
 def _accept_camunda_properties(el) -> None:
-    """Copy ``camunda:properties`` into ``spiffworkflow:properties`` so the spiff parser sees them."""
-    camunda = el.xpath("./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=NS)
+    """Copy what Camunda Modeler writes into ``spiffworkflow:properties``, so the spiff parser sees
+    it: ``camunda:properties``, and a ``camunda:dueDate`` duration as ``sop.duration`` (a step's
+    own ``sop.duration`` wins)."""
+    camunda = {p.get("name"): p.get("value", "") for p in el.xpath(
+        "./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=NS) if p.get("name")}
+    due = el.get(CAMUNDA_DUE_DATE)
+    if due is not None and _is_duration(due):
+        camunda.setdefault("sop.duration", due.strip())
     if not camunda:
         return
     ext = el.find(f"{{{BPMN_NS}}}extensionElements")
+    if ext is None:
+        ext = etree.Element(f"{{{BPMN_NS}}}extensionElements")
+        el.insert(1 if len(el) and etree.QName(el[0]).localname == "documentation" else 0, ext)
     spiff = ext.find(f"{{{SPIFF_NS}}}properties")
     if spiff is None:
         spiff = etree.SubElement(ext, f"{{{SPIFF_NS}}}properties")
     have = {p.get("name") for p in spiff}
-    for prop in camunda:
-        if prop.get("name") not in have:
-            etree.SubElement(spiff, f"{{{SPIFF_NS}}}property", name=prop.get("name"), value=prop.get("value", ""))
+    for name, value in camunda.items():
+        if name not in have:
+            etree.SubElement(spiff, f"{{{SPIFF_NS}}}property", name=name, value=value)
 
 
 def check_structure(root, forms_dir: Path, scripts_enabled: bool) -> list[Problem]:
@@ -248,6 +266,11 @@ def check_structure(root, forms_dir: Path, scripts_enabled: bool) -> list[Proble
                 load_form(forms_dir, form)
             except FormError as exc:
                 problems.append(Problem(f"sop.form: {exc}", **_loc(el)))
+        due = el.get(CAMUNDA_DUE_DATE)
+        if due is not None and not props.get("sop.duration") and not _is_duration(due):
+            problems.append(Problem(
+                f"camunda:dueDate '{due}' is not a duration alur can use; give an ISO 8601 duration like P3D "
+                "(working time from when the step becomes ready), or set sop.duration", **_loc(el)))
         duration = props.get("sop.duration")
         if duration:
             try:

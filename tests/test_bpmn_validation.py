@@ -1,6 +1,7 @@
 """Hostile and broken BPMN is refused with the element and line named, and nothing changes."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -165,3 +166,34 @@ def test_second_diagram_runs(svc, any_db):
         lane_user = users[nxt[0].lane]
         svc.complete(nxt[0].id, lane_user, {})
         assert svc.instance(instance.id).status == "completed"
+
+
+def _with_camunda_due_dates(**due: str) -> bytes:
+    """The parallel-review process as Camunda Modeler writes it: camunda:dueDate on some tasks,
+    no sop.duration on those."""
+    xml = parallel_review_process("izin_camunda").replace(
+        b'xmlns:spiffworkflow=', b'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:spiffworkflow=')
+    for task_id, value in due.items():
+        start = xml.index(f'<bpmn:userTask id="{task_id}"'.encode())
+        end = xml.index(b"</bpmn:userTask>", start)
+        element = re.sub(rb'<spiffworkflow:property name="sop.duration" value="[^"]*"/>', b"", xml[start:end])
+        element = element.replace(f'id="{task_id}"'.encode(), f'id="{task_id}" camunda:dueDate="{value}"'.encode(), 1)
+        xml = xml[:start] + element + xml[end:]
+    return xml
+
+
+def test_camunda_due_date_durations_become_standard_times(svc):
+    definition, _ = svc.deploy(_with_camunda_due_dates(Task_Polisi="P2D", Task_Izin="PT90M"), "camunda.bpmn")
+    tasks = svc.compiled(definition).tasks
+    assert tasks["Task_Polisi"].duration == "P2D" and tasks["Task_Izin"].duration == "PT90M"
+    assert tasks["Task_Lingkungan"].duration == "P2D"  # its own sop.duration, untouched
+
+
+def test_a_camunda_due_date_expression_is_refused_with_where_it_is(svc):
+    xml = _with_camunda_due_dates(Task_Polisi="${dateTime().plusDays(2).toDate()}")
+    with pytest.raises(Invalid) as refused:
+        svc.deploy(xml, "camunda.bpmn")
+    (problem,) = refused.value.problems
+    assert "camunda:dueDate '${dateTime().plusDays(2).toDate()}'" in problem.message and "P3D" in problem.message
+    assert problem.element.startswith("userTask 'Task_Polisi'")
+    assert problem.line == xml[:xml.index(b'id="Task_Polisi"')].count(b"\n") + 1

@@ -127,6 +127,10 @@ INDONESIAN = [
      "sop.form: berkas formulir 'step99_x.json' tidak ada di /srv/forms."),
     ("form file 'step01_x.json' is not a valid JSON Schema: 5 is not valid under any of the given schemas",
      "Berkas formulir 'step01_x.json' bukan JSON Schema yang sah: 5 is not valid under any of the given schemas"),
+    ("camunda:dueDate '${later}' is not a duration alur can use; give an ISO 8601 duration like P3D "
+     "(working time from when the step becomes ready), or set sop.duration",
+     "camunda:dueDate '${later}' bukan durasi yang dapat dipakai alur; tulis durasi ISO 8601 seperti P3D "
+     "(waktu kerja sejak langkah siap), atau isi sop.duration."),
     ("sop.duration '3 hari' is not an ISO 8601 duration like P3D or PT120M",
      "sop.duration '3 hari' bukan durasi ISO 8601 seperti P3D atau PT120M."),
     ("sop.step 'satu' is not a whole number", "sop.step 'satu' bukan bilangan bulat."),

@@ -178,6 +178,10 @@ _MESSAGES: list[tuple[re.Pattern, Say]] = [(re.compile(p, re.S), words) for p, w
      lambda m: _("Berkas formulir '%(name)s' bukan JSON Schema yang sah: %(why)s", name=m[1], why=m[2])),
     (r"sop\.duration '(.*)' is not an ISO 8601 duration like P3D or PT120M",
      lambda m: _("sop.duration '%(value)s' bukan durasi ISO 8601 seperti P3D atau PT120M.", value=m[1])),
+    (r"camunda:dueDate '(.*)' is not a duration alur can use; give an ISO 8601 duration like P3D "
+     r"\(working time from when the step becomes ready\), or set sop\.duration",
+     lambda m: _("camunda:dueDate '%(value)s' bukan durasi yang dapat dipakai alur; tulis durasi ISO 8601 seperti "
+                 "P3D (waktu kerja sejak langkah siap), atau isi sop.duration.", value=m[1])),
     (r"sop\.step '(.*)' is not a whole number",
      lambda m: _("sop.step '%(value)s' bukan bilangan bulat.", value=m[1])),
     (r"sop\.assignee '(.*)' is not a variable name",
