@@ -161,6 +161,10 @@ class AdministrationOperations(UnitOfWork):
         return list(self.session.scalars(select(AuditEvent.kind).distinct().order_by(AuditEvent.kind)))
 
     # ---- reports ----------------------------------------------------------------------------
-    def kpi(self, process_key: str | None = None) -> list[dict[str, Any]]:
-        """Laporan Kinerja per step (see :func:`engine.reports.kpi_by_step`), in this office's hours."""
-        return reports.kpi_by_step(self.session, self.calendar, process_key)
+    def kpi(self, process_key: str | None = None, *, since: date | None = None, until: date | None = None
+            ) -> list[dict[str, Any]]:
+        """Laporan Kinerja per step (see :func:`engine.reports.kpi_by_step`), in this office's hours,
+        of the completions between ``since`` and ``until`` (office days, both included) if given."""
+        if since and until and since > until:
+            raise Invalid("Invalid period", [Problem("the period ends before it starts", field="until")])
+        return reports.kpi_by_step(self.session, self.calendar, process_key, since, until)

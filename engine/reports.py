@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -13,13 +14,21 @@ from .models import ProcessDefinition, TaskRecord
 from .runtime import compiled
 
 
-def kpi_by_step(session: Session, calendar: WorkingCalendar, process_key: str | None = None
-                ) -> list[dict[str, Any]]:
+def kpi_by_step(session: Session, calendar: WorkingCalendar, process_key: str | None = None,
+                since: date | None = None, until: date | None = None) -> list[dict[str, Any]]:
     """One row per step of each process's latest version (or of ``process_key``), in step order.
 
     ``median_minutes`` is working minutes from ready to completed; ``on_time_ratio`` is the share
-    of completions at or before their due time (null when nothing is completed yet).
+    of completions at or before their due time (null when nothing is completed yet). ``since`` and
+    ``until`` keep the completions of those office days (both included, in the office's time zone):
+    a quarter's report.
     """
+    completed_in = []
+    if since:
+        completed_in.append(TaskRecord.completed_at >= datetime.combine(since, time.min, calendar.tz))
+    if until:
+        completed_in.append(TaskRecord.completed_at < datetime.combine(until + timedelta(days=1), time.min,
+                                                                       calendar.tz))
     newest = (select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
               .group_by(ProcessDefinition.key).subquery())
     query = select(ProcessDefinition).join(
@@ -34,7 +43,7 @@ def kpi_by_step(session: Session, calendar: WorkingCalendar, process_key: str | 
         on_time: dict[str, int] = defaultdict(int)
         for bpmn_id, minutes, due, done in session.execute(
                 select(TaskRecord.bpmn_id, TaskRecord.actual_minutes, TaskRecord.due_at, TaskRecord.completed_at)
-                .where(TaskRecord.definition_id.in_(ids_of_key), TaskRecord.state == "completed")):
+                .where(TaskRecord.definition_id.in_(ids_of_key), TaskRecord.state == "completed", *completed_in)):
             actual[bpmn_id].append(minutes or 0)
             if due is None or (done is not None and done <= due):
                 on_time[bpmn_id] += 1

@@ -111,3 +111,51 @@ def test_report_downloads_as_csv_for_a_spreadsheet(client, login, measured):
     flask_babel.refresh()
     english = client.get("/reports/kpi.csv?lang=en").data.decode("utf-8")
     assert english.splitlines()[0].lstrip("\ufeff").startswith("Process,Step,Step name,Lane,Target (working minutes),")
+
+
+def test_report_of_a_period_counts_the_completions_of_those_days(client, login, svc, period_days):
+    from engine.errors import Invalid
+
+    today, last_month = period_days
+    login("kabid")
+    page = client.get(f"/reports/kpi?since={today}&until={today}").get_data(as_text=True)
+    assert "Periode:" in page and f'name="since" value="{today}"' in page
+    assert "2 langkah selesai tercatat." in page  # both measured steps were completed today
+    assert f'href="/reports/kpi.csv?since={today}&amp;until={today}"' in page
+    page = client.get(f"/reports/kpi?until={last_month}").get_data(as_text=True)
+    assert "0 langkah selesai tercatat." in page
+    # the CSV of a period: named after it, nothing counted in a month without completions
+    response = client.get(f"/reports/kpi.csv?since={last_month}&until={last_month}")
+    assert f'laporan-kinerja-semua-{last_month}_{last_month}.csv' in response.headers["Content-Disposition"]
+    rows = response.data.decode("utf-8").splitlines()[1:]
+    assert len(rows) == 14 and {r.split(",")[-3] for r in rows} == {"0"}
+    # the engine: the same period, and a period that ends before it starts is refused
+    assert sum(r["count"] for r in svc.kpi(SOP_KEY, since=today)) == 2
+    with pytest.raises(Invalid):
+        svc.kpi(SOP_KEY, since=today, until=last_month)
+
+
+def test_the_api_reports_a_period_and_names_a_bad_date(client, tokens, period_days):
+    today, last_month = period_days
+    auth = {"Authorization": f"Bearer {tokens['kabid']}"}
+    rows = client.get(f"/api/reports/kpi?process_key={SOP_KEY}&since={today}", headers=auth).get_json()
+    assert sum(r["count"] for r in rows) == 2
+    rows = client.get(f"/api/reports/kpi?process_key={SOP_KEY}&until={last_month}", headers=auth).get_json()
+    assert sum(r["count"] for r in rows) == 0
+    response = client.get("/api/reports/kpi?since=kemarin", headers=auth)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["details"] == [{"field": "since", "message": "use YYYY-MM-DD"}]
+
+
+@pytest.fixture
+def period_days(svc, measured):
+    """(today, a day a month ago) in the office's time zone, with both measured steps completed today
+    (``measured`` moved step 1 a day past its due time, which may be tomorrow)."""
+    from engine.models import utcnow
+
+    today = utcnow().astimezone(svc.calendar.tz).date()
+    for task in svc.instance_tasks(measured.id):
+        if task.state == "completed":
+            task.completed_at = utcnow()
+    svc.session.commit()
+    return today, today - timedelta(days=31)

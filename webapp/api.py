@@ -1,6 +1,8 @@
 """The JSON API of API.md under /api. Every route is one engine call plus a shape."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, Response, jsonify, request, send_file
 from werkzeug.exceptions import BadRequest
 
@@ -164,10 +166,21 @@ def complete(task_id: str):
     return jsonify(shapes.task(svc, svc.complete(task_id, user, data)))
 
 
+def _date_arg(name: str) -> date | None:
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid("Invalid filter", [Problem("use YYYY-MM-DD", field=name)]) from None
+
+
 @bp.get("/reports/kpi")
 def kpi():
     api_user()
-    return jsonify(service().kpi(request.args.get("process_key") or None))
+    return jsonify(service().kpi(request.args.get("process_key") or None, since=_date_arg("since"),
+                                 until=_date_arg("until")))
 
 
 @bp.get("/openapi.json")

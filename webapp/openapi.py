@@ -143,8 +143,12 @@ def openapi_document() -> dict[str, Any]:
                 "type": "object", "properties": {"data": {"type": "object"}}}}}},
             "responses": {"200": _json(_ref("Task")), **_errors(400, 401, 403, 404, 409, 422)}}},
         "/api/reports/kpi": {"get": {"summary": "Target against actual time per step", "parameters": [
-            {"name": "process_key", "in": "query", "schema": {"type": "string"}}],
-            "responses": {"200": _json({"type": "array", "items": _ref("KpiRow")}), **_errors(401)}}},
+            {"name": "process_key", "in": "query", "schema": {"type": "string"}},
+            {"name": "since", "in": "query", "description": "completions from this office day on",
+             "schema": {"type": "string", "format": "date"}},
+            {"name": "until", "in": "query", "description": "completions up to this office day",
+             "schema": {"type": "string", "format": "date"}}],
+            "responses": {"200": _json({"type": "array", "items": _ref("KpiRow")}), **_errors(401, 422)}}},
         "/api/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {
             "200": _json({"type": "object"})}}},
     }

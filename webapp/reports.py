@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
@@ -50,6 +51,19 @@ def chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "label_w": LABEL_W, "bar_w": BAR_W}
 
 
+def _period() -> tuple[date | None, date | None]:
+    """The report's office days from ``?since=&until=`` (a date that is no date is left out)."""
+    def day(name: str) -> date | None:
+        try:
+            return date.fromisoformat(request.args.get(name) or "")
+        except ValueError:
+            return None
+    since, until = day("since"), day("until")
+    if since and until and since > until:
+        since, until = until, since
+    return since, until
+
+
 def _selected(processes) -> str:
     key = request.args.get("process", "").strip()
     if key and key not in {p.key for p in processes}:
@@ -70,13 +84,15 @@ def kpi_csv():
     writer = csv.writer(out)
     writer.writerow([pgettext("column", "Proses"), _("Langkah"), _("Nama langkah"), _("Pelaksana"), _("Target (menit kerja)"),
                      _("Jumlah selesai"), _("Realisasi median (menit kerja)"), _("Tepat waktu (%)")])
-    for row in svc.kpi(key or None):
+    since, until = _period()
+    for row in svc.kpi(key or None, since=since, until=until):
         median, ratio = row["median_minutes"], row["on_time_ratio"]
         writer.writerow([names.get(row["process_key"], row["process_key"]), row["step"] or "", row["name"],
                          row["lane"] or "", "" if row["target_minutes"] is None else row["target_minutes"],
                          row["count"], "" if median is None else round(median),
                          "" if ratio is None else round(ratio * 100, 1)])
-    filename = f"laporan-kinerja-{key or 'semua'}-{utcnow().date().isoformat()}.csv"
+    period = f"{since or ''}_{until or ''}" if since or until else utcnow().date().isoformat()
+    filename = f"laporan-kinerja-{key or 'semua'}-{period}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -87,12 +103,14 @@ def kpi():
     processes = svc.list_processes()
     names = {p.key: p.name for p in processes}
     key = _selected(processes)
+    since, until = _period()
     groups: dict[str, list[dict[str, Any]]] = {}
-    for row in svc.kpi(key or None):
+    for row in svc.kpi(key or None, since=since, until=until):
         if row["median_minutes"] is not None:
             row["median_minutes"] = round(row["median_minutes"])
         row["on_time"] = format_percent(row["on_time_ratio"]) if row["on_time_ratio"] is not None else None
         groups.setdefault(row["process_key"], []).append(row)
     reports = [{"key": k, "name": names.get(k, k), "rows": rows, "chart": chart(rows),
                 "count": sum(r["count"] for r in rows)} for k, rows in groups.items()]
-    return render_template("reports/kpi.html", reports=reports, processes=processes, selected=key)
+    return render_template("reports/kpi.html", reports=reports, processes=processes, selected=key,
+                           since=since, until=until)
