@@ -2,7 +2,6 @@
 newest first, filtered by kind, person and office days."""
 from __future__ import annotations
 
-from datetime import date
 from math import ceil
 from typing import Any
 
@@ -13,6 +12,7 @@ from flask_login import current_user, login_required
 from engine.errors import NotAllowed
 
 from .instances import event_labels
+from .periods import period_args
 from .services import service
 
 bp = Blueprint("audit_log", __name__, url_prefix="/admin")
@@ -24,13 +24,6 @@ PER_PAGE = 50
 def _admins_only() -> None:
     if not current_user.is_admin:
         raise NotAllowed(_("Hanya admin yang boleh membaca jejak audit."))
-
-
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def kind_labels() -> dict[str, str]:
@@ -55,7 +48,7 @@ def index():
     svc, args = service(), request.args
     kind = args.get("kind") or None
     actor = (args.get("actor") or "").strip()[:80] or None
-    since, until = _day(args.get("since")), _day(args.get("until"))
+    since, until = period_args()
     page = max(args.get("page", 1, type=int) or 1, 1)
     events, total = svc.audit_log(current_user._get_current_object(), kind=kind, actor=actor, since=since,
                                   until=until, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
@@ -15,6 +14,7 @@ from flask_login import login_required
 from engine.errors import NotFound
 from engine.models import utcnow
 
+from .periods import period_args
 from .services import service
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -51,19 +51,6 @@ def chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "label_w": LABEL_W, "bar_w": BAR_W}
 
 
-def _period() -> tuple[date | None, date | None]:
-    """The report's office days from ``?since=&until=`` (a date that is no date is left out)."""
-    def day(name: str) -> date | None:
-        try:
-            return date.fromisoformat(request.args.get(name) or "")
-        except ValueError:
-            return None
-    since, until = day("since"), day("until")
-    if since and until and since > until:
-        since, until = until, since
-    return since, until
-
-
 def _selected(processes) -> str:
     key = request.args.get("process", "").strip()
     if key and key not in {p.key for p in processes}:
@@ -84,7 +71,7 @@ def kpi_csv():
     writer = csv.writer(out)
     writer.writerow([pgettext("column", "Proses"), _("Langkah"), _("Nama langkah"), _("Pelaksana"), _("Target (menit kerja)"),
                      _("Jumlah selesai"), _("Realisasi median (menit kerja)"), _("Tepat waktu (%)")])
-    since, until = _period()
+    since, until = period_args()
     for row in svc.kpi(key or None, since=since, until=until):
         median, ratio = row["median_minutes"], row["on_time_ratio"]
         writer.writerow([names.get(row["process_key"], row["process_key"]), row["step"] or "", row["name"],
@@ -103,7 +90,7 @@ def kpi():
     processes = svc.list_processes()
     names = {p.key: p.name for p in processes}
     key = _selected(processes)
-    since, until = _period()
+    since, until = period_args()
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in svc.kpi(key or None, since=since, until=until):
         if row["median_minutes"] is not None:
