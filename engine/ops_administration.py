@@ -10,7 +10,7 @@ from sqlalchemy.orm.util import identity_key
 
 from . import audit, reports, runtime
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
-from .models import AuditEvent, Holiday, Instance, TaskRecord, User, utcnow
+from .models import AuditEvent, Holiday, Instance, TaskRecord, User, task_assignees, utcnow
 from .unit_of_work import UnitOfWork, forget_holidays, valid_id as _valid_id
 
 
@@ -72,10 +72,34 @@ class AdministrationOperations(UnitOfWork):
         self.users.update(user, roles=roles, password=password, **fields)
         after = {"roles": user.role_names, **{k: getattr(user, k) for k in fields}}
         changed = {k: after[k] for k in after if after[k] != before[k]}
+        released = self._release_claims(user, admin) if changed.get("active") is False else 0
         audit.record(self.session, "user_update", admin.username, username=user.username,
-                     changed=changed or None, password_reset=bool(password) or None)
+                     changed=changed or None, password_reset=bool(password) or None, released=released or None)
         self._commit()
         return user
+
+    def _release_claims(self, user: User, admin: User) -> int:
+        """A deactivated user's taken steps go back to their lanes (audited as releases), so a
+        colleague can take them; steps appointed to them wait for an admin to reassign them."""
+        rows = list(self.session.scalars(select(TaskRecord).where(
+            TaskRecord.state == "ready", TaskRecord.claimed_by == user.username)))
+        for row in rows:
+            row.claimed_by = None
+            audit.record(self.session, "unclaim", admin.username, instance_id=row.instance_id, task_id=row.id,
+                         reason="deactivated", user=user.username)
+        return len(rows)
+
+    def open_steps_of(self, user: User) -> dict[str, list[TaskRecord]]:
+        """The waiting steps a person holds: ``claimed`` (taken by them) and ``appointed`` (named
+        for them, so only they or an admin's reassignment can move them on)."""
+        ready_running = (TaskRecord.state == "ready") & TaskRecord.instance_id.in_(
+            select(Instance.id).where(Instance.status.in_(("running", "suspended"))))
+        claimed = list(self.session.scalars(select(TaskRecord).where(
+            ready_running, TaskRecord.claimed_by == user.username).order_by(TaskRecord.created_at)))
+        appointed = list(self.session.scalars(select(TaskRecord).join(
+            task_assignees, task_assignees.c.task_id == TaskRecord.id).where(
+            ready_running, task_assignees.c.user_id == user.id).order_by(TaskRecord.created_at)))
+        return {"claimed": claimed, "appointed": appointed}
 
     # ---- holidays -------------------------------------------------------------------------
     def holidays(self) -> list[Holiday]:

@@ -166,3 +166,52 @@ def test_menu_shows_each_page_only_to_those_allowed(client, login):
     login("admin")
     links = menu()
     assert "/instances/" in links and "/admin/users" in links
+
+
+def test_deactivating_a_user_releases_their_steps_and_lists_the_appointed_ones(client, login, svc):
+    case, step5, step2 = _walk_to_step_5(svc)
+    assert step5.has_assignees and len(step5.assignees) == 1  # step 4 appointed one system programmer
+    appointed = step5.assignees[0]
+    login("admin")
+    page = client.get(f"/admin/users/{appointed.username}").get_data(as_text=True)
+    assert "Langkah yang sedang dipegang" in page and f'href="/instances/{case.id}">Aplikasi antrean</a>' in page
+    # the analyst leaves: the step they took goes back to the System Analyst lane
+    analis = svc.users.get("analis")
+    response = client.post("/admin/users/analis", data=form_of(analis, active=""))
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/users"
+    svc.session.expire_all()
+    assert svc.task(step2.id).claimed_by is None
+    event = svc.session.scalars(select(AuditEvent).where(AuditEvent.kind == "unclaim")).one()
+    assert event.actor == "admin" and event.details == {"reason": "deactivated", "user": "analis"}
+    update = svc.session.scalars(select(AuditEvent).where(AuditEvent.kind == "user_update")).all()[-1]
+    assert update.details["released"] == 1 and update.details["changed"] == {"active": False}
+    # the appointed programmer leaves: nothing to release, but the admin is told what waits for them
+    response = client.post(f"/admin/users/{appointed.username}", data=form_of(appointed, active=""))
+    assert response.status_code == 302 and response.headers["Location"] == f"/admin/users/{appointed.username}"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"1 langkah ditunjuk untuk {appointed.username} dan menunggu" in page
+    assert "Ditunjuk:" in page and step5.name in page
+
+
+def _walk_to_step_5(svc):
+    """One case to step 5 (appointed to budi); a second case's step 2 taken by analis."""
+    from sop_walk import form_data
+
+    owner, analyst, kabid = svc.users.get("pemilik"), svc.users.get("analis"), svc.users.get("kabid")
+    case = svc.start(SOP_KEY, owner, "Aplikasi antrean")
+    rounds: dict[int, int] = {}
+    while True:
+        row = next(t for t in svc.instance_tasks(case.id) if t.state == "ready")
+        if row.step == 5:
+            break
+        user = {1: owner, 2: analyst, 3: kabid, 4: kabid}[row.step]
+        svc.attach(row.id, user, "dok.pdf", io.BytesIO(b"%PDF"))
+        svc.complete(row.id, user, form_data(svc.task_form(row), row.step, rounds))
+        rounds[row.step] = rounds.get(row.step, 0) + 1  # the review sends step 2 back once, then approves
+    other = svc.start(SOP_KEY, owner, "Arsip surat")
+    step1 = svc.instance_tasks(other.id)[0]
+    svc.attach(step1.id, owner, "dok.pdf", io.BytesIO(b"%PDF"))
+    svc.complete(step1.id, owner, form_data(svc.task_form(step1), 1, {}))
+    step2 = next(t for t in svc.instance_tasks(other.id) if t.state == "ready")
+    svc.claim(step2.id, analyst)
+    return case, row, step2

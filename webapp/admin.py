@@ -81,8 +81,10 @@ def _engine_errors(exc: Invalid | Conflict) -> dict[str, str]:
 
 def _form_page(svc: WorkflowService, values: dict[str, Any], editing: User | None,
                errors: dict[str, str] | None = None, status: int = 200):
+    steps = svc.open_steps_of(editing) if editing is not None else {"claimed": [], "appointed": []}
     return render_template("admin/user_form.html", values=values, editing=editing, errors=errors or {},
-                           roles=known_roles(svc), education_levels=EDUCATION_LEVELS), status
+                           roles=known_roles(svc), education_levels=EDUCATION_LEVELS, steps=steps,
+                           titles=svc.instance_titles(t.instance_id for ts in steps.values() for t in ts)), status
 
 
 @bp.get("/users")
@@ -131,6 +133,12 @@ def edit_user(username: str):
         svc.session.rollback()
         return _form_page(svc, values, svc.users.get(username), _engine_errors(exc), 422)
     flash(_("Perubahan pada %(user)s telah disimpan.", user=user.username), "success")
+    if not user.active:
+        appointed = len(svc.open_steps_of(user)["appointed"])
+        if appointed:  # only an admin can move those on: back to this page, which lists them
+            flash(_("%(n)d langkah ditunjuk untuk %(user)s dan menunggu; alihkan kepada orang lain dari halaman "
+                    "pengajuannya.", n=appointed, user=user.username), "warning")
+            return redirect(url_for(".edit_user", username=user.username))
     return redirect(url_for(".users"))
 
 
