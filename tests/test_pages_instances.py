@@ -286,3 +286,43 @@ def test_full_size_diagram_is_for_those_who_may_see_the_case(client, login, svc,
     svc.create_user(svc.users.get("admin"), "tamu", "rahasia123", [])
     login("tamu", "rahasia123")
     assert client.get(f"/instances/{case.id}/diagram.svg").status_code == 403
+
+
+def test_all_documents_of_a_case_download_as_one_zip_a_folder_per_step(client, login, svc, case):
+    import zipfile
+
+    analyst = svc.users.get("analis")
+    step2 = ready_row(svc, case.id)
+    svc.attach(step2.id, analyst, "spesifikasi.pdf", io.BytesIO(b"%PDF-1.4 versi 1"))
+    svc.attach(step2.id, analyst, "spesifikasi.pdf", io.BytesIO(b"%PDF-1.4 versi 2"))  # a revised copy
+    login("analis")  # a member of a lane of the case, not an admin
+    page = client.get(f"/instances/{case.id}").get_data(as_text=True)
+    assert f'href="/instances/{case.id}/documents.zip"' in page
+    response = client.get(f"/instances/{case.id}/documents.zip")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert f'filename=pengajuan-{case.id}-dokumen.zip' in response.headers["Content-Disposition"]
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    step1_folder = "01 Identifikasi kebutuhan aplikasi baru - pengembangan aplikasi"  # its "/" made safe
+    assert sorted(archive.namelist()) == sorted([
+        f"{step1_folder}/kebutuhan.pdf",
+        "02 Pembuatan spesifikasi kebutuhan/spesifikasi.pdf",
+        "02 Pembuatan spesifikasi kebutuhan/spesifikasi (2).pdf"])
+    assert archive.read(f"{step1_folder}/kebutuhan.pdf") == b"%PDF-1.4 kebutuhan"
+    assert archive.read("02 Pembuatan spesifikasi kebutuhan/spesifikasi (2).pdf") == b"%PDF-1.4 versi 2"
+
+
+def test_the_zip_is_for_those_who_may_see_the_case_and_says_what_storage_lost(client, login, svc, case):
+    import zipfile
+
+    svc.create_user(svc.users.get("admin"), "tamu", "rahasia123", [])
+    login("tamu", "rahasia123")  # no role in the process, did not start the case
+    assert client.get(f"/instances/{case.id}/documents.zip").status_code == 403
+    login("admin")
+    for f in svc.attachments(instance_id=case.id):
+        svc.files.path_for(f.sha256).unlink()
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/instances/{case.id}/documents.zip").data))
+    assert archive.namelist() == ["HILANG.txt"]
+    assert "kebutuhan.pdf" in archive.read("HILANG.txt").decode()
+    empty = svc.start(SOP_KEY, svc.users.get("pemilik"), "Tanpa dokumen")
+    response = client.get(f"/instances/{empty.id}/documents.zip")
+    assert response.status_code == 404 and "belum memiliki dokumen" in response.get_data(as_text=True)

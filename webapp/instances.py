@@ -5,7 +5,7 @@ import json
 from datetime import date, datetime
 from typing import Any, Iterable
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -185,6 +185,22 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
 def detail(instance_id: int):
     svc = service()
     return _render_detail(svc, svc.visible_instance(instance_id, me()))
+
+
+@bp.get("/<int:instance_id>/documents.zip")
+def documents(instance_id: int):
+    """Every document of the case in one ZIP, a folder per step, for whoever may see the case."""
+    from .case_archive import write_archive
+
+    svc = service()
+    instance = svc.visible_instance(instance_id, me())
+    files = svc.attachments(instance_id=instance.id)
+    if not files:
+        raise NotFound(_("Pengajuan ini belum memiliki dokumen."))
+    steps = {t.id: t for t in svc.instance_tasks(instance.id)}
+    archive = write_archive(files, steps, svc.files, svc.calendar.tz)
+    return send_file(archive, mimetype="application/zip", as_attachment=True,
+                     download_name=f"pengajuan-{instance.id}-dokumen.zip")
 
 
 @bp.get("/<int:instance_id>/diagram.svg")
