@@ -78,6 +78,17 @@ class AdministrationOperations(UnitOfWork):
         self._commit()
         return user
 
+    def change_own_password(self, user: User, current: str, new: str) -> None:
+        """A person changes their own password: the current one first (audited, never logged)."""
+        if not self.users.check_password(user, current):
+            raise Invalid("Invalid password", [Problem("the current password is wrong", field="current")])
+        if new == current:
+            raise Invalid("Invalid password", [Problem("the new password is the same as the current one",
+                                                       field="password")])
+        self.users.update(user, password=new)
+        audit.record(self.session, "password_change", user.username)
+        self._commit()
+
     def _release_claims(self, user: User, admin: User) -> int:
         """A deactivated user's taken steps go back to their lanes (audited as releases), so a
         colleague can take them; steps appointed to them wait for an admin to reassign them."""

@@ -110,9 +110,13 @@ class UserDirectory:
 
     def authenticate(self, username: str, password: str) -> User | None:
         user = self.find(username)
-        if user is None or not user.active or not check_password_hash(user.password_hash, password or ""):
+        if user is None or not user.active or not self.check_password(user, password):
             return None
         return user
+
+    @staticmethod
+    def check_password(user: User, password: str | None) -> bool:
+        return check_password_hash(user.password_hash, password or "")
 
     def create_token(self, username: str, name: str = "") -> str:
         user = self.get(username)

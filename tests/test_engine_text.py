@@ -131,6 +131,8 @@ INDONESIAN = [
      "(working time from when the step becomes ready), or set sop.duration",
      "camunda:dueDate '${later}' bukan durasi yang dapat dipakai alur; tulis durasi ISO 8601 seperti P3D "
      "(waktu kerja sejak langkah siap), atau isi sop.duration."),
+    ("the current password is wrong", "Kata sandi sekarang salah."),
+    ("the new password is the same as the current one", "Kata sandi baru sama dengan yang sekarang."),
     ("sop.duration '3 hari' is not an ISO 8601 duration like P3D or PT120M",
      "sop.duration '3 hari' bukan durasi ISO 8601 seperti P3D atau PT120M."),
     ("sop.step 'satu' is not a whole number", "sop.step 'satu' bukan bilangan bulat."),

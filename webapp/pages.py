@@ -5,9 +5,10 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import home, inbox, tasks
+    from . import account, home, inbox, tasks
 
     app.register_blueprint(home.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(tasks.bp)
     from . import admin, audit_log, instances, modeler, processes, reports
