@@ -1,6 +1,8 @@
 """Persistence models (SQLAlchemy 2.0 typed ORM). The one ``Base`` the web app also uses."""
 from __future__ import annotations
 
+import hashlib
+
 from datetime import datetime, timezone
 from typing import Any, Optional
 
@@ -96,7 +98,13 @@ class User(Base):
         return self.active
 
     def get_id(self) -> str:
-        return str(self.id)
+        """The login session's user id, with a fingerprint of the password hash: a changed or
+        reset password ends every other session (their id no longer matches)."""
+        return f"{self.id}.{self.session_fingerprint}"
+
+    @property
+    def session_fingerprint(self) -> str:
+        return hashlib.sha256(self.password_hash.encode("utf-8")).hexdigest()[:16]
 
 
 class ApiToken(Base):

@@ -45,3 +45,28 @@ def test_a_wrong_or_weak_password_change_is_refused_beside_its_field(client, log
         assert response.status_code == 422 and message in page, (args, page[-1500:])
     svc.session.expire_all()
     assert svc.users.authenticate("analis", "demo12345") is not None  # nothing changed
+
+
+def test_a_changed_password_ends_the_users_other_sessions_but_not_this_one(app, login, client):
+    other = app.test_client()  # the same person, logged in on another computer
+    other.post("/login", data={"username": "analis", "password": "demo12345"})
+    assert other.get("/inbox").status_code == 200
+    login("analis")
+    assert change(client, "demo12345", "sandi-baru-2026").status_code == 302
+    assert client.get("/inbox").status_code == 200  # this session carries on
+    response = other.get("/inbox")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_an_admins_password_reset_ends_the_users_sessions(app, login, client):
+    user_client = app.test_client()
+    user_client.post("/login", data={"username": "andi", "password": "demo12345"})
+    assert user_client.get("/inbox").status_code == 200
+    login("admin")  # on another client: the admin's own
+    page = client.get("/admin/users/andi").get_data(as_text=True)
+    assert "Andi Pratama" in page
+    response = client.post("/admin/users/andi", data={"full_name": "Andi Pratama", "active": "1", "roles": ["Staf"],
+                                                      "education_level": "SMA", "password": "sandi-dari-admin"})
+    assert response.status_code == 302
+    response = user_client.get("/inbox")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 
 from engine.errors import Invalid
 
@@ -26,10 +26,12 @@ def index():
             errors["password_again"] = _("Kedua kata sandi baru tidak sama.")
         if not errors:
             try:
-                service().change_own_password(current_user._get_current_object(), current, new)
+                user = current_user._get_current_object()
+                service().change_own_password(user, current, new)
             except Invalid as exc:
                 errors = {p.field or "password": problem_text(p) for p in exc.problems}
             else:
+                login_user(user)  # this session carries on; every other one of this user has ended
                 flash(_("Kata sandi Anda telah diganti."), "success")
                 return redirect(url_for(".index"))
     return render_template("account/index.html", user=current_user, errors=errors), (422 if errors else 200)

@@ -1,6 +1,7 @@
 """Logging in and out (browser sessions) and who is calling the API (Bearer, Basic, session)."""
 from __future__ import annotations
 
+import hmac
 from urllib.parse import urlparse
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
@@ -19,11 +20,16 @@ bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
+def load_user(session_id: str) -> User | None:
+    """The user of a login session (``User.get_id``): none once the password changed or the
+    account was deactivated."""
+    user_id, _dot, fingerprint = session_id.partition(".")
     if not user_id.isdigit():
         return None
     user = service().users.get_by_id(int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or not hmac.compare_digest(fingerprint, user.session_fingerprint):
+        return None
+    return user
 
 
 login_manager.login_view = "auth.login"
