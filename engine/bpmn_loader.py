@@ -29,6 +29,8 @@ NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS, "camunda": CAMUNDA_NS, "bpmndi
 
 #: Ids SpiffWorkflow uses for its own internal task specs.
 RESERVED_IDS = {"Start", "End", "Root"}
+#: The process id of a new, still unnamed diagram (the web modeler's starting point): never deployed.
+PLACEHOLDER_KEY = "proses_baru"
 FLOW_NODE_TAGS = {
     "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
     "businessRuleTask", "callActivity", "subProcess", "transaction", "startEvent", "endEvent",
@@ -196,6 +198,9 @@ def check_structure(root, forms_dir: Path, scripts_enabled: bool) -> list[Proble
     process = processes[0]
     if not process.get("id"):
         problems.append(Problem("the process has no id", **_loc(process)))
+    elif process.get("id") == PLACEHOLDER_KEY:
+        problems.append(Problem(f"'{PLACEHOLDER_KEY}' is the key of a new, unnamed diagram; give the process "
+                                "a key of its own", **_loc(process)))
 
     ids: dict[str, Any] = {}
     for el in root.iter():

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from . import audit, runtime
 from .bpmn_loader import ParsedProcess, load_bpmn
-from .errors import NotFound
+from .errors import Invalid, NotFound, Problem
 from .forms import form_names
 from .models import ProcessDefinition, User, utcnow
 from .state import dump_spec
@@ -21,11 +21,20 @@ class ProcessOperations(UnitOfWork):
         return load_bpmn(data, forms_dir=self.config.forms_dir, max_bytes=self.config.max_bpmn_bytes,
                          scripts_enabled=self.config.scripts_enabled, filename=filename)
 
-    def deploy(self, data: bytes, filename: str = "process.bpmn", actor: User | None = None
-               ) -> tuple[ProcessDefinition, bool]:
-        """Validate and store a new version. Identical content to the latest is not a new version."""
+    def deploy(self, data: bytes, filename: str = "process.bpmn", actor: User | None = None, *,
+               expected_key: str | None = None, new_process: bool = False) -> tuple[ProcessDefinition, bool]:
+        """Validate and store a new version. Identical content to the latest is not a new version.
+
+        ``expected_key``: the file must hold that process (a new version sent from its page);
+        ``new_process``: the file must hold a process this server does not have yet."""
         parsed = self.validate_bpmn(data, filename)
+        where = {"element": f"process '{parsed.key}'"}
+        if expected_key is not None and parsed.key != expected_key:
+            raise Invalid("Another process", [Problem(
+                f"the diagram holds the process '{parsed.key}', not '{expected_key}'", **where)])
         latest = self.latest_definition(parsed.key, required=False)
+        if new_process and latest is not None:
+            raise Invalid("Process exists", [Problem(f"a process with the key '{parsed.key}' already exists", **where)])
         if latest is not None and latest.content_hash == parsed.content_hash:
             return latest, False
         definition = ProcessDefinition(

@@ -131,6 +131,13 @@ INDONESIAN = [
      "(working time from when the step becomes ready), or set sop.duration",
      "camunda:dueDate '${later}' bukan durasi yang dapat dipakai alur; tulis durasi ISO 8601 seperti P3D "
      "(waktu kerja sejak langkah siap), atau isi sop.duration."),
+    ("the diagram holds the process 'a', not 'b'",
+     "Diagram ini berisi proses 'a', bukan 'b'. Kembalikan id proses menjadi 'b', atau unggah dari halaman "
+     "Proses bila memang proses baru."),
+    ("a process with the key 'a' already exists",
+     "Sudah ada proses dengan kunci 'a'. Ganti kunci proses, atau sunting proses itu dari halamannya."),
+    ("'proses_baru' is the key of a new, unnamed diagram; give the process a key of its own",
+     "Beri proses ini kuncinya sendiri (panel Proses), bukan 'proses_baru'."),
     ("the current password is wrong", "Kata sandi sekarang salah."),
     ("the new password is the same as the current one", "Kata sandi baru sama dengan yang sekarang."),
     ("sop.duration '3 hari' is not an ISO 8601 duration like P3D or PT120M",

@@ -166,3 +166,17 @@ def test_user_without_a_lane_may_not_start(client, login, svc):
     assert "Mulai pengajuan baru" not in client.get(f"/processes/{SOP_KEY}").get_data(as_text=True)
     assert client.post(f"/processes/{SOP_KEY}/start", data={"title": "x"}).status_code == 403
     assert svc.list_instances(svc.users.get("admin"))[1] == 0
+
+
+def test_a_new_version_must_hold_the_same_process_and_the_placeholder_key_is_never_deployed(client, login, svc):
+    login("admin")
+    other = sop_bytes().replace(f'id="{SOP_KEY}"'.encode(), b'id="proses_lain"').replace(
+        f'processRef="{SOP_KEY}"'.encode(), b'processRef="proses_lain"')
+    response = upload(client, other, expected_key=SOP_KEY)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Diagram ini berisi proses &#39;proses_lain&#39;, bukan &#39;pengembangan_aplikasi_egov&#39;" in page
+    placeholder = other.replace(b'"proses_lain"', b'"proses_baru"')
+    response = upload(client, placeholder)
+    assert response.status_code == 422 and "kuncinya sendiri" in response.get_data(as_text=True)
+    assert [d.key for d in svc.list_processes()] == [SOP_KEY]

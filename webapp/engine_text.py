@@ -118,6 +118,14 @@ _MESSAGES: list[tuple[re.Pattern, Say]] = [(re.compile(p, re.S), words) for p, w
     (r"use letters, digits, '\.', '-' or '_' \(at most 80\)",
      lambda m: _("Gunakan huruf, angka, '.', '-' atau '_' (paling banyak 80 karakter).")),
     (r"the password needs at least 8 characters", lambda m: _("Kata sandi minimal 8 karakter.")),
+    (r"the diagram holds the process '(.*)', not '(.*)'",
+     lambda m: _("Diagram ini berisi proses '%(found)s', bukan '%(expected)s'. Kembalikan id proses menjadi "
+                 "'%(expected)s', atau unggah dari halaman Proses bila memang proses baru.", found=m[1], expected=m[2])),
+    (r"a process with the key '(.*)' already exists",
+     lambda m: _("Sudah ada proses dengan kunci '%(key)s'. Ganti kunci proses, atau sunting proses itu dari "
+                 "halamannya.", key=m[1])),
+    (r"'(.*)' is the key of a new, unnamed diagram; give the process a key of its own",
+     lambda m: _("Beri proses ini kuncinya sendiri (panel Proses), bukan '%(key)s'.", key=m[1])),
     (r"the current password is wrong", lambda m: _("Kata sandi sekarang salah.")),
     (r"the new password is the same as the current one",
      lambda m: _("Kata sandi baru sama dengan yang sekarang.")),

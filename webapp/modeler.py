@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from engine import access
-from engine.bpmn_loader import ParsedProcess
+from engine.bpmn_loader import PLACEHOLDER_KEY
 from engine.errors import Invalid, NotAllowed, Problem
 from engine.models import User
 
@@ -24,8 +24,8 @@ from .services import service
 
 bp = Blueprint("modeler", __name__, url_prefix="/processes")
 
-#: The starting diagram's process id, which the owner must replace before publishing.
-NEW_KEY = "proses_baru"
+#: The starting diagram's process id, which the engine refuses to deploy: the owner names it.
+NEW_KEY = PLACEHOLDER_KEY
 
 
 _LABELLED_ID = re.compile(r"^[\w:-]+ '([^']+)'")
@@ -84,16 +84,8 @@ def publish_new():
     svc = service()
     data = request.get_data(cache=False)
     try:
-        parsed = _checked(svc, data)
-        if svc.latest_definition(parsed.key, required=False) is not None:
-            raise Invalid("Process exists", [Problem(
-                _("Sudah ada proses dengan kunci '%(key)s'. Ganti kunci proses, atau sunting proses itu dari "
-                  "halamannya.", key=parsed.key), element=f"process '{parsed.key}'")])
-        if parsed.key == NEW_KEY:
-            raise Invalid("Process key", [Problem(
-                _("Beri proses ini kuncinya sendiri (panel Proses), bukan '%(key)s'.", key=NEW_KEY),
-                element=f"process '{parsed.key}'")])
-        definition, _created = svc.deploy(data, f"{parsed.key}.bpmn", _me())
+        _not_empty(data)
+        definition, _created = svc.deploy(data, "diagram.bpmn", _me(), new_process=True)
     except Invalid as exc:
         return _refused(exc)
     flash(_("Proses %(name)s telah diterbitkan sebagai versi 1.", name=definition.name), "success")
@@ -108,12 +100,8 @@ def publish(key: str):
     latest = svc.latest_definition(key)  # 404 for an unknown process
     data = request.get_data(cache=False)
     try:
-        parsed = _checked(svc, data)
-        if parsed.key != key:
-            raise Invalid("Another process", [Problem(
-                _("Diagram ini berisi proses '%(found)s', bukan '%(expected)s'. Kembalikan id proses menjadi "
-                  "'%(expected)s'.", found=parsed.key, expected=key), element=parsed.key)])
-        definition, created = svc.deploy(data, f"{key}.bpmn", _me())
+        _not_empty(data)
+        definition, created = svc.deploy(data, f"{key}.bpmn", _me(), expected_key=key)
     except Invalid as exc:
         return _refused(exc)
     if created:
@@ -125,10 +113,9 @@ def publish(key: str):
                     "redirect": url_for("processes.detail", key=definition.key)})
 
 
-def _checked(svc, data: bytes) -> ParsedProcess:
+def _not_empty(data: bytes) -> None:
     if not data.strip():
         raise Invalid("No diagram", [Problem(_("Diagram kosong: tidak ada yang diterbitkan."))])
-    return svc.validate_bpmn(data, "diagram.bpmn")
 
 
 def _refused(exc: Invalid):

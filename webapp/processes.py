@@ -123,13 +123,7 @@ def deploy():
     try:
         if not filename or not data:
             raise Invalid("No file", [Problem(_("Pilih berkas BPMN (.bpmn) untuk diunggah."), field="file")])
-        if expected_key:
-            parsed = svc.validate_bpmn(data, filename)
-            if parsed.key != expected_key:
-                raise Invalid("Another process", [Problem(
-                    _("Berkas ini berisi proses '%(found)s', bukan '%(expected)s'. Unggah dari halaman Proses "
-                      "bila memang proses baru.", found=parsed.key, expected=expected_key), element=parsed.key)])
-        definition, created = svc.deploy(data, filename, user)
+        definition, created = svc.deploy(data, filename, user, expected_key=expected_key or None)
     except Invalid as exc:
         return render_template("processes/deploy.html", problems=exc.problems, filename=filename,
                                expected_key=expected_key), 422
