@@ -83,6 +83,22 @@ class TaskOperations(UnitOfWork):
               ) -> tuple[list[TaskRecord], int]:
         """Tabs: ``ready`` (all I may do), ``mine`` (claimed by or appointed to me),
         ``lanes`` (unclaimed in my lanes), ``done`` (completed by me)."""
+        query = self._inbox_query(user, tab, process_key, overdue, q)
+        order = {"created": TaskRecord.created_at.asc(), "due": TaskRecord.due_at.asc(),
+                 "step": TaskRecord.step.asc(), "newest": TaskRecord.created_at.desc(),
+                 "completed": TaskRecord.completed_at.desc()}.get(sort, TaskRecord.created_at.asc())
+        if tab == "done" and sort == "created":
+            order = TaskRecord.completed_at.desc()
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) if offset or limit else None
+        rows = list(self.session.scalars(query.order_by(order, TaskRecord.id).limit(limit).offset(offset)))
+        return rows, (total if total is not None else len(rows))
+
+    def inbox_count(self, user: User, tab: str = "ready") -> int:
+        """How many steps wait in one tab of ``user``'s inbox (one count, for a badge)."""
+        return self.session.scalar(select(func.count()).select_from(
+            self._inbox_query(user, tab, None, False, None).subquery())) or 0
+
+    def _inbox_query(self, user: User, tab: str, process_key: str | None, overdue: bool, q: str | None):
         query = select(TaskRecord)
         if tab == "done":
             query = query.where(TaskRecord.completed_by == user.username)
@@ -106,14 +122,7 @@ class TaskOperations(UnitOfWork):
         if q:
             query = query.where(TaskRecord.name.ilike(f"%{q}%") | TaskRecord.instance_id.in_(
                 select(Instance.id).where(Instance.title.ilike(f"%{q}%"))))
-        order = {"created": TaskRecord.created_at.asc(), "due": TaskRecord.due_at.asc(),
-                 "step": TaskRecord.step.asc(), "newest": TaskRecord.created_at.desc(),
-                 "completed": TaskRecord.completed_at.desc()}.get(sort, TaskRecord.created_at.asc())
-        if tab == "done" and sort == "created":
-            order = TaskRecord.completed_at.desc()
-        total = self.session.scalar(select(func.count()).select_from(query.subquery())) if offset or limit else None
-        rows = list(self.session.scalars(query.order_by(order, TaskRecord.id).limit(limit).offset(offset)))
-        return rows, (total if total is not None else len(rows))
+        return query
 
     def claim(self, task_id: str, user: User) -> TaskRecord:
         row = self._workable(task_id, user)

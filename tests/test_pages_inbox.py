@@ -183,3 +183,18 @@ def test_claiming_what_someone_else_took_says_so(client, login, svc, app):
     assert response.status_code == 403  # taken by pemilik2: not allowed for pemilik
     page = client.get("/inbox?tab=lanes").get_data(as_text=True)
     assert "Aplikasi antrean puskesmas" not in page  # no longer unclaimed
+
+
+def test_the_menu_counts_the_steps_waiting_for_me(client, login, svc):
+    login("analis")
+    assert 'class="nav-count"' not in client.get("/").get_data(as_text=True)  # nothing waits yet
+    for title in ("Satu", "Dua"):
+        case = start(svc, title)
+        row = ready(svc, case.id)
+        owner = svc.users.get("pemilik")
+        svc.attach(row.id, owner, "a.pdf", io.BytesIO(b"%PDF"))
+        svc.complete(row.id, owner, {"nama_aplikasi": title, "instansi_pemilik": "Dinkes", "jenis_pengembangan": "baru"})
+    page = client.get("/").get_data(as_text=True)
+    assert re.search(r'<span class="nav-count" title="2 langkah menunggu Anda">2<span class="visually-hidden">', page)
+    login("kasi")  # nothing in the Kasi Sistem lane yet
+    assert 'class="nav-count"' not in client.get("/").get_data(as_text=True)

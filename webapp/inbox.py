@@ -5,6 +5,7 @@ from math import ceil
 
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
 
 from engine.models import TaskRecord, utcnow
 
@@ -38,8 +39,22 @@ def due_state(row: TaskRecord) -> str | None:
 def tab_counts(user) -> dict[str, int]:
     """How many steps wait in each open tab, and how many of them are overdue."""
     svc = service()
-    return {"mine": svc.inbox(user, "mine", limit=1)[1], "lanes": svc.inbox(user, "lanes", limit=1)[1],
+    return {"mine": svc.inbox_count(user, "mine"), "lanes": svc.inbox_count(user, "lanes"),
             "overdue": svc.inbox(user, "ready", overdue=True, limit=1)[1]}
+
+
+@bp.app_context_processor
+def waiting_badge():
+    """``waiting()``: how many steps the logged-in person may do now, for the menu's badge (one
+    count, asked only when a page draws the menu)."""
+    def waiting() -> int:
+        if not current_user.is_authenticated:
+            return 0
+        try:
+            return service().inbox_count(current_user._get_current_object(), "ready")
+        except SQLAlchemyError:  # an error page drawn because the database failed: no badge then
+            return 0
+    return {"waiting": waiting}
 
 
 @bp.route("/inbox")
