@@ -6,20 +6,18 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.orm import lazyload
 from SpiffWorkflow.util.task import TaskState
 
 from . import access, audit, runtime
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .forms import FormError, load_form, user_fields, validate_data
 from .models import Deliverable, Instance, ProcessDefinition, TaskRecord, User, utcnow
+from .task_index import ASSIGNEES_ON_DEMAND
 from .unit_of_work import UnitOfWork, valid_id as _valid_id
 
-#: Appointed users load when first needed (only appointed tasks have any), not with every task.
-_ASSIGNEES_ON_DEMAND = [lazyload(TaskRecord.assignees)]
 # Built once: on the completion path, building a statement cost about as much as running it.
 _TASK_AND_CASE = (select(TaskRecord, Instance).join(Instance, Instance.id == TaskRecord.instance_id)
-                  .where(TaskRecord.id == bindparam("task_id")).options(*_ASSIGNEES_ON_DEMAND))
+                  .where(TaskRecord.id == bindparam("task_id")).options(*ASSIGNEES_ON_DEMAND))
 _TASK_ATTACHMENTS = (select(Deliverable).where(Deliverable.task_id == bindparam("task_id"))
                      .order_by(Deliverable.uploaded_at, Deliverable.id))
 
@@ -27,7 +25,7 @@ _TASK_ATTACHMENTS = (select(Deliverable).where(Deliverable.task_id == bindparam(
 class TaskOperations(UnitOfWork):
     # ---- tasks ------------------------------------------------------------------------
     def task(self, task_id: str) -> TaskRecord:
-        row = self.session.get(TaskRecord, task_id, options=_ASSIGNEES_ON_DEMAND) \
+        row = self.session.get(TaskRecord, task_id, options=ASSIGNEES_ON_DEMAND) \
             if isinstance(task_id, str) and len(task_id) <= 36 else None
         if row is None:
             raise NotFound(f"no task '{task_id}'")
@@ -93,10 +91,10 @@ class TaskOperations(UnitOfWork):
         rows = list(self.session.scalars(query.order_by(order, TaskRecord.id).limit(limit).offset(offset)))
         return rows, (total if total is not None else len(rows))
 
-    def inbox_count(self, user: User, tab: str = "ready") -> int:
+    def inbox_count(self, user: User, tab: str = "ready", *, overdue: bool = False) -> int:
         """How many steps wait in one tab of ``user``'s inbox (one count, for a badge)."""
         return self.session.scalar(select(func.count()).select_from(
-            self._inbox_query(user, tab, None, False, None).subquery())) or 0
+            self._inbox_query(user, tab, None, overdue, None).subquery())) or 0
 
     def _inbox_query(self, user: User, tab: str, process_key: str | None, overdue: bool, q: str | None):
         query = select(TaskRecord)

@@ -75,12 +75,6 @@ def snapshot(workflow: BpmnWorkflow, compact_keep: int | None = DEFAULT_KEEP) ->
     return {"state": dump_instance(workflow), "next_timer_at": next_timer(workflow)}
 
 
-def save(instance: Instance, workflow: BpmnWorkflow, compact_keep: int | None = DEFAULT_KEEP) -> None:
-    """Put :func:`snapshot` onto the instance row."""
-    for name, value in snapshot(workflow, compact_keep).items():
-        setattr(instance, name, value)
-
-
 ENGINE_ERRORS = (SpiffWorkflowException, ScriptsDisabled, UnsafeExpression)
 
 

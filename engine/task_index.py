@@ -17,7 +17,8 @@ from .models import Instance, TaskRecord, User, task_assignees
 from .runtime import CompiledDefinition, find_task, ready_human_tasks
 
 
-_ASSIGNEES_ON_DEMAND = [lazyload(TaskRecord.assignees)]  # built once; loaded only if needed
+#: Appointed users load when first needed (only appointed tasks have any), not with every task.
+ASSIGNEES_ON_DEMAND = [lazyload(TaskRecord.assignees)]  # built once
 _OPEN_IDS = select(TaskRecord.id).where(TaskRecord.instance_id == bindparam("instance_id"),
                                        TaskRecord.state == "ready")
 _INSERT_TASK = insert(TaskRecord.__table__)
@@ -69,7 +70,7 @@ def sync(session: Session, instance: Instance, workflow: BpmnWorkflow, cd: Compi
     if appointments:
         session.execute(_INSERT_APPOINTMENT, appointments)
     for tid in open_ids - ready_ids:
-        row = session.get(TaskRecord, tid, options=_ASSIGNEES_ON_DEMAND)
+        row = session.get(TaskRecord, tid, options=ASSIGNEES_ON_DEMAND)
         task = find_task(workflow, tid)
         if task is not None and task.has_state(TaskState.COMPLETED):
             if row.completed_at is None:

@@ -40,7 +40,7 @@ def tab_counts(user) -> dict[str, int]:
     """How many steps wait in each open tab, and how many of them are overdue."""
     svc = service()
     return {"mine": svc.inbox_count(user, "mine"), "lanes": svc.inbox_count(user, "lanes"),
-            "overdue": svc.inbox(user, "ready", overdue=True, limit=1)[1]}
+            "overdue": svc.inbox_count(user, "ready", overdue=True)}
 
 
 @bp.app_context_processor

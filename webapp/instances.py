@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_timedelta
@@ -58,11 +58,6 @@ def diagram_labels() -> dict[str, str]:
             "cancelled": _("Dibatalkan")}
 
 
-def full_names(usernames: Iterable[str | None]) -> dict[str, str]:
-    """username → full name for everyone a page names (see ``UserDirectory.full_names``)."""
-    return service().users.full_names(usernames)
-
-
 def age(start: datetime, end: datetime | None = None) -> str:
     return format_timedelta((end or utcnow()) - start, threshold=1.1)
 
@@ -114,7 +109,7 @@ def index():
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     query = {k: v for k, v in {"status": filters["status"], "process": filters["process"],
                                "overdue": "1" if filters["overdue"] else "", "q": filters["q"]}.items() if v}
-    people = full_names([i.started_by for i in rows] + [t.claimed_by for ts in current.values() for t in ts])
+    people = svc.users.full_names([i.started_by for i in rows] + [t.claimed_by for ts in current.values() for t in ts])
     return render_template("instances/index.html", rows=rows, total=total, current=current, overdue=overdue,
                            filters=filters, page=page, pages=pages, query=query, people=people,
                            processes=svc.list_processes(), statuses=INSTANCE_STATUSES,
@@ -154,10 +149,10 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
     appointed = [v for name, _p in props if kinds[name] in ("user", "users")
                  for v in (data[name] if isinstance(data[name], list) else [data[name]]) if isinstance(v, str)]
     # Everyone the page names, by full name: one query.
-    people = full_names([instance.started_by] + [e.actor for e in events]
-                        + [(e.details or {}).get("to") for e in events if e.kind == "reassign"]
-                        + [t.claimed_by for t in tasks] + [t.completed_by for t in tasks]
-                        + [f.uploaded_by for f in files] + appointed)
+    people = svc.users.full_names([instance.started_by] + [e.actor for e in events]
+                                  + [(e.details or {}).get("to") for e in events if e.kind == "reassign"]
+                                  + [t.claimed_by for t in tasks] + [t.completed_by for t in tasks]
+                                  + [f.uploaded_by for f in files] + appointed)
     rows = []
     for name, prop in props:
         value = data[name]
