@@ -64,7 +64,7 @@ class UnitOfWork:
         self.config = config or EngineConfig()
         self.users = UserDirectory(session, self.config.password_hash_method)
         self.files = FileStore(self.config.files_dir, self.config.max_upload_bytes)
-        self.script_engine = RestrictedScriptEngine(self.config.scripts_enabled)
+        self.script_engine = RestrictedScriptEngine()
         self._calendar: WorkingCalendar | None = None
         # Rows this unit of work looked up, held so the session's (weak) identity map keeps them:
         # a second look-up of the same definition or case then costs no query.
