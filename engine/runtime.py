@@ -16,6 +16,8 @@ from SpiffWorkflow.util.task import TaskState
 from .bpmn_loader import TaskMeta
 from .compaction import DEFAULT_KEEP, compact
 from .expressions import RestrictedScriptEngine
+from . import message_waits
+from .message_waits import catches_messages
 from .models import Instance, ProcessDefinition
 from .state import DefinitionCache, dump_instance, load_instance, load_spec
 
@@ -31,6 +33,8 @@ class CompiledDefinition:
     subprocess_specs: dict
     tasks: dict[str, TaskMeta]
     lanes: list[str] = field(default_factory=list)
+    #: does the process wait for messages anywhere (so its cases keep message-wait rows)?
+    catches_messages: bool = False
 
 
 DEFINITIONS = DefinitionCache()
@@ -42,7 +46,8 @@ def compiled(definition: ProcessDefinition) -> CompiledDefinition:
         meta = json.loads(definition.meta_json)
         return CompiledDefinition(
             id=definition.id, key=definition.key, name=definition.name, spec=spec, subprocess_specs=subs,
-            tasks={k: TaskMeta.from_dict(v) for k, v in meta["tasks"].items()}, lanes=meta.get("lanes", []))
+            tasks={k: TaskMeta.from_dict(v) for k, v in meta["tasks"].items()}, lanes=meta.get("lanes", []),
+            catches_messages=catches_messages([spec, *subs.values()]))
 
     # Keyed by content: ids repeat across databases (tests, benchmarks), content does not lie.
     return DEFINITIONS.get((definition.id, definition.content_hash), build)
@@ -145,6 +150,19 @@ def _describe(exc: Exception) -> str:
         where = f"{where} ({spec.bpmn_id})"
     notes = " ".join(getattr(exc, "__notes__", []) or [])
     return ((f"{where}: " if where else "") + text + (f" ({notes})" if notes else ""))[:2000]
+
+
+def deliver(workflow: BpmnWorkflow, name: str, payload: dict) -> tuple[int, str | None]:
+    """Hand a message to the tasks waiting for it and advance: (how many caught it, error)."""
+    caught = [0]
+
+    def run(count) -> None:
+        caught[0] = message_waits.catch(workflow, name, payload)
+        if caught[0]:
+            workflow.do_engine_steps(did_complete_task=count)
+
+    error = _guarded(run, workflow)
+    return caught[0], error
 
 
 def run_user_task(workflow: BpmnWorkflow, task: Task, data: dict) -> str | None:

@@ -162,6 +162,15 @@ def download(attachment_id: int):
                      download_name=deliverable.filename, conditional=True, etag=deliverable.sha256)
 
 
+@bp.post("/messages")
+def send_message():
+    """Deliver a message to the cases waiting for it (and start those its start events wait for)."""
+    user = api_user()
+    body = _json_body()
+    delivered = service().deliver_message(body.get("name"), body.get("correlation_key"), body.get("data"), user)
+    return jsonify({"delivered_to": delivered})
+
+
 @bp.post("/tasks/<task_id>/complete")
 def complete(task_id: str):
     user = api_user()

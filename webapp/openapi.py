@@ -149,6 +149,17 @@ def openapi_document() -> dict[str, Any]:
             {"name": "until", "in": "query", "description": "completions up to this office day",
              "schema": {"type": "string", "format": "date"}}],
             "responses": {"200": _json({"type": "array", "items": _ref("KpiRow")}), **_errors(401, 422)}}},
+        "/api/messages": {"post": {
+            "summary": "Deliver a message to the cases waiting for it; start the processes whose start event "
+                       "waits for it (admin or Process Owner)",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["name"], "properties": {
+                    "name": {"type": "string", "maxLength": 200},
+                    "correlation_key": {"type": "string", "maxLength": 200},
+                    "data": {"type": "object"}}}}}},
+            "responses": {"200": _json({"type": "object", "required": ["delivered_to"], "properties": {
+                "delivered_to": {"type": "array", "items": {"type": "integer"}}}}),
+                **_errors(400, 401, 403, 422)}}},
         "/api/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {
             "200": _json({"type": "object"})}}},
     }
