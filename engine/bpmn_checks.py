@@ -49,7 +49,7 @@ def _has_flow_nodes(process) -> bool:
 
 
 def check_document(root, forms_dir: Path, compiled: list, decision_known: Callable[[str], bool],
-                   process_known: Callable[[str], bool]) -> list[Problem]:
+                   process_known: Callable[[str, int | None], bool]) -> list[Problem]:
     """Check a whole file; ``compiled`` are the processes that will be compiled (those deployed
     and the ones they call within the file)."""
     problems: list[Problem] = []
@@ -66,6 +66,8 @@ def check_document(root, forms_dir: Path, compiled: list, decision_known: Callab
     for process in compiled:
         if not process.get("id"):
             problems.append(Problem("the process has no id", **where(process)))
+        elif len(process.get("id")) > 200:
+            problems.append(Problem("the process id is longer than 200 characters", **where(process)))
         elif process.get("id") == PLACEHOLDER_KEY:
             problems.append(Problem(f"'{PLACEHOLDER_KEY}' is the key of a new, unnamed diagram; give the process "
                                     "a key of its own", **where(process)))
@@ -127,9 +129,15 @@ def _check_process(process, forms_dir: Path, decision_known, process_known, prob
         if not target:
             problems.append(Problem("the call activity names no process to call: set calledElement to a "
                                     "process id", **where(el)))
-        elif not process_known(target):
-            problems.append(Problem(f"no process '{target}' in this file or deployed on this server: deploy it "
-                                    "first, or deploy both files together", **where(el)))
+        elif pinned_version(el) == -1:
+            problems.append(Problem(f"camunda:calledElementVersion '{el.get(camunda('calledElementVersion'))}' is "
+                                    "not a version number", **where(el)))
+        elif not process_known(target, pinned_version(el)):
+            version = pinned_version(el)
+            problems.append(Problem(
+                f"no process '{target}'" + (f" version {version}" if version else "")
+                + " in this file or deployed on this server: deploy it first, or deploy both files together",
+                **where(el)))
     _check_lanes(process, nodes, problems)
     outgoing = {f.get("sourceRef") for f in process.iter(bpmn("sequenceFlow"))}
     for start in process.findall(bpmn("startEvent")):
@@ -148,6 +156,14 @@ def _check_process(process, forms_dir: Path, decision_known, process_known, prob
                     problems.append(Problem(
                         "a flow leaving a decision needs a condition or must be the gateway's default "
                         "(only one flow may go without a condition)", **where(f)))
+
+
+def pinned_version(call_activity) -> int | None:
+    """The version a call activity pins (Camunda 7: calledElementBinding="version"), -1 if unreadable."""
+    if call_activity.get(camunda("calledElementBinding")) != "version":
+        return None
+    value = (call_activity.get(camunda("calledElementVersion")) or "").strip()
+    return int(value) if value.isdigit() and 0 < int(value) < 10**9 else -1
 
 
 def _expression_problem(text: str, language: str | None) -> str | None:
@@ -222,7 +238,8 @@ def _check_code(el, problems: list[Problem]) -> None:
                 "./bpmn:extensionElements/zeebe:taskDefinition", namespaces=NS)):
             problems.append(Problem("an external-worker service task needs a worker alur does not have: model "
                                     "this step as a user task or a script task of plain assignments", **where(el)))
-        elif name == "serviceTask" and not any(el.get(camunda(a)) for a in _DELEGATES):
+        elif name == "serviceTask" and not any(el.get(camunda(a)) for a in _DELEGATES) and el.xpath(
+                "./bpmn:extensionElements/spiffworkflow:serviceTaskOperator", namespaces=NS):
             problems.append(Problem("service tasks call outside systems, which alur does not do: model this step "
                                     "as a user task (a person does it) or a script task of plain assignments",
                                     **where(el)))

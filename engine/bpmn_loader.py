@@ -21,12 +21,12 @@ from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
-from SpiffWorkflow.spiff.specs.defaults import ManualTask
+from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser, SpiffTaskParser
+from SpiffWorkflow.spiff.specs.defaults import ManualTask, ScriptTask, ServiceTask
 
 from .bpmn_checks import (
-    HUMAN_TASK_TAGS, PLACEHOLDER_KEY, assignment_attributes, check_document, deployable_processes,
-    split_names, variable_of,
+    PLACEHOLDER_KEY, assignment_attributes, check_document, deployable_processes, pinned_version, split_names,
+    variable_of,
 )
 from .bpmn_dialects import normalize
 from .bpmn_xml import BPMN_NS, NS, bpmn, is_dmn, local, parse_document, parse_xml, where
@@ -42,12 +42,24 @@ DEFAULT_ROLE = "Process Owner"
 MAX_FILES = 20
 
 
+class _PlaceholderServiceTaskParser(ServiceTaskParser):
+    """A service task with no implementation at all (bpmn.io's bare shape) passes straight
+    through, as it does in SpiffWorkflow's plain BPMN parser; one that names an implementation
+    is refused before parsing (engine/bpmn_checks.py)."""
+
+    def create_task(self):
+        if self.parse_extensions().get("serviceTaskOperator") is None:
+            return ScriptTask(self.spec, self.bpmn_id, "", **self.bpmn_attributes)  # an empty script: no-op
+        return super().create_task()
+
+
 class AlurBpmnParser(SpiffBpmnParser):
     """The spiff parser, with a plain ``bpmn:task`` read as a step a person does (a box on an
     SOP chart is somebody's work, not something the engine skips)."""
 
     OVERRIDE_PARSER_CLASSES = {**SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
-                               full_tag("task"): (SpiffTaskParser, ManualTask)}
+                               full_tag("task"): (SpiffTaskParser, ManualTask),
+                               full_tag("serviceTask"): (_PlaceholderServiceTaskParser, ServiceTask)}
 
 
 @dataclass
@@ -127,13 +139,13 @@ class ParsedProcess:
 class Deployed(Protocol):
     """What is already deployed, for call activities and decision tables named but not bundled."""
 
-    def process(self, key: str) -> tuple[Any, dict, dict[str, TaskMeta]] | None: ...
+    def process(self, key: str, version: int | None = None) -> tuple[Any, dict, dict[str, TaskMeta]] | None: ...
 
     def decision(self, decision_id: str) -> str | None: ...
 
 
 class NothingDeployed:
-    def process(self, key):
+    def process(self, key, version=None):
         return None
 
     def decision(self, decision_id):
@@ -179,7 +191,11 @@ def load_bundle(files: list[tuple[str, bytes]], *, forms_dir: Path, max_bytes: i
 
     executable: dict[str, Any] = {}
     for filename, _data, root in bpmn_roots:
-        normalize(root)
+        try:
+            normalize(root)
+        except Exception as exc:  # noqa: BLE001 - a file nobody foresaw is refused, never a 500
+            raise Invalid("Invalid BPMN", [Problem(f"the diagram could not be read ({type(exc).__name__}: {exc})",
+                                                   **where(root))]) from None
         for process in deployable_processes(root):
             executable.setdefault(process.get("id"), process)
 
@@ -195,11 +211,16 @@ def load_bundle(files: list[tuple[str, bytes]], *, forms_dir: Path, max_bytes: i
             return False
         return not _add_dmn(parser, dmn_root, f"{ref}.dmn", xml, decisions)
 
-    def process_known(key: str) -> bool:
-        return key in executable or deployed.process(key) is not None
+    def process_known(key: str, version: int | None = None) -> bool:
+        if version is None and key in executable:
+            return True
+        return deployed.process(key, version) is not None
 
     for filename, _data, root in bpmn_roots:
-        found = check_document(root, forms_dir, deployable_processes(root), decision_known, process_known)
+        try:
+            found = check_document(root, forms_dir, deployable_processes(root), decision_known, process_known)
+        except Exception as exc:  # noqa: BLE001 - a file nobody foresaw is refused, never a 500
+            found = [Problem(f"the diagram could not be read ({type(exc).__name__}: {exc})", **where(root))]
         problems += [_in_file(p, filename) for p in found] if several else found
     if problems:
         raise Invalid("Invalid BPMN", problems)
@@ -305,9 +326,14 @@ def _compile(parser, process, root, filename: str, data: bytes, deployed: Deploy
     tasks: dict[str, TaskMeta] = {}
     role = (default_role or "").strip() or DEFAULT_ROLE
     _collect_tasks(spec, root, role, tasks)
+    pins = {el.get("calledElement"): pinned_version(el) for el in root.iter(bpmn("callActivity"))
+            if pinned_version(el)}
+    for name in list(subs):
+        if name in pins:
+            subs[name] = None  # a pinned version comes from what is deployed, even if the file has the process
     for name in list(subs):
         if subs[name] is None:
-            found = deployed.process(name)
+            found = deployed.process(name, pins.get(name))
             if found is None:
                 raise Invalid("Invalid BPMN", [Problem(f"no process '{name}' to call", **where(process))])
             called_spec, called_subs, called_tasks = found
@@ -319,7 +345,7 @@ def _compile(parser, process, root, filename: str, data: bytes, deployed: Deploy
         else:
             _collect_tasks(subs[name], root, role, tasks)
     doc_el = process.find(bpmn("documentation"))
-    name = process.get("name") or _participant_name(root, key) or key
+    name = (process.get("name") or _participant_name(root, key) or key)[:300]
     lanes = list(dict.fromkeys(l.get("name") for l in process.iter(bpmn("lane")) if l.get("name")))
     for meta in tasks.values():
         for r in meta.candidate_roles:

@@ -17,13 +17,16 @@ from .unit_of_work import UnitOfWork, valid_id as _valid_id
 
 class _DeployedLookup:
     """What this server already has, for call activities and decision tables a deployment
-    names but does not bring (latest versions)."""
+    names but does not bring: the latest version, or the one a call activity pins."""
 
     def __init__(self, ops: "ProcessOperations") -> None:
         self.ops = ops
 
-    def process(self, key: str):
-        definition = self.ops.latest_definition(key, required=False)
+    def process(self, key: str, version: int | None = None):
+        if version is None:
+            definition = self.ops.latest_definition(key, required=False)
+        else:
+            definition = next((d for d in self.ops.versions(key) if d.version == version), None)
         if definition is None:
             return None
         cd = runtime.compiled(definition)
@@ -99,7 +102,7 @@ class ProcessOperations(UnitOfWork):
             meta_json=json.dumps({"tasks": {k: v.as_dict() for k, v in parsed.tasks.items()},
                                   "lanes": parsed.lanes, "default_role": parsed.default_role,
                                   "start_messages": parsed.start_messages, "decisions": parsed.decisions}),
-            documentation=parsed.documentation, filename=Path(parsed.filename).name,
+            documentation=parsed.documentation, filename=Path(parsed.filename).name[:300],
             deployed_by=actor.username if actor else None, deployed_at=utcnow())
         self.session.add(definition)
         self.session.flush()

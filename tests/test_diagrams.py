@@ -215,3 +215,21 @@ def test_message_api_shape(client, app):
     assert resp.status_code == 422
     resp = client.post("/api/messages", json={"name": "ajuan_izin"}, headers=basic("analis"))
     assert resp.status_code == 403
+
+
+def test_call_activity_pinned_to_a_deployed_version(svc, admin):
+    bundle = dict(files("bundle_pengadaan"))
+    svc.deploy_files([("kontrak.bpmn", bundle["kontrak.bpmn"])], admin)
+    svc.deploy_files([("kontrak.bpmn", bundle["kontrak.bpmn"].replace(b'name="Susun kontrak"',
+                                                                     b'name="Susun kontrak baru"'))], admin)
+    main = bundle["utama.bpmn"].replace(
+        b'calledElement="pengadaan_kontrak"',
+        b'calledElement="pengadaan_kontrak" camunda:calledElementBinding="version" camunda:calledElementVersion="1"')
+    svc.deploy_files([("utama.bpmn", main), ("metode.dmn", bundle["metode.dmn"])], admin)
+    case = svc.start("pengadaan_utama", admin, data={"nilai": 1})
+    (step,) = ready(svc, case)
+    assert step.name == "Susun kontrak"
+    with pytest.raises(Invalid) as exc:
+        svc.deploy_files([("utama.bpmn", main.replace(b'calledElementVersion="1"', b'calledElementVersion="7"')),
+                          ("metode.dmn", bundle["metode.dmn"])], admin)
+    assert "version 7" in exc.value.problems[0].message
