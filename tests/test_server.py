@@ -38,7 +38,7 @@ def server(app, tokens, database_url, tmp_path):
         try:
             requests.get(base + "/api/openapi.json", timeout=1)
             break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or too busy to answer within the second
             time.sleep(0.1)
     else:
         proc.kill()
