@@ -46,7 +46,11 @@ def server(app, tokens, database_url, tmp_path):
         pytest.fail("the server did not start: " + proc.stderr.read().decode()[-2000:])
     yield base, tokens, env
     proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        proc.wait(timeout=30)  # gunicorn lets its workers finish their requests first
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
 
 
 def test_sop_over_real_http(server, any_db):
