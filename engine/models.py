@@ -241,14 +241,12 @@ class AuditEvent(Base):
 
 
 class InstanceSearchTerm(Base):
-    """The search index of cases: one row per word of a case's title (and whatever else
-    ``engine.search`` indexes), so a search is an index range per word, not a scan of titles."""
+    """The search index of cases: one row per beginning of a word of a case's title (and
+    whatever else ``engine.search`` indexes), so a search reads its word's rows of the primary key
+    in case order, newest first, not every title."""
 
     __tablename__ = "instance_search_terms"
-    # Byte order on every database (PostgreSQL's own collation may not sort a word's prefixes
-    # before it), so a prefix is one range of the key.
-    term: Mapped[str] = mapped_column(String(64).with_variant(String(64, collation="C"), "postgresql"),
-                                      primary_key=True)
+    term: Mapped[str] = mapped_column(String(20), primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), primary_key=True,
                                              index=True)
 

@@ -89,8 +89,9 @@ class InstanceOperations(UnitOfWork):
         if process_key:
             query = query.where(Instance.definition_id.in_(
                 select(ProcessDefinition.id).where(ProcessDefinition.key == process_key)))
-        if q and (found := search.matches(q)) is not None:
-            query = query.where(found)
+        order = Instance.id
+        if q and (words := search.search_words(q)):
+            query, order = search.narrow(query, words)
         if overdue:
             query = query.where(Instance.id.in_(select(TaskRecord.instance_id).where(
                 TaskRecord.state == "ready", TaskRecord.due_at < utcnow())))
@@ -100,7 +101,7 @@ class InstanceOperations(UnitOfWork):
             query = query.where((Instance.started_by == user.username) | Instance.definition_id.in_(lanes_defs))
         total = bounded_count(self.session, query, Instance.id, cap=offset + COUNT_CAP) if count else None
         rows = list(self.session.scalars(query.options(defer(Instance.state), defer(Instance.error_message))
-                                         .order_by(Instance.id.desc()).limit(limit).offset(offset)))
+                                         .order_by(order.desc()).limit(limit).offset(offset)))
         return rows, total
 
     def _lanes_by_version(self) -> dict[int, frozenset[str]]:

@@ -1,29 +1,27 @@
 """Search of cases by the words of their title (and anything else worth finding them by).
 
-Each case's words are rows of ``instance_search_terms`` (word, case), written when the case is
-written. A search word matches every indexed word it begins ("puskes" finds "Puskesmas"), and a
-case matches when each search word does. Every word is one range of the table's primary key, on
-SQLite and PostgreSQL alike: a search costs the same with 100 cases or 50,000, where
-``title ILIKE '%…%'`` read every title (docs/benchmarks.md, scale).
+Each case's words are rows of ``instance_search_terms`` (prefix, case), written when the case is
+written: every beginning of every word ("p", "pu", … "puskesmas"), so a search word matches the
+words it begins ("puskes" finds "Puskesmas") by equality. A case matches when each search word
+does. The list is read from the primary key (prefix, case id) backwards, newest case first, and
+stops after a page: a search costs the same with 100 cases or 50,000 and for a rare word or a
+common one, on SQLite and PostgreSQL alike, where ``title ILIKE '%…%'`` read every title
+(docs/benchmarks.md, scale).
 """
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Iterable
-
-from sqlalchemy import and_, delete, exists, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, delete, exists, insert
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from .models import Instance, InstanceSearchTerm
 
-MAX_TERM = 64  #: longer words are indexed (and searched) by their first 64 characters
-MAX_TERMS = 100  #: words indexed per case
+MAX_TERM = 20  #: longer words are indexed (and searched) by their first 20 characters
+MAX_TERMS = 60  #: words indexed per case
 MAX_QUERY_TERMS = 8  #: words of one search that count; more narrow nothing worth the cost
 _WORD = re.compile(r"\w+", re.UNICODE)
-#: Sorts after every character a word can hold: the upper end of a prefix range.
-_AFTER_ALL = "\U0010ffff"
 
 _INSERT = insert(InstanceSearchTerm.__table__)
 
@@ -46,30 +44,29 @@ def index_instance(session: Session, instance_id: int, *texts: str | None, repla
     words it had first (a title that changed)."""
     if replace:
         session.execute(delete(InstanceSearchTerm).where(InstanceSearchTerm.instance_id == instance_id))
-    words = terms(*texts)
-    if words:
-        session.execute(_INSERT, [{"term": w, "instance_id": instance_id} for w in words])
+    rows = [{"term": p, "instance_id": instance_id} for p in prefixes(*texts)]
+    if rows:
+        session.execute(_INSERT, rows)
 
 
-def matches(q: str) -> ColumnElement[bool] | None:
-    """A condition on ``Instance`` true for the cases whose indexed words begin with every word of
-    ``q``; None when ``q`` holds no word (nothing to narrow by)."""
-    words = sorted(terms(q), key=len, reverse=True)[:MAX_QUERY_TERMS]  # the longest word narrows most
-    if not words:
-        return None
-    conditions = [exists().where(InstanceSearchTerm.instance_id == Instance.id, _prefix(w)) for w in words[1:]]
-    first = Instance.id.in_(select(InstanceSearchTerm.instance_id).where(_prefix(words[0])))
-    return and_(first, *conditions)
+def prefixes(*texts: str | None) -> list[str]:
+    """Every beginning of every searchable word of ``texts``, once each."""
+    return list(dict.fromkeys(w[:n] for w in terms(*texts) for n in range(1, len(w) + 1)))
 
 
-def _prefix(word: str) -> ColumnElement[bool]:
-    return and_(InstanceSearchTerm.term >= word, InstanceSearchTerm.term < word + _AFTER_ALL)
+def search_words(q: str) -> list[str]:
+    """The words of a search that count, the longest (the most selective) first."""
+    return sorted(terms(q), key=len, reverse=True)[:MAX_QUERY_TERMS]
 
 
-def backfill(session: Session, rows: Iterable[tuple[int, str]]) -> int:
-    """Index existing cases (``(id, title)`` pairs) that have no words yet; returns how many."""
-    count = 0
-    for instance_id, title in rows:
-        index_instance(session, instance_id, title)
-        count += 1
-    return count
+def narrow(query: Select, words: list[str]) -> tuple[Select, ColumnElement]:
+    """``query`` (over ``Instance``) narrowed to the cases matching every one of ``words``, and
+    the column to order it by, newest first: the first word's index, in case id order."""
+    first = aliased(InstanceSearchTerm)
+    query = query.join(first, and_(first.instance_id == Instance.id, first.term == words[0]))
+    for word in words[1:]:
+        query = query.where(exists().where(InstanceSearchTerm.instance_id == Instance.id,
+                                           InstanceSearchTerm.term == word))
+    return query, first.instance_id
+
+

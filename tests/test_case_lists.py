@@ -21,7 +21,9 @@ def test_search_words_are_case_folded_distinct_and_bounded():
     assert search.terms("Café ＡＢＣ") == ["café", "abc"]  # accents kept, full-width letters folded
     assert search.terms("x" * 500) == ["x" * search.MAX_TERM]
     assert len(search.terms(" ".join(f"w{n}" for n in range(500)))) == search.MAX_TERMS
-    assert search.matches("  ,;  ") is None  # no word: nothing to narrow by
+    assert search.search_words("  ,;  ") == []  # no word: nothing to narrow by
+    assert search.search_words("di puskesmas desa") == ["puskesmas", "desa", "di"]
+    assert search.prefixes("Ab abc") == ["a", "ab", "abc"]
 
 
 def test_search_finds_cases_by_the_beginnings_of_their_words(any_db, svc):

@@ -19,8 +19,7 @@ depends_on = None
 def upgrade():
     op.create_table(
         'instance_search_terms',
-        sa.Column('term', sa.String(length=64).with_variant(sa.String(length=64, collation='C'), 'postgresql'),
-                  nullable=False),
+        sa.Column('term', sa.String(length=20), nullable=False),
         sa.Column('instance_id', sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(['instance_id'], ['instances.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('term', 'instance_id'),
@@ -44,7 +43,7 @@ def upgrade():
 
 def _index_existing_titles():
     """The search words of the cases that exist already, a thousand cases at a time."""
-    from engine.search import terms
+    from engine.search import prefixes
 
     conn = op.get_bind()
     instances = sa.table('instances', sa.column('id', sa.Integer), sa.column('title', sa.String))
@@ -55,7 +54,7 @@ def _index_existing_titles():
                              .order_by(instances.c.id).limit(1000)).all()
         if not batch:
             return
-        rows = [{'term': t, 'instance_id': i} for i, title in batch for t in terms(title)]
+        rows = [{'term': t, 'instance_id': i} for i, title in batch for t in prefixes(title)]
         if rows:
             conn.execute(words.insert(), rows)
         last = batch[-1][0]
