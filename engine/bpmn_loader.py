@@ -109,6 +109,8 @@ class ParsedProcess:
     subprocess_specs: dict
     tasks: dict[str, TaskMeta] = field(default_factory=dict)
     lanes: list[str] = field(default_factory=list)
+    #: The start event's ``sop.form``: the form that start data must pass, like any step's.
+    start_form: str | None = None
 
 
 def content_hash(data: bytes) -> str:
@@ -289,6 +291,14 @@ def check_structure(root, forms_dir: Path, scripts_enabled: bool) -> list[Proble
         if assignee and not assignee.replace("_", "a").isalnum():
             problems.append(Problem(f"sop.assignee '{assignee}' is not a variable name", **_loc(el)))
 
+    for start in process.findall(f"{{{BPMN_NS}}}startEvent"):
+        form = _properties_of(start).get("sop.form")
+        if form:
+            try:
+                load_form(forms_dir, form)
+            except FormError as exc:
+                problems.append(Problem(f"sop.form: {exc}", **_loc(start)))
+
     for gw in process.iter(f"{{{BPMN_NS}}}exclusiveGateway", f"{{{BPMN_NS}}}inclusiveGateway"):
         outgoing = [f for f in process.iter(f"{{{BPMN_NS}}}sequenceFlow") if f.get("sourceRef") == gw.get("id")]
         if len(outgoing) > 1:
@@ -348,7 +358,9 @@ def load_bpmn(data: bytes, *, forms_dir: Path, max_bytes: int, scripts_enabled: 
     participant = root.find(f".//{{{BPMN_NS}}}participant")
     name = process.get("name") or (participant.get("name") if participant is not None else None) or process.get("id")
     lanes = [l.get("name") for l in process.iter(f"{{{BPMN_NS}}}lane") if l.get("name")]
+    start_forms = [f for f in (_properties_of(s).get("sop.form") for s in process.findall(f"{{{BPMN_NS}}}startEvent")) if f]
     return ParsedProcess(
         key=process.get("id"), name=name, documentation=(doc_el.text or "").strip() if doc_el is not None else "",
         content_hash=content_hash(data), xml=data.decode("utf-8", errors="replace"), spec=spec,
-        subprocess_specs=subprocess_specs, tasks=tasks, lanes=lanes)
+        subprocess_specs=subprocess_specs, tasks=tasks, lanes=lanes,
+        start_form=start_forms[0] if start_forms else None)

@@ -44,6 +44,13 @@ class UserDirectory:
     def find(self, username: str) -> User | None:
         return self.session.scalar(_USER_BY_NAME, {"username": username})
 
+    def find_many(self, usernames: Iterable[str]) -> dict[str, User]:
+        """username → user for every name that exists, in one query (roles loaded)."""
+        wanted = list({u for u in usernames if isinstance(u, str) and u})
+        if not wanted:
+            return {}
+        return {u.username: u for u in self.session.scalars(select(User).where(User.username.in_(wanted)))}
+
     def full_names(self, usernames: Iterable[str | None]) -> dict[str, str]:
         """username → full name (the username where none is recorded) for everyone a page names,
         in one query; a username no longer known keeps itself."""

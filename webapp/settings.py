@@ -41,6 +41,8 @@ def defaults(instance_path: str) -> dict:
         "ALUR_MAX_UPLOAD_MB": max_mb,
         # multipart framing on top of the file itself
         "MAX_CONTENT_LENGTH": max_mb * 1024 * 1024 + 64 * 1024,
+        # A JSON body (start data, a step's data) is small; uploads are multipart, not JSON.
+        "ALUR_MAX_JSON_BYTES": int(os.environ.get("ALUR_MAX_JSON_KB", "1024")) * 1024,
         "ALUR_PASSWORD_HASH": os.environ.get("ALUR_PASSWORD_HASH", "scrypt"),
         "ALUR_SCRIPTS_ENABLED": os.environ.get("ALUR_SCRIPTS_ENABLED", "") == "1",
         "ALUR_PROCESSES_DIR": os.environ.get("ALUR_PROCESSES_DIR") or None,
