@@ -6,6 +6,7 @@ SpiffWorkflow's spiff parser. Every problem names the element and the line it is
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
+from .calendar import duration_problem
 from .errors import Invalid, Problem
 from .expressions import UnsafeExpression, check_expression
 from .forms import FormError, load_form
@@ -161,7 +163,7 @@ def _properties_of(el) -> dict[str, str]:
 def _is_duration(value: str) -> bool:
     try:
         isodate.parse_duration(value.strip())
-    except (isodate.ISO8601Error, ValueError):
+    except (isodate.ISO8601Error, ValueError, OverflowError, ArithmeticError):
         return False
     return value.strip().startswith("P")
 
@@ -236,9 +238,13 @@ def check_structure(root, forms_dir: Path, scripts_enabled: bool) -> list[Proble
     for tag in ("timeDuration", "timeDate", "timeCycle"):
         for timer in process.iter(f"{{{BPMN_NS}}}{tag}"):
             try:
-                check_expression(timer.text or "")
+                tree = check_expression(timer.text or "")
             except UnsafeExpression as exc:
                 problems.append(Problem(f"invalid timer expression (quote durations: \"'P3D'\"): {exc}", **_loc(timer)))
+                continue
+            literal = tree.body.value if isinstance(tree.body, ast.Constant) else None
+            if tag == "timeDuration" and isinstance(literal, str) and (why := duration_problem(literal)):
+                problems.append(Problem(f"timer: {why}", **_loc(timer)))
 
     if not scripts_enabled:
         for el in process.iter(f"{{{BPMN_NS}}}scriptTask"):
@@ -278,12 +284,13 @@ def check_structure(root, forms_dir: Path, scripts_enabled: bool) -> list[Proble
             problems.append(Problem(
                 f"camunda:dueDate '{due}' is not a duration alur can use; give an ISO 8601 duration like P3D "
                 "(working time from when the step becomes ready), or set sop.duration", **_loc(el)))
+        elif due is not None and not props.get("sop.duration") and (why := duration_problem(due)):
+            problems.append(Problem(f"camunda:dueDate: {why}", **_loc(el)))
         duration = props.get("sop.duration")
-        if duration:
-            try:
-                isodate.parse_duration(duration)
-            except (isodate.ISO8601Error, ValueError):
-                problems.append(Problem(f"sop.duration '{duration}' is not an ISO 8601 duration like P3D or PT120M", **_loc(el)))
+        if duration and not _is_duration(duration):
+            problems.append(Problem(f"sop.duration '{duration}' is not an ISO 8601 duration like P3D or PT120M", **_loc(el)))
+        elif duration and (why := duration_problem(duration)):
+            problems.append(Problem(f"sop.duration: {why}", **_loc(el)))
         step = props.get("sop.step")
         if step and not step.strip().isdigit():
             problems.append(Problem(f"sop.step '{step}' is not a whole number", **_loc(el)))

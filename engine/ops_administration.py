@@ -11,7 +11,7 @@ from sqlalchemy.orm.util import identity_key
 from . import audit, reports, runtime
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .models import AuditEvent, Holiday, Instance, TaskRecord, User, task_assignees, utcnow
-from .unit_of_work import UnitOfWork, forget_holidays, valid_id as _valid_id
+from .unit_of_work import UnitOfWork, bounded_page, forget_holidays, valid_id as _valid_id
 
 
 _OPEN_TARGETS = select(TaskRecord.id, TaskRecord.created_at, TaskRecord.target_minutes, TaskRecord.due_at,
@@ -176,6 +176,7 @@ class AdministrationOperations(UnitOfWork):
         days (both included, in the office's time zone)."""
         if not reader.is_admin:
             raise NotAllowed("only administrators read the audit log")
+        limit, offset = bounded_page(limit, offset)
         query = select(AuditEvent)
         if kind:
             query = query.where(AuditEvent.kind == kind)

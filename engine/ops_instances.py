@@ -14,7 +14,7 @@ from .models import AuditEvent, Instance, ProcessDefinition, TaskRecord, User, u
 from .data_limits import require_data, text_problem
 from .forms import FormError, load_form, validate_data
 from .state import SERIALIZER_VERSION
-from .unit_of_work import UnitOfWork, valid_id as _valid_id
+from .unit_of_work import UnitOfWork, bounded_page, valid_id as _valid_id
 
 INSTANCE_STATUSES = ("running", "suspended", "completed", "terminated", "error")
 
@@ -104,6 +104,7 @@ class InstanceOperations(UnitOfWork):
     def list_instances(self, user: User, *, status: str | None = None, process_key: str | None = None,
                        q: str | None = None, overdue: bool = False, limit: int = 50, offset: int = 0
                        ) -> tuple[list[Instance], int]:
+        limit, offset = bounded_page(limit, offset)
         query = select(Instance).join(Instance.definition)
         if status:
             if status not in INSTANCE_STATUSES:

@@ -14,7 +14,7 @@ from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .forms import FormError, load_form, user_fields, validate_data
 from .models import Deliverable, Instance, ProcessDefinition, TaskRecord, User, utcnow
 from .task_index import ASSIGNEES_ON_DEMAND
-from .unit_of_work import UnitOfWork, valid_id as _valid_id
+from .unit_of_work import UnitOfWork, bounded_page, valid_id as _valid_id
 
 # Built once: on the completion path, building a statement cost about as much as running it.
 _TASK_AND_CASE = (select(TaskRecord, Instance).join(Instance, Instance.id == TaskRecord.instance_id)
@@ -82,6 +82,7 @@ class TaskOperations(UnitOfWork):
               ) -> tuple[list[TaskRecord], int]:
         """Tabs: ``ready`` (all I may do), ``mine`` (claimed by or appointed to me),
         ``lanes`` (unclaimed in my lanes), ``done`` (completed by me)."""
+        limit, offset = bounded_page(limit, offset)
         query = self._inbox_query(user, tab, process_key, overdue, q)
         order = {"created": TaskRecord.created_at.asc(), "due": TaskRecord.due_at.asc(),
                  "step": TaskRecord.step.asc(), "newest": TaskRecord.created_at.desc(),

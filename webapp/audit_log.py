@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from engine.errors import NotAllowed
 
 from .instances import event_labels
+from .paging import page_arg
 from .periods import period_args
 from .services import service
 
@@ -49,7 +50,7 @@ def index():
     kind = args.get("kind") or None
     actor = (args.get("actor") or "").strip()[:80] or None
     since, until = period_args()
-    page = max(args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     events, total = svc.audit_log(current_user._get_current_object(), kind=kind, actor=actor, since=since,
                                   until=until, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     filters = {k: v for k, v in {"kind": kind, "actor": actor, "since": since and since.isoformat(),

@@ -130,16 +130,48 @@ def token_group() -> None:
 
 @token_group.command("create")
 @click.argument("name")
+@click.option("--purpose", default="cli", show_default=True, help="what the token is for (shown in its list)")
+@click.option("--days", type=int, default=365, show_default=True, help="days until it expires (0: never)")
 @with_appcontext
-def token_create(name: str) -> None:
+def token_create(name: str, purpose: str, days: int) -> None:
     """Print a new API token for user NAME (stored hashed)."""
     svc = service()
     try:
-        token = svc.users.create_token(name, "cli")
+        token = svc.users.create_token(name, purpose, days=days or None)
         svc.session.commit()
     except AlurError as exc:
         _fail(exc)
     click.echo(token)
+
+
+@token_group.command("list")
+@click.argument("name")
+@with_appcontext
+def token_list(name: str) -> None:
+    """List user NAME's API tokens: id, name, created, last used, expiry."""
+    svc = service()
+    try:
+        tokens = svc.api_tokens(svc.users.get(name))
+    except AlurError as exc:
+        _fail(exc)
+    click.echo("id\tname\tcreated\tlast used\texpires")
+    for t in tokens:
+        click.echo("\t".join([str(t.id), t.name, t.created_at.isoformat(timespec="seconds"),
+                              t.last_used_at.isoformat(timespec="seconds") if t.last_used_at else "never",
+                              t.expires_at.isoformat(timespec="seconds") if t.expires_at else "never"]))
+
+
+@token_group.command("revoke")
+@click.argument("token_id", metavar="ID", type=int)
+@with_appcontext
+def token_revoke(token_id: int) -> None:
+    """Revoke the API token ID (from 'alur token list'): it stops working at once."""
+    svc = service()
+    try:
+        token = svc.revoke_token(None, token_id)
+    except AlurError as exc:
+        _fail(exc)
+    click.echo(f"token {token.id} ({token.name}) of {token.user.username} revoked")
 
 
 @click.command("tick")

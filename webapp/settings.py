@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from engine.config import EngineConfig
@@ -51,6 +52,12 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("ALUR_SECURE_COOKIES", "") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": os.environ.get("ALUR_SECURE_COOKIES", "") == "1",
+        # the login session behind the cookie ends on the server after as long (EngineConfig.remember_days)
+        "REMEMBER_COOKIE_DURATION": timedelta(days=EngineConfig.remember_days),
+        #: Reverse proxies in front of alur whose X-Forwarded-For/-Proto/-Host are trusted (0: none).
+        "ALUR_PROXY_COUNT": int(os.environ.get("ALUR_PROXY_COUNT", "0")),
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
