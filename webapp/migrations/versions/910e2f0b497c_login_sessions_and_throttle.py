@@ -1,7 +1,7 @@
 """login sessions, login throttle, token expiry and last use
 
 Revision ID: 910e2f0b497c
-Revises: eaff5a3cf5da
+Revises: d13a_message_waits
 Create Date: 2026-12-01 03:53:09.389145
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '910e2f0b497c'
-down_revision = 'eaff5a3cf5da'
+down_revision = "d13a_message_waits"
 branch_labels = None
 depends_on = None
 
