@@ -35,7 +35,7 @@ class InstanceOperations(UnitOfWork):
         title_problem = text_problem(title or "")
         if title_problem:
             raise Invalid("Invalid title", [Problem(title_problem, field="title")])
-        require_data(data or {})
+        require_data(data or {}, None)
         if cd.start_form:
             self._check_start_form(cd, data or {})
         instance = self._start_case(definition, user.username, title, data)

@@ -47,7 +47,7 @@ def test_poison_start_data_is_refused_before_anything_is_written(api, app, any_d
     assert status == 422, body
     assert body["error"]["code"] == "data.out_of_bounds"
     problem = body["error"]["details"][0]
-    assert problem["field"].startswith("data.a.0.0") and "nested too deeply" in problem["message"]
+    assert problem["field"].startswith("a.0.0") and "nested too deeply" in problem["message"]
     assert case_count(app) == before
     # the ordinary case still starts and reads back
     status, body = api.request("POST", "/api/instances", "pemilik", json={"process_key": SOP_KEY, "data": {"a": [[1]]}})
@@ -55,12 +55,12 @@ def test_poison_start_data_is_refused_before_anything_is_written(api, app, any_d
 
 
 @pytest.mark.parametrize("data, field, words", [
-    ({"s": "x" * (DEFAULT_LIMITS.max_string + 1)}, "data.s", "too long"),
-    ({"l": list(range(DEFAULT_LIMITS.max_items + 1))}, "data.l", "too long"),
-    ({f"k{i}": i for i in range(DEFAULT_LIMITS.max_keys + 1)}, "data", "too many fields"),
-    ({"n": 2**70}, "data.n", "too large"),
-    ({"t": "a\x00b"}, "data.t", "NUL"),
-    ({"k" * 300: 1}, "data", "field name"),
+    ({"s": "x" * (DEFAULT_LIMITS.max_string + 1)}, "s", "too long"),
+    ({"l": list(range(DEFAULT_LIMITS.max_items + 1))}, "l", "too long"),
+    ({f"k{i}": i for i in range(DEFAULT_LIMITS.max_keys + 1)}, None, "too many fields"),
+    ({"n": 2**70}, "n", "too large"),
+    ({"t": "a\x00b"}, "t", "NUL"),
+    ({"k" * 300: 1}, None, "field name"),
 ])
 def test_oversized_or_odd_values_are_refused_naming_the_field(api, app, data, field, words):
     before = case_count(app)

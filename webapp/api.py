@@ -19,9 +19,6 @@ from .services import service
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
-_BODY_LIMITS = data_limits.DataLimits(max_depth=data_limits.DEFAULT_LIMITS.max_depth + 1)
-
-
 def _json_body() -> dict:
     """The request's JSON object, parsed strictly (no NaN/Infinity, bounded size and nesting)."""
     limit = current_app.config["ALUR_MAX_JSON_BYTES"]
@@ -38,8 +35,8 @@ def _json_body() -> dict:
         raise BadRequest(f"the body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
-    # everything in it bounded (data one level down keeps its own depth limit) before any use
-    data_limits.require_data(body, None, _BODY_LIMITS)
+    # everything in it bounded before any use; "data" is the engine's to check (it names the form's fields)
+    data_limits.require_data({k: v for k, v in body.items() if k != "data"}, None)
     return body
 
 
