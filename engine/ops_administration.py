@@ -32,7 +32,9 @@ class AdministrationOperations(UnitOfWork):
         for instance_id in list(self.session.scalars(query)):
             instance = self.instance(instance_id)
             cd = runtime.compiled(instance.definition)
-            wf = runtime.load(instance, cd, self.script_engine)
+            wf = self._load_or_mark_error(instance, cd)
+            if wf is None:
+                continue
             error = runtime.fire_timers(wf)
             self._apply_outcome(instance, wf, error, now)
             self.session.flush()

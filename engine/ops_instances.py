@@ -70,6 +70,17 @@ class InstanceOperations(UnitOfWork):
             self._hops = previous
         return instance
 
+    def _load_or_mark_error(self, instance: Instance, cd: runtime.CompiledDefinition):
+        """The case's workflow, or None after marking the case ``error`` when its state cannot be
+        read: the worker's round (timers, messages) carries on with the other cases."""
+        try:
+            return runtime.load(instance, cd, self.script_engine)
+        except runtime.StateUnreadable as exc:
+            instance.status, instance.error_message = "error", exc.message
+            audit.record(self.session, "error", None, instance_id=instance.id, message=exc.message)
+            self.session.flush()
+            return None
+
     def _check_start_form(self, cd: runtime.CompiledDefinition, data: dict) -> None:
         """Start data passes the start event's form (``sop.form``) as a step's data passes its own."""
         try:

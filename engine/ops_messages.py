@@ -67,7 +67,9 @@ class MessageOperations(UnitOfWork):
                 continue
             instance = self.instance(instance_id)
             cd = runtime.compiled(instance.definition)
-            wf = runtime.load(instance, cd, self.script_engine)
+            wf = self._load_or_mark_error(instance, cd)
+            if wf is None:
+                continue
             caught, error = runtime.deliver(wf, name, payload)
             if not caught:
                 continue

@@ -212,3 +212,24 @@ def test_a_case_poisoned_before_the_bounds_still_shows_its_pages(api, client, lo
     page = client.get(f"/instances/{inst['id']}")
     assert page.status_code == 200
     assert client.get(f"/tasks/{task['id']}").status_code == 200
+
+
+def test_a_poisoned_case_with_a_due_timer_does_not_stop_the_tick(api, app, runner, any_db):
+    from datetime import timedelta
+
+    from engine.models import utcnow
+    from webapp.extensions import db
+
+    status, inst = api.request("POST", "/api/instances", "pemilik", json={"process_key": SOP_KEY})
+    with app.app_context():
+        row = db.session.get(Instance, inst["id"])
+        state = json.loads(row.state)
+        state["data"]["racun"] = nested(600)
+        row.state = json.dumps(state)
+        row.next_timer_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    result = runner.invoke(args=["tick"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        row = db.session.get(Instance, inst["id"])
+        assert row.status == "error" and "cannot be read" in row.error_message

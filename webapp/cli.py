@@ -178,6 +178,21 @@ def token_revoke(token_id: int) -> None:
     click.echo(f"token {token.id} ({token.name}) of {token.user.username} revoked")
 
 
+@click.command("check")
+@click.option("--repair", is_flag=True, help="fix what can be fixed safely from the cases' state")
+@with_appcontext
+def check_command(repair: bool) -> None:
+    """Compare every open case's state with its task rows and every attachment with its file;
+    exit 1 on differences."""
+    differences = service().check(repair=repair)
+    for difference in differences:
+        click.echo(str(difference))
+    unrepaired = [d for d in differences if not d.repaired]
+    click.echo(f"{len(differences)} difference(s)" + (f", {len(differences) - len(unrepaired)} repaired"
+                                                       if repair else "") if differences else "no differences")
+    sys.exit(1 if differences else 0)
+
+
 @click.command("tick")
 @with_appcontext
 def tick_command() -> None:
@@ -187,7 +202,8 @@ def tick_command() -> None:
 
 
 def register_commands(app) -> None:
-    for command in (init_command, serve_command, deploy_command, user_group, token_group, tick_command):
+    for command in (init_command, serve_command, deploy_command, user_group, token_group, tick_command,
+                    check_command):
         app.cli.add_command(command)
 
 
