@@ -13,6 +13,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from . import dossier
 from .bpmn_loader import TaskMeta
 from .compaction import DEFAULT_KEEP, compact
 from .expressions import RestrictedScriptEngine, ScriptsDisabled, UnsafeExpression
@@ -31,6 +32,10 @@ class CompiledDefinition:
     subprocess_specs: dict
     tasks: dict[str, TaskMeta]
     lanes: list[str] = field(default_factory=list)
+    #: Names the gateways' conditions read: a boolean form field among them is a decision.
+    gateway_variables: frozenset[str] = frozenset()
+    #: BPMN ids of the tasks that may be ready more than once in a case (on a loop).
+    repeatable: frozenset[str] = frozenset()
 
 
 DEFINITIONS = DefinitionCache()
@@ -42,7 +47,8 @@ def compiled(definition: ProcessDefinition) -> CompiledDefinition:
         meta = json.loads(definition.meta_json)
         return CompiledDefinition(
             id=definition.id, key=definition.key, name=definition.name, spec=spec, subprocess_specs=subs,
-            tasks={k: TaskMeta.from_dict(v) for k, v in meta["tasks"].items()}, lanes=meta.get("lanes", []))
+            tasks={k: TaskMeta.from_dict(v) for k, v in meta["tasks"].items()}, lanes=meta.get("lanes", []),
+            gateway_variables=dossier.gateway_variables(spec, subs), repeatable=dossier.repeatable_tasks(spec, subs))
 
     # Keyed by content: ids repeat across databases (tests, benchmarks), content does not lie.
     return DEFINITIONS.get((definition.id, definition.content_hash), build)
