@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from e2e_helpers import case, do_steps, login, logout, pdf, ready_step, screenshot, start_case
+from e2e_helpers import assert_accessible, case, do_steps, login, logout, pdf, ready_step, screenshot, start_case
 
 SOP_NAME = "Pengembangan Aplikasi E-Government"
 STEP1 = "Identifikasi kebutuhan aplikasi baru / pengembangan aplikasi"
@@ -156,10 +156,12 @@ def test_reviewer_sends_step_2_back_and_the_analyst_sees_why_on_a_phone(phone_pa
     approve, send_back = decision.get_by_label("Setujui spesifikasi"), decision.get_by_label("Kembalikan untuk perbaikan")
     expect(approve).not_to_be_checked()
     expect(send_back).not_to_be_checked()
+    assert_accessible(page)
     # no choice made: refused, the error beside the decision
     page.get_by_label("Catatan permintaan modifikasi kebutuhan").fill("Tambahkan modul pembayaran non-tunai.")
     page.get_by_role("button", name="Selesaikan").click()
     expect(decision).to_contain_text("Wajib diisi.")
+    assert_accessible(page)
     send_back = page.get_by_role("group", name=re.compile("^Spesifikasi disetujui")).get_by_label(
         "Kembalikan untuk perbaikan")
     send_back.check()
@@ -192,7 +194,11 @@ def test_reviewer_sends_step_2_back_and_the_analyst_sees_why_on_a_phone(phone_pa
     with page.expect_download() as download:
         earlier.get_by_role("link", name="langkah-1.pdf").click()
     assert download.value.suggested_filename == "langkah-1.pdf"
+    assert_accessible(page)  # with a step unfolded
     screenshot(page, "rework-phone")
+    page.goto(f"/instances/{instance_id}")  # the analyst takes part in the case: its answers per step
+    expect(page.get_by_role("region", name="Jawaban per langkah")).to_contain_text("Dikembalikan ke langkah 2")
+    assert_accessible(page)
 
     body = case(api, instance_id)
     review = [t for t in body["tasks"] if t["step"] == 3][0]
