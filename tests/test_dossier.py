@@ -150,6 +150,11 @@ def test_rework_pages_show_the_banner_the_prefill_and_earlier_answers(app, clien
     english = client.get(f"/tasks/{step2['id']}?lang=en").get_data(as_text=True)
     assert "Sent back from step 3 by" in english and "round 2" in english
     client.get(f"/tasks/{step2['id']}?lang=id")  # back to Indonesian for the rest
+    # the finished review reads back with the choice's label
+    review1 = [t for t in api.request("GET", f"/api/instances/{instance_id}", "admin")[1]["tasks"]
+               if t["step"] == 3][0]
+    done = client.get(f"/tasks/{review1['id']}").get_data(as_text=True)
+    assert re.search(r"<dt>Spesifikasi disetujui</dt>\s*<dd>Kembalikan untuk perbaikan</dd>", done)
     client.post("/logout")
 
     # the decision page: two labelled choices, none chosen (even in round 2)

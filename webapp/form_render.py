@@ -149,8 +149,8 @@ def fields(schema: Mapping[str, Any] | None, values: Mapping[str, Any] | None = 
         if raw is not None:
             value = raw.get(name, [] if kind in ("user", "users") else (False if kind == "checkbox" else ""))
         else:
-            # a decision has no default: the person chooses (a previous round's choice is not kept)
-            given = None if kind == "choice" else (values or {}).get(name, prop.get("default"))
+            # a decision has no default: the person chooses (a saved answer shows what was chosen)
+            given = (values or {}).get(name, None if kind == "choice" else prop.get("default"))
             value = _display(kind, given)
         f = Field(name=name, kind=kind, label=str(prop.get("title") or name.replace("_", " ").capitalize()),
                   help=str(prop.get("description") or ""), required=name in required, value=value,

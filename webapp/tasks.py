@@ -45,7 +45,9 @@ def _page(row: TaskRecord, *, raw: dict | None = None, problems: list[Problem] |
     decisions = svc.decision_fields(row)
     # a step redone after a send-back starts from what its previous round said
     previous = svc.previous_round(row) if row.state == "ready" and can_work else None
-    values = row.data if row.state == "completed" else (previous.data if previous else None)
+    # (not the decisions: a decision is made anew each round)
+    values = row.data if row.state == "completed" else (
+        {k: v for k, v in previous.data.items() if k not in decisions} if previous else None)
     form_fields = form_render.fields(schema, values, raw=raw, problems=problems,
                                      candidates=_candidates if can_work else None, decisions=decisions)
     submissions = svc.earlier_submissions(row)
