@@ -1,12 +1,9 @@
 """A real server process (gunicorn via `alur serve`), real HTTP, real threads."""
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -16,36 +13,6 @@ from api_driver import RequestsAPI, walk_sop_over_api
 from sop_walk import EXPECTED_STEPS, SOP_KEY
 
 ALUR = str(Path(sys.executable).with_name("alur"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def server(app, tokens, database_url, tmp_path):
-    """The test app's database (schema, SOP, demo users, tokens) served by a real gunicorn."""
-    env = {**os.environ, "DATABASE_URL": database_url, "ALUR_INSTANCE_PATH": str(tmp_path / "instance"),
-           "ALUR_FILES_DIR": app.config["ALUR_FILES_DIR"], "SECRET_KEY": "server-test",
-           "ALUR_PASSWORD_HASH": "pbkdf2:sha256:1000"}
-    port = free_port()
-    proc = subprocess.Popen([ALUR, "serve", "--port", str(port), "--workers", "2"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            requests.get(base + "/api/openapi.json", timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("the server did not start: " + proc.stderr.read().decode()[-2000:])
-    yield base, tokens, env
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 def test_sop_over_real_http(server, any_db):

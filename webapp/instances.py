@@ -50,7 +50,7 @@ def event_labels() -> dict[str, str]:
             "complete": _("Selesaikan"), "attach": _("Unggah"), "detach": _("Hapus lampiran"),
             "reassign": _("Alihkan tugas"), "suspend": _("Tangguhkan"), "resume": _("Lanjutkan"),
             "terminate": _("Hentikan"), "error": _("Galat"), "overdue": _("Terlambat"),
-            "timer": _("Pengatur waktu"), "end": _("Selesai")}
+            "timer": _("Pengatur waktu"), "end": _("Selesai"), "message": _("Pesan diterima")}
 
 
 def diagram_labels() -> dict[str, str]:
@@ -156,7 +156,7 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
         events=events, files=files, data=rows, steps=steps, outcomes=outcomes,
         superseded={f.id for g in steps for r in g.earlier for f in r.files}, svg=svg, legend=legend, people=people,
         candidates=candidates, errors=errors or {}, now=utcnow(), status_labels=status_labels(),
-        event_labels=event_labels(), age=age,
+        event_labels=event_labels(), age=age, waits=svc.message_waits(instance.id),
     ), status
 
 

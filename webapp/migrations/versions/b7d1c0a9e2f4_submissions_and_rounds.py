@@ -1,7 +1,7 @@
 """every submission kept; a task's round and who sent it back
 
 Revision ID: b7d1c0a9e2f4
-Revises: eaff5a3cf5da
+Revises: d13a_message_waits
 Create Date: 2026-12-01 03:45:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'b7d1c0a9e2f4'
-down_revision = 'eaff5a3cf5da'
+down_revision = 'd13a_message_waits'
 branch_labels = None
 depends_on = None
 
