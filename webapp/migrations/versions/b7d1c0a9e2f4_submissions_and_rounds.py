@@ -1,7 +1,7 @@
 """every submission kept; a task's round and who sent it back
 
 Revision ID: b7d1c0a9e2f4
-Revises: d13a_message_waits
+Revises: b7c41d2e9a10
 Create Date: 2026-12-01 03:45:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'b7d1c0a9e2f4'
-down_revision = 'd13a_message_waits'
+down_revision = 'b7c41d2e9a10'
 branch_labels = None
 depends_on = None
 
