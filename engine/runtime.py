@@ -14,6 +14,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from . import dossier
 from .bpmn_loader import TaskMeta
 from .errors import Conflict
 from .compaction import DEFAULT_KEEP, compact
@@ -37,6 +38,10 @@ class CompiledDefinition:
     lanes: list[str] = field(default_factory=list)
     #: The start event's ``sop.form`` (start data is checked against it), or None.
     start_form: str | None = None
+    #: Names the gateways' conditions read: a boolean form field among them is a decision.
+    gateway_variables: frozenset[str] = frozenset()
+    #: BPMN ids of the tasks that may be ready more than once in a case (on a loop).
+    repeatable: frozenset[str] = frozenset()
     #: does the process wait for messages anywhere (so its cases keep message-wait rows)?
     catches_messages: bool = False
 
@@ -51,8 +56,8 @@ def compiled(definition: ProcessDefinition) -> CompiledDefinition:
         return CompiledDefinition(
             id=definition.id, key=definition.key, name=definition.name, spec=spec, subprocess_specs=subs,
             tasks={k: TaskMeta.from_dict(v) for k, v in meta["tasks"].items()}, lanes=meta.get("lanes", []),
-            catches_messages=catches_messages([spec, *subs.values()]),
-            start_form=meta.get("start_form"))
+            gateway_variables=dossier.gateway_variables(spec, subs), repeatable=dossier.repeatable_tasks(spec, subs),
+            catches_messages=catches_messages([spec, *subs.values()]), start_form=meta.get("start_form"))
 
     # Keyed by content: ids repeat across databases (tests, benchmarks), content does not lie.
     return DEFINITIONS.get((definition.id, definition.content_hash), build)

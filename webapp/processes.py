@@ -155,13 +155,18 @@ def start(key: str):
     title = request.form.get("title", "").strip()
     if not title:
         return _render_detail(svc, definition, {"title": _("Tuliskan judul pengajuan.")}, 422, raw=raw)
+    user = me()
     data, problems = form_render.parse(schema, request.form) if schema else ({}, [])
     try:
         if problems:
             raise Invalid("The case cannot be started with this data", problems)
-        instance = svc.start(key, me(), title, data)
+        instance = svc.start(key, user, title, data)
     except Invalid as exc:
         return _render_detail(svc, definition, {p.field: problem_text(p) for p in exc.problems
                                                 if p.field == "title"}, 422, raw=raw, problems=exc.problems)
     flash(_("Pengajuan \u201c%(title)s\u201d telah dimulai.", title=instance.title), "success")
+    # straight to the first step when it is the starter's to do
+    mine = [t for t in svc.current_tasks([instance.id])[instance.id] if access.may_do(user, t)]
+    if mine:
+        return redirect(url_for("tasks.show", task_id=mine[0].id))
     return redirect(url_for("instances.detail", instance_id=instance.id))

@@ -1,7 +1,7 @@
 """login sessions, login throttle, token expiry and last use
 
 Revision ID: 910e2f0b497c
-Revises: b7c41d2e9a10
+Revises: b7d1c0a9e2f4
 Create Date: 2026-12-01 03:53:09.389145
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '910e2f0b497c'
-down_revision = "b7c41d2e9a10"
+down_revision = "b7d1c0a9e2f4"
 branch_labels = None
 depends_on = None
 
