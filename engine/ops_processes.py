@@ -6,11 +6,13 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from . import audit, runtime
+from . import access, audit, runtime
 from .bpmn_loader import DEFAULT_ROLE, ParsedProcess, load_bundle
-from .errors import Invalid, NotFound, Problem
+from .errors import Invalid, NotAllowed, NotFound, Problem
 from .forms import form_names
 from .models import ProcessDefinition, User, utcnow
+from .sop_table_import import SopTableDraft, draft_from_sop_table
+from .sop_table_messages import MESSAGES as SOP_TABLE_MESSAGES
 from .state import dump_spec
 from .unit_of_work import UnitOfWork, valid_id as _valid_id
 
@@ -110,6 +112,14 @@ class ProcessOperations(UnitOfWork):
         audit.record(self.session, "deploy", actor.username if actor else None,
                      key=parsed.key, version=definition.version)
         return definition, True
+
+    def draft_from_sop_table(self, data: bytes, filename: str, actor: User) -> SopTableDraft:
+        """A draft diagram from an office's SOP table (XLSX, CSV, DOCX), checked but not deployed:
+        for admins and Process Owners, who publish it from the modeler."""
+        if not access.is_process_owner(actor):
+            raise NotAllowed(SOP_TABLE_MESSAGES["sop_table.owners_only"], code="forbidden")
+        return draft_from_sop_table(data, filename, forms_dir=self.config.forms_dir,
+                                    max_bpmn_bytes=self.config.max_bpmn_bytes)
 
     def deploy_directory(self, directory: Path | None = None, actor: User | None = None) -> list[ProcessDefinition]:
         deployed = []

@@ -86,6 +86,15 @@ def process_bpmn(key: str):
         "Content-Disposition": f'attachment; filename="{definition.key}.bpmn"'})
 
 
+@bp.post("/sop-tables")
+def import_sop_table():
+    """An SOP table (XLSX, CSV, DOCX) → a draft BPMN and what to check in it; nothing is deployed."""
+    user = api_user()
+    file = _upload()
+    draft = service().draft_from_sop_table(file.read(), file.filename or "table", user)
+    return jsonify({"bpmn": draft.xml, "problems": [p.as_dict() for p in draft.problems]})
+
+
 @bp.post("/instances")
 def start_instance():
     user = api_user()

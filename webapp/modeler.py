@@ -15,11 +15,12 @@ from flask_login import current_user, login_required
 
 from engine import access
 from engine.bpmn_loader import PLACEHOLDER_KEY
-from engine.errors import Invalid, NotAllowed, Problem
+from engine.errors import Invalid, NotAllowed, Problem, TooLarge
 from engine.models import User
 
 from .engine_text import problem_text, say
-from .processes import version_of
+from .processes import render_index, version_of
+from .sop_table_text import located, sop_table_text
 from .services import service
 
 bp = Blueprint("modeler", __name__, url_prefix="/processes")
@@ -76,6 +77,26 @@ def new_diagram():
     xml = render_template("processes/new_process.bpmn", key=NEW_KEY, name=_("Proses baru"), lane=_("Pelaksana"),
                           start=_("Mulai"), step=_("Langkah pertama"), end=_("Selesai"))
     return Response(xml, mimetype="application/xml")
+
+
+@bp.post("/import-table")
+def import_table():
+    """An SOP table (XLSX, DOCX, CSV) in: the modeler opens with the diagram made from it, and
+    what to check; a file that holds no SOP table goes back to the list with the reason."""
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        return render_index([_("Pilih berkas tabel SOP yang akan diimpor.")], 422)
+    try:
+        draft = service().draft_from_sop_table(file.read(), file.filename, _me())
+    except Invalid as exc:
+        return render_index([located(p) for p in exc.problems] or [sop_table_text(exc)], 422)
+    except TooLarge as exc:
+        return render_index([sop_table_text(exc)], 413)
+    summary = {"xml": draft.xml, "filename": file.filename, "steps": len(draft.table.steps),
+               "lanes": len(draft.table.lanes), "problems": [located(p) for p in draft.problems]}
+    return render_template("processes/edit.html", definition=None, latest=None, forms=service().form_names(),
+                           draft=summary, xml_url=url_for(".new_diagram"), save_url=url_for(".publish_new"),
+                           back_url=url_for("processes.index"))
 
 
 @bp.post("/new")

@@ -59,12 +59,17 @@ def version_of(svc: WorkflowService, key: str, version: int | None) -> ProcessDe
 
 @bp.get("/")
 def index():
+    return render_index()
+
+
+def render_index(import_errors: list[str] | None = None, status: int = 200):
+    """The list of processes; ``import_errors``: why an SOP table just uploaded could not be read."""
     svc = service()
     processes = svc.list_processes()
     return render_template("processes/index.html", processes=processes,
                            versions={p.key: svc.versions(p.key) for p in processes},
-                           can_deploy=access.is_process_owner(me()),
-                           people=svc.users.full_names(p.deployed_by for p in processes))
+                           can_deploy=access.is_process_owner(me()), import_errors=import_errors,
+                           people=svc.users.full_names(p.deployed_by for p in processes)), status
 
 
 def _render_detail(svc: WorkflowService, definition: ProcessDefinition, errors: dict[str, str] | None = None,
