@@ -82,6 +82,11 @@ class User(Base):
     field_of_study: Mapped[str] = mapped_column(String(200), default="")
     expertise: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str] = mapped_column(String(5), default="id")
+    # What letters (Surat Perintah Tugas) and the SOP sheet need of a person.
+    nip: Mapped[str] = mapped_column(String(30), default="")  # Nomor Induk Pegawai (18 digits)
+    position: Mapped[str] = mapped_column(String(200), default="")  # jabatan
+    rank: Mapped[str] = mapped_column(String(100), default="")  # pangkat/golongan, e.g. "Penata / III-c"
+    unit: Mapped[str] = mapped_column(String(200), default="")  # unit kerja
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
 
@@ -152,7 +157,7 @@ class Instance(Base):
     row_version: Mapped[int] = mapped_column(Integer, default=1)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_by: Mapped[Optional[str]] = mapped_column(String(80))
-    ended_at: Mapped[Optional[datetime]]
+    ended_at: Mapped[Optional[datetime]] = mapped_column(index=True)  # the report's cases of a period
     error_message: Mapped[Optional[str]] = mapped_column(Text)
     next_timer_at: Mapped[Optional[datetime]] = mapped_column(index=True)
     definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
@@ -234,3 +239,21 @@ class Holiday(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[str] = mapped_column(String(10), unique=True)  # ISO date
     name: Mapped[str] = mapped_column(String(200), default="")
+
+
+class KpiTally(Base):
+    """Laporan Kinerja's running tally: the completions of one step of one process version on one
+    office day that took the same working time (rounded to 3 significant digits). Written in each
+    completion's transaction (engine/kpi_tally.py), so the report reads a few rows per step and day
+    instead of every completion ever."""
+
+    __tablename__ = "kpi_tallies"
+    __table_args__ = (UniqueConstraint("definition_id", "day", "bpmn_id", "minutes", name="uq_kpi_tallies_cell"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id", ondelete="CASCADE"))
+    day: Mapped[str] = mapped_column(String(10))  # ISO date in the office's time zone
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    minutes: Mapped[int] = mapped_column(Integer)  # realisation in working minutes (bucket)
+    completions: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)  # of those with a due time, done by it
+    sent_back: Mapped[int] = mapped_column(Integer, default=0)  # completions that reopened earlier work

@@ -8,7 +8,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import bindparam, func, select, update
 from SpiffWorkflow.util.task import TaskState
 
-from . import access, audit, runtime
+from . import access, audit, kpi_tally, runtime
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .forms import FormError, load_form, user_fields, validate_data
 from .models import Deliverable, Instance, ProcessDefinition, TaskRecord, User, utcnow
@@ -272,7 +272,8 @@ class TaskOperations(UnitOfWork):
         self._write_row(row, {"state": "completed", "completed_at": now, "completed_by": user.username,
                               "claimed_by": row.claimed_by or user.username, "actual_minutes": minutes,
                               "data": json.loads(json.dumps(data))})
-        self._index_tasks(instance, wf, cd, now)
+        new_ids = self._index_tasks(instance, wf, cd, now)
+        kpi_tally.record_completion(self.session, self.calendar, row, now, minutes, new_ids)
         audit.record(self.session, "complete", user.username, instance_id=instance.id, task_id=row.id,
                      step=row.step, name=row.name, minutes=row.actual_minutes)
         if error:

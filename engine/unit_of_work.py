@@ -144,7 +144,8 @@ class UnitOfWork:
         for name, value in values.items():
             set_committed_value(row, name, value)
 
-    def _index_tasks(self, instance, workflow, cd, now: datetime) -> None:
-        """Write the task index for ``instance`` (inserts run at once, in this transaction)."""
+    def _index_tasks(self, instance, workflow, cd, now: datetime) -> list[str]:
+        """Write the task index for ``instance`` (inserts run at once, in this transaction);
+        returns the ids of the tasks that became ready."""
         with self._losing_a_race_is_a_conflict(), self.session.no_autoflush:
-            task_index.sync(self.session, instance, workflow, cd, self.calendar, now)
+            return task_index.sync(self.session, instance, workflow, cd, self.calendar, now)

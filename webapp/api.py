@@ -179,8 +179,10 @@ def _date_arg(name: str) -> date | None:
 @bp.get("/reports/kpi")
 def kpi():
     api_user()
+    version = request.args.get("version", type=int)
     return jsonify(service().kpi(request.args.get("process_key") or None, since=_date_arg("since"),
-                                 until=_date_arg("until")))
+                                 until=_date_arg("until"), version=version if version and version > 0 else None,
+                                 lane=(request.args.get("lane") or "")[:200] or None))
 
 
 @bp.get("/openapi.json")

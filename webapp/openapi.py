@@ -74,7 +74,9 @@ def openapi_document() -> dict[str, Any]:
             "step", "name", "lane", "target_minutes", "count", "median_minutes", "on_time_ratio"], "properties": {
             "process_key": {"type": "string"}, "step": {"type": ["integer", "null"]}, "name": {"type": "string"},
             "lane": nullable_str, "target_minutes": {"type": ["integer", "null"]}, "count": {"type": "integer"},
-            "median_minutes": {"type": ["number", "null"]}, "on_time_ratio": {"type": ["number", "null"]}}},
+            "median_minutes": {"type": ["number", "null"]}, "on_time_ratio": {"type": ["number", "null"]},
+            "version": {"type": "integer"}, "bpmn_id": {"type": "string"},
+            "p90_minutes": {"type": ["integer", "null"]}, "sent_back": {"type": ["integer", "null"]}}},
     }
     responses = {f"E{code}": _json(_ref("Error"), text) for code, text in (
         (400, "Malformed request"), (401, "Not authenticated"), (403, "Not yours / not allowed"),
@@ -147,7 +149,10 @@ def openapi_document() -> dict[str, Any]:
             {"name": "since", "in": "query", "description": "completions from this office day on",
              "schema": {"type": "string", "format": "date"}},
             {"name": "until", "in": "query", "description": "completions up to this office day",
-             "schema": {"type": "string", "format": "date"}}],
+             "schema": {"type": "string", "format": "date"}},
+            {"name": "version", "in": "query", "description": "one version of the process only",
+             "schema": {"type": "integer", "minimum": 1}},
+            {"name": "lane", "in": "query", "description": "one lane's steps only", "schema": {"type": "string"}}],
             "responses": {"200": _json({"type": "array", "items": _ref("KpiRow")}), **_errors(401, 422)}}},
         "/api/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {
             "200": _json({"type": "object"})}}},
