@@ -68,6 +68,17 @@ def process_bpmn(key: str):
         "Content-Disposition": f'attachment; filename="{definition.key}.bpmn"'})
 
 
+@bp.get("/processes/<key>/sop-sheet.pdf")
+def process_sop_sheet_pdf(key: str):
+    """The SOP sheet (Permenpan-RB layout) of the latest version, or of ``?version=N``, as PDF."""
+    from .processes import version_of
+    from .sop_sheet import pdf_response
+
+    api_user()
+    version = request.args.get("version", type=int)
+    return pdf_response(version_of(service(), key, version if version and version > 0 else None))
+
+
 @bp.post("/instances")
 def start_instance():
     user = api_user()

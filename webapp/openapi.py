@@ -154,6 +154,13 @@ def openapi_document() -> dict[str, Any]:
              "schema": {"type": "integer", "minimum": 1}},
             {"name": "lane", "in": "query", "description": "one lane's steps only", "schema": {"type": "string"}}],
             "responses": {"200": _json({"type": "array", "items": _ref("KpiRow")}), **_errors(401, 422)}}},
+        "/api/processes/{key}/sop-sheet.pdf": {"get": {
+            "summary": "The SOP sheet (Permenpan-RB layout) of a version as PDF", "parameters": [
+                {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}},
+                {"name": "version", "in": "query", "description": "a deployed version (default: the latest)",
+                 "schema": {"type": "integer", "minimum": 1}}],
+            "responses": {"200": {"description": "PDF", "content": {"application/pdf": {
+                "schema": {"type": "string", "format": "binary"}}}}, **_errors(401, 404)}}},
         "/api/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {
             "200": _json({"type": "object"})}}},
     }

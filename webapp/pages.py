@@ -19,3 +19,6 @@ def register(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(audit_log.bp)
     app.register_blueprint(reports.bp)
+    from . import sop_sheet
+
+    app.register_blueprint(sop_sheet.bp)
