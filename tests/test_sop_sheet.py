@@ -46,7 +46,7 @@ def test_sheet_of_the_sop_lists_its_steps_in_their_lanes(client, login):
         assert text in page, text
     for block in ("Dasar Hukum", "Kualifikasi Pelaksana", "Keterkaitan", "Peralatan/Perlengkapan", "Peringatan",
                   "Pencatatan dan Pendataan"):
-        assert f"<h3>{block}:</h3>" in page
+        assert f"<h2>{block}:</h2>" in page
     assert page.count("<li>UU RI No.") == 3 and "PP No. 71 Tahun 2019" in page
     # the table: No, Uraian Prosedur, one column per lane, Mutu Baku, Keterangan
     head = page[page.index("<thead>", page.index("sop-procedure")):page.index("</thead>", page.index("sop-procedure"))]

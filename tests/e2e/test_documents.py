@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from e2e_helpers import do_steps, login, screenshot, start_case
+from e2e_helpers import assert_accessible, do_steps, login, screenshot, start_case
 from sop_walk import SOP_KEY
 
 
@@ -28,6 +28,7 @@ def test_sop_sheet_page_and_its_pdf_link(page):
     assert link.get_attribute("href").startswith(f"/api/processes/{SOP_KEY}/sop-sheet.pdf")
     response = page.request.get(link.get_attribute("href"))
     assert response.status == 200 and response.body().startswith(b"%PDF")
+    assert_accessible(page)
     screenshot(page, "sop-sheet")
 
 
@@ -41,9 +42,11 @@ def test_sop_sheet_and_report_fit_a_phone(phone_page, api):
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         size = _overflow(page)
         assert size["doc"] <= size["inner"] + 1 and size["body"] <= size["inner"] + 1, (path, size)
+        assert_accessible(page)
     page.goto(f"/reports/kpi?process={SOP_KEY}")
     page.get_by_label("Pelaksana").select_option("System Analyst")
     page.get_by_role("button", name="Saring").click()
     expect(page.locator("table.kpi tbody tr")).to_have_count(3)  # steps 2, 7 and 8
     expect(page.get_by_role("link", name="Unduh sebagai XLSX")).to_be_visible()
+    assert_accessible(page)
     screenshot(page, "report-phone")
