@@ -257,3 +257,37 @@ class KpiTally(Base):
     completions: Mapped[int] = mapped_column(Integer, default=0)
     on_time: Mapped[int] = mapped_column(Integer, default=0)  # of those with a due time, done by it
     sent_back: Mapped[int] = mapped_column(Integer, default=0)  # completions that reopened earlier work
+
+
+class DocumentTemplate(Base):
+    """One version of a process's DOCX template (``sop.document``); the newest of a name is used.
+    The bytes live in the file store under their sha256 (engine/documents.py)."""
+
+    __tablename__ = "document_templates"
+    __table_args__ = (Index("ix_document_templates_key_name", "process_key", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    uploaded_by: Mapped[Optional[str]] = mapped_column(String(80))
+
+
+class DocumentJob(Base):
+    """A step's document (``sop.document``) to render: queued in the completion's transaction with
+    what the template will see (frozen then), rendered and attached outside the completion's path
+    (by the next read of the step's documents, or by ``alur tick``), so completing stays fast."""
+
+    __tablename__ = "document_jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36), index=True)
+    process_key: Mapped[str] = mapped_column(String(200))
+    template_name: Mapped[str] = mapped_column(String(200))
+    base_name: Mapped[str] = mapped_column(String(200))
+    context: Mapped[dict[str, Any]]
+    actor: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[Optional[datetime]] = mapped_column(index=True)
+    error: Mapped[Optional[str]] = mapped_column(Text)

@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(audit_log.bp)
     app.register_blueprint(reports.bp)
-    from . import sop_sheet
+    from . import doc_templates, sop_sheet
 
     app.register_blueprint(sop_sheet.bp)
+    app.register_blueprint(doc_templates.bp)

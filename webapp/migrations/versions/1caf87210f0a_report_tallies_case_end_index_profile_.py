@@ -1,4 +1,4 @@
-"""report tallies, case end index, profile fields
+"""report tallies, case end index, profile fields, document templates
 
 The Laporan Kinerja reads running tallies instead of every completion (engine/kpi_tally.py);
 they are counted here once from the task rows a database already holds. Users get NIP,
@@ -36,6 +36,39 @@ def upgrade():
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('definition_id', 'day', 'bpmn_id', 'minutes', name='uq_kpi_tallies_cell')
     )
+    op.create_table('document_templates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('process_key', sa.String(length=200), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('uploaded_by', sa.String(length=80), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('document_templates', schema=None) as batch_op:
+        batch_op.create_index('ix_document_templates_key_name', ['process_key', 'name'], unique=False)
+
+    op.create_table('document_jobs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('instance_id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.String(length=36), nullable=False),
+    sa.Column('process_key', sa.String(length=200), nullable=False),
+    sa.Column('template_name', sa.String(length=200), nullable=False),
+    sa.Column('base_name', sa.String(length=200), nullable=False),
+    sa.Column('context', sa.JSON(), nullable=False),
+    sa.Column('actor', sa.String(length=80), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('done_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['instance_id'], ['instances.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('document_jobs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_document_jobs_done_at'), ['done_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_document_jobs_instance_id'), ['instance_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_document_jobs_task_id'), ['task_id'], unique=False)
+
     with op.batch_alter_table('instances', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_instances_ended_at'), ['ended_at'], unique=False)
 
@@ -66,4 +99,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_instances_ended_at'))
 
     op.drop_table('kpi_tallies')
+    op.drop_table('document_jobs')
+    with op.batch_alter_table('document_templates', schema=None) as batch_op:
+        batch_op.drop_index('ix_document_templates_key_name')
+    op.drop_table('document_templates')
     # ### end Alembic commands ###
