@@ -148,6 +148,7 @@ class Instance(Base):
     """One running case of a process. ``state`` holds SpiffWorkflow's serialized instance part."""
 
     __tablename__ = "instances"
+    __table_args__ = (Index("ix_instances_status_ended", "status", "ended_at"),)  # the report's cases of a period
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
     title: Mapped[str] = mapped_column(String(300), default="")
@@ -157,7 +158,7 @@ class Instance(Base):
     row_version: Mapped[int] = mapped_column(Integer, default=1)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_by: Mapped[Optional[str]] = mapped_column(String(80))
-    ended_at: Mapped[Optional[datetime]] = mapped_column(index=True)  # the report's cases of a period
+    ended_at: Mapped[Optional[datetime]]
     error_message: Mapped[Optional[str]] = mapped_column(Text)
     next_timer_at: Mapped[Optional[datetime]] = mapped_column(index=True)
     definition: Mapped[ProcessDefinition] = relationship(lazy="joined")

@@ -70,7 +70,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_document_jobs_task_id'), ['task_id'], unique=False)
 
     with op.batch_alter_table('instances', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_instances_ended_at'), ['ended_at'], unique=False)
+        batch_op.create_index('ix_instances_status_ended', ['status', 'ended_at'], unique=False)
 
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('nip', sa.String(length=30), nullable=False, server_default=''))
@@ -96,7 +96,7 @@ def downgrade():
         batch_op.drop_column('nip')
 
     with op.batch_alter_table('instances', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_instances_ended_at'))
+        batch_op.drop_index('ix_instances_status_ended')
 
     op.drop_table('kpi_tallies')
     op.drop_table('document_jobs')
