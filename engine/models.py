@@ -148,11 +148,17 @@ class Instance(Base):
     """One running case of a process. ``state`` holds SpiffWorkflow's serialized instance part."""
 
     __tablename__ = "instances"
-    __table_args__ = (Index("ix_instances_status_ended", "status", "ended_at"),)  # the report's cases of a period
+    __table_args__ = (
+        # Lists of cases are newest first: a filter on status or process walks its own index in
+        # id order and stops after a page, however many cases there are (docs/benchmarks.md).
+        Index("ix_instances_status_id", "status", "id"),
+        Index("ix_instances_definition_id_id", "definition_id", "id"),
+        Index("ix_instances_status_ended", "status", "ended_at"),  # the report's cases of a period
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
-    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
     title: Mapped[str] = mapped_column(String(300), default="")
-    status: Mapped[str] = mapped_column(String(20), default="running", index=True)
+    status: Mapped[str] = mapped_column(String(20), default="running")
     state: Mapped[str] = mapped_column(Text)
     serializer_version: Mapped[str] = mapped_column(String(20))
     row_version: Mapped[int] = mapped_column(Integer, default=1)
@@ -161,6 +167,8 @@ class Instance(Base):
     ended_at: Mapped[Optional[datetime]]
     error_message: Mapped[Optional[str]] = mapped_column(Text)
     next_timer_at: Mapped[Optional[datetime]] = mapped_column(index=True)
+    #: the key messages to and from this case correlate on (see engine/message_waits.py)
+    correlation_key: Mapped[Optional[str]] = mapped_column(String(200))
     definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
 
     __mapper_args__ = {"version_id_col": row_version}
@@ -205,6 +213,18 @@ class TaskRecord(Base):
     assignees: Mapped[list[User]] = relationship(secondary=task_assignees, lazy="selectin")
 
 
+class MessageWait(Base):
+    """A running case waits for a message (catch event, receive task, message start): one row per
+    wait, rewritten with the case's state, so delivery is an indexed look-up by name and key."""
+
+    __tablename__ = "message_waits"
+    __table_args__ = (Index("ix_message_waits_name_key", "name", "correlation_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    correlation_key: Mapped[Optional[str]] = mapped_column(String(200))
+
+
 class Deliverable(Base):
     """An attached file: bytes live on disk under their sha256; this row says whose and what."""
 
@@ -224,6 +244,13 @@ class AuditEvent(Base):
     """Append-only: who did what, when, to which instance/task."""
 
     __tablename__ = "audit_events"
+    __table_args__ = (
+        # The log is read newest first a page at a time, by keyset on (at, id): each filter the
+        # audit log page offers has an index in that order, so no page reads the whole log.
+        Index("ix_audit_events_at_id", "at", "id"),
+        Index("ix_audit_events_kind_at_id", "kind", "at", "id"),
+        Index("ix_audit_events_actor_at_id", "actor", "at", "id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[Optional[int]] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
     task_id: Mapped[Optional[str]] = mapped_column(String(36))
@@ -231,6 +258,17 @@ class AuditEvent(Base):
     actor: Mapped[Optional[str]] = mapped_column(String(80))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     details: Mapped[Optional[dict[str, Any]]]
+
+
+class InstanceSearchTerm(Base):
+    """The search index of cases: one row per beginning of a word of a case's title (and
+    whatever else ``engine.search`` indexes), so a search reads its word's rows of the primary key
+    in case order, newest first, not every title."""
+
+    __tablename__ = "instance_search_terms"
+    term: Mapped[str] = mapped_column(String(20), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), primary_key=True,
+                                             index=True)
 
 
 class Holiday(Base):

@@ -49,7 +49,7 @@ def event_labels() -> dict[str, str]:
             "complete": _("Selesaikan"), "attach": _("Unggah"), "detach": _("Hapus lampiran"),
             "reassign": _("Alihkan tugas"), "suspend": _("Tangguhkan"), "resume": _("Lanjutkan"),
             "terminate": _("Hentikan"), "error": _("Galat"), "overdue": _("Terlambat"),
-            "timer": _("Pengatur waktu"), "end": _("Selesai")}
+            "timer": _("Pengatur waktu"), "end": _("Selesai"), "message": _("Pesan diterima")}
 
 
 def diagram_labels() -> dict[str, str]:
@@ -106,7 +106,7 @@ def index():
     now = utcnow()
     overdue = {i.id: any(t.overdue or (t.due_at is not None and t.due_at < now) for t in current[i.id])
                for i in rows}
-    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    pages = max((total.value + PER_PAGE - 1) // PER_PAGE, 1) if total.exact else None
     query = {k: v for k, v in {"status": filters["status"], "process": filters["process"],
                                "overdue": "1" if filters["overdue"] else "", "q": filters["q"]}.items() if v}
     people = svc.users.full_names([i.started_by for i in rows] + [t.claimed_by for ts in current.values() for t in ts])
@@ -173,7 +173,7 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
         "instances/detail.html", instance=instance, tasks=tasks, ready=ready, by_id=by_id,
         events=events, files=files, data=rows, svg=svg, legend=legend, people=people,
         candidates=candidates, errors=errors or {}, now=utcnow(), status_labels=status_labels(),
-        event_labels=event_labels(), age=age, realisation=realisation,
+        event_labels=event_labels(), age=age, waits=svc.message_waits(instance.id), realisation=realisation,
     ), status
 
 
