@@ -56,7 +56,7 @@ def _is_note(schema: dict | None, name: str) -> bool:
 def build(instance: Instance, tasks: list[TaskRecord], files: list[Deliverable], calendar: WorkingCalendar,
           forms: dict[str, dict | None], names: dict[str, str], now: datetime) -> CaseRecord:
     """``forms``: each task id's form schema (titles of its fields); ``names``: username → full name."""
-    reviews = decision_steps(instance.definition.bpmn_xml)
+    reviews = decision_steps(instance.definition.bpmn_xml, instance.definition.key)
     by_task: dict[str, list[Deliverable]] = {}
     for f in files:
         by_task.setdefault(f.task_id, []).append(f)

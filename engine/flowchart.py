@@ -14,8 +14,9 @@ from functools import lru_cache
 
 from lxml import etree
 
-from .bpmn_loader import BPMN_NS, HUMAN_TASK_TAGS, NS, _hardened_parser
+from .bpmn_xml import BPMN_NS, NS, _hardened_parser
 
+HUMAN_TASK_TAGS = {"userTask", "manualTask"}
 TASK_TAGS = HUMAN_TASK_TAGS | {"task", "scriptTask", "serviceTask", "sendTask", "receiveTask",
                                "businessRuleTask", "callActivity", "subProcess"}
 GATEWAY_TAGS = {"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "complexGateway"}
@@ -68,12 +69,18 @@ def _step_number(props: dict[str, str]) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+def process_element(root, key: str | None = None):
+    """The ``bpmn:process`` whose id is ``key`` (a file may hold several), else the first."""
+    processes = root.findall(f"{{{BPMN_NS}}}process")
+    return next((p for p in processes if p.get("id") == key), processes[0] if processes else None)
+
+
 @lru_cache(maxsize=32)
-def read(bpmn_xml: str) -> Flowchart:
-    """The flowchart of the (already validated) diagram ``bpmn_xml``."""
+def read(bpmn_xml: str, key: str | None = None) -> Flowchart:
+    """The flowchart of process ``key`` (default: the first) of the validated diagram ``bpmn_xml``."""
     root = etree.fromstring(bpmn_xml.encode("utf-8") if isinstance(bpmn_xml, str) else bpmn_xml,
                             _hardened_parser())
-    process = root.find(f"{{{BPMN_NS}}}process")
+    process = process_element(root, key)
     nodes = {el.get("id"): el for el in process.iter() if el.get("id") and _local(el) and
              (_local(el) in TASK_TAGS or _local(el) in GATEWAY_TAGS or _local(el).endswith("Event"))}
     outgoing: dict[str, list] = {}
@@ -162,6 +169,6 @@ def read(bpmn_xml: str) -> Flowchart:
     return Flowchart(key=process.get("id"), name=name, properties=_properties(process), lanes=lane_names, rows=rows)
 
 
-def decision_steps(bpmn_xml: str) -> set[str]:
+def decision_steps(bpmn_xml: str, key: str | None = None) -> set[str]:
     """The BPMN ids of the steps a decision follows (review steps that may send work back)."""
-    return {row.bpmn_id for row in read(bpmn_xml).rows if row.decision}
+    return {row.bpmn_id for row in read(bpmn_xml, key).rows if row.decision}

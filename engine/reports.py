@@ -59,7 +59,7 @@ def kpi_by_step(session: Session, calendar: WorkingCalendar, process_key: str | 
     for definition, counted in _definitions(session, process_key, version):
         cd = compiled(definition)
         figures = kpi_tally.step_figures(session, counted, since, until)
-        reviews = flowchart.decision_steps(definition.bpmn_xml)
+        reviews = flowchart.decision_steps(definition.bpmn_xml, definition.key)
         metas = sorted(cd.tasks.values(), key=lambda m: (m.step is None, m.step or 0, m.name))
         for meta in metas:
             if lane and meta.lane != lane:

@@ -21,10 +21,10 @@ from datetime import date
 
 from lxml import etree
 
-from .bpmn_loader import BPMN_NS, SPIFF_NS, _hardened_parser
+from .bpmn_xml import BPMN_NS, SPIFF_NS, _hardened_parser
 from .calendar import WorkingCalendar
 from .errors import Invalid, Problem
-from .flowchart import FlowRow, read
+from .flowchart import FlowRow, process_element, read
 
 #: The header fields, in the order the sheet and the edit form show them.
 HEADER_FIELDS = ("sop.instansi", "sop.nomor", "sop.tanggal_pembuatan", "sop.tanggal_revisi", "sop.tanggal_efektif",
@@ -110,7 +110,7 @@ def _row_height(row: SheetRow) -> float:
 
 def build(definition, calendar: WorkingCalendar) -> Sheet:
     """The sheet of one deployed version (``ProcessDefinition``)."""
-    chart = read(definition.bpmn_xml)
+    chart = read(definition.bpmn_xml, definition.key)
     props = chart.properties
     lanes = chart.lanes or sorted({r.lane for r in chart.rows if r.lane})
     number_of = {row.bpmn_id: i + 1 for i, row in enumerate(chart.rows)}
@@ -283,7 +283,7 @@ def _aria(row: SheetRow, number_of: dict[str, int]) -> str:
 
 # --- editing the header ---------------------------------------------------------------------------
 
-def with_header(bpmn_xml: str, values: dict[str, str]) -> bytes:
+def with_header(bpmn_xml: str, values: dict[str, str], key: str | None = None) -> bytes:
     """The diagram with the process's ``sop.*`` header properties set to ``values`` (an empty value
     removes the property); everything else in the file is kept as it was."""
     problems = []
@@ -300,7 +300,7 @@ def with_header(bpmn_xml: str, values: dict[str, str]) -> bytes:
     if problems:
         raise Invalid("Invalid SOP fields", problems)
     root = etree.fromstring(bpmn_xml.encode("utf-8"), _hardened_parser())
-    process = root.find(f"{{{BPMN_NS}}}process")
+    process = process_element(root, key)
     ext = process.find(f"{{{BPMN_NS}}}extensionElements")
     if ext is None:
         ext = etree.Element(f"{{{BPMN_NS}}}extensionElements")

@@ -64,7 +64,7 @@ def edit(key: str):
     svc = service()
     latest = svc.latest_definition(key)
     sheet = sop_sheet.build(latest, svc.calendar)
-    current = flowchart.read(latest.bpmn_xml).properties
+    current = flowchart.read(latest.bpmn_xml, key).properties
     values = {name: current.get(name, "") for name in sop_sheet.HEADER_FIELDS}
     signer = (values["sop.disahkan_oleh"].split("\n") + ["", "", ""])[:3]
     problems = []
@@ -74,7 +74,7 @@ def edit(key: str):
         signer = [request.form.get(f"disahkan_{part}", "").strip() for part in ("nama", "nip", "jabatan")]
         form["sop.disahkan_oleh"] = "\n".join(signer)
         try:
-            data = sop_sheet.with_header(latest.bpmn_xml, form)
+            data = sop_sheet.with_header(latest.bpmn_xml, form, key)
             definition, created = svc.deploy(data, latest.filename or f"{key}.bpmn", current_user._get_current_object(),
                                              expected_key=key)
         except Invalid as exc:
