@@ -155,3 +155,4 @@ class UnitOfWork:
         return new_ids
 
     def _deliver_thrown(self, instance, workflow) -> None:
+        """Messages the case threw go to the cases waiting for them (engine/ops_messages.py)."""
