@@ -82,7 +82,7 @@ class AdministrationOperations(UnitOfWork):
         before = {"roles": user.role_names, **{k: getattr(user, k) for k in fields}}
         self.users.update(user, roles=roles, password=password, **fields)
         after = {"roles": user.role_names, **{k: getattr(user, k) for k in fields}}
-        changed = {k: after[k] for k in after if after[k] != before[k]}
+        changed = {k: after[k] for k in after if after[k] != before[k] and (after[k] or before[k])}
         released = self._release_claims(user, admin) if changed.get("active") is False else 0
         audit.record(self.session, "user_update", admin.username, username=user.username,
                      changed=changed or None, password_reset=bool(password) or None, released=released or None)

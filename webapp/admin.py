@@ -65,6 +65,9 @@ def _read_form(editing: User | None) -> tuple[dict[str, Any], dict[str, str]]:
         errors["new_role"] = _("Nama peran paling banyak 200 karakter.")
     if len(values["full_name"]) > 200 or len(values["field_of_study"]) > 200:
         errors["full_name" if len(values["full_name"]) > 200 else "field_of_study"] = _("Paling banyak 200 karakter.")
+    for name in EMPLOYMENT_FIELDS:  # a form without them (an older page) keeps what is recorded
+        if name not in form and editing is not None:
+            values[name] = getattr(editing, name) or ""
     values["nip"] = normal_nip(values["nip"])
     if values["nip"] and not (values["nip"].isdigit() and len(values["nip"]) == 18):
         errors["nip"] = _("NIP terdiri dari 18 angka.")
