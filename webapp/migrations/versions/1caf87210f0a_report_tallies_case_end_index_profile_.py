@@ -5,7 +5,7 @@ they are counted here once from the task rows a database already holds. Users ge
 jabatan, pangkat/golongan and unit for letters.
 
 Revision ID: 1caf87210f0a
-Revises: b7d1c0a9e2f4
+Revises: 910e2f0b497c
 Create Date: 2026-12-01 03:35:12.736130
 
 """
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 # revision identifiers, used by Alembic.
 revision = '1caf87210f0a'
-down_revision = 'b7d1c0a9e2f4'
+down_revision = '910e2f0b497c'
 branch_labels = None
 depends_on = None
 
