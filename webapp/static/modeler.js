@@ -267,10 +267,12 @@
 
   /* ---- load ----------------------------------------------------------------------------- */
   say(msg("loading"));
-  fetch(root.getAttribute("data-xml-url"), { credentials: "same-origin" }).then(function (response) {
+  /* A draft the server made (an imported SOP table) comes inside the page; otherwise fetch it. */
+  var draft = document.getElementById("modeler-draft");
+  (draft ? Promise.resolve(draft.value) : fetch(root.getAttribute("data-xml-url"), { credentials: "same-origin" }).then(function (response) {
     if (!response.ok) { throw new Error(String(response.status)); }
     return response.text();
-  }).then(function (xml) {
+  })).then(function (xml) {
     return modeler.importXML(xml);
   }).then(function () {
     /* The whole diagram if it stays readable; a long swimlane starts at its left end instead. */
