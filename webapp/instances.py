@@ -116,13 +116,19 @@ def index():
                            status_labels=status_labels(), age=age)
 
 
-def _data_fields(svc: WorkflowService, tasks: list) -> list[tuple[str, dict[str, Any]]]:
-    """(name, schema property) of the forms of the steps this case went through, in step order and,
-    within a step, in its form's order (one form lookup per step kind)."""
-    kinds: dict[str, Any] = {}
-    for t in tasks:
-        kinds.setdefault(t.bpmn_id, t)
-    ordered = sorted(kinds.values(), key=lambda t: (t.step is None, t.step or 0))  # stable: else first seen
+#: A case page shows this many of the newest steps and events; older ones on demand (``?steps=``,
+#: ``?events=``), up to MAX_HISTORY: after fifty review loops the whole history was 500 KB.
+STEPS_SHOWN, EVENTS_SHOWN, FILES_SHOWN, MORE_HISTORY, MAX_HISTORY = 40, 60, 20, 200, 5000
+
+
+def _window(name: str, default: int) -> int:
+    return min(max(request.args.get(name, default, type=int) or default, default), MAX_HISTORY)
+
+
+def _data_fields(svc: WorkflowService, kinds: list) -> list[tuple[str, dict[str, Any]]]:
+    """(name, schema property) of the forms of the steps this case went through (``kinds``: one
+    row per kind of step), in step order and, within a step, in its form's order."""
+    ordered = sorted(kinds, key=lambda t: (t.step is None, t.step or 0))  # stable: else first seen
     fields: dict[str, dict[str, Any]] = {}
     for row in ordered:
         for name, prop in ((svc.task_form(row) or {}).get("properties") or {}).items():
@@ -135,14 +141,18 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
     from engine.diagram import STATE_LABELS, render_svg
 
     user = me()
-    tasks = svc.instance_tasks(instance.id)
+    steps_shown, events_shown = _window("steps", STEPS_SHOWN), _window("events", EVENTS_SHOWN)
+    history = svc.instance_history(instance.id, tasks=steps_shown, events=events_shown)
+    tasks, events = history.tasks, history.events
+    files, older_files = svc.instance_files(instance.id, _window("files", FILES_SHOWN))
     by_id = {t.id: t for t in tasks}
-    events = svc.instance_events(instance.id)
-    files = svc.attachments(instance_id=instance.id)
+    # steps that older events and files name, though the steps table leaves them out
+    named = {e.task_id for e in events if e.task_id} | {f.task_id for f in files}
+    by_id.update({t.id: t for t in svc.tasks_by_id(named - set(by_id))})
     data = svc.instance_data(instance)
     # The case's data in the order its steps' forms ask for it, with the forms' titles; what no
     # form of these steps names (data given at the start, say) comes after, as it is.
-    props = [(name, prop) for name, prop in _data_fields(svc, tasks) if name in data]
+    props = [(name, prop) for name, prop in _data_fields(svc, svc.instance_step_kinds(instance.id)) if name in data]
     named = {name for name, _p in props}
     props += [(name, {}) for name in data if name not in named]
     kinds = {name: field_kind(prop) if prop else "text" for name, prop in props}
@@ -170,7 +180,10 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
     legend = [(state, labels[state]) for state in STATE_LABELS if state in marks.values()]
     return render_template(
         "instances/detail.html", instance=instance, tasks=tasks, ready=ready, by_id=by_id,
-        events=events, files=files, data=rows, svg=svg, legend=legend, people=people,
+        events=events, files=files, data=rows, svg=svg, legend=legend, people=people, history=history,
+        more_steps=min(steps_shown + MORE_HISTORY, MAX_HISTORY) if steps_shown < MAX_HISTORY else None,
+        more_events=min(events_shown + MORE_HISTORY, MAX_HISTORY) if events_shown < MAX_HISTORY else None,
+        steps_shown=steps_shown, events_shown=events_shown, older_files=older_files,
         candidates=candidates, errors=errors or {}, now=utcnow(), status_labels=status_labels(),
         event_labels=event_labels(), age=age,
     ), status

@@ -58,11 +58,19 @@ def instance_summary(i: Instance) -> dict[str, Any]:
             "started_by": i.started_by, "error": i.error_message}
 
 
-def instance(svc: WorkflowService, i: Instance) -> dict[str, Any]:
+#: A case's answer carries its newest steps (and every open one) and events, this many by default.
+HISTORY_DEFAULT, HISTORY_MAX = 200, 2000
+
+
+def instance(svc: WorkflowService, i: Instance, tasks_limit: int = HISTORY_DEFAULT,
+             events_limit: int = HISTORY_DEFAULT) -> dict[str, Any]:
+    """A case with its newest ``tasks_limit`` steps (and every open step) and ``events_limit``
+    events, in time order; ``tasks_omitted`` / ``events_omitted`` count the older ones left out."""
     body = instance_summary(i)
-    tasks = svc.instance_tasks(i.id)
-    files = svc.attachments_by_task([t.id for t in tasks])
-    body["tasks"] = [task(svc, t, files[t.id]) for t in tasks]
-    body["events"] = [event(e) for e in svc.instance_events(i.id)]
+    history = svc.instance_history(i.id, tasks=tasks_limit, events=events_limit)
+    files = svc.attachments_by_task([t.id for t in history.tasks])
+    body["tasks"] = [task(svc, t, files[t.id]) for t in history.tasks]
+    body["events"] = [event(e) for e in history.events]
+    body["tasks_omitted"], body["events_omitted"] = history.older_tasks, history.older_events
     body["data"] = svc.instance_data(i)
     return body
