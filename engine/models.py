@@ -148,6 +148,8 @@ class Instance(Base):
         # id order and stops after a page, however many cases there are (docs/benchmarks.md).
         Index("ix_instances_status_id", "status", "id"),
         Index("ix_instances_definition_id_id", "definition_id", "id"),
+        # the archive run finds finished cases not yet archived by their end
+        Index("ix_instances_archived_ended", "archived_at", "ended_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
@@ -161,6 +163,8 @@ class Instance(Base):
     ended_at: Mapped[Optional[datetime]]
     error_message: Mapped[Optional[str]] = mapped_column(Text)
     next_timer_at: Mapped[Optional[datetime]] = mapped_column(index=True)
+    #: When the case was archived: ``state`` then holds only its final data (engine/ops_retention.py).
+    archived_at: Mapped[Optional[datetime]]
     definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
 
     __mapper_args__ = {"version_id_col": row_version}

@@ -12,6 +12,7 @@ from sqlalchemy.orm import defer
 from . import access, audit, runtime, search, task_index
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .models import AuditEvent, Deliverable, Instance, ProcessDefinition, TaskRecord, User, utcnow
+from .ops_retention import archived_data
 from .paging import COUNT_CAP, Count, bounded_count
 from .state import SERIALIZER_VERSION
 from .unit_of_work import UnitOfWork, valid_id as _valid_id
@@ -203,7 +204,10 @@ class InstanceOperations(UnitOfWork):
                                          .order_by(TaskRecord.created_at)))
 
     def instance_data(self, instance: Instance) -> dict[str, Any]:
-        """The case's current data: the data of its newest ready (or last) task, plus workflow data."""
+        """The case's current data: the data of its newest ready (or last) task, plus workflow data
+        (an archived case's final data)."""
+        if instance.archived_at is not None:
+            return archived_data(instance) or {}
         wf = runtime.load(instance, runtime.compiled(instance.definition), self.script_engine)
         ready = runtime.ready_human_tasks(wf)
         source = ready[0] if ready else (wf.last_task or wf.task_tree)

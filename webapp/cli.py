@@ -150,8 +150,35 @@ def tick_command() -> None:
     click.echo(f"timers fired: {result['timers_fired']}, tasks marked overdue: {result['tasks_marked_overdue']}")
 
 
+@click.command("archive")
+@click.option("--after-months", type=click.IntRange(1, 1200), default=None,
+              help="Archive cases that ended more than this many months ago "
+                   "[default: ALUR_ARCHIVE_AFTER_MONTHS, else 12].")
+@click.option("--dry-run", is_flag=True, help="Say what would be archived and removed; change nothing.")
+@click.option("--limit", type=click.IntRange(1, None), default=None, help="Archive at most this many cases.")
+@with_appcontext
+def archive_command(after_months: int | None, dry_run: bool, limit: int | None) -> None:
+    """Archive finished cases (their state becomes their final data; steps, events and files
+    stay) and remove files no attachment refers to any more."""
+    months = after_months or current_app.config["ALUR_ARCHIVE_AFTER_MONTHS"]
+    try:
+        report = service().archive_finished(None, after_months=months, dry_run=dry_run, limit=limit)
+    except AlurError as exc:
+        _fail(exc)
+    verb = "would archive" if dry_run else "archived"
+    click.echo(f"{verb} {report.cases} case(s) that ended before {report.cutoff.date().isoformat()} "
+               f"({months} months), {report.state_bytes / 1024:.1f} KB of state"
+               + (f": {', '.join(map(str, report.case_ids))}{' …' if report.cases > len(report.case_ids) else ''}"
+                  if report.case_ids else ""))
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"{verb} {report.orphan_files} orphaned file(s), {report.orphan_bytes / 1024:.1f} KB"
+               + (f": {', '.join(report.orphan_paths)}{' …' if report.orphan_files > len(report.orphan_paths) else ''}"
+                  if report.orphan_paths else ""))
+
+
 def register_commands(app) -> None:
-    for command in (init_command, serve_command, deploy_command, user_group, token_group, tick_command):
+    for command in (init_command, serve_command, deploy_command, user_group, token_group, tick_command,
+                    archive_command):
         app.cli.add_command(command)
 
 

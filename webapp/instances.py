@@ -49,7 +49,7 @@ def event_labels() -> dict[str, str]:
             "complete": _("Selesaikan"), "attach": _("Unggah"), "detach": _("Hapus lampiran"),
             "reassign": _("Alihkan tugas"), "suspend": _("Tangguhkan"), "resume": _("Lanjutkan"),
             "terminate": _("Hentikan"), "error": _("Galat"), "overdue": _("Terlambat"),
-            "timer": _("Pengatur waktu"), "end": _("Selesai")}
+            "timer": _("Pengatur waktu"), "end": _("Selesai"), "archive": _("Diarsipkan")}
 
 
 def diagram_labels() -> dict[str, str]:

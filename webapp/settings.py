@@ -43,6 +43,8 @@ def defaults(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": max_mb * 1024 * 1024 + 64 * 1024,
         "ALUR_PASSWORD_HASH": os.environ.get("ALUR_PASSWORD_HASH", "scrypt"),
         "ALUR_SCRIPTS_ENABLED": os.environ.get("ALUR_SCRIPTS_ENABLED", "") == "1",
+        # retention policy: `alur archive` archives cases that ended this many months ago
+        "ALUR_ARCHIVE_AFTER_MONTHS": int(os.environ.get("ALUR_ARCHIVE_AFTER_MONTHS", "12")),
         "ALUR_PROCESSES_DIR": os.environ.get("ALUR_PROCESSES_DIR") or None,
         "ALUR_FORMS_DIR": os.environ.get("ALUR_FORMS_DIR") or None,
         "SESSION_COOKIE_HTTPONLY": True,
