@@ -49,7 +49,8 @@ def event_labels() -> dict[str, str]:
             "complete": _("Selesaikan"), "attach": _("Unggah"), "detach": _("Hapus lampiran"),
             "reassign": _("Alihkan tugas"), "suspend": _("Tangguhkan"), "resume": _("Lanjutkan"),
             "terminate": _("Hentikan"), "error": _("Galat"), "overdue": _("Terlambat"),
-            "timer": _("Pengatur waktu"), "end": _("Selesai"), "archive": _("Diarsipkan")}
+            "timer": _("Pengatur waktu"), "end": _("Selesai"), "message": _("Pesan diterima"),
+            "archive": _("Diarsipkan")}
 
 
 def diagram_labels() -> dict[str, str]:
@@ -185,7 +186,7 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
         more_events=min(events_shown + MORE_HISTORY, MAX_HISTORY) if events_shown < MAX_HISTORY else None,
         steps_shown=steps_shown, events_shown=events_shown, older_files=older_files,
         candidates=candidates, errors=errors or {}, now=utcnow(), status_labels=status_labels(),
-        event_labels=event_labels(), age=age,
+        event_labels=event_labels(), age=age, waits=svc.message_waits(instance.id),
     ), status
 
 

@@ -1,7 +1,7 @@
 """flat lists: audit log keyset indexes, case list indexes, search words of cases
 
 Revision ID: b7c41d2e9a10
-Revises: eaff5a3cf5da
+Revises: d13a_message_waits
 Create Date: 2026-12-01 03:50:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7c41d2e9a10'
-down_revision = 'eaff5a3cf5da'
+down_revision = 'd13a_message_waits'
 branch_labels = None
 depends_on = None
 
