@@ -15,8 +15,9 @@ from engine.errors import NotAllowed, NotFound
 from engine.models import Instance, User, utcnow
 from engine.service import INSTANCE_STATUSES, WorkflowService
 
+from . import answers
+from .answers import display_value
 from .form_render import _kind as field_kind
-from .i18n import format_moment
 from .services import service
 
 bp = Blueprint("instances", __name__, url_prefix="/instances")
@@ -63,29 +64,6 @@ def age(start: datetime, end: datetime | None = None) -> str:
     return format_timedelta((end or utcnow()) - start, threshold=1.1)
 
 
-def display_value(value: Any, kind: str = "text", people: dict[str, str] | None = None) -> str:
-    """A value of the case's data as words: ``kind`` is its form field's (form_render), so an ISO
-    date reads ``27 November 2026`` and an appointed username its owner's full name."""
-    if value is None or value == "":
-        return "—"
-    if kind == "date" and isinstance(value, str):
-        try:
-            return format_moment(date.fromisoformat(value), "date")
-        except ValueError:
-            return value
-    if kind in ("user", "users") and people is not None:
-        names = [value] if isinstance(value, str) else value if isinstance(value, list) else None
-        if names is not None and all(isinstance(n, str) for n in names):
-            return ", ".join(people.get(n, n) for n in names) or "—"
-    if isinstance(value, bool):
-        return _("Ya") if value else _("Tidak")
-    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
-        return ", ".join(str(v) for v in value) or "—"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, indent=1)
-    return str(value)
-
-
 @bp.get("/")
 def index():
     user = me()
@@ -120,6 +98,21 @@ def index():
 #: A case page shows this many of the newest steps and events; older ones on demand (``?steps=``,
 #: ``?events=``), up to MAX_HISTORY: after fifty review loops the whole history was 500 KB.
 STEPS_SHOWN, EVENTS_SHOWN, FILES_SHOWN, MORE_HISTORY, MAX_HISTORY = 40, 60, 20, 200, 5000
+#: Each step's answers show its newest rounds (``?rounds=`` for more).
+ROUNDS_SHOWN = 3
+
+
+def _newest_rounds(submissions: list, per_step: int) -> tuple[list, int]:
+    """Each step's newest ``per_step`` submissions, and how many older ones that leaves out."""
+    ordered = sorted(submissions, key=lambda s: (s.round, s.completed_at), reverse=True)
+    kept: dict[str, int] = {}
+    shown = []
+    for s in ordered:
+        kept[s.bpmn_id] = kept.get(s.bpmn_id, 0) + 1
+        if kept[s.bpmn_id] <= per_step:
+            shown.append(s)
+    shown_ids = {id(s) for s in shown}
+    return [s for s in submissions if id(s) in shown_ids], len(submissions) - len(shown)
 
 
 def _window(name: str, default: int) -> int:
@@ -150,9 +143,12 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
     # steps that older events and files name, though the steps table leaves them out
     named = {e.task_id for e in events if e.task_id} | {f.task_id for f in files}
     by_id.update({t.id: t for t in svc.tasks_by_id(named - set(by_id))})
-    data = svc.instance_data(instance)
-    # The case's data in the order its steps' forms ask for it, with the forms' titles; what no
-    # form of these steps names (data given at the start, say) comes after, as it is.
+    all_submissions = svc.submissions(instance.id)
+    answered = {name for s in all_submissions for name in (s.data or {})}
+    submissions, older_rounds = _newest_rounds(all_submissions, _window("rounds", ROUNDS_SHOWN))
+    # What people read comes from the submissions (every round kept); the case's flat data adds only
+    # what no step answered (data given at the start, say).
+    data = {k: v for k, v in svc.instance_data(instance).items() if k not in answered}
     props = [(name, prop) for name, prop in _data_fields(svc, svc.instance_step_kinds(instance.id)) if name in data]
     named = {name for name, _p in props}
     props += [(name, {}) for name in data if name not in named]
@@ -163,7 +159,8 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
     people = svc.users.full_names([instance.started_by] + [e.actor for e in events]
                                   + [(e.details or {}).get("to") for e in events if e.kind == "reassign"]
                                   + [t.claimed_by for t in tasks] + [t.completed_by for t in tasks]
-                                  + [f.uploaded_by for f in files] + appointed)
+                                  + [f.uploaded_by for f in files] + appointed
+                                  + answers.people_named(svc, instance.definition_id, submissions))
     rows = []
     for name, prop in props:
         value = data[name]
@@ -171,6 +168,9 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
         if isinstance(value, (str, int)) and not isinstance(value, bool) and value in choices:
             value = choices[value]  # "baru" → "Aplikasi baru"
         rows.append((prop.get("title") or name, display_value(value, kinds[name], people)))
+    round_files = [f for fs in svc.attachments_by_task([s.task_id for s in submissions]).values() for f in fs]
+    steps = answers.by_step(svc, instance.definition_id, submissions, round_files, people)
+    outcomes = {s.task_id: answers.outcome_text(s.outcome) for s in submissions if s.outcome}
     ready = [t for t in tasks if t.state == "ready"]
     candidates: list[User] = []
     if user.is_admin and ready:
@@ -181,10 +181,11 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
     legend = [(state, labels[state]) for state in STATE_LABELS if state in marks.values()]
     return render_template(
         "instances/detail.html", instance=instance, tasks=tasks, ready=ready, by_id=by_id,
-        events=events, files=files, data=rows, svg=svg, legend=legend, people=people, history=history,
+        events=events, files=files, data=rows, steps=steps, outcomes=outcomes, history=history,
+        superseded={f.id for g in steps for r in g.earlier for f in r.files}, svg=svg, legend=legend, people=people,
         more_steps=min(steps_shown + MORE_HISTORY, MAX_HISTORY) if steps_shown < MAX_HISTORY else None,
         more_events=min(events_shown + MORE_HISTORY, MAX_HISTORY) if events_shown < MAX_HISTORY else None,
-        steps_shown=steps_shown, events_shown=events_shown, older_files=older_files,
+        steps_shown=steps_shown, events_shown=events_shown, older_files=older_files, older_rounds=older_rounds,
         candidates=candidates, errors=errors or {}, now=utcnow(), status_labels=status_labels(),
         event_labels=event_labels(), age=age, waits=svc.message_waits(instance.id),
     ), status
