@@ -56,7 +56,13 @@ def test_a_looping_case_shows_its_newest_history_and_the_rest_on_demand(any_db, 
     assert more, "no link to older steps"
     wider = client.get(more.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert len(step_rows(wider)) == 16 and len(timeline(wider)) == 8
-    everything = client.get(f"/instances/{case.id}?steps=5000&events=5000").get_data(as_text=True)
+    # each step's answers: the newest three rounds, the older ones on demand (steps 2 and 3: ten rounds each)
+    from collections import Counter
+
+    rounds = Counter(s.bpmn_id for s in svc.submissions(case.id))
+    assert sorted(rounds.values()) == [1, 10, 10]
+    assert "14 jawaban putaran sebelumnya tidak ditampilkan." in page
+    everything = client.get(f"/instances/{case.id}?steps=5000&events=5000&rounds=5000").get_data(as_text=True)
     assert len(step_rows(everything)) == len(all_tasks) and len(timeline(everything)) == len(all_events)
     assert "sebelumnya tidak ditampilkan" not in everything
     # nonsense windows fall back to the defaults
@@ -69,8 +75,11 @@ def test_the_case_page_does_not_grow_with_loops(svc, client, login):
     loop_spec_review(svc, short.id, 25)
     loop_spec_review(svc, long.id, 50)
     login("admin")
-    sizes = [len(client.get(f"/instances/{c.id}").data) for c in (short, long)]
-    assert sizes[1] < sizes[0] * 1.05, sizes
+    pages = [client.get(f"/instances/{c.id}").get_data(as_text=True) for c in (short, long)]
+    sections = [{m.group(1): len(m.group(0)) for m in re.finditer(
+        r'<section aria-labelledby="([^"]+)".*?</section>', p, re.S)} for p in pages]
+    sizes = [len(p) for p in pages]
+    assert sizes[1] < sizes[0] * 1.05, (sizes, sections)
     api = [len(client.get(f"/api/instances/{c.id}?tasks_limit=20&events_limit=20").data) for c in (short, long)]
     assert api[1] < api[0] * 1.05, api
 

@@ -85,6 +85,7 @@ def openapi_document() -> dict[str, Any]:
                                                           "properties": {
             "tasks": {"type": "array", "items": _ref("Task")}, "events": {"type": "array", "items": _ref("Event")},
             "tasks_omitted": {"type": "integer"}, "events_omitted": {"type": "integer"},
+            "submissions_omitted": {"type": "integer"},
             "data": {"type": "object"}, "submissions": {"type": "array", "items": _ref("Submission")}}}]},
         "KpiRow": {"type": "object", "required": [
             "step", "name", "lane", "target_minutes", "count", "median_minutes", "on_time_ratio"], "properties": {
@@ -140,7 +141,7 @@ def openapi_document() -> dict[str, Any]:
         "/api/instances/{instance_id}": {"get": {"summary": "An instance with tasks, events and data",
                                                  "description": "The newest steps (and every open one) and "
                                                  "events, in time order; tasks_omitted / events_omitted count "
-                                                 "the older ones left out.",
+                                                 "the older ones left out; submissions: the newest tasks_limit.",
                                                  "parameters": [instance_id, *(
             {"name": n, "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2000, "default": 200}}
             for n in ("tasks_limit", "events_limit"))], "responses": {

@@ -80,7 +80,8 @@ HISTORY_DEFAULT, HISTORY_MAX = 200, 2000
 def instance(svc: WorkflowService, i: Instance, tasks_limit: int = HISTORY_DEFAULT,
              events_limit: int = HISTORY_DEFAULT) -> dict[str, Any]:
     """A case with its newest ``tasks_limit`` steps (and every open step) and ``events_limit``
-    events, in time order; ``tasks_omitted`` / ``events_omitted`` count the older ones left out."""
+    events, in time order (and the newest ``tasks_limit`` submissions); ``tasks_omitted`` /
+    ``events_omitted`` / ``submissions_omitted`` count the older ones left out."""
     body = instance_summary(i)
     history = svc.instance_history(i.id, tasks=tasks_limit, events=events_limit)
     files = svc.attachments_by_task([t.id for t in history.tasks])
@@ -88,5 +89,8 @@ def instance(svc: WorkflowService, i: Instance, tasks_limit: int = HISTORY_DEFAU
     body["events"] = [event(e) for e in history.events]
     body["tasks_omitted"], body["events_omitted"] = history.older_tasks, history.older_events
     body["data"] = svc.instance_data(i)
-    body["submissions"] = [submission(s) for s in svc.submissions(i.id)]
+    # every completion is kept; the answer carries the newest ``tasks_limit`` of them, as it does steps
+    submissions = svc.submissions(i.id)
+    body["submissions"] = [submission(s) for s in submissions[-tasks_limit:]]
+    body["submissions_omitted"] = max(len(submissions) - tasks_limit, 0)
     return body
