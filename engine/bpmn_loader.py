@@ -134,6 +134,8 @@ class ParsedProcess:
     #: DMN files the process uses (name → XML), kept so a later version finds them again
     decisions: dict[str, str] = field(default_factory=dict)
     filename: str = "process.bpmn"
+    #: The start event's ``sop.form``: the form that start data must pass, like any step's.
+    start_form: str | None = None
 
 
 class Deployed(Protocol):
@@ -242,8 +244,10 @@ def _parse_one(filename: str, data: bytes, max_bytes: int, several: bool):
     try:
         return parse_document(data, max_bytes, dmn_allowed=True)
     except Invalid as exc:
-        if several:
-            exc.problems = [_in_file(p, filename) for p in exc.problems]
+        # A file that is not BPMN at all: the problem is about the file, from its first line on.
+        exc.problems = [_in_file(p, filename) if several or not p.element else p for p in exc.problems]
+        for problem in exc.problems:
+            problem.line = problem.line or 1
         raise
 
 
@@ -356,6 +360,8 @@ def _compile(parser, process, root, filename: str, data: bytes, deployed: Deploy
         message = _message_name(root, definition.get("messageRef"))
         if message:
             start_messages.append(message)
+    start_forms = process.xpath("./bpmn:startEvent/bpmn:extensionElements/spiffworkflow:properties/"
+                                "spiffworkflow:property[@name='sop.form']/@value", namespaces=NS)
     # One process alone in its file, as always: the file's hash. Otherwise what else makes it this version.
     alone = len(deployable_processes(root)) == 1 and not decisions and role == DEFAULT_ROLE
     digest = content_hash(data) if alone else content_hash(b"\0".join(
@@ -364,7 +370,7 @@ def _compile(parser, process, root, filename: str, data: bytes, deployed: Deploy
         key=key, name=name, documentation=(doc_el.text or "").strip() if doc_el is not None else "",
         content_hash=digest, xml=data.decode("utf-8", errors="replace"), spec=spec,
         subprocess_specs=subs, tasks=tasks, lanes=lanes, default_role=role, start_messages=start_messages,
-        decisions=dict(decisions), filename=filename)
+        decisions=dict(decisions), filename=filename, start_form=(start_forms[0] or None) if start_forms else None)
 
 
 def _message_name(root, ref: str | None) -> str | None:
@@ -406,9 +412,26 @@ def _collect_tasks(spec, root, default_role: str, tasks: dict[str, TaskMeta]) ->
             assignee_expression=expression)
 
 
+#: What to do about SpiffWorkflow's own refusals (its words, then alur's hint).
+SPIFF_HINTS = {
+    "There is no support implemented for this task type": "alur runs user, manual, script, business rule, send "
+    "and receive tasks, call activities, subprocesses, events and exclusive, inclusive, parallel and "
+    "event-based gateways; draw this element as one of those",
+    "No start event found": "draw a start event where the process begins",
+    "Duplicate process ID": "each process of a deployment needs an id of its own",
+    "Multiple decision tables are not current supported": "give each DMN decision one decision table",
+    "No decisions found": "the DMN file needs a decision with a decision table",
+    "Could not find messageRef": "choose the message the event sends or waits for (messageRef)",
+}
+
+
 def _spiff_problem(exc: Exception, root, filename: str | None = None, process=None) -> Problem:
-    """SpiffWorkflow's message, with the element and line it is about found in our tree."""
+    """SpiffWorkflow's message, with the element and line it is about found in our tree, and a
+    hint where alur knows one."""
     message = str(exc.args[0]) if exc.args else str(exc) or type(exc).__name__
+    hint = next((h for words, h in SPIFF_HINTS.items() if words in message), None)
+    if hint:
+        message = f"{message.rstrip('.')}: {hint}"
     if not isinstance(exc, (ValidationException, SpiffWorkflowException)):
         message = f"the diagram could not be compiled ({type(exc).__name__}: {message})"
     el = None

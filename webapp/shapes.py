@@ -82,13 +82,14 @@ def instance(svc: WorkflowService, i: Instance, tasks_limit: int = HISTORY_DEFAU
     """A case with its newest ``tasks_limit`` steps (and every open step) and ``events_limit``
     events, in time order (and the newest ``tasks_limit`` submissions); ``tasks_omitted`` /
     ``events_omitted`` / ``submissions_omitted`` count the older ones left out."""
+    data = svc.instance_data(i)  # first: a case whose state cannot be read says so in its summary
     body = instance_summary(i)
     history = svc.instance_history(i.id, tasks=tasks_limit, events=events_limit)
     files = svc.attachments_by_task([t.id for t in history.tasks])
     body["tasks"] = [task(svc, t, files[t.id]) for t in history.tasks]
     body["events"] = [event(e) for e in history.events]
     body["tasks_omitted"], body["events_omitted"] = history.older_tasks, history.older_events
-    body["data"] = svc.instance_data(i)
+    body["data"] = data
     # every completion is kept; the answer carries the newest ``tasks_limit`` of them, as it does steps
     submissions = svc.submissions(i.id)
     body["submissions"] = [submission(s) for s in submissions[-tasks_limit:]]
