@@ -1,7 +1,7 @@
 """archived cases: instances.archived_at, and an index to find finished cases to archive
 
 Revision ID: c5e8a1f0b2d4
-Revises: b7d1c0a9e2f4
+Revises: 910e2f0b497c
 Create Date: 2026-12-01 04:30:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c5e8a1f0b2d4'
-down_revision = 'b7d1c0a9e2f4'
+down_revision = '910e2f0b497c'
 branch_labels = None
 depends_on = None
 
