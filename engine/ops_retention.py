@@ -20,7 +20,7 @@ from sqlalchemy import func, select, update
 
 from . import audit
 from .errors import Invalid, NotAllowed, Problem
-from .models import Deliverable, Instance, User, utcnow
+from .models import Base, Instance, User, utcnow
 from .unit_of_work import UnitOfWork
 
 #: What ``Instance.serializer_version`` says of a case whose state is the archived summary.
@@ -127,10 +127,13 @@ class RetentionOperations(UnitOfWork):
                                     and blob.name.startswith(entry.name) and blob.stat().st_mtime < horizon):
                                 candidates[blob.name] = blob
         names = list(candidates)
+        # every table that names stored bytes by sha256 (deliverables, document templates, …)
+        holders = [t.c.sha256 for t in Base.metadata.sorted_tables if "sha256" in t.c]
         for start in range(0, len(names), 500):
             chunk = names[start:start + 500]
-            for sha in self.session.scalars(select(Deliverable.sha256).where(Deliverable.sha256.in_(chunk))):
-                candidates.pop(sha, None)
+            for column in holders:
+                for sha in self.session.scalars(select(column).where(column.in_(chunk))):
+                    candidates.pop(sha, None)
         for entry in [*candidates.values(), *leftovers]:
             report.orphan_files += 1
             report.orphan_bytes += entry.stat().st_size
