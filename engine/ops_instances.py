@@ -7,7 +7,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import func, select
 
-from . import access, audit, runtime, task_index
+from . import access, audit, outbox, runtime, task_index
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .models import AuditEvent, Instance, ProcessDefinition, TaskRecord, User, utcnow
 from .state import SERIALIZER_VERSION
@@ -182,5 +182,7 @@ class InstanceOperations(UnitOfWork):
             target = "running"
         instance.status = target
         audit.record(self.session, action, user.username, instance_id=instance.id, reason=reason or None)
+        if action == "terminate":
+            outbox.case_ended(self.session, instance, "case_terminated", utcnow(), reason=reason, by=user.username)
         self._commit()
         return instance

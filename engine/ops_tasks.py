@@ -8,7 +8,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import bindparam, func, select, update
 from SpiffWorkflow.util.task import TaskState
 
-from . import access, audit, runtime
+from . import access, audit, outbox, runtime
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .forms import FormError, load_form, user_fields, validate_data
 from .models import Deliverable, Instance, ProcessDefinition, TaskRecord, User, utcnow
@@ -133,6 +133,7 @@ class TaskOperations(UnitOfWork):
             self.session.rollback()
             raise Conflict("someone else took this step meanwhile", code="not_claimable")
         audit.record(self.session, "claim", user.username, instance_id=row.instance_id, task_id=row.id)
+        outbox.step_claimed(self.session, self.instance(row.instance_id), row, user, utcnow())
         self._commit()
         self.session.refresh(row)
         return row
@@ -159,11 +160,13 @@ class TaskOperations(UnitOfWork):
         target = self.users.find(username)
         if target is None:
             raise Invalid("Invalid user", [Problem(f"no user '{username}'", field="username")])
+        before = outbox.people_of_step(self.session, row)
         row.assignees = [target]
         row.has_assignees = True
         row.claimed_by = None
         audit.record(self.session, "reassign", admin.username, instance_id=row.instance_id, task_id=row.id,
                      to=target.username)
+        outbox.step_reassigned(self.session, self.instance(row.instance_id), row, before, target, admin, utcnow())
         self._commit()
         return row
 
@@ -272,12 +275,14 @@ class TaskOperations(UnitOfWork):
         self._write_row(row, {"state": "completed", "completed_at": now, "completed_by": user.username,
                               "claimed_by": row.claimed_by or user.username, "actual_minutes": minutes,
                               "data": json.loads(json.dumps(data))})
-        self._index_tasks(instance, wf, cd, now)
+        self._index_tasks(instance, wf, cd, now, cause={"by": user.username, "step": row.step, "bpmn_id": row.bpmn_id,
+                                                         "name": row.name, "data": data})
         audit.record(self.session, "complete", user.username, instance_id=instance.id, task_id=row.id,
                      step=row.step, name=row.name, minutes=row.actual_minutes)
         if error:
             audit.record(self.session, "error", None, instance_id=instance.id, message=error)
         elif instance.status == "completed":
             audit.record(self.session, "end", None, instance_id=instance.id)
+            outbox.case_ended(self.session, instance, "case_completed", now, by=user.username)
         self._commit()
         return row

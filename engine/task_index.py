@@ -5,6 +5,7 @@ to draw a list.
 """
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select
@@ -34,10 +35,18 @@ def appointed_usernames(value) -> list[str]:
     return []
 
 
+def near_due(calendar: WorkingCalendar, start: datetime, target: int | None, share: float) -> datetime | None:
+    """When a step with ``target`` working minutes, ready since ``start``, is near its due time:
+    once ``share`` of its standard time has passed (never at the moment it becomes ready)."""
+    if target is None or target <= 0:
+        return None
+    return calendar.add(start, max(1, min(target, math.ceil(target * share))))
+
+
 def sync(session: Session, instance: Instance, workflow: BpmnWorkflow, cd: CompiledDefinition,
-         calendar: WorkingCalendar, now: datetime) -> list[str]:
-    """Bring the instance's task rows in line with the workflow. Returns the ids of tasks that
-    became ready."""
+         calendar: WorkingCalendar, now: datetime, reminder_share: float = 0.75) -> list[dict]:
+    """Bring the instance's task rows in line with the workflow. Returns the rows (as written)
+    of the tasks that became ready."""
     # ids only: the rows themselves are needed just for the few that stop being ready
     open_ids = set(session.scalars(_OPEN_IDS, {"instance_id": instance.id}))
     ready = ready_human_tasks(workflow)
@@ -55,7 +64,7 @@ def sync(session: Session, instance: Instance, workflow: BpmnWorkflow, cd: Compi
             step=meta.step if meta else None, name=(meta.name if meta else task.task_spec.bpmn_name) or tid,
             lane=meta.lane if meta else task.task_spec.lane, state="ready", created_at=now,
             target_minutes=target, due_at=calendar.add(now, target) if target is not None else None,
-            has_assignees=False)
+            near_due_at=near_due(calendar, now, target, reminder_share), has_assignees=False)
         if meta and meta.assignee_variable:
             names = appointed_usernames(task.data.get(meta.assignee_variable))
             if names:
@@ -77,7 +86,7 @@ def sync(session: Session, instance: Instance, workflow: BpmnWorkflow, cd: Compi
                 row.state, row.completed_at = "completed", now
         elif task is None or task.has_state(TaskState.CANCELLED | TaskState.ERROR) or not task.has_state(TaskState.READY):
             row.state = "cancelled"
-    return [row["id"] for row in rows]
+    return rows
 
 
 def cancel_open(session: Session, instance: Instance) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import task_index
+from . import outbox, task_index
 from .calendar import WorkingCalendar
 from .config import EngineConfig
 from .errors import Conflict
@@ -144,7 +144,11 @@ class UnitOfWork:
         for name, value in values.items():
             set_committed_value(row, name, value)
 
-    def _index_tasks(self, instance, workflow, cd, now: datetime) -> None:
-        """Write the task index for ``instance`` (inserts run at once, in this transaction)."""
+    def _index_tasks(self, instance, workflow, cd, now: datetime, cause: dict[str, Any] | None = None) -> None:
+        """Write the task index for ``instance`` (inserts run at once, in this transaction), and
+        the notifications of the steps that became ready (``cause``: the completion that led
+        there: who, which step, its data)."""
         with self._losing_a_race_is_a_conflict(), self.session.no_autoflush:
-            task_index.sync(self.session, instance, workflow, cd, self.calendar, now)
+            rows = task_index.sync(self.session, instance, workflow, cd, self.calendar, now,
+                                   self.config.reminder_share)
+            outbox.steps_ready(self.session, instance, rows, now, cause)
