@@ -25,9 +25,16 @@ class NotificationOperations(UnitOfWork):
         query = select(Notification).where(Notification.user_id == user.id, Notification.channel == "app")
         if unread_only:
             query = query.where(Notification.read_at.is_(None))
-        if before_id is not None:
+        if before_id is not None and _valid_id(before_id):
             query = query.where(Notification.id < before_id)
         return list(self.session.scalars(query.order_by(Notification.id.desc()).limit(max(1, min(limit, MAX_PAGE)))))
+
+    def notification(self, user: User, notification_id: int) -> Notification | None:
+        """One of the person's own in-app notifications (None for anyone else's)."""
+        if not _valid_id(notification_id):
+            return None
+        found = self.session.get(Notification, notification_id)
+        return found if found is not None and found.user_id == user.id and found.channel == "app" else None
 
     def unread_count(self, user: User) -> int:
         return self.session.scalar(select(func.count()).select_from(Notification).where(
@@ -59,34 +66,40 @@ class NotificationOperations(UnitOfWork):
 
     def set_notification_preference(self, actor: User, user: User | None, channel: str, mode: str,
                                     digest_hour: int = 8) -> None:
-        """A person sets their own way of hearing on one channel; an admin sets the office
-        default (``user`` None) or anyone's."""
+        self.set_notification_preferences(actor, user, {channel: mode}, digest_hour)
+
+    def set_notification_preferences(self, actor: User, user: User | None, modes: dict[str, str],
+                                     digest_hour: int = 8) -> None:
+        """A person sets their own way of hearing per channel; an admin sets the office default
+        (``user`` None) or anyone's. All channels are checked before anything is written."""
         if user is None and not actor.is_admin:
             raise NotAllowed("only administrators set the office's defaults")
         if user is not None and user.id != actor.id and not actor.is_admin:
             raise NotAllowed("you may change only your own notification settings")
         problems = []
-        if channel not in outbox.CHANNELS:
-            problems.append(Problem(f"channel must be one of {', '.join(outbox.CHANNELS)}", field="channel"))
-        elif mode not in outbox.CHANNEL_MODES[channel]:
-            problems.append(Problem(f"mode must be one of {', '.join(outbox.CHANNEL_MODES[channel])}",
-                                    field=f"{channel}_mode"))
-        if not isinstance(digest_hour, int) or not 0 <= digest_hour <= 23:
+        for channel, mode in modes.items():
+            if channel not in outbox.CHANNELS:
+                problems.append(Problem(f"channel must be one of {', '.join(outbox.CHANNELS)}", field="channel"))
+            elif mode not in outbox.CHANNEL_MODES[channel]:
+                problems.append(Problem(f"mode must be one of {', '.join(outbox.CHANNEL_MODES[channel])}",
+                                        field=f"{channel}_mode"))
+        if isinstance(digest_hour, bool) or not isinstance(digest_hour, int) or not 0 <= digest_hour <= 23:
             problems.append(Problem("the digest hour is a whole hour from 0 to 23", field="digest_hour"))
         if problems:
             raise Invalid("Invalid notification settings", problems)
         user_id = user.id if user is not None else None
-        pref = self.session.scalar(select(NotificationPreference).where(
-            NotificationPreference.channel == channel,
-            NotificationPreference.user_id.is_(None) if user_id is None else NotificationPreference.user_id == user_id))
-        if pref is None:
-            pref = NotificationPreference(user_id=user_id, channel=channel, mode=mode, digest_hour=digest_hour)
-            self.session.add(pref)
-        else:
-            pref.mode, pref.digest_hour = mode, digest_hour
+        for channel, mode in modes.items():
+            pref = self.session.scalar(select(NotificationPreference).where(
+                NotificationPreference.channel == channel,
+                NotificationPreference.user_id.is_(None) if user_id is None
+                else NotificationPreference.user_id == user_id))
+            if pref is None:
+                self.session.add(NotificationPreference(user_id=user_id, channel=channel, mode=mode,
+                                                        digest_hour=digest_hour))
+            else:
+                pref.mode, pref.digest_hour = mode, digest_hour
         audit.record(self.session, "notification_settings", actor.username,
-                     user=user.username if user is not None else None, channel=channel, mode=mode,
-                     digest_hour=digest_hour if mode == "digest" else None)
+                     user=user.username if user is not None else None, modes=modes, digest_hour=digest_hour)
         self._commit()
 
     # ---- webhooks (admin) ---------------------------------------------------------------------

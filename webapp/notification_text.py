@@ -108,3 +108,17 @@ def _digest_steps(n: Notification) -> list[dict[str, Any]]:
         result.append({"label": label, "case": s.get("case_title") or "", "due": due, "overdue": s.get("overdue"),
                        "url": f"{base}/tasks/{s['task_id']}"})
     return result
+
+
+def event_labels() -> dict[str, str]:
+    """What each event is called on the pages (webhook subscriptions, lists)."""
+    return {"step_ready": _("Langkah siap dikerjakan"), "sent_back": _("Langkah dikembalikan"),
+            "claimed": _("Langkah diambil orang lain"), "reassigned": _("Langkah dialihkan"),
+            "near_due": _("Mendekati batas waktu"), "overdue": _("Melewati batas waktu"),
+            "escalated": _("Eskalasi"), "case_completed": _("Kasus selesai"), "case_withdrawn": _("Kasus ditarik"),
+            "case_terminated": _("Kasus dihentikan"), "mention": _("Disebut dalam komentar"),
+            "digest": _("Ringkasan harian")}
+
+
+def mode_labels() -> dict[str, str]:
+    return {"immediate": _("Segera"), "digest": _("Ringkasan harian"), "off": _("Mati")}

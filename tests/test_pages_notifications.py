@@ -1,0 +1,76 @@
+"""Notification pages through Flask's client: who may see what, bounds, and what is refused."""
+from __future__ import annotations
+
+import io
+
+from sop_walk import SOP_KEY
+
+
+def _step1_done(svc):
+    pemilik = svc.users.get("pemilik")
+    instance = svc.start(SOP_KEY, pemilik, "Kasus halaman")
+    task = svc.instance_tasks(instance.id)[0]
+    svc.attach(task.id, pemilik, "a.pdf", io.BytesIO(b"%PDF"))
+    svc.complete(task.id, pemilik, {"nama_aplikasi": "SIMPUS", "instansi_pemilik": "Dinkes",
+                                    "jenis_pengembangan": "baru"})
+    return instance
+
+
+def test_the_list_the_count_in_the_menu_and_marking_read(client, login, svc):
+    _step1_done(svc)
+    login("analis")
+    page = client.get("/inbox").get_data(as_text=True)
+    assert "pemberitahuan belum dibaca" in page
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "Langkah menunggu Anda: Pembuatan spesifikasi kebutuhan" in page or "Langkah menunggu Anda:" in page
+    (note,) = svc.notifications(svc.users.get("analis"))
+    answer = client.get(f"/notifications/{note.id}")
+    assert answer.status_code == 302 and answer.headers["Location"] == f"/tasks/{note.task_id}"
+    assert svc.unread_count(svc.users.get("analis")) == 0
+    assert client.get("/notifications/99999999999999999999").status_code == 404
+    assert client.get("/notifications?before=abc").status_code == 200
+
+
+def test_nobody_opens_or_marks_someone_elses_notification(client, login, svc):
+    _step1_done(svc)
+    (note,) = svc.notifications(svc.users.get("analis"))
+    login("kabid")
+    assert client.get(f"/notifications/{note.id}").status_code == 404
+    client.post("/notifications/read", data={"id": str(note.id)})
+    assert svc.unread_count(svc.users.get("analis")) == 1
+
+
+def test_settings_refuse_what_is_not_offered(client, login, svc):
+    login("analis")
+    answer = client.post("/notifications/settings", data={"email_mode": "digest", "app_mode": "digest",
+                                                          "digest_hour": "7"})
+    assert answer.status_code == 422 and "mode must be" in answer.get_data(as_text=True) or answer.status_code == 422
+    answer = client.post("/notifications/settings", data={"email_mode": "off", "app_mode": "off",
+                                                          "digest_hour": "24"})
+    assert answer.status_code == 422 and "Pilih jam 0 sampai 23." in answer.get_data(as_text=True)
+    assert svc.notification_preferences(svc.users.get("analis"))["email"]["mode"] == "immediate"
+    answer = client.post("/notifications/settings", data={"email_mode": "digest", "app_mode": "immediate",
+                                                          "digest_hour": "7"})
+    assert answer.status_code == 302
+    prefs = svc.notification_preferences(svc.users.get("analis"))
+    assert prefs["email"] == {"mode": "digest", "digest_hour": 7, "own": True}
+
+
+def test_admin_pages_are_for_admins_and_webhook_addresses_are_checked(client, login, svc):
+    login("kabid")
+    for url in ("/admin/notifications", "/admin/webhooks"):
+        assert client.get(url).status_code == 403
+    assert client.post("/admin/webhooks", data={"url": "https://x.example/", "events": ["step_ready"]}).status_code == 403
+    login("admin")
+    answer = client.post("/admin/webhooks", data={"url": "file:///etc/passwd", "events": ["step_ready"]})
+    assert answer.status_code == 422 and "Gunakan alamat http:// atau https://." in answer.get_data(as_text=True)
+    answer = client.post("/admin/webhooks", data={"url": "https://x.example/hook", "events": ["nope"]})
+    assert answer.status_code == 422
+    assert svc.webhooks(svc.users.get("admin")) == []
+    answer = client.post("/admin/webhooks", data={"url": "https://x.example/hook", "events": ["step_ready"]})
+    assert answer.status_code == 200 and "Kunci penandatangan" in answer.get_data(as_text=True)
+    (hook,) = svc.webhooks(svc.users.get("admin"))
+    assert hook.secret in answer.get_data(as_text=True)
+    assert client.post(f"/admin/webhooks/{hook.id}/active", data={"active": "0"}).status_code == 302
+    assert client.post("/admin/webhooks/999999/delete").status_code == 404
+    assert client.post("/admin/notifications/retry", data={"all": "1"}).status_code == 302
