@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from e2e_helpers import do_steps, login, screenshot, start_case
+from e2e_helpers import assert_accessible, do_steps, login, screenshot, start_case
 
 
 def _fits(page) -> None:
@@ -18,10 +18,6 @@ def _fits(page) -> None:
 
 
 def _accessible(page) -> None:
-    try:
-        from e2e_helpers import assert_accessible
-    except ImportError:  # the axe helper lands with the lead's accessibility work
-        return
     assert_accessible(page)
 
 
