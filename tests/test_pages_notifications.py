@@ -74,3 +74,14 @@ def test_admin_pages_are_for_admins_and_webhook_addresses_are_checked(client, lo
     assert client.post(f"/admin/webhooks/{hook.id}/active", data={"active": "0"}).status_code == 302
     assert client.post("/admin/webhooks/999999/delete").status_code == 404
     assert client.post("/admin/notifications/retry", data={"all": "1"}).status_code == 302
+
+
+def test_user_add_records_email_and_full_name_for_notifications(runner, svc):
+    result = runner.invoke(args=["user", "add", "rina", "--password", "password11", "--role", "Staf",
+                                 "--email", "rina@dinas.example", "--full-name", "Rina Wati"])
+    assert result.exit_code == 0, result.output
+    user = svc.users.get("rina")
+    assert (user.email, user.full_name) == ("rina@dinas.example", "Rina Wati")
+    result = runner.invoke(args=["user", "add", "tono", "--password", "password11", "--email", "bukan email"])
+    assert result.exit_code == 1 and "not an email address" in result.output
+    assert svc.users.find("tono") is None

@@ -130,11 +130,21 @@ def user_group() -> None:
 @click.option("--password", required=True)
 @click.option("--role", "roles", multiple=True, help="A lane name; repeat for several.")
 @click.option("--admin", is_flag=True)
+@click.option("--email", default="", help="Where notifications go.")
+@click.option("--full-name", "full_name", default="", help="The person's name as pages and messages show it.")
 @with_appcontext
-def user_add(name: str, password: str, roles: tuple[str, ...], admin: bool) -> None:
+def user_add(name: str, password: str, roles: tuple[str, ...], admin: bool, email: str, full_name: str) -> None:
+    """Create a user; a role is a lane name."""
+    email = email.strip()
+    if email and ("@" not in email or len(email) > 200 or any(c.isspace() for c in email)):
+        click.echo("error: --email is not an email address (name@host, at most 200 characters)", err=True)
+        sys.exit(1)
+    if len(full_name) > 200:
+        click.echo("error: --full-name has at most 200 characters", err=True)
+        sys.exit(1)
     svc = service()
     try:
-        user = svc.users.create(name, password, roles, is_admin=admin)
+        user = svc.users.create(name, password, roles, is_admin=admin, email=email, full_name=full_name.strip())
         svc.session.commit()
     except AlurError as exc:
         _fail(exc)
