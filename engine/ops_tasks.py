@@ -275,8 +275,8 @@ class TaskOperations(UnitOfWork):
         self._write_row(row, {"state": "completed", "completed_at": now, "completed_by": user.username,
                               "claimed_by": row.claimed_by or user.username, "actual_minutes": minutes,
                               "data": json.loads(json.dumps(data))})
-        self._index_tasks(instance, wf, cd, now, cause={"by": user.username, "step": row.step, "bpmn_id": row.bpmn_id,
-                                                         "name": row.name, "data": data})
+        cause = {"by": user.username, "step": row.step, "bpmn_id": row.bpmn_id, "name": row.name, "data": data}
+        self._index_tasks(instance, wf, cd, now, cause=cause)
         audit.record(self.session, "complete", user.username, instance_id=instance.id, task_id=row.id,
                      step=row.step, name=row.name, minutes=row.actual_minutes)
         if error:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import outbox, task_index
+from . import message_waits, outbox, task_index
 from .calendar import WorkingCalendar
 from .config import EngineConfig
 from .errors import Conflict
@@ -64,7 +64,7 @@ class UnitOfWork:
         self.config = config or EngineConfig()
         self.users = UserDirectory(session, self.config.password_hash_method)
         self.files = FileStore(self.config.files_dir, self.config.max_upload_bytes)
-        self.script_engine = RestrictedScriptEngine(self.config.scripts_enabled)
+        self.script_engine = RestrictedScriptEngine()
         self._calendar: WorkingCalendar | None = None
         # Rows this unit of work looked up, held so the session's (weak) identity map keeps them:
         # a second look-up of the same definition or case then costs no query.
@@ -152,3 +152,9 @@ class UnitOfWork:
             rows = task_index.sync(self.session, instance, workflow, cd, self.calendar, now,
                                    self.config.reminder_share)
             outbox.steps_ready(self.session, instance, rows, now, cause)
+            if cd.catches_messages:
+                message_waits.sync(self.session, instance, workflow)
+        self._deliver_thrown(instance, workflow)
+
+    def _deliver_thrown(self, instance, workflow) -> None:
+        """Messages the case threw go to the cases waiting for them (engine/ops_messages.py)."""

@@ -49,7 +49,7 @@ def event_labels() -> dict[str, str]:
             "complete": _("Selesaikan"), "attach": _("Unggah"), "detach": _("Hapus lampiran"),
             "reassign": _("Alihkan tugas"), "suspend": _("Tangguhkan"), "resume": _("Lanjutkan"),
             "terminate": _("Hentikan"), "error": _("Galat"), "overdue": _("Terlambat"),
-            "timer": _("Pengatur waktu"), "end": _("Selesai")}
+            "timer": _("Pengatur waktu"), "end": _("Selesai"), "message": _("Pesan diterima")}
 
 
 def diagram_labels() -> dict[str, str]:
@@ -172,7 +172,7 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
         "instances/detail.html", instance=instance, tasks=tasks, ready=ready, by_id=by_id,
         events=events, files=files, data=rows, svg=svg, legend=legend, people=people,
         candidates=candidates, errors=errors or {}, now=utcnow(), status_labels=status_labels(),
-        event_labels=event_labels(), age=age,
+        event_labels=event_labels(), age=age, waits=svc.message_waits(instance.id),
     ), status
 
 
