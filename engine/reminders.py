@@ -56,8 +56,13 @@ def _mark(session: Session, column, index: str, condition: str, values: dict[str
           limit: int) -> list:
     """Set ``values`` on at most ``limit`` open steps whose ``column`` is past, that match
     ``condition`` (the text of the partial ``index``), and return the rows this call marked."""
-    pick = _pick(session, column, index, condition, now, limit)
-    statement = (update(_TASKS).where(_TASKS.c.id.in_(pick.scalar_subquery()), text(condition), column < now)
+    # Two statements: the ids (locked on PostgreSQL), then the update by primary key. In one
+    # statement PostgreSQL's planner, its statistics stale after a burst of new steps, re-ran the
+    # locking scan for every row it updated (minutes at 10,000 overdue steps).
+    ids = list(session.scalars(_pick(session, column, index, condition, now, limit)))
+    if not ids:
+        return []
+    statement = (update(_TASKS).where(_TASKS.c.id.in_(ids), text(condition), column < now)
                  .values(**values).returning(*_MARKED))
     rows = [row._asdict() for row in session.execute(statement)]
     _agree(session, [r["id"] for r in rows], values)
