@@ -85,3 +85,26 @@ def test_user_add_records_email_and_full_name_for_notifications(runner, svc):
     result = runner.invoke(args=["user", "add", "tono", "--password", "password11", "--email", "bukan email"])
     assert result.exit_code == 1 and "not an email address" in result.output
     assert svc.users.find("tono") is None
+
+
+def test_a_short_step_is_not_near_its_due_time_the_moment_it_is_ready(client, login, svc):
+    """"Mendekati batas waktu" from the reminder's moment (75 % of the standard time), not at once."""
+    from datetime import timedelta
+
+    from bpmn_builder import Flow, Node, build_bpmn
+
+    nodes = [Node("StartEvent_1", "startEvent", "Mulai", "Loket"),
+             Node("Task_1", "userTask", "Periksa berkas", "Loket", {"sop.duration": "PT60M"}),
+             Node("EndEvent_1", "endEvent", "Selesai", "Loket")]
+    svc.deploy(build_bpmn("loket_singkat", nodes, [Flow("F1", "StartEvent_1", "Task_1"),
+                                                   Flow("F2", "Task_1", "EndEvent_1")]), "loket.bpmn")
+    loket = svc.users.create("loket", "password11", ["Loket"])
+    svc.session.commit()
+    instance = svc.start("loket_singkat", loket, "Berkas masuk")
+    login("loket", "password11")
+    page = client.get("/inbox?tab=lanes").get_data(as_text=True)
+    assert "Periksa berkas" in page and "badge-near" not in page
+    row = svc.instance_tasks(instance.id)[0]
+    row.near_due_at = row.created_at - timedelta(minutes=1)  # as if 45 working minutes had passed
+    svc.session.commit()
+    assert "badge-near" in client.get("/inbox?tab=lanes").get_data(as_text=True)
