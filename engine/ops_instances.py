@@ -5,11 +5,13 @@ import json
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.orm import defer
 
-from . import access, audit, outbox, runtime, task_index
+from . import access, audit, outbox, runtime, search, task_index
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .models import AuditEvent, Instance, ProcessDefinition, TaskRecord, User, utcnow
+from .paging import COUNT_CAP, Count, bounded_count
 from .state import SERIALIZER_VERSION
 from .unit_of_work import UnitOfWork, valid_id as _valid_id
 
@@ -49,6 +51,7 @@ class InstanceOperations(UnitOfWork):
         self._apply_outcome(instance, wf, error, now)
         self.session.add(instance)
         self.session.flush()
+        search.index_instance(self.session, instance.id, instance.title)
         extra = {"message": message[0]} if message else {}
         audit.record(self.session, "start", username, instance_id=instance.id,
                      process=definition.key, version=definition.version, title=instance.title, **extra)
@@ -88,17 +91,22 @@ class InstanceOperations(UnitOfWork):
         return instance
 
     def list_instances(self, user: User, *, status: str | None = None, process_key: str | None = None,
-                       q: str | None = None, overdue: bool = False, limit: int = 50, offset: int = 0
-                       ) -> tuple[list[Instance], int]:
-        query = select(Instance).join(Instance.definition)
+                       q: str | None = None, overdue: bool = False, limit: int = 50, offset: int = 0,
+                       count: bool = True) -> tuple[list[Instance], Count | None]:
+        """The cases ``user`` may see, newest first, with how many match if ``count`` (exact up to
+        a thousand past the page, "at least" beyond). Every filter is an index (status, process and search
+        words by case id, overdue by due time), and the rows come without their state."""
+        query = select(Instance)
         if status:
             if status not in INSTANCE_STATUSES:
                 raise Invalid("Invalid filter", [Problem(f"status must be one of {', '.join(INSTANCE_STATUSES)}", field="status")])
             query = query.where(Instance.status == status)
         if process_key:
-            query = query.where(ProcessDefinition.key == process_key)
-        if q:
-            query = query.where(Instance.title.ilike(f"%{q}%"))
+            query = query.where(Instance.definition_id.in_(
+                select(ProcessDefinition.id).where(ProcessDefinition.key == process_key)))
+        order = Instance.id
+        if q and (words := search.search_words(q)):
+            query, order = search.narrow(query, words)
         if overdue:
             query = query.where(Instance.id.in_(select(TaskRecord.instance_id).where(
                 TaskRecord.state == "ready", TaskRecord.due_at < utcnow())))
@@ -106,9 +114,10 @@ class InstanceOperations(UnitOfWork):
             roles = set(user.role_names)
             lanes_defs = [d for d, lanes in self._lanes_by_version().items() if lanes & roles]
             query = query.where((Instance.started_by == user.username) | Instance.definition_id.in_(lanes_defs))
-        total = self.session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = list(self.session.scalars(query.order_by(Instance.id.desc()).limit(limit).offset(offset)))
-        return rows, total or 0
+        total = bounded_count(self.session, query, Instance.id, cap=offset + COUNT_CAP) if count else None
+        rows = list(self.session.scalars(query.options(defer(Instance.state), defer(Instance.error_message))
+                                         .order_by(order.desc()).limit(limit).offset(offset)))
+        return rows, total
 
     def _lanes_by_version(self) -> dict[int, frozenset[str]]:
         """Every deployed version's lanes, read from its metadata (no spec is restored to list

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
@@ -190,12 +191,16 @@ def find_task(workflow: BpmnWorkflow, task_id: str) -> Task | None:
 
 
 def next_timer(workflow: BpmnWorkflow) -> datetime | None:
-    """Earliest due time of the workflow's pending timers (stored, indexed, for ``alur tick``)."""
+    """Earliest due time of the workflow's pending timers (stored, indexed, for ``alur tick``):
+    timer events, boundary timers, and the timers of event-based gateways and multiple events,
+    in the case and its subprocesses."""
     due = []
-    for event in workflow.waiting_events():
-        if "Timer" not in event.event_type:
+    for task in message_waits.waiting_event_tasks(workflow):
+        if not message_waits.definitions_of(task, TimerEventDefinition):
             continue
-        value = event.value
+        value = task._get_internal_data("event_value")
+        if isinstance(value, dict):
+            value = value.get("next")  # a cycle: its next firing
         if isinstance(value, str):
             try:
                 value = datetime.fromisoformat(value)

@@ -94,9 +94,11 @@ def start_instance():
 def list_instances():
     user = api_user()
     limit, offset = _page()
-    rows, _ = service().list_instances(user, status=request.args.get("status") or None,
-                                       process_key=request.args.get("process_key") or None,
-                                       limit=limit, offset=offset)
+    args = request.args
+    rows, _ = service().list_instances(user, status=args.get("status") or None,
+                                       process_key=args.get("process_key") or None,
+                                       q=(args.get("q") or "")[:200] or None, overdue=args.get("overdue") == "1",
+                                       limit=limit, offset=offset, count=False)
     return jsonify([shapes.instance_summary(i) for i in rows])
 
 

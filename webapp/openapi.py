@@ -117,6 +117,10 @@ def openapi_document() -> dict[str, Any]:
                 {"name": "status", "in": "query", "schema": {"type": "string", "enum": [
                     "running", "suspended", "completed", "terminated", "error"]}},
                 {"name": "process_key", "in": "query", "schema": {"type": "string"}},
+                {"name": "q", "in": "query", "description": "words the title's words begin with",
+                 "schema": {"type": "string", "maxLength": 200}},
+                {"name": "overdue", "in": "query", "description": "1: only cases with a step past its due time",
+                 "schema": {"type": "string", "enum": ["0", "1"]}},
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
                 {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}}],
                     "responses": {"200": _json({"type": "array", "items": _ref("InstanceSummary")}),

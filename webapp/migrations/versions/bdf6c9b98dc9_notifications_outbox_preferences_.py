@@ -1,7 +1,7 @@
 """notifications outbox, preferences, webhooks, calendar changes, reminder times
 
 Revision ID: bdf6c9b98dc9
-Revises: d13a_message_waits
+Revises: b7c41d2e9a10
 Create Date: 2026-12-01 03:37:16.675085
 
 """
@@ -13,7 +13,7 @@ import engine.models
 
 # revision identifiers, used by Alembic.
 revision = 'bdf6c9b98dc9'
-down_revision = 'd13a_message_waits'
+down_revision = 'b7c41d2e9a10'
 branch_labels = None
 depends_on = None
 

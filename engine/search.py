@@ -1,0 +1,72 @@
+"""Search of cases by the words of their title (and anything else worth finding them by).
+
+Each case's words are rows of ``instance_search_terms`` (prefix, case), written when the case is
+written: every beginning of every word ("p", "pu", … "puskesmas"), so a search word matches the
+words it begins ("puskes" finds "Puskesmas") by equality. A case matches when each search word
+does. The list is read from the primary key (prefix, case id) backwards, newest case first, and
+stops after a page: a search costs the same with 100 cases or 50,000 and for a rare word or a
+common one, on SQLite and PostgreSQL alike, where ``title ILIKE '%…%'`` read every title
+(docs/benchmarks.md, scale).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from sqlalchemy import Select, and_, delete, exists, insert
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from .models import Instance, InstanceSearchTerm
+
+MAX_TERM = 20  #: longer words are indexed (and searched) by their first 20 characters
+MAX_TERMS = 60  #: words indexed per case
+MAX_QUERY_TERMS = 8  #: words of one search that count; more narrow nothing worth the cost
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+_INSERT = insert(InstanceSearchTerm.__table__)
+
+
+def terms(*texts: str | None) -> list[str]:
+    """The distinct searchable words of ``texts``: case-folded, accents kept, in order of appearance."""
+    found: dict[str, None] = {}
+    for text in texts:
+        if not text:
+            continue
+        for word in _WORD.findall(unicodedata.normalize("NFKC", text).casefold()):
+            found.setdefault(word[:MAX_TERM], None)
+            if len(found) >= MAX_TERMS:
+                return list(found)
+    return list(found)
+
+
+def index_instance(session: Session, instance_id: int, *texts: str | None, replace: bool = False) -> None:
+    """Write the search words of one case (in the caller's transaction); ``replace`` drops the
+    words it had first (a title that changed)."""
+    if replace:
+        session.execute(delete(InstanceSearchTerm).where(InstanceSearchTerm.instance_id == instance_id))
+    rows = [{"term": p, "instance_id": instance_id} for p in prefixes(*texts)]
+    if rows:
+        session.execute(_INSERT, rows)
+
+
+def prefixes(*texts: str | None) -> list[str]:
+    """Every beginning of every searchable word of ``texts``, once each."""
+    return list(dict.fromkeys(w[:n] for w in terms(*texts) for n in range(1, len(w) + 1)))
+
+
+def search_words(q: str) -> list[str]:
+    """The words of a search that count, the longest (the most selective) first."""
+    return sorted(terms(q), key=len, reverse=True)[:MAX_QUERY_TERMS]
+
+
+def narrow(query: Select, words: list[str]) -> tuple[Select, ColumnElement]:
+    """``query`` (over ``Instance``) narrowed to the cases matching every one of ``words``, and
+    the column to order it by, newest first: the first word's index, in case id order."""
+    first = aliased(InstanceSearchTerm)
+    query = query.join(first, and_(first.instance_id == Instance.id, first.term == words[0]))
+    for word in words[1:]:
+        query = query.where(exists().where(InstanceSearchTerm.instance_id == Instance.id,
+                                           InstanceSearchTerm.term == word))
+    return query, first.instance_id
+
+
