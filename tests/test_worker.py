@@ -93,9 +93,8 @@ def test_concurrent_ticks_mark_each_overdue_step_once_and_never_crash(svc, env, 
     assert all(r.status == "sent" and r.attempts == 1 for r in rows)
 
 
+@pytest.mark.parametrize("any_db", ["postgresql"])  # several workers on several hosts: a PostgreSQL setting
 def test_four_workers_deliver_and_mark_everything_exactly_once(svc, env, smtp, any_db):
-    if any_db != "postgresql":
-        pytest.skip("several workers on several hosts are a PostgreSQL setting")
     _controller, sink = smtp
     overdue, waiting = seed(svc, cases=20, timers=6)
     users = [svc.users.get(u) for u in ("analis", "kabid", "kasi", "budi", "sari")]
