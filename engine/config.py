@@ -42,3 +42,14 @@ class EngineConfig:
     mail_dir: Path = PROJECT_ROOT / "instance" / "mail"
     #: A worker holds the outbox rows it claimed this long; a killed worker's rows come back after.
     delivery_lease_seconds: int = 300
+    #: Failed logins that lock an account, and those that lock an address (many accounts tried
+    #: from one place), within ``login_window_minutes``; a lock lasts ``login_lock_minutes``.
+    login_max_failures_per_account: int = 10
+    login_max_failures_per_address: int = 50
+    login_window_minutes: int = 15
+    login_lock_minutes: int = 15
+    #: A login without "remember me" ends after this long unused; with it, after ``remember_days``.
+    session_idle_hours: int = 12
+    remember_days: int = 14
+    #: API tokens expire after this many days unless created with another expiry.
+    token_days: int = 365

@@ -10,7 +10,7 @@ from . import audit, delivery, reminders, reports, runtime
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .models import AuditEvent, CalendarChange, Holiday, Instance, TaskRecord, User, task_assignees, utcnow
 from .paging import Cursor, Page, bounded_count
-from .unit_of_work import UnitOfWork, forget_holidays, valid_id as _valid_id
+from .unit_of_work import UnitOfWork, bounded_page, forget_holidays, valid_id as _valid_id
 
 
 #: Each next kind is the least one after the last: a few index probes however long the log is.
@@ -91,7 +91,11 @@ class AdministrationOperations(UnitOfWork):
                     skipped.add(instance_id)
                     continue
                 cd = runtime.compiled(instance.definition)
-                wf = runtime.load(instance, cd, self.script_engine)
+                wf = self._load_or_mark_error(instance, cd)
+                if wf is None:  # unreadable state: marked error (alur check), the others go on
+                    self._commit()
+                    skipped.add(instance_id)
+                    continue
                 error = runtime.fire_timers(wf)
                 self._write_instance(instance, self._outcome(wf, error, now))
                 self._index_tasks(instance, wf, cd, now)
@@ -236,6 +240,7 @@ class AdministrationOperations(UnitOfWork):
         its own size, whatever the size of the log; the count stops at a thousand."""
         if not reader.is_admin:
             raise NotAllowed("only administrators read the audit log")
+        limit = bounded_page(limit, 0)[0]
         query = select(AuditEvent)
         if kind:
             query = query.where(AuditEvent.kind == kind)

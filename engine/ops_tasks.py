@@ -5,19 +5,21 @@ import json
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from SpiffWorkflow.util.task import TaskState
 
-from . import access, audit, outbox, runtime
+from . import access, audit, dossier, outbox, runtime
+from .data_limits import check_data
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .forms import FormError, load_form, user_fields, validate_data
-from .models import Deliverable, Instance, ProcessDefinition, TaskRecord, User, utcnow
+from .models import Deliverable, Instance, ProcessDefinition, Submission, TaskRecord, User, utcnow
 from .task_index import ASSIGNEES_ON_DEMAND
-from .unit_of_work import UnitOfWork, valid_id as _valid_id
+from .unit_of_work import UnitOfWork, bounded_page, valid_id as _valid_id
 
 # Built once: on the completion path, building a statement cost about as much as running it.
 _TASK_AND_CASE = (select(TaskRecord, Instance).join(Instance, Instance.id == TaskRecord.instance_id)
                   .where(TaskRecord.id == bindparam("task_id")).options(*ASSIGNEES_ON_DEMAND))
+_INSERT_SUBMISSION = insert(Submission.__table__)
 _TASK_ATTACHMENTS = (select(Deliverable).where(Deliverable.task_id == bindparam("task_id"))
                      .order_by(Deliverable.uploaded_at, Deliverable.id))
 
@@ -35,13 +37,26 @@ class TaskOperations(UnitOfWork):
         return runtime.compiled(self.definition(row.definition_id)).tasks.get(row.bpmn_id)
 
     def task_form(self, row: TaskRecord) -> dict | None:
-        meta = self.task_meta(row)
+        return self.step_form(row.definition_id, row.bpmn_id)
+
+    def step_form(self, definition_id: int, bpmn_id: str) -> dict | None:
+        """The JSON Schema of a step of a deployed version, or None where it has no (readable) form."""
+        meta = runtime.compiled(self.definition(definition_id)).tasks.get(bpmn_id)
         if meta is None or not meta.form:
             return None
         try:
             return load_form(self.config.forms_dir, meta.form)
         except FormError:
             return None
+
+    def gateway_variables(self, definition_id: int) -> frozenset[str]:
+        """The names a version's gateways read (its decisions are the boolean fields among them)."""
+        return runtime.compiled(self.definition(definition_id)).gateway_variables
+
+    def decision_fields(self, row: TaskRecord) -> list[str]:
+        """The step's fields asked as two labelled choices: booleans a gateway reads (or labelled)."""
+        cd = runtime.compiled(self.definition(row.definition_id))
+        return dossier.decision_fields(self.task_form(row), cd.gateway_variables)
 
     def visible_task(self, task_id: str, user: User) -> TaskRecord:
         row = self.task(task_id)
@@ -81,6 +96,7 @@ class TaskOperations(UnitOfWork):
               ) -> tuple[list[TaskRecord], int]:
         """Tabs: ``ready`` (all I may do), ``mine`` (claimed by or appointed to me),
         ``lanes`` (unclaimed in my lanes), ``done`` (completed by me)."""
+        limit, offset = bounded_page(limit, offset)
         query = self._inbox_query(user, tab, process_key, overdue, q)
         order = {"created": TaskRecord.created_at.asc(), "due": TaskRecord.due_at.asc(),
                  "step": TaskRecord.step.asc(), "newest": TaskRecord.created_at.desc(),
@@ -235,21 +251,39 @@ class TaskOperations(UnitOfWork):
         """Problems with submitted data: schema, then appointed users exist and hold the role."""
         if not isinstance(data, dict):
             return [Problem("data must be an object", field="data")]
+        problems = check_data(data)
+        if problems:
+            return problems
         schema = self.task_form(row)
         if schema is None:
             return []
         problems = validate_data(schema, data)
+        # A decision has no default: the person says which way, even where the schema forgot `required`.
+        problems += [Problem("this field is required", field=name) for name in self.decision_fields(row)
+                     if name not in data and not any(p.field == name for p in problems)]
         if problems:
             return problems
+        return self.check_user_fields(schema, data)
+
+    def check_user_fields(self, schema: dict, data: dict) -> list[Problem]:
+        """Appointed users exist, are active and hold the field's role: one query for all names."""
+        problems: list[Problem] = []
+        wanted: dict[str, tuple[list, str | None]] = {}
         for name, (is_list, role) in user_fields(schema).items():
-            if name not in data:
-                continue
-            for username in (data[name] if is_list else [data[name]]):
-                user = self.users.find(username)
+            if name in data:
+                value = data[name]
+                wanted[name] = ((value if isinstance(value, list) else [value]) if is_list else [value], role)
+        names = {u for values, _role in wanted.values() for u in values if isinstance(u, str)}
+        known = self.users.find_many(names)
+        for name, (values, role) in wanted.items():
+            for username in values:
+                user = known.get(username) if isinstance(username, str) else None
                 if user is None or not user.active:
                     problems.append(Problem(f"no active user '{username}'", field=name))
                 elif role and role not in user.role_names:
                     problems.append(Problem(f"'{username}' does not hold the role '{role}'", field=name))
+                if len(problems) >= 20:
+                    return problems
         return problems
 
     def complete(self, task_id: str, user: User, data: dict | None = None) -> TaskRecord:
@@ -271,14 +305,32 @@ class TaskOperations(UnitOfWork):
         now = utcnow()
         minutes = self.calendar.between(row.created_at, now)
         error = runtime.run_user_task(wf, task, data)
+        kept = json.loads(json.dumps(data))
         self._write_instance(instance, self._outcome(wf, error, now))  # first: a lost race ends here
         self._write_row(row, {"state": "completed", "completed_at": now, "completed_by": user.username,
                               "claimed_by": row.claimed_by or user.username, "actual_minutes": minutes,
-                              "data": json.loads(json.dumps(data))})
-        cause = {"by": user.username, "step": row.step, "bpmn_id": row.bpmn_id, "name": row.name, "data": data}
-        self._index_tasks(instance, wf, cd, now, cause=cause)
+                              "data": kept})
+        schema = self.task_form(row)
+        reason = dossier.reason_field(schema)
+        note = kept.get(reason) if reason else None
+        # A step that decides (a gateway reads its answers, or it gives a reason) sends back the steps
+        # it makes ready again; a step that merely comes first in a loop's next pass does not.
+        decides = reason is not None or bool(set(dossier.properties(schema)) & cd.gateway_variables)
+        cause = {"from_step": row.step, "from_name": row.name, "from_task": row.id, "by": user.username,
+                 "at": now.isoformat(), "note": note if isinstance(note, str) and note.strip() else None} \
+            if decides else None
+        became_ready = self._index_tasks(instance, wf, cd, now, cause)
+        back = next((r for r in became_ready if r["returned"]), None)
+        outcome = dossier.outcome(schema, kept, cd.gateway_variables, back and {
+            "step": back["step"], "name": back["name"], "bpmn_id": back["bpmn_id"]})
+        self.session.execute(_INSERT_SUBMISSION, {
+            "task_id": row.id, "instance_id": instance.id, "step": row.step, "bpmn_id": row.bpmn_id,
+            "name": row.name, "round": row.round or 1, "data": kept, "completed_by": user.username,
+            "completed_at": now, "outcome": outcome})
         audit.record(self.session, "complete", user.username, instance_id=instance.id, task_id=row.id,
-                     step=row.step, name=row.name, minutes=row.actual_minutes)
+                     step=row.step, name=row.name, minutes=row.actual_minutes,
+                     **({"round": row.round} if (row.round or 1) > 1 else {}),
+                     **({"outcome": outcome} if outcome else {}))
         if error:
             audit.record(self.session, "error", None, instance_id=instance.id, message=error)
         elif instance.status == "completed":
@@ -286,3 +338,28 @@ class TaskOperations(UnitOfWork):
             outbox.case_ended(self.session, instance, "case_completed", now, by=user.username)
         self._commit()
         return row
+
+    # ---- the dossier: every submission, earlier answers, the previous round ----------------------
+    def submissions(self, instance_id: int) -> list[Submission]:
+        """Every completion's data in the case, oldest first (none overwritten)."""
+        return list(self.session.scalars(select(Submission).where(Submission.instance_id == instance_id)
+                                         .order_by(Submission.completed_at, Submission.id)))
+
+    def earlier_submissions(self, row: TaskRecord) -> list[Submission]:
+        """What the case's other completions said before this step (before its completion, for a done
+        one), narrowed to the steps its ``sop.inputs`` names where it names any."""
+        query = select(Submission).where(Submission.instance_id == row.instance_id, Submission.task_id != row.id)
+        if row.completed_at is not None:
+            query = query.where(Submission.completed_at <= row.completed_at)
+        wanted = dossier.narrowed_inputs(self.task_meta(row), runtime.compiled(self.definition(row.definition_id)).tasks)
+        if wanted is not None:
+            query = query.where(Submission.bpmn_id.in_(sorted(wanted | {row.bpmn_id})))
+        return list(self.session.scalars(query.order_by(Submission.completed_at, Submission.id)))
+
+    def previous_round(self, row: TaskRecord) -> Submission | None:
+        """The same step's answers in the round before this one (to prefill the form), or None."""
+        if (row.round or 1) < 2:
+            return None
+        return self.session.scalars(select(Submission).where(
+            Submission.instance_id == row.instance_id, Submission.bpmn_id == row.bpmn_id,
+            Submission.round < row.round).order_by(Submission.round.desc(), Submission.id.desc()).limit(1)).first()

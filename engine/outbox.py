@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -29,8 +29,6 @@ MODES = ("immediate", "digest", "off")
 CHANNEL_MODES = {"email": MODES, "app": ("immediate", "off")}
 #: Events that are news, not a call to act: told in the app only, never by email.
 APP_ONLY = frozenset({"claimed"})
-#: Words a decision's reason is kept under in a form (catatan_modifikasi, catatan_review, …).
-NOTE_FIELDS = ("catatan", "note", "reason", "alasan")
 
 
 def _insert(session: Session):
@@ -80,15 +78,6 @@ def people_of_step(session: Session, row: TaskRecord | dict) -> list[User]:
                                     .where(task_assignees.c.task_id == get("id"), User.active.is_(True))
                                     .order_by(User.id)))
     return lane_members(session, get("lane"))
-
-
-def reviewer_note(data: dict | None) -> str | None:
-    """The reason a decision gave (``catatan_modifikasi`` …): the first non-empty text field whose
-    name says it is a note."""
-    for name, value in (data or {}).items():
-        if isinstance(value, str) and value.strip() and name.lower().startswith(NOTE_FIELDS):
-            return value.strip()[:2000]
-    return None
 
 
 def case_payload(instance: Instance) -> dict[str, Any]:
@@ -168,32 +157,21 @@ def emit(session: Session, event: str, key: str, recipients: Iterable[User | Non
 
 
 # ---- the events -----------------------------------------------------------------------------
-def steps_ready(session: Session, instance: Instance, rows: list[dict[str, Any]], now: datetime,
-                cause: dict[str, Any] | None = None) -> None:
-    """New open steps: everyone who may do each is told. A step the flow went back to (the step
-    that led here was first done after it: a review sent it back) says so, with the reviewer's
-    note; a step merely done again on the way forward (step 10 after step 9 was redone) does not."""
+def steps_ready(session: Session, instance: Instance, rows: list[dict[str, Any]], now: datetime) -> None:
+    """New open steps: everyone who may do each is told. A step a decision sent back (its row
+    carries ``returned``, see engine/task_index.py) says so, with who sent it back, from which
+    step, and the reviewer's note."""
     if not rows:
         return
-    wanted = {r["bpmn_id"] for r in rows} | ({cause["bpmn_id"]} if cause and cause.get("bpmn_id") else set())
-    first_done = dict(session.execute(
-        select(TaskRecord.bpmn_id, func.min(TaskRecord.completed_at)).where(
-            TaskRecord.instance_id == instance.id, TaskRecord.state == "completed",
-            TaskRecord.bpmn_id.in_(wanted)).group_by(TaskRecord.bpmn_id)).all())
-    cause_first = first_done.get(cause.get("bpmn_id")) if cause else None
     writer = Writer(session, now)
     for row in rows:
         payload = step_payload(instance, row)
-        target_first = first_done.get(row["bpmn_id"])
-        went_back = target_first is not None and cause_first is not None and cause_first > target_first
-        event = "sent_back" if went_back else "step_ready"
-        if cause:
-            payload["by"] = cause.get("by")
-            if went_back:
-                payload.update(from_step=cause.get("step"), from_name=cause.get("name"),
-                               note=reviewer_note(cause.get("data")))
-        writer.emit(event, f"task:{row['id']}:ready", people_of_step(session, row),
-                    instance_id=instance.id, task_id=row["id"], payload=payload)
+        returned = row.get("returned")
+        if returned:
+            payload.update(by=returned.get("by"), from_step=returned.get("from_step"),
+                           from_name=returned.get("from_name"), note=returned.get("note"))
+        writer.emit("sent_back" if returned else "step_ready", f"task:{row['id']}:ready",
+                    people_of_step(session, row), instance_id=instance.id, task_id=row["id"], payload=payload)
     writer.flush()
 
 

@@ -31,11 +31,24 @@ _UPDATE_INSTANCE = update(Instance.__table__).where(Instance.__table__.c.id == b
                                                     Instance.__table__.c.row_version == bindparam("b_version"))
 _update_by_key: dict[str, Any] = {}
 
-MAX_ID = 2**63 - 1  # ids beyond a BIGINT cannot exist; refuse them before the driver overflows
+#: Ids are INTEGER columns on every database (2,147,483,647 rows a table is ample for an office);
+#: a larger id cannot exist, so it is "not found" before the driver casts it and overflows.
+MAX_ID = 2**31 - 1
 
 
 def valid_id(value: int) -> bool:
     return isinstance(value, int) and 0 < value <= MAX_ID
+
+
+#: Every list answers at most this many rows at once and skips at most MAX_OFFSET: a page number
+#: of twenty digits becomes a far (empty) page, never an integer the database cannot hold.
+MAX_LIMIT = 1000
+MAX_OFFSET = 10**9
+
+
+def bounded_page(limit: int, offset: int) -> tuple[int, int]:
+    """``limit`` and ``offset`` clamped to what any list and any database accept."""
+    return min(max(int(limit), 1), MAX_LIMIT), min(max(int(offset), 0), MAX_OFFSET)
 
 
 def _database_key(session: Session) -> str:
@@ -144,17 +157,18 @@ class UnitOfWork:
         for name, value in values.items():
             set_committed_value(row, name, value)
 
-    def _index_tasks(self, instance, workflow, cd, now: datetime, cause: dict[str, Any] | None = None) -> None:
-        """Write the task index for ``instance`` (inserts run at once, in this transaction), and
-        the notifications of the steps that became ready (``cause``: the completion that led
-        there: who, which step, its data)."""
+    def _index_tasks(self, instance, workflow, cd, now: datetime, cause: dict | None = None) -> list[dict]:
+        """Write the task index for ``instance`` (inserts run at once, in this transaction) and the
+        notifications of the steps that became ready; returns their rows (``cause``: see
+        :func:`task_index.sync`; a row it sent back is told as such, with the reviewer's note)."""
         with self._losing_a_race_is_a_conflict(), self.session.no_autoflush:
-            rows = task_index.sync(self.session, instance, workflow, cd, self.calendar, now,
-                                   self.config.reminder_share)
-            outbox.steps_ready(self.session, instance, rows, now, cause)
+            became_ready = task_index.sync(self.session, instance, workflow, cd, self.calendar, now, cause,
+                                           self.config.reminder_share)
+            outbox.steps_ready(self.session, instance, became_ready, now)
             if cd.catches_messages:
                 message_waits.sync(self.session, instance, workflow)
         self._deliver_thrown(instance, workflow)
+        return became_ready
 
     def _deliver_thrown(self, instance, workflow) -> None:
         """Messages the case threw go to the cases waiting for them (engine/ops_messages.py)."""
