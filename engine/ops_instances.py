@@ -259,3 +259,14 @@ class InstanceOperations(UnitOfWork):
             outbox.case_ended(self.session, instance, "case_terminated", utcnow(), reason=reason, by=user.username)
         self._commit()
         return instance
+
+    def case_record(self, instance: Instance):
+        """The case record (lembar kendali) of ``instance``: see :mod:`engine.case_record`."""
+        from . import case_record
+
+        tasks = self.instance_tasks(instance.id)
+        files = self.attachments(instance_id=instance.id)
+        forms = {row.id: self.task_form(row) for row in tasks}
+        names = self.users.full_names([r.completed_by for r in tasks] + [f.uploaded_by for f in files]
+                                      + [instance.started_by])
+        return case_record.build(instance, tasks, files, self.calendar, forms, names, utcnow())

@@ -1,7 +1,7 @@
 """notifications outbox, preferences, webhooks, calendar changes, reminder times
 
 Revision ID: bdf6c9b98dc9
-Revises: 910e2f0b497c
+Revises: 1caf87210f0a
 Create Date: 2026-12-01 03:37:16.675085
 
 """
@@ -13,7 +13,7 @@ import engine.models
 
 # revision identifiers, used by Alembic.
 revision = 'bdf6c9b98dc9'
-down_revision = '910e2f0b497c'
+down_revision = '1caf87210f0a'
 branch_labels = None
 depends_on = None
 
