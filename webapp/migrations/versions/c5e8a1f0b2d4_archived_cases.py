@@ -1,7 +1,7 @@
 """archived cases: instances.archived_at, and an index to find finished cases to archive
 
 Revision ID: c5e8a1f0b2d4
-Revises: 1caf87210f0a
+Revises: bdf6c9b98dc9
 Create Date: 2026-12-01 04:30:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c5e8a1f0b2d4'
-down_revision = '1caf87210f0a'
+down_revision = 'bdf6c9b98dc9'
 branch_labels = None
 depends_on = None
 
