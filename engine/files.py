@@ -88,6 +88,9 @@ class FileStore:
             final.parent.mkdir(parents=True, exist_ok=True)
             if final.exists():
                 os.unlink(tmp)
+                # the bytes are wanted again: fresh, so a collection of orphaned files that runs
+                # before this upload's row is written leaves them (engine/ops_retention.py)
+                os.utime(final)
             else:
                 os.replace(tmp, final)
         except BaseException:

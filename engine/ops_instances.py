@@ -2,23 +2,35 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import access, audit, runtime, search, task_index
+from . import access, audit, outbox, runtime, search, task_index
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
-from .models import AuditEvent, Instance, ProcessDefinition, TaskRecord, User, utcnow
+from .models import AuditEvent, Deliverable, Instance, ProcessDefinition, TaskRecord, User, utcnow
 from .data_limits import require_data, text_problem
 from .forms import FormError, load_form, validate_data
+from .ops_retention import archived_data
 from .paging import COUNT_CAP, Count, bounded_count
 from .state import SERIALIZER_VERSION
 from .unit_of_work import UnitOfWork, bounded_page, valid_id as _valid_id
 
 INSTANCE_STATUSES = ("running", "suspended", "completed", "terminated", "error")
+
+
+@dataclass
+class CaseHistory:
+    """The part of a case's history a page shows, and how much older history it leaves out."""
+
+    tasks: list[TaskRecord]
+    older_tasks: int
+    events: list[AuditEvent]
+    older_events: int
 
 
 #: (definition id, content hash) → the version's lanes; ids repeat across databases, content does not.
@@ -156,7 +168,7 @@ class InstanceOperations(UnitOfWork):
             lanes_defs = [d for d, lanes in self._lanes_by_version().items() if lanes & roles]
             query = query.where((Instance.started_by == user.username) | Instance.definition_id.in_(lanes_defs))
         total = bounded_count(self.session, query, Instance.id, cap=offset + COUNT_CAP) if count else None
-        rows = list(self.session.scalars(query.options(defer(Instance.state), defer(Instance.error_message))
+        rows = list(self.session.scalars(query.options(defer(Instance.state))
                                          .order_by(order.desc()).limit(limit).offset(offset)))
         return rows, total
 
@@ -206,11 +218,55 @@ class InstanceOperations(UnitOfWork):
         return list(self.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
                                          .order_by(AuditEvent.at, AuditEvent.id)))
 
+    def instance_history(self, instance_id: int, *, tasks: int = 40, events: int = 60) -> "CaseHistory":
+        """The latest of a case's history, for its page and the API, however often it looped: its
+        newest ``tasks`` steps (and every step still open, however old) and its newest ``events``
+        events, each in time order, with how many older ones were left out (to show on demand)."""
+        newest = list(self.session.scalars(
+            select(TaskRecord).where(TaskRecord.instance_id == instance_id)
+            .order_by(TaskRecord.created_at.desc(), TaskRecord.step.desc(), TaskRecord.id.desc()).limit(tasks)))
+        shown = {t.id for t in newest}
+        newest += [t for t in self.session.scalars(select(TaskRecord).where(
+            TaskRecord.instance_id == instance_id, TaskRecord.state == "ready")) if t.id not in shown]
+        task_count = self.session.scalar(select(func.count()).where(TaskRecord.instance_id == instance_id)) or 0
+        latest = list(self.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
+                                           .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(events)))
+        event_count = (len(latest) if len(latest) < events else
+                       self.session.scalar(select(func.count()).where(AuditEvent.instance_id == instance_id)) or 0)
+        newest.sort(key=lambda t: (t.created_at, t.step or 0))
+        return CaseHistory(tasks=newest, older_tasks=task_count - len(newest), events=latest[::-1],
+                           older_events=event_count - len(latest))
+
+    def instance_files(self, instance_id: int, limit: int) -> tuple[list[Deliverable], int]:
+        """A case's newest ``limit`` deliverables in upload order, and how many older ones there are."""
+        newest = list(self.session.scalars(select(Deliverable).where(Deliverable.instance_id == instance_id)
+                                           .order_by(Deliverable.uploaded_at.desc(), Deliverable.id.desc())
+                                           .limit(limit)))
+        total = len(newest) if len(newest) < limit else self.session.scalar(
+            select(func.count()).where(Deliverable.instance_id == instance_id)) or 0
+        return newest[::-1], total - len(newest)
+
+    def tasks_by_id(self, task_ids: Iterable[str]) -> list[TaskRecord]:
+        """Task rows by id, in one query."""
+        ids = [i for i in set(task_ids) if i]
+        return list(self.session.scalars(select(TaskRecord).where(TaskRecord.id.in_(ids)))) if ids else []
+
+    def instance_step_kinds(self, instance_id: int) -> list[TaskRecord]:
+        """One task row per kind of step (BPMN id) the case went through: what its forms are, in
+        a few rows however long its history."""
+        first = (select(func.min(TaskRecord.id)).where(TaskRecord.instance_id == instance_id)
+                 .group_by(TaskRecord.bpmn_id))
+        return list(self.session.scalars(select(TaskRecord).where(TaskRecord.id.in_(first))
+                                         .order_by(TaskRecord.created_at)))
+
     def instance_data(self, instance: Instance) -> dict[str, Any]:
-        """The case's current data: the data of its newest ready (or last) task, plus workflow data.
+        """The case's current data: the data of its newest ready (or last) task, plus workflow data
+        (an archived case's final data).
 
         A case whose saved state cannot be read shows no data and, in this answer only, the status
         ``error`` with the reason: its pages and API answers keep working (``alur check`` finds it)."""
+        if instance.archived_at is not None:
+            return archived_data(instance) or {}
         try:
             wf = runtime.load(instance, runtime.compiled(instance.definition), self.script_engine)
         except runtime.StateUnreadable as exc:
@@ -226,11 +282,12 @@ class InstanceOperations(UnitOfWork):
     def instance_marks(self, instance: Instance) -> dict[str, str]:
         """BPMN id → mark for the diagram, from the task index (no deserialization)."""
         marks: dict[str, str] = {}
-        for row in self.instance_tasks(instance.id):
-            if row.state == "completed":
-                marks.setdefault(row.bpmn_id, "completed")
-            elif row.state == "ready":
-                marks[row.bpmn_id] = "error" if instance.status == "error" else "active"
+        for bpmn_id, state in self.session.execute(
+                select(TaskRecord.bpmn_id, TaskRecord.state).where(TaskRecord.instance_id == instance.id).distinct()):
+            if state == "completed":
+                marks.setdefault(bpmn_id, "completed")
+            elif state == "ready":
+                marks[bpmn_id] = "error" if instance.status == "error" else "active"
         return marks
 
     def set_status(self, instance_id: int, user: User, action: str, reason: str = "") -> Instance:
@@ -255,6 +312,8 @@ class InstanceOperations(UnitOfWork):
             target = "running"
         instance.status = target
         audit.record(self.session, action, user.username, instance_id=instance.id, reason=reason or None)
+        if action == "terminate":
+            outbox.case_ended(self.session, instance, "case_terminated", utcnow(), reason=reason, by=user.username)
         self._commit()
         return instance
 

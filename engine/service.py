@@ -11,12 +11,15 @@ from .ops_check import CheckOperations
 from .ops_instances import INSTANCE_STATUSES, InstanceOperations
 from .ops_logins import LoginOperations
 from .ops_messages import MessageOperations
+from .ops_notifications import NotificationOperations
 from .ops_processes import ProcessOperations
+from .ops_retention import RetentionOperations
 from .ops_tasks import TaskOperations
 
 __all__ = ["WorkflowService", "INSTANCE_STATUSES"]
 
 
 class WorkflowService(ProcessOperations, InstanceOperations, TaskOperations, AdministrationOperations,
-                      MessageOperations, LoginOperations, CheckOperations):
+                      MessageOperations, LoginOperations, CheckOperations, NotificationOperations,
+                      RetentionOperations):
     """Everything alur does to processes, cases and tasks, on one SQLAlchemy session."""

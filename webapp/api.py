@@ -133,10 +133,17 @@ def list_instances():
     return jsonify([shapes.instance_summary(i) for i in rows])
 
 
+def _history_limit(name: str) -> int:
+    """``tasks_limit`` / ``events_limit`` (1..2000, default 200): how much of a case's history."""
+    value = request.args.get(name, shapes.HISTORY_DEFAULT, type=int) or shapes.HISTORY_DEFAULT
+    return min(max(value, 1), shapes.HISTORY_MAX)
+
+
 @bp.get("/instances/<int:instance_id>")
 def get_instance(instance_id: int):
     svc = service()
-    return jsonify(shapes.instance(svc, svc.visible_instance(instance_id, api_user())))
+    inst = svc.visible_instance(instance_id, api_user())
+    return jsonify(shapes.instance(svc, inst, _history_limit("tasks_limit"), _history_limit("events_limit")))
 
 
 @bp.get("/instances/<int:instance_id>/diagram.svg")

@@ -51,7 +51,8 @@ def event_labels() -> dict[str, str]:
             "complete": _("Selesaikan"), "attach": _("Unggah"), "detach": _("Hapus lampiran"),
             "reassign": _("Alihkan tugas"), "suspend": _("Tangguhkan"), "resume": _("Lanjutkan"),
             "terminate": _("Hentikan"), "error": _("Galat"), "overdue": _("Terlambat"),
-            "timer": _("Pengatur waktu"), "end": _("Selesai"), "message": _("Pesan diterima")}
+            "timer": _("Pengatur waktu"), "end": _("Selesai"), "message": _("Pesan diterima"),
+            "archive": _("Diarsipkan")}
 
 
 def diagram_labels() -> dict[str, str]:
@@ -95,13 +96,34 @@ def index():
                            status_labels=status_labels(), age=age)
 
 
-def _data_fields(svc: WorkflowService, tasks: list) -> list[tuple[str, dict[str, Any]]]:
-    """(name, schema property) of the forms of the steps this case went through, in step order and,
-    within a step, in its form's order (one form lookup per step kind)."""
-    kinds: dict[str, Any] = {}
-    for t in tasks:
-        kinds.setdefault(t.bpmn_id, t)
-    ordered = sorted(kinds.values(), key=lambda t: (t.step is None, t.step or 0))  # stable: else first seen
+#: A case page shows this many of the newest steps and events; older ones on demand (``?steps=``,
+#: ``?events=``), up to MAX_HISTORY: after fifty review loops the whole history was 500 KB.
+STEPS_SHOWN, EVENTS_SHOWN, FILES_SHOWN, MORE_HISTORY, MAX_HISTORY = 40, 60, 20, 200, 5000
+#: Each step's answers show its newest rounds (``?rounds=`` for more).
+ROUNDS_SHOWN = 3
+
+
+def _newest_rounds(submissions: list, per_step: int) -> tuple[list, int]:
+    """Each step's newest ``per_step`` submissions, and how many older ones that leaves out."""
+    ordered = sorted(submissions, key=lambda s: (s.round, s.completed_at), reverse=True)
+    kept: dict[str, int] = {}
+    shown = []
+    for s in ordered:
+        kept[s.bpmn_id] = kept.get(s.bpmn_id, 0) + 1
+        if kept[s.bpmn_id] <= per_step:
+            shown.append(s)
+    shown_ids = {id(s) for s in shown}
+    return [s for s in submissions if id(s) in shown_ids], len(submissions) - len(shown)
+
+
+def _window(name: str, default: int) -> int:
+    return min(max(request.args.get(name, default, type=int) or default, default), MAX_HISTORY)
+
+
+def _data_fields(svc: WorkflowService, kinds: list) -> list[tuple[str, dict[str, Any]]]:
+    """(name, schema property) of the forms of the steps this case went through (``kinds``: one
+    row per kind of step), in step order and, within a step, in its form's order."""
+    ordered = sorted(kinds, key=lambda t: (t.step is None, t.step or 0))  # stable: else first seen
     fields: dict[str, dict[str, Any]] = {}
     for row in ordered:
         for name, prop in ((svc.task_form(row) or {}).get("properties") or {}).items():
@@ -114,16 +136,21 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
     from engine.diagram import STATE_LABELS, render_svg
 
     user = me()
-    tasks = svc.instance_tasks(instance.id)
+    steps_shown, events_shown = _window("steps", STEPS_SHOWN), _window("events", EVENTS_SHOWN)
+    history = svc.instance_history(instance.id, tasks=steps_shown, events=events_shown)
+    tasks, events = history.tasks, history.events
+    files, older_files = svc.instance_files(instance.id, _window("files", FILES_SHOWN))
     by_id = {t.id: t for t in tasks}
-    events = svc.instance_events(instance.id)
-    files = svc.attachments(instance_id=instance.id)
-    submissions = svc.submissions(instance.id)
-    answered = {name for s in submissions for name in (s.data or {})}
+    # steps that older events and files name, though the steps table leaves them out
+    named = {e.task_id for e in events if e.task_id} | {f.task_id for f in files}
+    by_id.update({t.id: t for t in svc.tasks_by_id(named - set(by_id))})
+    all_submissions = svc.submissions(instance.id)
+    answered = {name for s in all_submissions for name in (s.data or {})}
+    submissions, older_rounds = _newest_rounds(all_submissions, _window("rounds", ROUNDS_SHOWN))
     # What people read comes from the submissions (every round kept); the case's flat data adds only
     # what no step answered (data given at the start, say).
     data = {k: v for k, v in svc.instance_data(instance).items() if k not in answered}
-    props = [(name, prop) for name, prop in _data_fields(svc, tasks) if name in data]
+    props = [(name, prop) for name, prop in _data_fields(svc, svc.instance_step_kinds(instance.id)) if name in data]
     named = {name for name, _p in props}
     props += [(name, {}) for name in data if name not in named]
     kinds = {name: field_kind(prop) if prop else "text" for name, prop in props}
@@ -142,7 +169,8 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
         if isinstance(value, (str, int)) and not isinstance(value, bool) and value in choices:
             value = choices[value]  # "baru" → "Aplikasi baru"
         rows.append((prop.get("title") or name, display_value(value, kinds[name], people)))
-    steps = answers.by_step(svc, instance.definition_id, submissions, files, people)
+    round_files = [f for fs in svc.attachments_by_task([s.task_id for s in submissions]).values() for f in fs]
+    steps = answers.by_step(svc, instance.definition_id, submissions, round_files, people)
     outcomes = {s.task_id: answers.outcome_text(s.outcome) for s in submissions if s.outcome}
     ready = [t for t in tasks if t.state == "ready"]
     candidates: list[User] = []
@@ -155,8 +183,11 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
     realisation = _realisation_map(instance, tasks)
     return render_template(
         "instances/detail.html", instance=instance, tasks=tasks, ready=ready, by_id=by_id,
-        events=events, files=files, data=rows, steps=steps, outcomes=outcomes,
+        events=events, files=files, data=rows, steps=steps, outcomes=outcomes, history=history,
         superseded={f.id for g in steps for r in g.earlier for f in r.files}, svg=svg, legend=legend, people=people,
+        more_steps=min(steps_shown + MORE_HISTORY, MAX_HISTORY) if steps_shown < MAX_HISTORY else None,
+        more_events=min(events_shown + MORE_HISTORY, MAX_HISTORY) if events_shown < MAX_HISTORY else None,
+        steps_shown=steps_shown, events_shown=events_shown, older_files=older_files, older_rounds=older_rounds,
         candidates=candidates, errors=errors or {}, now=utcnow(), status_labels=status_labels(),
         event_labels=event_labels(), age=age, waits=svc.message_waits(instance.id), realisation=realisation,
     ), status

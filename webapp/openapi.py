@@ -84,6 +84,8 @@ def openapi_document() -> dict[str, Any]:
         "Instance": {"allOf": [_ref("InstanceSummary"), {"type": "object", "required": ["tasks", "events", "data", "submissions"],
                                                           "properties": {
             "tasks": {"type": "array", "items": _ref("Task")}, "events": {"type": "array", "items": _ref("Event")},
+            "tasks_omitted": {"type": "integer"}, "events_omitted": {"type": "integer"},
+            "submissions_omitted": {"type": "integer"},
             "data": {"type": "object"}, "submissions": {"type": "array", "items": _ref("Submission")}}}]},
         "KpiRow": {"type": "object", "required": [
             "step", "name", "lane", "target_minutes", "count", "median_minutes", "on_time_ratio"], "properties": {
@@ -139,7 +141,12 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {"200": _json({"type": "array", "items": _ref("InstanceSummary")}),
                                   **_errors(401, 422)}}},
         "/api/instances/{instance_id}": {"get": {"summary": "An instance with tasks, events and data",
-                                                 "parameters": [instance_id], "responses": {
+                                                 "description": "The newest steps (and every open one) and "
+                                                 "events, in time order; tasks_omitted / events_omitted count "
+                                                 "the older ones left out; submissions: the newest tasks_limit.",
+                                                 "parameters": [instance_id, *(
+            {"name": n, "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2000, "default": 200}}
+            for n in ("tasks_limit", "events_limit"))], "responses": {
             "200": _json(_ref("Instance")), **_errors(401, 403, 404)}}},
         "/api/instances/{instance_id}/diagram.svg": {"get": {
             "summary": "The diagram with active and completed steps marked", "parameters": [instance_id],

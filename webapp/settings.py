@@ -45,8 +45,18 @@ def defaults(instance_path: str) -> dict:
         # A JSON body (start data, a step's data) is small; uploads are multipart, not JSON.
         "ALUR_MAX_JSON_BYTES": int(os.environ.get("ALUR_MAX_JSON_KB", "1024")) * 1024,
         "ALUR_PASSWORD_HASH": os.environ.get("ALUR_PASSWORD_HASH", "scrypt"),
+        # retention policy: `alur archive` archives cases that ended this many months ago
+        "ALUR_ARCHIVE_AFTER_MONTHS": int(os.environ.get("ALUR_ARCHIVE_AFTER_MONTHS", "12")),
         "ALUR_PROCESSES_DIR": os.environ.get("ALUR_PROCESSES_DIR") or None,
         "ALUR_FORMS_DIR": os.environ.get("ALUR_FORMS_DIR") or None,
+        # Notifications (engine/outbox.py, engine/delivery.py): where mail goes and what links say.
+        "ALUR_SMTP_URL": os.environ.get("ALUR_SMTP_URL", ""),
+        "ALUR_MAIL_FROM": os.environ.get("ALUR_MAIL_FROM") or "alur <alur@localhost>",
+        "ALUR_MAIL_DIR": os.environ.get("ALUR_MAIL_DIR") or str(Path(instance_path) / "mail"),
+        "ALUR_BASE_URL": os.environ.get("ALUR_BASE_URL") or "http://127.0.0.1:5000",
+        "ALUR_REMINDER_SHARE": float(os.environ.get("ALUR_REMINDER_SHARE", "0.75")),
+        "ALUR_WORKER_INTERVAL": float(os.environ.get("ALUR_WORKER_INTERVAL", "10")),
+        "ALUR_DELIVERY_LEASE_SECONDS": int(os.environ.get("ALUR_DELIVERY_LEASE_SECONDS", "300")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("ALUR_SECURE_COOKIES", "") == "1",
@@ -72,4 +82,10 @@ def engine_config(app_config: dict) -> EngineConfig:
         processes_dir=Path(app_config.get("ALUR_PROCESSES_DIR") or base.processes_dir),
         max_upload_bytes=int(app_config["ALUR_MAX_UPLOAD_MB"]) * 1024 * 1024,
         password_hash_method=app_config.get("ALUR_PASSWORD_HASH") or base.password_hash_method,
+        smtp_url=app_config.get("ALUR_SMTP_URL") or "",
+        mail_from=app_config.get("ALUR_MAIL_FROM") or base.mail_from,
+        mail_dir=Path(app_config.get("ALUR_MAIL_DIR") or base.mail_dir),
+        base_url=app_config.get("ALUR_BASE_URL") or base.base_url,
+        reminder_share=min(max(float(app_config.get("ALUR_REMINDER_SHARE", base.reminder_share)), 0.05), 1.0),
+        delivery_lease_seconds=int(app_config.get("ALUR_DELIVERY_LEASE_SECONDS", base.delivery_lease_seconds)),
     )

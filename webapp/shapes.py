@@ -73,13 +73,25 @@ def instance_summary(i: Instance) -> dict[str, Any]:
             "started_by": i.started_by, "error": i.error_message}
 
 
-def instance(svc: WorkflowService, i: Instance) -> dict[str, Any]:
+#: A case's answer carries its newest steps (and every open one) and events, this many by default.
+HISTORY_DEFAULT, HISTORY_MAX = 200, 2000
+
+
+def instance(svc: WorkflowService, i: Instance, tasks_limit: int = HISTORY_DEFAULT,
+             events_limit: int = HISTORY_DEFAULT) -> dict[str, Any]:
+    """A case with its newest ``tasks_limit`` steps (and every open step) and ``events_limit``
+    events, in time order (and the newest ``tasks_limit`` submissions); ``tasks_omitted`` /
+    ``events_omitted`` / ``submissions_omitted`` count the older ones left out."""
     data = svc.instance_data(i)  # first: a case whose state cannot be read says so in its summary
     body = instance_summary(i)
-    tasks = svc.instance_tasks(i.id)
-    files = svc.attachments_by_task([t.id for t in tasks])
-    body["tasks"] = [task(svc, t, files[t.id]) for t in tasks]
-    body["events"] = [event(e) for e in svc.instance_events(i.id)]
+    history = svc.instance_history(i.id, tasks=tasks_limit, events=events_limit)
+    files = svc.attachments_by_task([t.id for t in history.tasks])
+    body["tasks"] = [task(svc, t, files[t.id]) for t in history.tasks]
+    body["events"] = [event(e) for e in history.events]
+    body["tasks_omitted"], body["events_omitted"] = history.older_tasks, history.older_events
     body["data"] = data
-    body["submissions"] = [submission(s) for s in svc.submissions(i.id)]
+    # every completion is kept; the answer carries the newest ``tasks_limit`` of them, as it does steps
+    submissions = svc.submissions(i.id)
+    body["submissions"] = [submission(s) for s in submissions[-tasks_limit:]]
+    body["submissions_omitted"] = max(len(submissions) - tasks_limit, 0)
     return body

@@ -1,0 +1,102 @@
+"""A case page and a case's API answer stay the same size however often the case loops: the
+newest steps and events shown, older ones on demand."""
+from __future__ import annotations
+
+import io
+import re
+
+from sop_walk import LANE_USERS, SOP_KEY, form_data
+
+
+def loop_spec_review(svc, case_id: int, loops: int) -> None:
+    """Send the specification back ``loops`` times (steps 2 → 3 → 2 …), the case stays at step 2."""
+    rounds: dict[int, int] = {}
+    done = 0
+    while done < loops:
+        row = next(t for t in svc.instance_tasks(case_id) if t.state == "ready")
+        user = svc.users.get(LANE_USERS[row.lane])
+        meta = svc.task_meta(row)
+        if meta and meta.output_required and not svc.attachments(task_id=row.id):
+            svc.attach(row.id, user, f"langkah{row.step}.pdf", io.BytesIO(b"%PDF-1.4"))
+        data = form_data(svc.task_form(row), row.step, rounds)
+        if row.step == 3:
+            data["spec_approved"] = False
+            done += 1
+        svc.complete(row.id, user, data)
+        rounds[row.step] = rounds.get(row.step, 0) + 1
+
+
+def step_rows(page: str) -> list[str]:
+    section = page.split('id="h-steps"')[1].split("</section>")[0]
+    return re.findall(r"<tr[^>]*>\s*<th scope=\"row\">", section)
+
+
+def timeline(page: str) -> list[str]:
+    return re.findall(r'<li class="event-', page.split('id="h-history"')[1].split("</section>")[0])
+
+
+def test_a_looping_case_shows_its_newest_history_and_the_rest_on_demand(any_db, svc, client, login, monkeypatch):
+    from webapp import instances
+
+    monkeypatch.setattr(instances, "STEPS_SHOWN", 6)
+    monkeypatch.setattr(instances, "EVENTS_SHOWN", 8)
+    monkeypatch.setattr(instances, "MORE_HISTORY", 10)
+    case = svc.start(SOP_KEY, svc.users.get("pemilik"), "Aplikasi yang berulang")
+    loop_spec_review(svc, case.id, 10)  # 22 steps: 1, ten rounds of 2 and 3, 2 again
+    all_tasks = svc.instance_tasks(case.id)
+    all_events = svc.instance_events(case.id)
+    login("admin")
+    page = client.get(f"/instances/{case.id}").get_data(as_text=True)
+    assert len(step_rows(page)) == 6 and len(timeline(page)) == 8
+    assert f"{len(all_tasks) - 6} langkah sebelumnya tidak ditampilkan." in page
+    assert f"{len(all_events) - 8} kejadian sebelumnya tidak ditampilkan." in page
+    # the newest are shown: the open step 2 is the last row, the oldest (step 1) is left out
+    assert "Identifikasi kebutuhan" not in page.split('id="h-steps"')[1].split("</section>")[0]
+    more = re.search(r'href="(/instances/\d+\?steps=16&amp;events=8)#h-steps"', page)
+    assert more, "no link to older steps"
+    wider = client.get(more.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert len(step_rows(wider)) == 16 and len(timeline(wider)) == 8
+    # each step's answers: the newest three rounds, the older ones on demand (steps 2 and 3: ten rounds each)
+    from collections import Counter
+
+    rounds = Counter(s.bpmn_id for s in svc.submissions(case.id))
+    assert sorted(rounds.values()) == [1, 10, 10]
+    assert "14 jawaban putaran sebelumnya tidak ditampilkan." in page
+    everything = client.get(f"/instances/{case.id}?steps=5000&events=5000&rounds=5000").get_data(as_text=True)
+    assert len(step_rows(everything)) == len(all_tasks) and len(timeline(everything)) == len(all_events)
+    assert "sebelumnya tidak ditampilkan" not in everything
+    # nonsense windows fall back to the defaults
+    assert len(step_rows(client.get(f"/instances/{case.id}?steps=-3&events=x").get_data(as_text=True))) == 6
+
+
+def test_the_case_page_does_not_grow_with_loops(svc, client, login):
+    owner = svc.users.get("pemilik")
+    short, long = svc.start(SOP_KEY, owner, "Sedikit putaran"), svc.start(SOP_KEY, owner, "Banyak putaran")
+    loop_spec_review(svc, short.id, 25)
+    loop_spec_review(svc, long.id, 50)
+    login("admin")
+    pages = [client.get(f"/instances/{c.id}").get_data(as_text=True) for c in (short, long)]
+    sections = [{m.group(1): len(m.group(0)) for m in re.finditer(
+        r'<section aria-labelledby="([^"]+)".*?</section>', p, re.S)} for p in pages]
+    sizes = [len(p) for p in pages]
+    assert sizes[1] < sizes[0] * 1.05, (sizes, sections)
+    api = [len(client.get(f"/api/instances/{c.id}?tasks_limit=20&events_limit=20").data) for c in (short, long)]
+    assert api[1] < api[0] * 1.05, api
+
+
+def test_the_api_answer_is_bounded_and_keeps_every_open_step(any_db, svc, client, tokens):
+    case = svc.start(SOP_KEY, svc.users.get("pemilik"), "Aplikasi yang berulang")
+    loop_spec_review(svc, case.id, 4)
+    tasks, events = svc.instance_tasks(case.id), svc.instance_events(case.id)
+    auth = {"Authorization": f"Bearer {tokens['admin']}"}
+    body = client.get(f"/api/instances/{case.id}?tasks_limit=3&events_limit=5", headers=auth).get_json()
+    assert [t["id"] for t in body["tasks"]] == [t.id for t in tasks][-3:]
+    assert body["tasks"][-1]["state"] == "ready"
+    assert body["tasks_omitted"] == len(tasks) - 3 and body["events_omitted"] == len(events) - 5
+    assert [e["id"] for e in body["events"]] == [e.id for e in events][-5:]
+    whole = client.get(f"/api/instances/{case.id}", headers=auth).get_json()
+    assert len(whole["tasks"]) == len(tasks) and whole["tasks_omitted"] == 0 and whole["events_omitted"] == 0
+    assert {"id", "process_key", "version", "title", "status", "started_at", "ended_at", "tasks", "events",
+            "data"} <= set(whole)
+    # out-of-range limits are clamped, never an error
+    assert client.get(f"/api/instances/{case.id}?tasks_limit=0&events_limit=999999", headers=auth).status_code == 200
