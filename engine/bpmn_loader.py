@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
+from .case_numbers import PREFIX_PATTERN, derive_prefix
 from .errors import Invalid, Problem
 from .expressions import UnsafeExpression, check_expression
 from .forms import FormError, load_form
@@ -109,6 +110,8 @@ class ParsedProcess:
     subprocess_specs: dict
     tasks: dict[str, TaskMeta] = field(default_factory=dict)
     lanes: list[str] = field(default_factory=list)
+    #: The registration numbers' prefix (``sop.prefix`` on the process), derived from the name if unset.
+    prefix: str = ""
 
 
 def content_hash(data: bytes) -> str:
@@ -316,6 +319,10 @@ def load_bpmn(data: bytes, *, forms_dir: Path, max_bytes: int, scripts_enabled: 
     if problems:
         raise Invalid("Invalid BPMN", problems)
     process = root.find(f"{{{BPMN_NS}}}process")
+    prefix = _properties_of(process).get("sop.prefix", "").strip()
+    if prefix and not PREFIX_PATTERN.match(prefix):
+        raise Invalid("Invalid BPMN", [Problem(
+            f"sop.prefix '{prefix[:40]}' must be 1 to 10 letters or digits (e.g. PAE)", **_loc(process))])
     for el in process.iter():
         if isinstance(el.tag, str) and etree.QName(el).localname in HUMAN_TASK_TAGS:
             _accept_camunda_properties(el)
@@ -351,4 +358,5 @@ def load_bpmn(data: bytes, *, forms_dir: Path, max_bytes: int, scripts_enabled: 
     return ParsedProcess(
         key=process.get("id"), name=name, documentation=(doc_el.text or "").strip() if doc_el is not None else "",
         content_hash=content_hash(data), xml=data.decode("utf-8", errors="replace"), spec=spec,
-        subprocess_specs=subprocess_specs, tasks=tasks, lanes=lanes)
+        subprocess_specs=subprocess_specs, tasks=tasks, lanes=lanes,
+        prefix=prefix.upper() or derive_prefix(name, process.get("id")))

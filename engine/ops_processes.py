@@ -42,7 +42,7 @@ class ProcessOperations(UnitOfWork):
             content_hash=parsed.content_hash, bpmn_xml=parsed.xml,
             spec_json=dump_spec(parsed.spec, parsed.subprocess_specs),
             meta_json=json.dumps({"tasks": {k: v.as_dict() for k, v in parsed.tasks.items()},
-                                  "lanes": parsed.lanes}),
+                                  "lanes": parsed.lanes, "prefix": parsed.prefix}),
             documentation=parsed.documentation, filename=Path(filename).name,
             deployed_by=actor.username if actor else None, deployed_at=utcnow())
         self.session.add(definition)

@@ -14,6 +14,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from .bpmn_loader import TaskMeta
+from .case_numbers import derive_prefix
 from .compaction import DEFAULT_KEEP, compact
 from .expressions import RestrictedScriptEngine, ScriptsDisabled, UnsafeExpression
 from .models import Instance, ProcessDefinition
@@ -31,6 +32,8 @@ class CompiledDefinition:
     subprocess_specs: dict
     tasks: dict[str, TaskMeta]
     lanes: list[str] = field(default_factory=list)
+    #: The registration numbers' prefix (``sop.prefix``, else derived from the name).
+    prefix: str = ""
 
 
 DEFINITIONS = DefinitionCache()
@@ -42,7 +45,8 @@ def compiled(definition: ProcessDefinition) -> CompiledDefinition:
         meta = json.loads(definition.meta_json)
         return CompiledDefinition(
             id=definition.id, key=definition.key, name=definition.name, spec=spec, subprocess_specs=subs,
-            tasks={k: TaskMeta.from_dict(v) for k, v in meta["tasks"].items()}, lanes=meta.get("lanes", []))
+            tasks={k: TaskMeta.from_dict(v) for k, v in meta["tasks"].items()}, lanes=meta.get("lanes", []),
+            prefix=meta.get("prefix") or derive_prefix(definition.name, definition.key))
 
     # Keyed by content: ids repeat across databases (tests, benchmarks), content does not lie.
     return DEFINITIONS.get((definition.id, definition.content_hash), build)

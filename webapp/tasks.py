@@ -5,7 +5,6 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine import access
 from engine.errors import Conflict, Invalid, NotFound, Problem
 from engine.models import TaskRecord
 
@@ -34,12 +33,15 @@ def _page(row: TaskRecord, *, raw: dict | None = None, problems: list[Problem] |
     meta = svc.task_meta(row)
     schema = svc.task_form(row)
     running = instance.status == "running" and row.state == "ready"
-    may_do = running and access.may_do(user, row)
-    taken_by_other = bool(row.claimed_by) and row.claimed_by != user.username
+    official = svc.principal(user, row) if running else None
+    may_do = official is not None
+    taken_by_other = bool(row.claimed_by) and row.claimed_by not in (user.username, getattr(official, "username", None))
     can_work = may_do and not taken_by_other
     steps = {t.id: t for t in svc.instance_tasks(row.instance_id)}
     files = svc.attachments(instance_id=row.instance_id)
     problems = problems or []
+    may_discuss = svc.may_discuss(user, instance)
+    comments = svc.comments(instance.id, user) if may_discuss else []
     errors = form_render.errors_by_field(problems, (schema or {}).get("properties") or {})
     form_fields = form_render.fields(schema, row.data if row.state == "completed" else None, raw=raw,
                                      problems=problems, candidates=_candidates if can_work else None)
@@ -49,10 +51,15 @@ def _page(row: TaskRecord, *, raw: dict | None = None, problems: list[Problem] |
         own_files=[f for f in files if f.task_id == row.id],
         earlier_files=[(steps.get(f.task_id), f) for f in files if f.task_id != row.id],
         can_work=can_work, can_claim=may_do and not row.claimed_by,
-        can_release=running and bool(row.claimed_by) and (row.claimed_by == user.username or user.is_admin),
+        can_release=running and bool(row.claimed_by) and (
+            row.claimed_by == user.username or user.is_admin
+            or any(o.username == row.claimed_by for o in svc.acting_for(user))),
+        acting_for=official if official is not None and official.id != user.id else None,
+        may_discuss=may_discuss, comments=comments,
         taken_by_other=taken_by_other, max_upload_mb=svc.config.max_upload_bytes // (1024 * 1024),
         step_label=step_label(row),
-        people=svc.users.full_names([row.claimed_by, row.completed_by, *(f.uploaded_by for f in files)])), status
+        people=svc.users.full_names([row.claimed_by, row.completed_by, row.on_behalf_of,
+                                     *(f.uploaded_by for f in files), *(c.author for c in comments)])), status
 
 
 def step_label(row: TaskRecord) -> str:
