@@ -93,3 +93,31 @@ def do_steps(api, instance_id: int, *steps: int) -> None:
                                    json={"data": form_data(task["form"], expected, rounds)})
         assert status == 200, body
         rounds[expected] = rounds.get(expected, 0) + 1
+
+
+# --- accessibility ------------------------------------------------------------------------------
+
+#: axe-core, vendored from npm (tests/e2e/vendor/README.md says which version and how to update).
+AXE_JS = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+#: The rules we hold every page to: WCAG 2.0/2.1/2.2 A and AA, and axe's best practices.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def axe_violations(page) -> list[dict[str, Any]]:
+    """axe-core's violations on the page as it is now. The script is evaluated through the
+    DevTools protocol, so the page's Content-Security-Policy (scripts only from alur) stays on."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_JS)
+    return page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + n.failureSummary)}))",
+        AXE_TAGS)
+
+
+def assert_accessible(page) -> None:
+    """No axe-core violation on the page; the failure lists each rule and its first elements."""
+    violations = axe_violations(page)
+    assert violations == [], f"axe-core violations on {page.url}:\n" + "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in violations)
