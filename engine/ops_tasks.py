@@ -129,8 +129,9 @@ class TaskOperations(UnitOfWork):
         if overdue:
             query = query.where(TaskRecord.due_at < utcnow())
         if q:
-            query = query.where(TaskRecord.name.ilike(f"%{q}%") | TaskRecord.instance_id.in_(
-                select(Instance.id).where(Instance.title.ilike(f"%{q}%"))))
+            matching = search.matching_instances(q)  # the case's number, title or answers
+            query = query.where(TaskRecord.name.ilike(f"%{q}%") if matching is None
+                                else TaskRecord.name.ilike(f"%{q}%") | TaskRecord.instance_id.in_(matching))
         return query
 
     def _behalf(self, user: User, row: TaskRecord) -> dict[str, str]:
