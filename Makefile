@@ -5,15 +5,22 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install bench screenshots clean
+.PHONY: run test install constraints bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+# constraints.txt pins every package at the version CI tested, so a fresh machine gets the same.
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,bench]'
 	touch $@
+
+# After changing a dependency in pyproject.toml: install it, test, then rewrite constraints.txt.
+constraints: | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	{ sed -n '1,/^# --- pinned/p' constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v '^#'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 install: $(VENV)/.installed
 

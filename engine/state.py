@@ -74,9 +74,14 @@ def load_instance(state: str, spec, subprocess_specs: dict, script_engine) -> Bp
     dct = json.loads(state)
     version = dct.pop(SERIALIZER.VERSION_KEY, None)
     if version in MIGRATIONS:
-        # Migrations expect the full document; give it the spec back for the duration.
-        raise RuntimeError(f"state written by serializer {version} needs migration; "
-                           "re-run the migration tooling before loading it")
+        # SpiffWorkflow upgrades an older document with its MIGRATIONS, which expect the full
+        # document (specs included); alur keeps instance-only state, so it cannot run them, and
+        # has no tooling of its own for it. pyproject.toml pins SpiffWorkflow to one minor
+        # version (and constraints.txt to one release) so this is not reached in practice.
+        raise RuntimeError(
+            f"this case's state was written by SpiffWorkflow serializer {version}, and this alur "
+            f"runs serializer {SERIALIZER_VERSION}; alur cannot migrate instance-only state, so "
+            "run it with the SpiffWorkflow version pinned in pyproject.toml / constraints.txt")
     workflow = SERIALIZER.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
     workflow.script_engine = script_engine
     return workflow

@@ -34,18 +34,23 @@ def server(app, tokens, database_url, tmp_path):
     proc = subprocess.Popen([ALUR, "serve", "--port", str(port), "--workers", "2"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    deadline = time.monotonic() + 90  # a machine shared by many test runs can take a while
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
-            requests.get(base + "/api/openapi.json", timeout=1)
+            requests.get(base + "/api/openapi.json", timeout=2)
             break
-        except requests.ConnectionError:
-            time.sleep(0.1)
+        except requests.RequestException:  # not listening yet, or too busy to answer in time
+            time.sleep(0.2)
     else:
         proc.kill()
         pytest.fail("the server did not start: " + proc.stderr.read().decode()[-2000:])
     yield base, tokens, env
     proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        proc.wait(timeout=30)  # gunicorn lets its workers finish their requests first
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
 
 
 def test_sop_over_real_http(server, any_db):
