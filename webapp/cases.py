@@ -93,6 +93,8 @@ def withdraw(instance_id: int):
         svc.session.rollback()
         flash(withdrawal_refusal_text(exc.code, exc.message), "error")
         return redirect(url_for("instances.detail", instance_id=instance_id))
+    except NotAllowed as exc:  # the page says it in its language; the API keeps the engine's words
+        raise NotAllowed(withdrawal_refusal_text(exc.code, exc.message), code=exc.code) from None
     flash(_("Pengajuan ditarik kembali."), "success")
     return redirect(url_for("instances.detail", instance_id=instance_id))
 
@@ -129,7 +131,8 @@ def comment(instance_id: int):
         svc.session.rollback()
         flash(_("Diskusi pengajuan ini sudah penuh."), "error")
         return redirect(back + "#diskusi")
-    except NotAllowed:
-        raise
+    except NotAllowed as exc:
+        raise NotAllowed(_("Diskusi pengajuan ini hanya untuk orang-orang yang terlibat di dalamnya.")
+                         if exc.code == "comment.not_participant" else exc.message, code=exc.code) from None
     flash(_("Komentar ditambahkan."), "success")
     return redirect(back + "#diskusi")

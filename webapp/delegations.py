@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine.errors import Conflict, Invalid
+from engine.errors import Conflict, Invalid, NotAllowed
 from engine.models import User, utcnow
 from engine.ops_people import DELEGATION_KINDS, MAX_DELEGATION_REASON
 
@@ -116,5 +116,8 @@ def end(delegation_id: int):
         svc.session.rollback()
         flash(_("Perwakilan ini sudah berakhir."), "warning")
         return redirect(url_for(".index"))
+    except NotAllowed:
+        raise NotAllowed(_("Hanya pejabat, Plt/Plh-nya, atau admin yang dapat mengakhiri perwakilan ini."),
+                         code="delegation.not_yours") from None
     flash(_("Perwakilan diakhiri."), "success")
     return redirect(url_for(".index"))
