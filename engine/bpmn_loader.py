@@ -1,57 +1,71 @@
-"""Safe loading and validation of BPMN 2.0 files.
+"""Loading BPMN (and DMN) files into deployable processes.
 
-The XML is parsed with a hardened lxml parser (no DTD, no entities, no network, no huge trees),
-checked for the conventions alur relies on (see DESIGN.md), and only then handed to
-SpiffWorkflow's spiff parser. Every problem names the element and the line it is on.
+A deployment is one or more files: BPMN files, each with one or several processes (a
+collaboration's pools; black-box pools are ignored), and DMN decision tables for business
+rule tasks. Each file is parsed with a hardened lxml parser, rewritten from its modeler's
+dialect (:mod:`engine.bpmn_dialects`), checked (:mod:`engine.bpmn_checks`) and only then
+compiled by SpiffWorkflow's spiff parser. Call activities resolve within the deployment, then
+against what is already deployed. Every problem names the element and the line it is on,
+SpiffWorkflow's own messages included.
 """
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import isodate
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.parser.util import full_tag
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser, SpiffTaskParser
+from SpiffWorkflow.spiff.specs.defaults import ManualTask, ScriptTask, ServiceTask
 
 from .case_numbers import PREFIX_PATTERN, derive_prefix
+from .bpmn_checks import (
+    PLACEHOLDER_KEY, assignment_attributes, check_document, deployable_processes, pinned_version, split_names,
+    variable_of,
+)
+from .bpmn_dialects import normalize
+from .bpmn_xml import BPMN_NS, NS, bpmn, is_dmn, local, parse_document, parse_xml, where
 from .errors import Invalid, Problem
 from .expressions import UnsafeExpression, check_expression
-from .forms import FormError, load_form
 
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
-BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
-NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS, "camunda": CAMUNDA_NS, "bpmndi": BPMNDI_NS}
+__all__ = ["TaskMeta", "ParsedProcess", "load_bpmn", "load_bundle", "parse_xml", "PLACEHOLDER_KEY",
+           "DEFAULT_ROLE"]
 
-#: Ids SpiffWorkflow uses for its own internal task specs.
-RESERVED_IDS = {"Start", "End", "Root"}
-#: The process id of a new, still unnamed diagram (the web modeler's starting point): never deployed.
-PLACEHOLDER_KEY = "proses_baru"
-FLOW_NODE_TAGS = {
-    "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
-    "businessRuleTask", "callActivity", "subProcess", "transaction", "startEvent", "endEvent",
-    "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "exclusiveGateway",
-    "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway",
-}
-HUMAN_TASK_TAGS = {"userTask", "manualTask"}
-CAMUNDA_DUE_DATE = f"{{{CAMUNDA_NS}}}dueDate"
+#: Who does a human task the diagram gives to nobody (no lane, no candidates), unless the
+#: deployment names another role.
+DEFAULT_ROLE = "Process Owner"
+MAX_FILES = 20
 
 
-def _hardened_parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-        huge_tree=False, remove_comments=False, remove_pis=True,
-    )
+class _PlaceholderServiceTaskParser(ServiceTaskParser):
+    """A service task with no implementation at all (bpmn.io's bare shape) passes straight
+    through, as it does in SpiffWorkflow's plain BPMN parser; one that names an implementation
+    is refused before parsing (engine/bpmn_checks.py)."""
+
+    def create_task(self):
+        if self.parse_extensions().get("serviceTaskOperator") is None:
+            return ScriptTask(self.spec, self.bpmn_id, "", **self.bpmn_attributes)  # an empty script: no-op
+        return super().create_task()
+
+
+class AlurBpmnParser(SpiffBpmnParser):
+    """The spiff parser, with a plain ``bpmn:task`` read as a step a person does (a box on an
+    SOP chart is somebody's work, not something the engine skips)."""
+
+    OVERRIDE_PARSER_CLASSES = {**SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
+                               full_tag("task"): (SpiffTaskParser, ManualTask),
+                               full_tag("serviceTask"): (_PlaceholderServiceTaskParser, ServiceTask)}
 
 
 @dataclass
 class TaskMeta:
-    """What alur needs to know about one user task, read from the diagram once at deploy."""
+    """What alur needs to know about one human task, read from the diagram once at deploy."""
 
     bpmn_id: str
     name: str
@@ -59,6 +73,10 @@ class TaskMeta:
     properties: dict[str, str]
     documentation: str
     candidate_roles: list[str]
+    #: user names the diagram names (camunda:candidateUsers / assignee, Zeebe's)
+    candidate_users: list[str] = field(default_factory=list)
+    #: a variable holding the user name(s) (``${x}`` / ``=x`` in an assignee, or sop.assignee)
+    assignee_expression: str | None = None
 
     @property
     def step(self) -> int | None:
@@ -83,7 +101,7 @@ class TaskMeta:
 
     @property
     def assignee_variable(self) -> str | None:
-        return self.properties.get("sop.assignee") or None
+        return self.properties.get("sop.assignee") or self.assignee_expression or None
 
     @property
     def form(self) -> str | None:
@@ -92,7 +110,8 @@ class TaskMeta:
     def as_dict(self) -> dict[str, Any]:
         return {"bpmn_id": self.bpmn_id, "name": self.name, "lane": self.lane,
                 "properties": self.properties, "documentation": self.documentation,
-                "candidate_roles": self.candidate_roles}
+                "candidate_roles": self.candidate_roles, "candidate_users": self.candidate_users,
+                "assignee_expression": self.assignee_expression}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "TaskMeta":
@@ -110,253 +129,319 @@ class ParsedProcess:
     subprocess_specs: dict
     tasks: dict[str, TaskMeta] = field(default_factory=dict)
     lanes: list[str] = field(default_factory=list)
+    default_role: str = DEFAULT_ROLE
+    #: names of the messages that start a case of this process
+    start_messages: list[str] = field(default_factory=list)
+    #: DMN files the process uses (name → XML), kept so a later version finds them again
+    decisions: dict[str, str] = field(default_factory=dict)
+    filename: str = "process.bpmn"
     #: The registration numbers' prefix (``sop.prefix`` on the process), derived from the name if unset.
     prefix: str = ""
+
+
+class Deployed(Protocol):
+    """What is already deployed, for call activities and decision tables named but not bundled."""
+
+    def process(self, key: str, version: int | None = None) -> tuple[Any, dict, dict[str, TaskMeta]] | None: ...
+
+    def decision(self, decision_id: str) -> str | None: ...
+
+
+class NothingDeployed:
+    def process(self, key, version=None):
+        return None
+
+    def decision(self, decision_id):
+        return None
 
 
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _loc(el) -> dict:
-    ident = el.get("id") or etree.QName(el).localname
-    name = el.get("name")
-    label = f"{etree.QName(el).localname} '{ident}'" + (f" ({name})" if name else "")
-    return {"element": label, "line": el.sourceline}
+def load_bpmn(data: bytes, *, forms_dir: Path, max_bytes: int, filename: str = "process.bpmn",
+              deployed: Deployed | None = None, default_role: str | None = None) -> ParsedProcess:
+    """One BPMN file with one process to deploy (the first, where a file holds several)."""
+    return load_bundle([(filename, data)], forms_dir=forms_dir, max_bytes=max_bytes, deployed=deployed,
+                       default_role=default_role)[0]
 
 
-def parse_xml(data: bytes, max_bytes: int) -> etree._Element:
-    """Parse untrusted bytes into an element tree, refusing DTDs, entities and non-BPMN roots."""
-    if len(data) > max_bytes:
-        raise Invalid("BPMN file too large", [Problem(f"the file is {len(data)} bytes; at most {max_bytes} are accepted")])
-    if not data.strip():
-        raise Invalid("Invalid BPMN", [Problem("the file is empty")])
-    try:
-        root = etree.fromstring(data, _hardened_parser())
-    except etree.XMLSyntaxError as exc:
-        raise Invalid("Invalid BPMN: not well-formed XML", [Problem(str(exc.msg), line=exc.lineno)]) from None
-    tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise Invalid("Invalid BPMN", [Problem("DOCTYPE and entity declarations are not allowed", line=1)])
-    for el in root.iter():
-        if isinstance(el, etree._Entity):
-            raise Invalid("Invalid BPMN", [Problem("entity references are not allowed", line=el.sourceline)])
-    if root.tag != f"{{{BPMN_NS}}}definitions":
-        raise Invalid("Invalid BPMN: not a BPMN 2.0 file", [Problem(
-            f"the root element is '{etree.QName(root).localname}', expected bpmn:definitions in namespace {BPMN_NS}",
-            line=root.sourceline)])
-    return root
+def load_bundle(files: list[tuple[str, bytes]], *, forms_dir: Path, max_bytes: int,
+                deployed: Deployed | None = None, default_role: str | None = None) -> list[ParsedProcess]:
+    """Parse, check and compile a deployment. Returns its processes, the first file's first
+    (participant order) first. Raises :class:`Invalid` listing every problem."""
+    deployed = deployed or NothingDeployed()
+    if not files:
+        raise Invalid("Invalid BPMN", [Problem("no file given")])
+    if len(files) > MAX_FILES:
+        raise Invalid("Invalid BPMN", [Problem(f"at most {MAX_FILES} files may be deployed together")])
+    several = len(files) > 1
+    bpmn_roots: list[tuple[str, bytes, Any]] = []
+    dmn_roots: list[tuple[str, bytes, Any]] = []
+    for filename, data in files:
+        root = _parse_one(filename, data, max_bytes, several)
+        (dmn_roots if is_dmn(root) else bpmn_roots).append((filename, data, root))
+    if not bpmn_roots:
+        raise Invalid("Invalid BPMN", [Problem("the deployment holds no BPMN file, only decision tables")])
 
-
-def _properties_of(el) -> dict[str, str]:
-    props: dict[str, str] = {}
-    for prop in el.xpath("./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=NS):
-        if prop.get("name"):
-            props[prop.get("name")] = prop.get("value", "")
-    for prop in el.xpath("./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", namespaces=NS):
-        if prop.get("name"):
-            props[prop.get("name")] = prop.get("value", "")
-    return props
-
-
-def _is_duration(value: str) -> bool:
-    try:
-        isodate.parse_duration(value.strip())
-    except (isodate.ISO8601Error, ValueError):
-        return False
-    return value.strip().startswith("P")
-
-
-def _accept_camunda_properties(el) -> None:
-    """Copy what Camunda Modeler writes into ``spiffworkflow:properties``, so the spiff parser sees
-    it: ``camunda:properties``, and a ``camunda:dueDate`` duration as ``sop.duration`` (a step's
-    own ``sop.duration`` wins)."""
-    camunda = {p.get("name"): p.get("value", "") for p in el.xpath(
-        "./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=NS) if p.get("name")}
-    due = el.get(CAMUNDA_DUE_DATE)
-    if due is not None and _is_duration(due):
-        camunda.setdefault("sop.duration", due.strip())
-    if not camunda:
-        return
-    ext = el.find(f"{{{BPMN_NS}}}extensionElements")
-    if ext is None:
-        ext = etree.Element(f"{{{BPMN_NS}}}extensionElements")
-        el.insert(1 if len(el) and etree.QName(el[0]).localname == "documentation" else 0, ext)
-    spiff = ext.find(f"{{{SPIFF_NS}}}properties")
-    if spiff is None:
-        spiff = etree.SubElement(ext, f"{{{SPIFF_NS}}}properties")
-    have = {p.get("name") for p in spiff}
-    for name, value in camunda.items():
-        if name not in have:
-            etree.SubElement(spiff, f"{{{SPIFF_NS}}}property", name=name, value=value)
-
-
-def check_structure(root, forms_dir: Path, scripts_enabled: bool) -> list[Problem]:
-    """alur's own checks, before SpiffWorkflow sees the tree."""
+    # No XSD validation: alur's checks and SpiffWorkflow's parser say what matters, and files from
+    # other modelers (Signavio writes <outgoing> before <incoming>) run although the schema frowns.
+    parser = AlurBpmnParser()
+    decisions: dict[str, str] = {}
     problems: list[Problem] = []
-    processes = root.findall(f"{{{BPMN_NS}}}process")
-    if len(processes) != 1:
-        problems.append(Problem(f"expected exactly one bpmn:process, found {len(processes)}", line=root.sourceline))
-        return problems
-    process = processes[0]
-    if not process.get("id"):
-        problems.append(Problem("the process has no id", **_loc(process)))
-    elif process.get("id") == PLACEHOLDER_KEY:
-        problems.append(Problem(f"'{PLACEHOLDER_KEY}' is the key of a new, unnamed diagram; give the process "
-                                "a key of its own", **_loc(process)))
+    for filename, data, root in dmn_roots:
+        problems += _add_dmn(parser, root, filename, data.decode("utf-8", "replace"), decisions)
 
-    ids: dict[str, Any] = {}
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        ident = el.get("id")
-        if ident is None:
-            continue
-        if ident in ids and etree.QName(el).namespace == BPMN_NS:
-            problems.append(Problem(f"duplicate id '{ident}'", **_loc(el)))
-        ids.setdefault(ident, el)
-        if ident in RESERVED_IDS and etree.QName(el).namespace == BPMN_NS:
-            problems.append(Problem(
-                f"the id '{ident}' collides with SpiffWorkflow's internal task names; rename it "
-                f"(e.g. '{ident}Event_1')", **_loc(el)))
+    executable: dict[str, Any] = {}
+    for filename, _data, root in bpmn_roots:
+        try:
+            normalize(root)
+        except Exception as exc:  # noqa: BLE001 - a file nobody foresaw is refused, never a 500
+            raise Invalid("Invalid BPMN", [Problem(f"the diagram could not be read ({type(exc).__name__}: {exc})",
+                                                   **where(root))]) from None
+        for process in deployable_processes(root):
+            executable.setdefault(process.get("id"), process)
 
-    nodes = {el.get("id"): el for el in process.iter()
-             if isinstance(el.tag, str) and etree.QName(el).namespace == BPMN_NS
-             and etree.QName(el).localname in FLOW_NODE_TAGS}
-    for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
-        for attr in ("sourceRef", "targetRef"):
-            ref = flow.get(attr)
-            if not ref or ref not in nodes:
-                problems.append(Problem(f"{attr} '{ref}' does not name a flow node of this process", **_loc(flow)))
-        cond = flow.find(f"{{{BPMN_NS}}}conditionExpression")
-        if cond is not None and (cond.text or "").strip():
-            try:
-                check_expression(cond.text)
-            except UnsafeExpression as exc:
-                problems.append(Problem(f"unsafe or invalid condition '{cond.text.strip()}': {exc}", **_loc(flow)))
-    for tag in ("timeDuration", "timeDate", "timeCycle"):
-        for timer in process.iter(f"{{{BPMN_NS}}}{tag}"):
-            try:
-                check_expression(timer.text or "")
-            except UnsafeExpression as exc:
-                problems.append(Problem(f"invalid timer expression (quote durations: \"'P3D'\"): {exc}", **_loc(timer)))
+    def decision_known(ref: str) -> bool:
+        if ref in parser.dmn_parsers:
+            return True
+        xml = deployed.decision(ref)
+        if xml is None:
+            return False
+        try:
+            dmn_root = parse_document(xml.encode("utf-8"), max_bytes, dmn_allowed=True)
+        except Invalid:
+            return False
+        return not _add_dmn(parser, dmn_root, f"{ref}.dmn", xml, decisions)
 
-    if not scripts_enabled:
-        for el in process.iter(f"{{{BPMN_NS}}}scriptTask"):
-            problems.append(Problem("script tasks are disabled on this server", **_loc(el)))
-        for tag in ("preScript", "postScript"):
-            for el in process.iter(f"{{{SPIFF_NS}}}{tag}"):
-                if (el.text or "").strip():
-                    owner = el.getparent().getparent()
-                    problems.append(Problem(f"{tag} is disabled on this server", **_loc(owner)))
+    def process_known(key: str, version: int | None = None) -> bool:
+        if version is None and key in executable:
+            return True
+        return deployed.process(key, version) is not None
 
-    lane_of: dict[str, str] = {}
-    lanes = list(process.iter(f"{{{BPMN_NS}}}lane"))
-    for lane in lanes:
-        if not (lane.get("name") or "").strip():
-            problems.append(Problem("the lane has no name (its name is the role that does its tasks)", **_loc(lane)))
-        for ref in lane.findall(f"{{{BPMN_NS}}}flowNodeRef"):
-            target = (ref.text or "").strip()
-            if target not in nodes:
-                problems.append(Problem(f"flowNodeRef '{target}' does not name a flow node", **_loc(lane)))
-            lane_of[target] = lane.get("name") or ""
+    for filename, _data, root in bpmn_roots:
+        try:
+            found = check_document(root, forms_dir, deployable_processes(root), decision_known, process_known)
+        except Exception as exc:  # noqa: BLE001 - a file nobody foresaw is refused, never a 500
+            found = [Problem(f"the diagram could not be read ({type(exc).__name__}: {exc})", **where(root))]
+        problems += [_in_file(p, filename) for p in found] if several else found
+    if problems:
+        raise Invalid("Invalid BPMN", problems)
 
-    for ident, el in nodes.items():
-        local = etree.QName(el).localname
-        if local not in HUMAN_TASK_TAGS:
-            continue
-        if ident not in lane_of and not el.get(f"{{{CAMUNDA_NS}}}candidateGroups"):
-            problems.append(Problem("the task is in no lane, so nobody could do it", **_loc(el)))
-        props = _properties_of(el)
-        form = props.get("sop.form")
-        if form:
-            try:
-                load_form(forms_dir, form)
-            except FormError as exc:
-                problems.append(Problem(f"sop.form: {exc}", **_loc(el)))
-        due = el.get(CAMUNDA_DUE_DATE)
-        if due is not None and not props.get("sop.duration") and not _is_duration(due):
-            problems.append(Problem(
-                f"camunda:dueDate '{due}' is not a duration alur can use; give an ISO 8601 duration like P3D "
-                "(working time from when the step becomes ready), or set sop.duration", **_loc(el)))
-        duration = props.get("sop.duration")
-        if duration:
-            try:
-                isodate.parse_duration(duration)
-            except (isodate.ISO8601Error, ValueError):
-                problems.append(Problem(f"sop.duration '{duration}' is not an ISO 8601 duration like P3D or PT120M", **_loc(el)))
-        step = props.get("sop.step")
-        if step and not step.strip().isdigit():
-            problems.append(Problem(f"sop.step '{step}' is not a whole number", **_loc(el)))
-        assignee = props.get("sop.assignee")
-        if assignee and not assignee.replace("_", "a").isalnum():
-            problems.append(Problem(f"sop.assignee '{assignee}' is not a variable name", **_loc(el)))
+    parsed: list[ParsedProcess] = []
+    for filename, data, root in bpmn_roots:
+        try:
+            parser.add_bpmn_xml(root.getroottree(), filename=filename)
+        except Exception as exc:  # noqa: BLE001 - SpiffWorkflow raises anything; each becomes a problem
+            raise Invalid("Invalid BPMN", [_spiff_problem(exc, root, filename if several else None)]) from None
+    for filename, data, root in bpmn_roots:
+        for process in _in_participant_order(root):
+            parsed.append(_compile(parser, process, root, filename, data, deployed, default_role, decisions,
+                                   several))
+    return parsed
 
-    for gw in process.iter(f"{{{BPMN_NS}}}exclusiveGateway", f"{{{BPMN_NS}}}inclusiveGateway"):
-        outgoing = [f for f in process.iter(f"{{{BPMN_NS}}}sequenceFlow") if f.get("sourceRef") == gw.get("id")]
-        if len(outgoing) > 1:
-            default = gw.get("default")
-            for f in outgoing:
-                has_cond = f.find(f"{{{BPMN_NS}}}conditionExpression") is not None
-                if not has_cond and f.get("id") != default:
-                    problems.append(Problem("a flow leaving a decision needs a condition or must be the gateway's default", **_loc(f)))
+
+def _parse_one(filename: str, data: bytes, max_bytes: int, several: bool):
+    try:
+        return parse_document(data, max_bytes, dmn_allowed=True)
+    except Invalid as exc:
+        if several:
+            exc.problems = [_in_file(p, filename) for p in exc.problems]
+        raise
+
+
+def _in_file(problem: Problem, filename: str) -> Problem:
+    element = f"{filename}: {problem.element}" if problem.element else filename
+    return Problem(problem.message, field=problem.field, element=element, line=problem.line)
+
+
+def _add_dmn(parser, root, filename: str, xml: str, decisions: dict[str, str]) -> list[Problem]:
+    """Add a DMN file and check every cell against the safe expression language."""
+    try:
+        parser.add_dmn_xml(root, filename=filename)
+        dmn = next(p for p in parser.dmn_parsers.values() if p.node is root)
+        dmn.parse()
+    except Exception as exc:  # noqa: BLE001
+        return [_spiff_problem(exc, root, filename)]
+    decisions[f"{dmn.bpmn_id}.dmn"] = xml
+    problems: list[Problem] = []
+    elements = {el.get("id"): el for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    for table in dmn.decision.decisionTables:
+        for inp in table.inputs:
+            if inp.expression:
+                _dmn_cell(inp.expression, elements.get(inp.id, root), filename, problems, operand=False)
+        for rule in table.rules:
+            for entry in rule.inputEntries:
+                for text in entry.lhs:
+                    if text is not None and text.strip() not in ("", "-"):
+                        _dmn_cell(text, elements.get(entry.id, elements.get(rule.id, root)), filename, problems,
+                                  operand=True)
+            for entry in rule.outputEntries:
+                if (entry.text or "").strip():
+                    _dmn_cell(entry.text, elements.get(entry.id, elements.get(rule.id, root)), filename, problems,
+                              operand=False)
     return problems
 
 
-def _spiff_problem(exc: Exception) -> Problem:
-    if isinstance(exc, ValidationException):
-        element = f"{exc.tag} '{exc.id}'" if getattr(exc, "id", "") else (exc.tag or None)
-        line = exc.line_number if isinstance(exc.line_number, int) else None
-        return Problem(str(exc.args[0] if exc.args else exc), element=element or None, line=line)
-    return Problem(str(exc))
+def _dmn_cell(text: str, el, filename: str, problems: list[Problem], *, operand: bool) -> None:
+    """A DMN cell is a plain expression, or (an input entry) an operator and operand (``> 5``)."""
+    source = text.strip().replace("?", "dmninputexpr")
+    candidates = [source] + ([f"v {source}", f"v == {source}"] if operand else [])
+    for candidate in candidates:
+        try:
+            check_expression(candidate)
+            return
+        except UnsafeExpression:
+            continue
+    try:
+        check_expression(source)
+    except UnsafeExpression as exc:
+        found = where(el)
+        problems.append(Problem(f"the decision table cell '{text.strip()}' is not a plain expression: {exc}",
+                                element=f"{filename}: {found['element']}", line=found["line"]))
 
 
-def load_bpmn(data: bytes, *, forms_dir: Path, max_bytes: int, scripts_enabled: bool = False,
-              filename: str = "process.bpmn") -> ParsedProcess:
-    """Parse, check and compile a BPMN file. Raises :class:`Invalid` listing every problem."""
-    root = parse_xml(data, max_bytes)
-    problems = check_structure(root, forms_dir, scripts_enabled)
-    if problems:
-        raise Invalid("Invalid BPMN", problems)
-    process = root.find(f"{{{BPMN_NS}}}process")
-    prefix = _properties_of(process).get("sop.prefix", "").strip()
+def _in_participant_order(root) -> list:
+    processes = {p.get("id"): p for p in deployable_processes(root)}
+    ordered = []
+    for participant in root.iter(bpmn("participant")):
+        process = processes.pop(participant.get("processRef"), None)
+        if process is not None:
+            ordered.append(process)
+    return ordered + list(processes.values())
+
+
+def _participant_name(root, key: str) -> str | None:
+    for participant in root.iter(bpmn("participant")):
+        if participant.get("processRef") == key and participant.get("name"):
+            return participant.get("name")
+    return None
+
+
+def _compile(parser, process, root, filename: str, data: bytes, deployed: Deployed, default_role: str | None,
+             decisions: dict[str, str], several: bool) -> ParsedProcess:
+    key = process.get("id")
+    try:
+        spec = parser.get_spec(key)
+        subs = parser.get_subprocess_specs(key, require_call_activity_specs=False)
+    except Exception as exc:  # noqa: BLE001 - SpiffWorkflow raises anything; each becomes a problem
+        raise Invalid("Invalid BPMN", [_spiff_problem(exc, root, filename if several else None, process)]) from None
+    tasks: dict[str, TaskMeta] = {}
+    role = (default_role or "").strip() or DEFAULT_ROLE
+    _collect_tasks(spec, root, role, tasks)
+    pins = {el.get("calledElement"): pinned_version(el) for el in root.iter(bpmn("callActivity"))
+            if pinned_version(el)}
+    for name in list(subs):
+        if name in pins:
+            subs[name] = None  # a pinned version comes from what is deployed, even if the file has the process
+    for name in list(subs):
+        if subs[name] is None:
+            found = deployed.process(name, pins.get(name))
+            if found is None:
+                raise Invalid("Invalid BPMN", [Problem(f"no process '{name}' to call", **where(process))])
+            called_spec, called_subs, called_tasks = found
+            subs[name] = called_spec
+            for sub_name, sub_spec in called_subs.items():
+                subs.setdefault(sub_name, sub_spec)
+            for bpmn_id, meta in called_tasks.items():
+                tasks.setdefault(bpmn_id, meta)
+        else:
+            _collect_tasks(subs[name], root, role, tasks)
+    doc_el = process.find(bpmn("documentation"))
+    name = (process.get("name") or _participant_name(root, key) or key)[:300]
+    prefix = _process_property(process, "sop.prefix")
     if prefix and not PREFIX_PATTERN.match(prefix):
         raise Invalid("Invalid BPMN", [Problem(
-            f"sop.prefix '{prefix[:40]}' must be 1 to 10 letters or digits (e.g. PAE)", **_loc(process))])
-    for el in process.iter():
-        if isinstance(el.tag, str) and etree.QName(el).localname in HUMAN_TASK_TAGS:
-            _accept_camunda_properties(el)
-    parser = SpiffBpmnParser(validator=VALIDATOR)
-    try:
-        parser.add_bpmn_xml(root.getroottree(), filename=filename)
-        key = process.get("id")
-        spec = parser.get_spec(key)
-        subprocess_specs = parser.get_subprocess_specs(key)
-    except (ValidationException, SpiffWorkflowException) as exc:
-        raise Invalid("Invalid BPMN", [_spiff_problem(exc)]) from None
-    except (KeyError, ValueError, TypeError, AttributeError, etree.LxmlError) as exc:
-        raise Invalid("Invalid BPMN", [Problem(f"the diagram could not be compiled: {exc}")]) from None
+            f"sop.prefix '{prefix[:40]}' must be 1 to 10 letters or digits (e.g. PAE)", **where(process))])
+    lanes = list(dict.fromkeys(l.get("name") for l in process.iter(bpmn("lane")) if l.get("name")))
+    for meta in tasks.values():
+        for r in meta.candidate_roles:
+            if r not in lanes:
+                lanes.append(r)
+    start_messages = []
+    for definition in process.xpath("./bpmn:startEvent/bpmn:messageEventDefinition", namespaces=NS):
+        message = _message_name(root, definition.get("messageRef"))
+        if message:
+            start_messages.append(message)
+    # One process alone in its file, as always: the file's hash. Otherwise what else makes it this version.
+    alone = len(deployable_processes(root)) == 1 and not decisions and role == DEFAULT_ROLE
+    digest = content_hash(data) if alone else content_hash(b"\0".join(
+        [data, key.encode(), role.encode()] + [x.encode() for _n, x in sorted(decisions.items())]))
+    return ParsedProcess(
+        key=key, name=name, documentation=(doc_el.text or "").strip() if doc_el is not None else "",
+        content_hash=digest, xml=data.decode("utf-8", errors="replace"), spec=spec,
+        subprocess_specs=subs, tasks=tasks, lanes=lanes, default_role=role, start_messages=start_messages,
+        decisions=dict(decisions), filename=filename, prefix=prefix.upper() or derive_prefix(name, key))
 
-    tasks: dict[str, TaskMeta] = {}
-    elements = {el.get("id"): el for el in process.iter() if isinstance(el.tag, str) and el.get("id")}
+
+def _process_property(process, name: str) -> str:
+    """A process-level SOP property (``spiffworkflow:property`` or ``camunda:property``)."""
+    for path in ("./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property",
+                 "./bpmn:extensionElements/camunda:properties/camunda:property"):
+        for prop in process.xpath(path, namespaces=NS):
+            if prop.get("name") == name:
+                return (prop.get("value") or "").strip()
+    return ""
+
+
+def _message_name(root, ref: str | None) -> str | None:
+    if not ref:
+        return None
+    for message in root.iter(bpmn("message")):
+        if message.get("id") == ref:
+            return message.get("name") or ref
+    return ref
+
+
+def _collect_tasks(spec, root, default_role: str, tasks: dict[str, TaskMeta]) -> None:
+    elements = {el.get("id"): el for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
     for ts in spec.task_specs.values():
-        if not getattr(ts, "manual", False):
+        if not getattr(ts, "manual", False) or ts.bpmn_id in tasks:
             continue
         el = elements.get(ts.bpmn_id)
         props = dict((getattr(ts, "extensions", None) or {}).get("properties", {}) or {})
-        roles = [ts.lane] if ts.lane else []
-        groups = el.get(f"{{{CAMUNDA_NS}}}candidateGroups") if el is not None else None
-        if groups:
-            roles = [g.strip() for g in groups.split(",") if g.strip()]
+        assigned = assignment_attributes(el) if el is not None else {}
+        groups = assigned.get("camunda:candidateGroups") or assigned.get("zeebe:candidateGroups") or ""
+        users_text = assigned.get("camunda:candidateUsers") or assigned.get("zeebe:candidateUsers") or ""
+        assignee = assigned.get("camunda:assignee") or assigned.get("zeebe:assignee") or ""
+        roles = [] if variable_of(groups) else split_names(groups)
+        users = [] if variable_of(users_text) else split_names(users_text)
+        expression = variable_of(assignee) or variable_of(users_text)
+        if assignee and not variable_of(assignee):
+            users = [assignee] + [u for u in users if u != assignee]
+        lane = ts.lane or (roles[0] if roles else None)
+        if ts.lane:
+            roles = [ts.lane] + [r for r in roles if r != ts.lane]
+        if lane is None:
+            # Nobody named (or only people, who may be gone): the process's default role.
+            lane = default_role
+            if not users and not expression:
+                roles = [default_role]
         tasks[ts.bpmn_id] = TaskMeta(
-            bpmn_id=ts.bpmn_id, name=ts.bpmn_name or ts.bpmn_id, lane=ts.lane or (roles[0] if roles else None),
-            properties=props, documentation=(ts.documentation or "").strip(), candidate_roles=roles)
-    doc_el = process.find(f"{{{BPMN_NS}}}documentation")
-    participant = root.find(f".//{{{BPMN_NS}}}participant")
-    name = process.get("name") or (participant.get("name") if participant is not None else None) or process.get("id")
-    lanes = [l.get("name") for l in process.iter(f"{{{BPMN_NS}}}lane") if l.get("name")]
-    return ParsedProcess(
-        key=process.get("id"), name=name, documentation=(doc_el.text or "").strip() if doc_el is not None else "",
-        content_hash=content_hash(data), xml=data.decode("utf-8", errors="replace"), spec=spec,
-        subprocess_specs=subprocess_specs, tasks=tasks, lanes=lanes,
-        prefix=prefix.upper() or derive_prefix(name, process.get("id")))
+            bpmn_id=ts.bpmn_id, name=ts.bpmn_name or ts.bpmn_id, lane=lane, properties=props,
+            documentation=(ts.documentation or "").strip(), candidate_roles=roles, candidate_users=users,
+            assignee_expression=expression)
+
+
+def _spiff_problem(exc: Exception, root, filename: str | None = None, process=None) -> Problem:
+    """SpiffWorkflow's message, with the element and line it is about found in our tree."""
+    message = str(exc.args[0]) if exc.args else str(exc) or type(exc).__name__
+    if not isinstance(exc, (ValidationException, SpiffWorkflowException)):
+        message = f"the diagram could not be compiled ({type(exc).__name__}: {message})"
+    el = None
+    ident = getattr(exc, "id", "") or ""
+    if ident:
+        el = next((e for e in root.iter() if isinstance(e.tag, str) and e.get("id") == ident), None)
+    line = getattr(exc, "line_number", None)
+    if el is None and isinstance(line, int):
+        el = next((e for e in root.iter() if isinstance(e.tag, str) and e.sourceline == line
+                   and etree.QName(e).namespace == BPMN_NS), None)
+    if el is None:
+        el = process if process is not None else next(
+            (e for e in root if isinstance(e.tag, str) and local(e) == "process"), root)
+    found = where(el)
+    if isinstance(line, int) and line > 0:
+        found["line"] = line
+    if filename:
+        found["element"] = f"{filename}: {found['element']}"
+    return Problem(message, **found)

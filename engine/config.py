@@ -18,8 +18,6 @@ class EngineConfig:
     processes_dir: Path = PROJECT_ROOT / "processes"
     max_upload_bytes: int = 50 * 1024 * 1024
     max_bpmn_bytes: int = 5 * 1024 * 1024
-    #: Script tasks and pre/post scripts run only when an admin turns this on.
-    scripts_enabled: bool = False
     timezone: str = "Asia/Jakarta"
     office_start: time = time(8, 0)
     office_end: time = time(16, 0)

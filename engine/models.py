@@ -157,6 +157,8 @@ class Instance(Base):
     ended_at: Mapped[Optional[datetime]]
     error_message: Mapped[Optional[str]] = mapped_column(Text)
     next_timer_at: Mapped[Optional[datetime]] = mapped_column(index=True)
+    #: the key messages to and from this case correlate on (see engine/message_waits.py)
+    correlation_key: Mapped[Optional[str]] = mapped_column(String(200))
     definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
 
     __mapper_args__ = {"version_id_col": row_version}
@@ -201,6 +203,18 @@ class TaskRecord(Base):
     data: Mapped[Optional[dict[str, Any]]]
     instance: Mapped[Instance] = relationship(lazy="raise")
     assignees: Mapped[list[User]] = relationship(secondary=task_assignees, lazy="selectin")
+
+
+class MessageWait(Base):
+    """A running case waits for a message (catch event, receive task, message start): one row per
+    wait, rewritten with the case's state, so delivery is an indexed look-up by name and key."""
+
+    __tablename__ = "message_waits"
+    __table_args__ = (Index("ix_message_waits_name_key", "name", "correlation_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    correlation_key: Mapped[Optional[str]] = mapped_column(String(200))
 
 
 class Deliverable(Base):

@@ -31,23 +31,38 @@ class InstanceOperations(UnitOfWork):
             raise NotAllowed("you hold none of this process's roles, so you may not start it")
         if data is not None and not isinstance(data, dict):
             raise Invalid("Invalid data", [Problem("data must be an object", field="data")])
+        instance = self._start_case(definition, user.username, title, data)
+        self._commit()
+        return instance
+
+    def _start_case(self, definition: ProcessDefinition, username: str | None, title: str, data: dict | None,
+                    *, message: tuple[str, dict] | None = None, correlation_key: str | None = None,
+                    hops: int = 0) -> Instance:
+        """Create and advance a case (not committed); ``message``: the (name, payload) that starts it."""
+        cd = runtime.compiled(definition)
         now = utcnow()
         wf = runtime.new_workflow(cd, data, self.script_engine)
         error = runtime.advance(wf)
+        if message is not None and not error:
+            _caught, error = runtime.deliver(wf, *message)
         number = case_numbers.next_number(self.session, cd.prefix, now.astimezone(self.calendar.tz).year)
         instance = Instance(definition_id=definition.id, title=(title or "").strip()[:300] or definition.name,
-                            number=number, status="running", started_by=user.username, started_at=now,
-                            serializer_version=SERIALIZER_VERSION, state="")
+                            number=number, status="running", started_by=username, started_at=now,
+                            serializer_version=SERIALIZER_VERSION, state="", correlation_key=correlation_key)
         self._apply_outcome(instance, wf, error, now)
         self.session.add(instance)
         self.session.flush()
-        self._index_tasks(instance, wf, cd, now)
         search.index_case(self.session, instance.id, number, instance.title, data or {})
-        audit.record(self.session, "start", user.username, instance_id=instance.id, number=number,
-                     process=definition.key, version=definition.version, title=instance.title)
+        extra = {"message": message[0]} if message else {}
+        audit.record(self.session, "start", username, instance_id=instance.id, number=number,
+                     process=definition.key, version=definition.version, title=instance.title, **extra)
         if error:
             audit.record(self.session, "error", None, instance_id=instance.id, message=error)
-        self._commit()
+        previous, self._hops = getattr(self, "_hops", 0), hops
+        try:
+            self._index_tasks(instance, wf, cd, now)
+        finally:
+            self._hops = previous
         return instance
 
     def _outcome(self, wf, error: str | None, now: datetime) -> dict[str, Any]:

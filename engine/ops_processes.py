@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from . import audit, runtime
-from .bpmn_loader import ParsedProcess, load_bpmn
+from .bpmn_loader import DEFAULT_ROLE, ParsedProcess, load_bundle
 from .errors import Invalid, NotFound, Problem
 from .forms import form_names
 from .models import ProcessDefinition, User, utcnow
@@ -15,26 +15,84 @@ from .state import dump_spec
 from .unit_of_work import UnitOfWork, valid_id as _valid_id
 
 
+class _DeployedLookup:
+    """What this server already has, for call activities and decision tables a deployment
+    names but does not bring: the latest version, or the one a call activity pins."""
+
+    def __init__(self, ops: "ProcessOperations") -> None:
+        self.ops = ops
+
+    def process(self, key: str, version: int | None = None):
+        if version is None:
+            definition = self.ops.latest_definition(key, required=False)
+        else:
+            definition = next((d for d in self.ops.versions(key) if d.version == version), None)
+        if definition is None:
+            return None
+        cd = runtime.compiled(definition)
+        return cd.spec, cd.subprocess_specs, cd.tasks
+
+    def decision(self, decision_id: str) -> str | None:
+        name = f"{decision_id}.dmn"
+        for definition in self.ops.list_processes():
+            found = json.loads(definition.meta_json).get("decisions", {}).get(name)
+            if found:
+                return found
+        return None
+
+
 class ProcessOperations(UnitOfWork):
     # ---- process definitions ----------------------------------------------------------
     def validate_bpmn(self, data: bytes, filename: str = "process.bpmn") -> ParsedProcess:
-        return load_bpmn(data, forms_dir=self.config.forms_dir, max_bytes=self.config.max_bpmn_bytes,
-                         scripts_enabled=self.config.scripts_enabled, filename=filename)
+        return self.validate_files([(filename, data)])[0]
+
+    def validate_files(self, files: list[tuple[str, bytes]], default_role: str | None = None) -> list[ParsedProcess]:
+        """Check and compile a deployment (BPMN and DMN files) without storing anything."""
+        return load_bundle(files, forms_dir=self.config.forms_dir, max_bytes=self.config.max_bpmn_bytes,
+                           deployed=_DeployedLookup(self), default_role=default_role)
 
     def deploy(self, data: bytes, filename: str = "process.bpmn", actor: User | None = None, *,
-               expected_key: str | None = None, new_process: bool = False) -> tuple[ProcessDefinition, bool]:
-        """Validate and store a new version. Identical content to the latest is not a new version.
+               expected_key: str | None = None, new_process: bool = False,
+               default_role: str | None = None) -> tuple[ProcessDefinition, bool]:
+        """Validate and store a new version of each process in one file; answers the one
+        ``expected_key`` names, else the file's first. See :meth:`deploy_files`."""
+        deployed = self.deploy_files([(filename, data)], actor, expected_key=expected_key,
+                                     new_process=new_process, default_role=default_role)
+        return deployed[0]
 
-        ``expected_key``: the file must hold that process (a new version sent from its page);
-        ``new_process``: the file must hold a process this server does not have yet."""
-        parsed = self.validate_bpmn(data, filename)
-        where = {"element": f"process '{parsed.key}'"}
-        if expected_key is not None and parsed.key != expected_key:
-            raise Invalid("Another process", [Problem(
-                f"the diagram holds the process '{parsed.key}', not '{expected_key}'", **where)])
+    def deploy_files(self, files: list[tuple[str, bytes]], actor: User | None = None, *,
+                     expected_key: str | None = None, new_process: bool = False,
+                     default_role: str | None = None) -> list[tuple[ProcessDefinition, bool]]:
+        """Validate and store a new version of every executable process in the files (BPMN and
+        DMN), all or nothing. Identical content to a process's latest is not a new version.
+
+        ``expected_key``: the files must hold that process (a new version sent from its page),
+        and it comes first in the answer; ``new_process``: the first process must be one this
+        server does not have yet; ``default_role``: who does steps the diagram gives to nobody
+        (default: the latest version's, else Process Owner)."""
+        role = (default_role or "").strip() or None
+        if role is None and expected_key:
+            latest = self.latest_definition(expected_key, required=False)
+            role = json.loads(latest.meta_json).get("default_role") if latest is not None else None
+        if role is not None and len(role) > 200:
+            raise Invalid("Invalid role", [Problem("the default role is longer than 200 characters",
+                                                   field="default_role")])
+        parsed = self.validate_files(files, default_role=role)
+        if expected_key is not None:
+            if expected_key not in [p.key for p in parsed]:
+                raise Invalid("Another process", [Problem(
+                    f"the diagram holds the process '{parsed[0].key}', not '{expected_key}'",
+                    element=f"process '{parsed[0].key}'")])
+            parsed.sort(key=lambda p: p.key != expected_key)
+        if new_process and self.latest_definition(parsed[0].key, required=False) is not None:
+            raise Invalid("Process exists", [Problem(f"a process with the key '{parsed[0].key}' already exists",
+                                                     element=f"process '{parsed[0].key}'")])
+        answer = [self._store_version(p, actor) for p in parsed]
+        self._commit()
+        return answer
+
+    def _store_version(self, parsed: ParsedProcess, actor: User | None) -> tuple[ProcessDefinition, bool]:
         latest = self.latest_definition(parsed.key, required=False)
-        if new_process and latest is not None:
-            raise Invalid("Process exists", [Problem(f"a process with the key '{parsed.key}' already exists", **where)])
         if latest is not None and latest.content_hash == parsed.content_hash:
             return latest, False
         definition = ProcessDefinition(
@@ -42,23 +100,28 @@ class ProcessOperations(UnitOfWork):
             content_hash=parsed.content_hash, bpmn_xml=parsed.xml,
             spec_json=dump_spec(parsed.spec, parsed.subprocess_specs),
             meta_json=json.dumps({"tasks": {k: v.as_dict() for k, v in parsed.tasks.items()},
-                                  "lanes": parsed.lanes, "prefix": parsed.prefix}),
-            documentation=parsed.documentation, filename=Path(filename).name,
+                                  "lanes": parsed.lanes, "default_role": parsed.default_role,
+                                  "start_messages": parsed.start_messages, "decisions": parsed.decisions,
+                                  "prefix": parsed.prefix}),
+            documentation=parsed.documentation, filename=Path(parsed.filename).name[:300],
             deployed_by=actor.username if actor else None, deployed_at=utcnow())
         self.session.add(definition)
         self.session.flush()
         audit.record(self.session, "deploy", actor.username if actor else None,
                      key=parsed.key, version=definition.version)
-        self._commit()
         return definition, True
 
     def deploy_directory(self, directory: Path | None = None, actor: User | None = None) -> list[ProcessDefinition]:
         deployed = []
         for path in sorted(Path(directory or self.config.processes_dir).glob("*.bpmn")):
-            definition, created = self.deploy(path.read_bytes(), path.name, actor)
-            if created:
-                deployed.append(definition)
+            for definition, created in self.deploy_files([(path.name, path.read_bytes())], actor):
+                if created:
+                    deployed.append(definition)
         return deployed
+
+    def default_role(self, definition: ProcessDefinition) -> str:
+        """Who does the steps this version's diagram gives to nobody."""
+        return json.loads(definition.meta_json).get("default_role") or DEFAULT_ROLE
 
     def latest_definition(self, key: str, *, required: bool = True) -> ProcessDefinition | None:
         definition = self.session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key)

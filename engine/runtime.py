@@ -16,7 +16,9 @@ from SpiffWorkflow.util.task import TaskState
 from .bpmn_loader import TaskMeta
 from .case_numbers import derive_prefix
 from .compaction import DEFAULT_KEEP, compact
-from .expressions import RestrictedScriptEngine, ScriptsDisabled, UnsafeExpression
+from .expressions import RestrictedScriptEngine
+from . import message_waits
+from .message_waits import catches_messages
 from .models import Instance, ProcessDefinition
 from .state import DefinitionCache, dump_instance, load_instance, load_spec
 
@@ -34,6 +36,8 @@ class CompiledDefinition:
     lanes: list[str] = field(default_factory=list)
     #: The registration numbers' prefix (``sop.prefix``, else derived from the name).
     prefix: str = ""
+    #: does the process wait for messages anywhere (so its cases keep message-wait rows)?
+    catches_messages: bool = False
 
 
 DEFINITIONS = DefinitionCache()
@@ -46,6 +50,7 @@ def compiled(definition: ProcessDefinition) -> CompiledDefinition:
         return CompiledDefinition(
             id=definition.id, key=definition.key, name=definition.name, spec=spec, subprocess_specs=subs,
             tasks={k: TaskMeta.from_dict(v) for k, v in meta["tasks"].items()}, lanes=meta.get("lanes", []),
+            catches_messages=catches_messages([spec, *subs.values()]),
             prefix=meta.get("prefix") or derive_prefix(definition.name, definition.key))
 
     # Keyed by content: ids repeat across databases (tests, benchmarks), content does not lie.
@@ -79,27 +84,89 @@ def snapshot(workflow: BpmnWorkflow, compact_keep: int | None = DEFAULT_KEEP) ->
     return {"state": dump_instance(workflow), "next_timer_at": next_timer(workflow)}
 
 
-ENGINE_ERRORS = (SpiffWorkflowException, ScriptsDisabled, UnsafeExpression)
+#: Engine steps one advance may run before the case is stopped with an error: a call activity
+#: that calls its own process, or a loop with no human task in it, would otherwise run forever
+#: and tie up a web worker.
+STEP_BUDGET = 300
+#: Wall-clock seconds one advance may take, for the same reason.
+TIME_BUDGET_SECONDS = 5.0
+#: Call activities and subprocesses nested deeper than this stop the case (SpiffWorkflow's
+#: cost grows with the depth, so a process calling itself gets slow long before the step budget).
+MAX_DEPTH = 12
+
+
+class StepBudgetExceeded(RuntimeError):
+    """An advance ran more engine steps (or longer) than a case ever should in one go."""
+
+
+def _guarded(action, workflow: BpmnWorkflow) -> str | None:
+    """Run ``action`` (which advances ``workflow``) under the step and time budget. Any
+    exception, SpiffWorkflow's own bugs included, becomes the case's error message: a broken
+    diagram must stop its case for an administrator to see, never answer 500 or hang."""
+    started, steps = time.monotonic(), [0]
+
+    def count(task) -> None:
+        steps[0] += 1
+        if task.workflow.depth > MAX_DEPTH:
+            raise StepBudgetExceeded(
+                f"call activities and subprocesses nest more than {MAX_DEPTH} deep at "
+                f"'{getattr(task.task_spec, 'bpmn_name', None) or task.task_spec.name}': a process that calls itself?")
+        if steps[0] > STEP_BUDGET or time.monotonic() - started > TIME_BUDGET_SECONDS:
+            raise StepBudgetExceeded(
+                f"the case ran {steps[0]} steps without reaching a person's step or a wait "
+                f"(last: {getattr(task.task_spec, 'bpmn_name', None) or task.task_spec.name}); a loop without a "
+                "human task, or a call activity that calls its own process?")
+
+    try:
+        action(count)
+    except RecursionError:
+        return "the case nests too deeply (a call activity that calls its own process?)"
+    except Exception as exc:  # noqa: BLE001 - every engine failure becomes an instance error
+        return _describe(exc)
+    return _stuck(workflow)
+
+
+def _stuck(workflow: BpmnWorkflow) -> str | None:
+    """A case that is not finished but has nothing to do and nothing to wait for would stay
+    'running' for ever: say so instead."""
+    if workflow.completed or workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+        return None
+    done = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if getattr(t.task_spec, "bpmn_id", None)]
+    last = done[-1].task_spec if done else None
+    where = f"after '{last.bpmn_name or last.bpmn_id}' " if last is not None else ""
+    return (f"the case can go no further {where}: nothing is ready or waiting and no end event was reached "
+            "(an element without an outgoing flow?)")
 
 
 def advance(workflow: BpmnWorkflow) -> str | None:
     """Run engine steps until only human work or waiting remains. Returns an error message
     instead of raising: a broken gateway must become an instance error, not a crash."""
-    try:
-        workflow.do_engine_steps()
-    except ENGINE_ERRORS as exc:
-        return _describe(exc)
-    return None
+    return _guarded(lambda count: workflow.do_engine_steps(did_complete_task=count), workflow)
 
 
 def _describe(exc: Exception) -> str:
-    text = str(exc)
+    text = str(exc) or type(exc).__name__
+    if not isinstance(exc, (SpiffWorkflowException, StepBudgetExceeded)):
+        text = f"{type(exc).__name__}: {text}"
     spec = getattr(exc, "task_spec", None) or getattr(getattr(exc, "task", None), "task_spec", None)
     where = getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or getattr(exc, "task_name", None)
     if where and getattr(spec, "bpmn_id", None) and where != spec.bpmn_id:
         where = f"{where} ({spec.bpmn_id})"
     notes = " ".join(getattr(exc, "__notes__", []) or [])
-    return (f"{where}: " if where else "") + text + (f" ({notes})" if notes else "")
+    return ((f"{where}: " if where else "") + text + (f" ({notes})" if notes else ""))[:2000]
+
+
+def deliver(workflow: BpmnWorkflow, name: str, payload: dict) -> tuple[int, str | None]:
+    """Hand a message to the tasks waiting for it and advance: (how many caught it, error)."""
+    caught = [0]
+
+    def run(count) -> None:
+        caught[0] = message_waits.catch(workflow, name, payload)
+        if caught[0]:
+            workflow.do_engine_steps(did_complete_task=count)
+
+    error = _guarded(run, workflow)
+    return caught[0], error
 
 
 def run_user_task(workflow: BpmnWorkflow, task: Task, data: dict) -> str | None:
@@ -107,11 +174,12 @@ def run_user_task(workflow: BpmnWorkflow, task: Task, data: dict) -> str | None:
     merged = dict(task.data)
     merged.update(json.loads(json.dumps(data)))
     task.data = merged
-    try:
+
+    def run(count) -> None:
         task.run()
-    except ENGINE_ERRORS as exc:
-        return _describe(exc)
-    return advance(workflow)
+        workflow.do_engine_steps(did_complete_task=count)
+
+    return _guarded(run, workflow)
 
 
 def ready_human_tasks(workflow: BpmnWorkflow) -> list[Task]:
@@ -143,8 +211,8 @@ def next_timer(workflow: BpmnWorkflow) -> datetime | None:
 
 
 def fire_timers(workflow: BpmnWorkflow) -> str | None:
-    try:
+    def run(count) -> None:
         workflow.refresh_timers()
-    except ENGINE_ERRORS as exc:
-        return _describe(exc)
-    return advance(workflow)
+        workflow.do_engine_steps(did_complete_task=count)
+
+    return _guarded(run, workflow)

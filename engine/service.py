@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .ops_administration import AdministrationOperations
 from .ops_instances import INSTANCE_STATUSES, InstanceOperations
+from .ops_messages import MessageOperations
 from .ops_people import PeopleOperations
 from .ops_processes import ProcessOperations
 from .ops_tasks import TaskOperations
@@ -16,5 +17,5 @@ __all__ = ["WorkflowService", "INSTANCE_STATUSES"]
 
 
 class WorkflowService(ProcessOperations, InstanceOperations, TaskOperations, AdministrationOperations,
-                      PeopleOperations):
+                      MessageOperations, PeopleOperations):
     """Everything alur does to processes, cases and tasks, on one SQLAlchemy session."""

@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from .calendar import WorkingCalendar
-from .models import Instance, TaskRecord, User, task_assignees
+from .models import Instance, Role, TaskRecord, User, task_assignees
 from .runtime import CompiledDefinition, find_task, ready_human_tasks
 
 
@@ -31,6 +31,28 @@ def appointed_usernames(value) -> list[str]:
         return [value] if value.strip() else []
     if isinstance(value, (list, tuple)):
         return [v for v in value if isinstance(v, str) and v.strip()]
+    return []
+
+
+def _appointed(session: Session, task, meta) -> list[int]:
+    """Ids of the users a ready task is appointed to, in this order of precedence: the variable
+    the diagram names (``sop.assignee``, Camunda's ``${x}``, Zeebe's ``=x``); SpiffArena's
+    ``lane_owners`` in the case data; the users the diagram names (``candidateUsers``,
+    ``assignee``), together with the holders of its candidate groups when it names several."""
+    names: list[str] = []
+    if meta.assignee_variable:
+        names = appointed_usernames(task.data.get(meta.assignee_variable))
+    if not names and meta.lane:
+        owners = task.data.get("lane_owners")
+        if isinstance(owners, dict):
+            names = appointed_usernames(owners.get(meta.lane))
+    if names:
+        return list(session.scalars(select(User.id).where(User.username.in_(names[:1000]))))
+    if meta.candidate_users or len(meta.candidate_roles) > 1:
+        holders = select(User.id).where(User.username.in_(meta.candidate_users) | User.roles.any(
+            Role.name.in_(meta.candidate_roles))) if meta.candidate_roles else \
+            select(User.id).where(User.username.in_(meta.candidate_users))
+        return list(session.scalars(holders.where(User.active.is_(True))))
     return []
 
 
@@ -56,12 +78,10 @@ def sync(session: Session, instance: Instance, workflow: BpmnWorkflow, cd: Compi
             lane=meta.lane if meta else task.task_spec.lane, state="ready", created_at=now,
             target_minutes=target, due_at=calendar.add(now, target) if target is not None else None,
             has_assignees=False)
-        if meta and meta.assignee_variable:
-            names = appointed_usernames(task.data.get(meta.assignee_variable))
-            if names:
-                user_ids = list(session.scalars(select(User.id).where(User.username.in_(names))))
-                appointments += [{"task_id": tid, "user_id": uid} for uid in user_ids]
-                row["has_assignees"] = bool(user_ids)
+        user_ids = _appointed(session, task, meta) if meta else []
+        if user_ids:
+            appointments += [{"task_id": tid, "user_id": uid} for uid in user_ids]
+            row["has_assignees"] = True
         rows.append(row)
     # New rows are plain inserts, written at once on the unit of work's connection (same
     # transaction): the ORM's bookkeeping for objects nobody reads again cost more than the SQL.

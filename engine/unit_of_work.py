@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import task_index
+from . import message_waits, task_index
 from .calendar import WorkingCalendar
 from .config import EngineConfig
 from .errors import Conflict
@@ -68,7 +68,7 @@ class UnitOfWork:
         self.config = config or EngineConfig()
         self.users = UserDirectory(session, self.config.password_hash_method)
         self.files = FileStore(self.config.files_dir, self.config.max_upload_bytes)
-        self.script_engine = RestrictedScriptEngine(self.config.scripts_enabled)
+        self.script_engine = RestrictedScriptEngine()
         self._calendar: WorkingCalendar | None = None
         # Rows this unit of work looked up, held so the session's (weak) identity map keeps them:
         # a second look-up of the same definition or case then costs no query.
@@ -166,3 +166,9 @@ class UnitOfWork:
         """Write the task index for ``instance`` (inserts run at once, in this transaction)."""
         with self._losing_a_race_is_a_conflict(), self.session.no_autoflush:
             task_index.sync(self.session, instance, workflow, cd, self.calendar, now)
+            if cd.catches_messages:
+                message_waits.sync(self.session, instance, workflow)
+        self._deliver_thrown(instance, workflow)
+
+    def _deliver_thrown(self, instance, workflow) -> None:
+        """Messages the case threw go to the cases waiting for them (engine/ops_messages.py)."""

@@ -137,3 +137,47 @@ def login(client):
 def _fresh_definition_cache():
     yield
     DEFINITIONS.clear()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(app, tokens, database_url, tmp_path):
+    """The test app's database (schema, SOP, demo users, tokens) served by a real gunicorn
+    (``alur serve``): yields (base URL, tokens, environment)."""
+    import subprocess
+    import time
+
+    import requests
+
+    alur = str(Path(sys.executable).with_name("alur"))
+    env = {**os.environ, "DATABASE_URL": database_url, "ALUR_INSTANCE_PATH": str(tmp_path / "instance"),
+           "ALUR_FILES_DIR": app.config["ALUR_FILES_DIR"], "SECRET_KEY": "server-test",
+           "ALUR_PASSWORD_HASH": "pbkdf2:sha256:1000"}
+    port = free_port()
+    proc = subprocess.Popen([alur, "serve", "--port", str(port), "--workers", "2"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90  # a machine shared by many test runs can take a while
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            requests.get(base + "/api/openapi.json", timeout=2)
+            break
+        except requests.RequestException:  # not listening yet, or too busy to answer in time
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("the server did not start: " + proc.stderr.read().decode()[-2000:])
+    yield base, tokens, env
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)  # gunicorn lets its workers finish their requests first
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)

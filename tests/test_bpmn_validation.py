@@ -85,13 +85,18 @@ def test_code_in_conditions_refused(svc, condition, words):
     assert "F_yes" in problem.element and problem.line > 1 and words in problem.message
 
 
-def test_dangling_flow_and_missing_lane(svc):
+def test_dangling_flow(svc):
     data = simple().replace(b'targetRef="EndEvent_1"', b'targetRef="Nowhere"')
     problem = refused(svc, data).problems[0]
     assert "Nowhere" in problem.message and "F_yes" in problem.element and problem.line
+
+
+def test_a_task_in_no_lane_goes_to_the_default_role(svc):
     no_lane = simple().replace(b"<bpmn:flowNodeRef>Task_1</bpmn:flowNodeRef>", b"")
-    problem = refused(svc, no_lane).problems[0]
-    assert "Task_1" in problem.element and "lane" in problem.message
+    parsed = svc.validate_bpmn(no_lane)
+    assert parsed.tasks["Task_1"].lane == "Process Owner"
+    parsed = svc.validate_files([("x.bpmn", no_lane)], default_role="Sekretariat")[0]
+    assert parsed.tasks["Task_1"].lane == "Sekretariat" and "Sekretariat" in parsed.lanes
 
 
 def test_unknown_form_bad_duration_reserved_ids(svc):
@@ -103,11 +108,13 @@ def test_unknown_form_bad_duration_reserved_ids(svc):
     assert "collides" in exc.problems[0].message and "Start" in exc.problems[0].element
 
 
-def test_scripts_refused_unless_enabled(svc):
+def test_unsafe_scripts_refused_with_their_line(svc):
     data = simple().replace(b'<bpmn:userTask id="Task_1" name="Kerjakan">',
-                            b'<bpmn:scriptTask id="Task_1" name="Kerjakan"><bpmn:script>import os</bpmn:script>')
+                            b'<bpmn:scriptTask id="Task_1" name="Kerjakan"><bpmn:script>a = 1\nimport os</bpmn:script>')
     data = data.replace(b"</bpmn:userTask>", b"</bpmn:scriptTask>")
-    assert "script" in refused(svc, data).problems[0].message
+    problem = refused(svc, data).problems[0]
+    assert "script" in problem.message and "line 2 of the script" in problem.message
+    assert "Task_1" in problem.element and problem.line
 
 
 def test_new_version_and_identical_content(svc):

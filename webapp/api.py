@@ -56,10 +56,17 @@ def deploy_process():
     user = api_user()
     if not is_process_owner(user):
         raise NotAllowed("only administrators and Process Owners may deploy processes")
-    file = _upload()
-    definition, created = service().deploy(file.read(), file.filename or "process.bpmn", user)
+    uploads = [f for f in request.files.getlist("file") if f is not None]
+    if not uploads:
+        _upload()  # says which field is missing
+    files = [(f.filename or f"file{i + 1}.bpmn", f.read()) for i, f in enumerate(uploads)]
+    deployed = service().deploy_files(files, user, default_role=request.form.get("default_role") or None)
+    definition, created = deployed[0]
+    # The first process answers as always; "processes" lists every process the files held.
     return jsonify({"key": definition.key, "version": definition.version, "id": definition.id,
-                    "created": created}), 201 if created else 200
+                    "created": created,
+                    "processes": [{"key": d.key, "version": d.version, "id": d.id, "created": c}
+                                  for d, c in deployed]}), 201 if any(c for _d, c in deployed) else 200
 
 
 @bp.get("/processes/<key>/bpmn")
@@ -227,6 +234,15 @@ def download(attachment_id: int):
     deliverable, path = service().attachment_file(attachment_id, api_user())
     return send_file(path, mimetype=deliverable.content_type, as_attachment=True,
                      download_name=deliverable.filename, conditional=True, etag=deliverable.sha256)
+
+
+@bp.post("/messages")
+def send_message():
+    """Deliver a message to the cases waiting for it (and start those its start events wait for)."""
+    user = api_user()
+    body = _json_body()
+    delivered = service().deliver_message(body.get("name"), body.get("correlation_key"), body.get("data"), user)
+    return jsonify({"delivered_to": delivered})
 
 
 @bp.post("/tasks/<task_id>/complete")

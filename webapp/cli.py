@@ -91,15 +91,19 @@ def serve_command(host: str, port: int, workers: int) -> None:
 
 
 @click.command("deploy")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--default-role", default=None,
+              help="Role that does the steps the diagram gives to nobody (default: Process Owner).")
 @with_appcontext
-def deploy_command(file: Path) -> None:
-    """Validate and deploy FILE.bpmn as a new version; prints KEY vN."""
+def deploy_command(files: tuple[Path, ...], default_role: str | None) -> None:
+    """Validate and deploy FILE.bpmn [MORE.bpmn TABLE.dmn ...] together, as a new version of each
+    executable process they hold; prints KEY vN for each."""
     try:
-        definition, created = service().deploy(file.read_bytes(), file.name)
+        deployed = service().deploy_files([(f.name, f.read_bytes()) for f in files], default_role=default_role)
     except AlurError as exc:
         _fail(exc)
-    click.echo(f"{definition.key} v{definition.version}" + ("" if created else " (unchanged)"))
+    for definition, created in deployed:
+        click.echo(f"{definition.key} v{definition.version}" + ("" if created else " (unchanged)"))
 
 
 @click.group("user")

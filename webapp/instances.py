@@ -50,8 +50,8 @@ def event_labels() -> dict[str, str]:
             "complete": _("Selesaikan"), "attach": _("Unggah"), "detach": _("Hapus lampiran"),
             "reassign": _("Alihkan tugas"), "suspend": _("Tangguhkan"), "resume": _("Lanjutkan"),
             "terminate": _("Hentikan"), "error": _("Galat"), "overdue": _("Terlambat"),
-            "timer": _("Pengatur waktu"), "end": _("Selesai"), "withdraw": _("Ditarik kembali"),
-            "comment": _("Komentar")}
+            "timer": _("Pengatur waktu"), "end": _("Selesai"), "message": _("Pesan diterima"),
+            "withdraw": _("Ditarik kembali"), "comment": _("Komentar")}
 
 
 def diagram_labels() -> dict[str, str]:
@@ -182,7 +182,8 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
         "instances/detail.html", instance=instance, tasks=tasks, ready=ready, by_id=by_id,
         events=events, files=files, data=rows, svg=svg, legend=legend, people=people,
         candidates=candidates, errors=errors or {}, now=utcnow(), status_labels=status_labels(),
-        event_labels=event_labels(), age=age, may_discuss=may_discuss, comments=comments, withdrawal=withdrawal,
+        event_labels=event_labels(), age=age, waits=svc.message_waits(instance.id),
+        may_discuss=may_discuss, comments=comments, withdrawal=withdrawal,
     ), status
 
 

@@ -38,7 +38,11 @@ def openapi_document() -> dict[str, Any]:
             "id": {"type": "integer"}, "deployed_at": {"type": "string", "format": "date-time"}}},
         "Deployed": {"type": "object", "required": ["key", "version", "id"], "properties": {
             "key": {"type": "string"}, "version": {"type": "integer"}, "id": {"type": "integer"},
-            "created": {"type": "boolean"}}},
+            "created": {"type": "boolean"},
+            "processes": {"type": "array", "description": "every process the files held, the first as above",
+                          "items": {"type": "object", "properties": {
+                              "key": {"type": "string"}, "version": {"type": "integer"}, "id": {"type": "integer"},
+                              "created": {"type": "boolean"}}}}}},
         "Attachment": {"type": "object", "required": ["id", "filename", "size", "sha256"], "properties": {
             "id": {"type": "integer"}, "filename": {"type": "string"}, "size": {"type": "integer"},
             "sha256": {"type": "string"}, "content_type": {"type": "string"}, "uploaded_by": {"type": "string"},
@@ -103,13 +107,20 @@ def openapi_document() -> dict[str, Any]:
         (413, "Upload too large"), (422, "Form data, deliverable or BPMN invalid"))}
     upload = {"required": True, "content": {"multipart/form-data": {"schema": {
         "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}}
+    deployment = {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"], "properties": {
+            "file": {"type": "array", "items": {"type": "string", "format": "binary"},
+                     "description": "one or more .bpmn / .dmn files"},
+            "default_role": {"type": "string", "maxLength": 200,
+                             "description": "who does steps the diagram gives to nobody (default: Process Owner)"}}}}}}
     task_id = _path_param("task_id")
     instance_id = _path_param("instance_id", "integer")
     paths = {
         "/api/processes": {
             "get": {"summary": "Latest version of every process", "responses": {
                 "200": _json({"type": "array", "items": _ref("Process")}), **_errors(401)}},
-            "post": {"summary": "Deploy a BPMN file as a new version (admin or Process Owner)", "requestBody": upload,
+            "post": {"summary": "Deploy BPMN files (and the DMN tables they use) as new versions of every "
+                                "executable process they hold (admin or Process Owner)", "requestBody": deployment,
                      "responses": {"201": _json(_ref("Deployed"), "Deployed"),
                                    "200": _json(_ref("Deployed"), "Identical to the latest version"),
                                    **_errors(400, 401, 403, 413, 422)}}},
@@ -206,6 +217,17 @@ def openapi_document() -> dict[str, Any]:
             {"name": "until", "in": "query", "description": "completions up to this office day",
              "schema": {"type": "string", "format": "date"}}],
             "responses": {"200": _json({"type": "array", "items": _ref("KpiRow")}), **_errors(401, 422)}}},
+        "/api/messages": {"post": {
+            "summary": "Deliver a message to the cases waiting for it; start the processes whose start event "
+                       "waits for it (admin or Process Owner)",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["name"], "properties": {
+                    "name": {"type": "string", "maxLength": 200},
+                    "correlation_key": {"type": "string", "maxLength": 200},
+                    "data": {"type": "object"}}}}}},
+            "responses": {"200": _json({"type": "object", "required": ["delivered_to"], "properties": {
+                "delivered_to": {"type": "array", "items": {"type": "integer"}}}}),
+                **_errors(400, 401, 403, 422)}}},
         "/api/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {
             "200": _json({"type": "object"})}}},
     }

@@ -81,6 +81,7 @@ def _render_detail(svc: WorkflowService, definition: ProcessDefinition, errors: 
         may_start=definition.id == latest.id and access.may_start(user, cd.lanes),
         can_deploy=access.is_process_owner(user), errors=errors or {},
         people=svc.users.full_names(v.deployed_by for v in versions),
+        default_role=svc.default_role(definition),
     ), status
 
 
@@ -117,13 +118,14 @@ def deploy():
         return render_template("processes/deploy.html", problems=None, expected_key=request.args.get("key", ""))
     svc = service()
     expected_key = request.form.get("expected_key", "").strip()
-    upload = request.files.get("file")
-    filename = (upload.filename if upload else "") or ""
-    data = upload.read() if upload else b""
+    default_role = request.form.get("default_role", "").strip() or None
+    files = [(u.filename or "", u.read()) for u in request.files.getlist("file") if u is not None and u.filename]
+    filename = ", ".join(name for name, _data in files)
     try:
-        if not filename or not data:
+        if not files or not any(data for _name, data in files):
             raise Invalid("No file", [Problem(_("Pilih berkas BPMN (.bpmn) untuk diunggah."), field="file")])
-        definition, created = svc.deploy(data, filename, user, expected_key=expected_key or None)
+        definition, created = svc.deploy_files(files, user, expected_key=expected_key or None,
+                                               default_role=default_role)[0]
     except Invalid as exc:
         return render_template("processes/deploy.html", problems=exc.problems, filename=filename,
                                expected_key=expected_key), 422

@@ -42,7 +42,6 @@ def defaults(instance_path: str) -> dict:
         # multipart framing on top of the file itself
         "MAX_CONTENT_LENGTH": max_mb * 1024 * 1024 + 64 * 1024,
         "ALUR_PASSWORD_HASH": os.environ.get("ALUR_PASSWORD_HASH", "scrypt"),
-        "ALUR_SCRIPTS_ENABLED": os.environ.get("ALUR_SCRIPTS_ENABLED", "") == "1",
         "ALUR_PROCESSES_DIR": os.environ.get("ALUR_PROCESSES_DIR") or None,
         "ALUR_FORMS_DIR": os.environ.get("ALUR_FORMS_DIR") or None,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -63,6 +62,5 @@ def engine_config(app_config: dict) -> EngineConfig:
         forms_dir=Path(app_config.get("ALUR_FORMS_DIR") or base.forms_dir),
         processes_dir=Path(app_config.get("ALUR_PROCESSES_DIR") or base.processes_dir),
         max_upload_bytes=int(app_config["ALUR_MAX_UPLOAD_MB"]) * 1024 * 1024,
-        scripts_enabled=bool(app_config.get("ALUR_SCRIPTS_ENABLED")),
         password_hash_method=app_config.get("ALUR_PASSWORD_HASH") or base.password_hash_method,
     )

@@ -4,7 +4,7 @@ Existing cases get their registration numbers (in the order they were started, p
 year) and their search terms (number and title), so nothing is left unnumbered or unfindable.
 
 Revision ID: 26d4c2d76101
-Revises: eaff5a3cf5da
+Revises: d13a_message_waits
 Create Date: 2026-12-01 03:35:38.672210
 
 """
@@ -18,7 +18,7 @@ import engine.models
 
 # revision identifiers, used by Alembic.
 revision = '26d4c2d76101'
-down_revision = 'eaff5a3cf5da'
+down_revision = 'd13a_message_waits'
 branch_labels = None
 depends_on = None
 
