@@ -20,11 +20,12 @@ the big tables. Target: t(10,000) ≤ 1.2 × t(100), on SQLite and on PostgreSQL
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import re
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import event, func, select, text
 
@@ -38,14 +39,18 @@ UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 BIG_TABLES = ("tasks", "instances", "audit_events", "task_assignees", "deliverables")
 
 
-def snapshots(env: EngineEnv) -> list[dict]:
-    """One SOP instance walked to its end, snapshotted before every step (rows as dicts)."""
+def snapshots(env: EngineEnv, finished: bool = False) -> list[dict]:
+    """One SOP instance walked to its end, snapshotted before every step (rows as dicts), and
+    once more when it has ended if ``finished`` (that snapshot's ``step`` is None)."""
     from engine.models import AuditEvent, Deliverable, Instance, TaskRecord, task_assignees
 
     case = EngineCase(env, env.start("Template"))
     snaps = []
-    while (prepared := case.prepare()) is not None:
-        task, username, data = prepared
+    while True:
+        prepared = case.prepare()
+        if prepared is None and not finished:
+            break
+        task, username, data = prepared or ({"step": None}, None, None)
         with env.engine.connect() as conn:
             iid = case.instance_id
             snaps.append({
@@ -61,8 +66,55 @@ def snapshots(env: EngineEnv) -> list[dict]:
                 "files": [dict(r) for r in conn.execute(select(Deliverable.__table__).where(
                     Deliverable.instance_id == iid)).mappings()],
             })
+        if prepared is None:
+            break
         case.complete(task, username, data)
     return snaps
+
+
+SUBJECTS = ("antrean", "arsip", "perizinan", "kepegawaian", "keuangan", "aset", "pengaduan")
+PLACES = ("puskesmas", "kecamatan", "dinas kesehatan", "sekretariat daerah", "rumah sakit", "desa",
+          "kelurahan", "bappeda", "samsat", "sekolah", "perpustakaan", "pasar", "terminal")
+
+
+def title(instance_id: int) -> str:
+    """A case title as an office writes them, varied: a subject a seventh of cases share, a place
+    a thirteenth, and the case's own number."""
+    return (f"Aplikasi {SUBJECTS[instance_id % len(SUBJECTS)]} {PLACES[instance_id % len(PLACES)]} "
+            f"nomor {instance_id}")
+
+
+_JSON_TEXT: dict[int, str] = {}
+
+
+def _plain(value, sqlite: bool):
+    """A value as the database driver takes it without SQLAlchemy's per-value processing: JSON as
+    its text (serialized once per snapshot value), datetimes as SQLite stores them."""
+    if isinstance(value, (dict, list)):
+        key = id(value)
+        if key not in _JSON_TEXT:
+            _JSON_TEXT[key] = json.dumps(value)
+        return _JSON_TEXT[key]
+    if sqlite and isinstance(value, datetime):
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
+
+
+def bulk_insert(conn, table, rows: list[dict]) -> None:
+    """Insert ``rows`` at the driver's speed: COPY on PostgreSQL, a plain executemany on SQLite.
+    Setting up 50,000 cases through SQLAlchemy's parameter processing took minutes."""
+    columns = list(rows[0])
+    names = ", ".join(columns)
+    raw = conn.connection.dbapi_connection
+    if conn.dialect.name == "postgresql":
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([_plain(row[c], False) for c in columns])
+        return
+    cur = raw.cursor()
+    cur.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})",
+                    [[_plain(row[c], True) for c in columns] for row in rows])
+    cur.close()
 
 
 class Cloner:
@@ -77,20 +129,27 @@ class Cloner:
             self.next_file = (conn.scalar(select(func.max(Deliverable.id))) or 0) + 1
         self.rng = random.Random(4)
 
-    def insert(self, count: int, mine: bool) -> None:
-        """Insert ``count`` running instances: waiting at step 11 if ``mine``, elsewhere if not."""
-        from engine.models import AuditEvent, Deliverable, Instance, TaskRecord, task_assignees
+    def insert(self, count: int, mine: bool, pool: list[dict] | None = None) -> None:
+        """Insert ``count`` running instances: waiting at step 11 if ``mine``, elsewhere if not
+        (or clones of the snapshots of ``pool``), with their search words."""
+        from engine.models import (AuditEvent, Deliverable, Instance, InstanceSearchTerm, TaskRecord,
+                                   task_assignees)
+        from engine.search import prefixes
 
-        pool = [s for s in self.snaps if (s["step"] == MY_STEP) == mine]
-        batch: dict[str, list] = {"instances": [], "tasks": [], "assignees": [], "events": [], "files": []}
+        if pool is None:
+            pool = [s for s in self.snaps if s["step"] is not None and (s["step"] == MY_STEP) == mine]
+        batch: dict[str, list] = {"instances": [], "tasks": [], "assignees": [], "events": [], "files": [],
+                                  "words": []}
+
+        tables = (("instances", Instance.__table__), ("tasks", TaskRecord.__table__), ("assignees", task_assignees),
+                  ("events", AuditEvent.__table__), ("files", Deliverable.__table__),
+                  ("words", InstanceSearchTerm.__table__))
 
         def flush() -> None:
             with self.env.engine.begin() as conn:
-                for table, key in ((Instance.__table__, "instances"), (TaskRecord.__table__, "tasks"),
-                                   (task_assignees, "assignees"), (AuditEvent.__table__, "events"),
-                                   (Deliverable.__table__, "files")):
+                for key, table in tables:
                     if batch[key]:
-                        conn.execute(table.insert(), batch[key])
+                        bulk_insert(conn, table, batch[key])
                         batch[key].clear()
 
         for n in range(count):
@@ -106,9 +165,12 @@ class Cloner:
 
             shift = timedelta(minutes=self.rng.randint(0, 60 * 24 * 180))
             inst = dict(snap["instance"])
-            inst.update(id=iid, title=f"Aplikasi {iid}", started_at=inst["started_at"] - shift,
+            inst.update(id=iid, title=title(iid), started_at=inst["started_at"] - shift,
                         state=UUID_RE.sub(lambda m: new_id(m.group(0)), inst["state"]))
+            if inst["ended_at"]:
+                inst["ended_at"] = inst["ended_at"] - shift
             batch["instances"].append(inst)
+            batch["words"] += [{"term": w, "instance_id": iid} for w in prefixes(inst["title"])]
             for row in snap["tasks"]:
                 row = dict(row)
                 row.update(id=new_id(row["id"]), instance_id=iid, created_at=row["created_at"] - shift,
@@ -128,7 +190,7 @@ class Cloner:
                 row.update(id=self.next_file, instance_id=iid, task_id=new_id(row["task_id"]))
                 self.next_file += 1
                 batch["files"].append(row)
-            if len(batch["instances"]) >= 500:
+            if len(batch["instances"]) >= 2000:
                 flush()
         flush()
         if self.env.engine.dialect.name == "postgresql":

@@ -143,12 +143,18 @@ class Instance(Base):
     """One running case of a process. ``state`` holds SpiffWorkflow's serialized instance part."""
 
     __tablename__ = "instances"
+    __table_args__ = (
+        # Lists of cases are newest first: a filter on status or process walks its own index in
+        # id order and stops after a page, however many cases there are (docs/benchmarks.md).
+        Index("ix_instances_status_id", "status", "id"),
+        Index("ix_instances_definition_id_id", "definition_id", "id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
-    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
     title: Mapped[str] = mapped_column(String(300), default="")
     #: Registration number ("PAE-2026-0001"): the process's prefix, the year, a gapless sequence.
     number: Mapped[Optional[str]] = mapped_column(String(40), unique=True, index=True)
-    status: Mapped[str] = mapped_column(String(20), default="running", index=True)
+    status: Mapped[str] = mapped_column(String(20), default="running")
     state: Mapped[str] = mapped_column(Text)
     serializer_version: Mapped[str] = mapped_column(String(20))
     row_version: Mapped[int] = mapped_column(Integer, default=1)
@@ -236,6 +242,13 @@ class AuditEvent(Base):
     """Append-only: who did what, when, to which instance/task."""
 
     __tablename__ = "audit_events"
+    __table_args__ = (
+        # The log is read newest first a page at a time, by keyset on (at, id): each filter the
+        # audit log page offers has an index in that order, so no page reads the whole log.
+        Index("ix_audit_events_at_id", "at", "id"),
+        Index("ix_audit_events_kind_at_id", "kind", "at", "id"),
+        Index("ix_audit_events_actor_at_id", "actor", "at", "id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[Optional[int]] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
     task_id: Mapped[Optional[str]] = mapped_column(String(36))
@@ -243,6 +256,17 @@ class AuditEvent(Base):
     actor: Mapped[Optional[str]] = mapped_column(String(80))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     details: Mapped[Optional[dict[str, Any]]]
+
+
+class InstanceSearchTerm(Base):
+    """The search index of cases: one row per beginning of a word of a case's title (and
+    whatever else ``engine.search`` indexes), so a search reads its word's rows of the primary key
+    in case order, newest first, not every title."""
+
+    __tablename__ = "instance_search_terms"
+    term: Mapped[str] = mapped_column(String(20), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), primary_key=True,
+                                             index=True)
 
 
 class Holiday(Base):
@@ -262,20 +286,6 @@ class CaseCounter(Base):
     prefix: Mapped[str] = mapped_column(String(20), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class SearchTerm(Base):
-    """The search index of cases: one row per word of a case's number, title and answers.
-
-    A query word matches the terms it begins (a range on the primary key), so a search is index
-    look-ups on every database, never a scan of titles or states. On PostgreSQL the term sorts
-    by bytes ("C"), so that ``term >= 'abc' AND term < 'abc\uffff'`` is exactly "begins with"."""
-
-    __tablename__ = "search_terms"
-    term: Mapped[str] = mapped_column(String(40).with_variant(String(40, collation="C"), "postgresql"),
-                                      primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), primary_key=True,
-                                             index=True)
 
 
 class Delegation(Base):

@@ -4,15 +4,26 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, text, tuple_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from . import audit, reports, runtime
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .models import AuditEvent, Holiday, Instance, TaskRecord, User, task_assignees, utcnow
+from .paging import Cursor, Page, bounded_count
 from .unit_of_work import UnitOfWork, forget_holidays, valid_id as _valid_id
 
+
+#: Each next kind is the least one after the last: a few index probes however long the log is.
+_AUDIT_KINDS = text("""
+WITH RECURSIVE kinds(kind) AS (
+    SELECT (SELECT kind FROM audit_events ORDER BY kind LIMIT 1)
+    UNION ALL
+    SELECT (SELECT e.kind FROM audit_events e WHERE e.kind > kinds.kind ORDER BY e.kind LIMIT 1)
+    FROM kinds WHERE kinds.kind IS NOT NULL
+)
+SELECT kind FROM kinds""")
 
 _OPEN_TARGETS = select(TaskRecord.id, TaskRecord.created_at, TaskRecord.target_minutes, TaskRecord.due_at,
                        TaskRecord.overdue).where(TaskRecord.state == "ready", TaskRecord.target_minutes.is_not(None))
@@ -170,10 +181,12 @@ class AdministrationOperations(UnitOfWork):
 
     # ---- the audit log ----------------------------------------------------------------------
     def audit_log(self, reader: User, *, kind: str | None = None, actor: str | None = None,
-                  since: date | None = None, until: date | None = None, limit: int = 50, offset: int = 0
-                  ) -> tuple[list[AuditEvent], int]:
-        """Every audited event, newest first, for administrators: ``since``/``until`` are office
-        days (both included, in the office's time zone)."""
+                  since: date | None = None, until: date | None = None, limit: int = 50,
+                  before: Cursor | None = None, after: Cursor | None = None) -> Page[AuditEvent]:
+        """Every audited event, newest first, for administrators, a page at a time: the events
+        older than ``before`` (or, going back, newer than ``after``). ``since``/``until`` are
+        office days (both included, in the office's time zone). Each page reads an index range of
+        its own size, whatever the size of the log; the count stops at a thousand."""
         if not reader.is_admin:
             raise NotAllowed("only administrators read the audit log")
         query = select(AuditEvent)
@@ -186,14 +199,29 @@ class AdministrationOperations(UnitOfWork):
             query = query.where(AuditEvent.at >= datetime.combine(since, time.min, tz))
         if until:
             query = query.where(AuditEvent.at < datetime.combine(until + timedelta(days=1), time.min, tz))
-        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = list(self.session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-                                         .limit(limit).offset(offset)))
-        return rows, total
+        count = bounded_count(self.session, query, AuditEvent.id)
+        key = tuple_(AuditEvent.at, AuditEvent.id)
+        if after is not None:  # the page before this one: the oldest rows newer than ``after``
+            rows = list(self.session.scalars(query.where(key > tuple_(after.at, after.id))
+                                             .order_by(AuditEvent.at, AuditEvent.id).limit(limit + 1)))
+            more_newer = len(rows) > limit
+            rows = rows[:limit][::-1]
+            more_older = bool(rows)
+        else:
+            if before is not None:
+                query = query.where(key < tuple_(before.at, before.id))
+            rows = list(self.session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                                             .limit(limit + 1)))
+            more_older = len(rows) > limit
+            rows = rows[:limit]
+            more_newer = before is not None and bool(rows)
+        return Page(rows, older=Cursor(rows[-1].at, rows[-1].id) if more_older else None,
+                    newer=Cursor(rows[0].at, rows[0].id) if more_newer else None, count=count)
 
     def audit_kinds(self) -> list[str]:
-        """The kinds of event the log holds, for a filter."""
-        return list(self.session.scalars(select(AuditEvent.kind).distinct().order_by(AuditEvent.kind)))
+        """The kinds of event the log holds, for a filter: one index probe per kind (a loose
+        index scan of ``ix_audit_events_kind_at_id``), not a DISTINCT over every event."""
+        return [k for k in self.session.scalars(_AUDIT_KINDS) if k is not None]
 
     # ---- reports ----------------------------------------------------------------------------
     def kpi(self, process_key: str | None = None, *, since: date | None = None, until: date | None = None

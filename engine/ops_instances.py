@@ -5,11 +5,13 @@ import json
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import defer
 
 from . import access, audit, case_numbers, runtime, search, task_index
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .models import AuditEvent, Deliverable, Instance, ProcessDefinition, TaskRecord, User, utcnow
+from .paging import COUNT_CAP, Count, bounded_count
 from .state import SERIALIZER_VERSION
 from .unit_of_work import UnitOfWork, valid_id as _valid_id
 
@@ -52,7 +54,7 @@ class InstanceOperations(UnitOfWork):
         self._apply_outcome(instance, wf, error, now)
         self.session.add(instance)
         self.session.flush()
-        search.index_case(self.session, instance.id, number, instance.title, data or {})
+        search.index_instance(self.session, instance.id, number, instance.title, *search.texts_of(data or {}))
         extra = {"message": message[0]} if message else {}
         audit.record(self.session, "start", username, instance_id=instance.id, number=number,
                      process=definition.key, version=definition.version, title=instance.title, **extra)
@@ -108,10 +110,12 @@ class InstanceOperations(UnitOfWork):
 
     def list_instances(self, user: User, *, status: str | None = None, process_key: str | None = None,
                        q: str | None = None, overdue: bool = False, mine: bool = False, limit: int = 50,
-                       offset: int = 0) -> tuple[list[Instance], int]:
-        """The cases ``user`` may see, newest first. ``mine``: only those they started or took part
-        in (Pengajuan saya); ``q``: words of their number, title or answers (:mod:`engine.search`)."""
-        query = select(Instance).join(Instance.definition)
+                       offset: int = 0, count: bool = True) -> tuple[list[Instance], Count | None]:
+        """The cases ``user`` may see, newest first, with how many match if ``count`` (exact up to
+        a thousand past the page, "at least" beyond). Every filter is an index (status, process and search
+        words by case id, overdue by due time), and the rows come without their state. ``mine``: only
+        the cases they started or took part in (Pengajuan saya); ``q``: words of the number, title or answers."""
+        query = select(Instance)
         if mine:
             query = query.where(access.took_part_clause([user]))
         if status:
@@ -119,11 +123,11 @@ class InstanceOperations(UnitOfWork):
                 raise Invalid("Invalid filter", [Problem(f"status must be one of {', '.join(INSTANCE_STATUSES)}", field="status")])
             query = query.where(Instance.status == status)
         if process_key:
-            query = query.where(ProcessDefinition.key == process_key)
-        if q:
-            matching = search.matching_instances(q)
-            if matching is not None:
-                query = query.where(Instance.id.in_(matching))
+            query = query.where(Instance.definition_id.in_(
+                select(ProcessDefinition.id).where(ProcessDefinition.key == process_key)))
+        order = Instance.id
+        if q and (words := search.search_words(q)):
+            query, order = search.narrow(query, words)
         if overdue:
             query = query.where(Instance.id.in_(select(TaskRecord.instance_id).where(
                 TaskRecord.state == "ready", TaskRecord.due_at < utcnow())))
@@ -133,9 +137,10 @@ class InstanceOperations(UnitOfWork):
             lanes_defs = [d for d, lanes in self._lanes_by_version().items() if lanes & roles]
             query = query.where(or_(access.took_part_clause([user, *officials]),
                                     Instance.definition_id.in_(lanes_defs)))
-        total = self.session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = list(self.session.scalars(query.order_by(Instance.id.desc()).limit(limit).offset(offset)))
-        return rows, total or 0
+        total = bounded_count(self.session, query, Instance.id, cap=offset + COUNT_CAP) if count else None
+        rows = list(self.session.scalars(query.options(defer(Instance.state), defer(Instance.error_message))
+                                         .order_by(order.desc()).limit(limit).offset(offset)))
+        return rows, total
 
     def _lanes_by_version(self) -> dict[int, frozenset[str]]:
         """Every deployed version's lanes, read from its metadata (no spec is restored to list

@@ -129,7 +129,7 @@ class TaskOperations(UnitOfWork):
         if overdue:
             query = query.where(TaskRecord.due_at < utcnow())
         if q:
-            matching = search.matching_instances(q)  # the case's number, title or answers
+            matching = search.matching_ids(q)  # the case's number, title or answers
             query = query.where(TaskRecord.name.ilike(f"%{q}%") if matching is None
                                 else TaskRecord.name.ilike(f"%{q}%") | TaskRecord.instance_id.in_(matching))
         return query
@@ -293,7 +293,7 @@ class TaskOperations(UnitOfWork):
                               "claimed_by": row.claimed_by or user.username, "actual_minutes": minutes,
                               "data": json.loads(json.dumps(data)), "on_behalf_of": behalf.get("on_behalf_of")})
         self._index_tasks(instance, wf, cd, now)
-        search.index_case(self.session, instance.id, data)
+        search.add_to_instance(self.session, instance.id, *search.texts_of(data))
         audit.record(self.session, "complete", user.username, instance_id=instance.id, task_id=row.id,
                      step=row.step, name=row.name, minutes=row.actual_minutes, **behalf)
         if error:

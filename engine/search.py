@@ -1,87 +1,109 @@
-"""Search across cases by registration number, title and answers, through an index of words.
+"""Search of cases by the words of their title (and anything else worth finding them by).
 
-Each case's words (its number, title and every answer given at its steps) are rows of
-``search_terms``; a query's words must each begin one of the case's words. Every look-up is a
-range on that table's primary key, so a search costs the same with 100 or 50,000 cases, on
-PostgreSQL and SQLite, and never scans titles or workflow states.
+Each case's words are rows of ``instance_search_terms`` (prefix, case), written when the case is
+written: every beginning of every word ("p", "pu", … "puskesmas"), so a search word matches the
+words it begins ("puskes" finds "Puskesmas") by equality. A case matches when each search word
+does. The list is read from the primary key (prefix, case id) backwards, newest case first, and
+stops after a page: a search costs the same with 100 cases or 50,000 and for a rare word or a
+common one, on SQLite and PostgreSQL alike, where ``title ILIKE '%…%'`` read every title
+(docs/benchmarks.md, scale).
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any, Iterable
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, delete, exists, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
 
-from .case_numbers import _WORD
-from .models import SearchTerm
+from .models import Instance, InstanceSearchTerm
 
-#: A word longer than this is indexed (and looked for) by its beginning.
-TERM_LENGTH = 40
-#: Words kept per indexed text (a long answer adds its first words only).
-MAX_TERMS = 400
-#: Words of a query that count; more are ignored.
-MAX_QUERY_WORDS = 8
-_terms = SearchTerm.__table__
+MAX_TERM = 20  #: longer words are indexed (and searched) by their first 20 characters
+MAX_TERMS = 60  #: words indexed per case
+MAX_QUERY_TERMS = 8  #: words of one search that count; more narrow nothing worth the cost
+_WORD = re.compile(r"\w+", re.UNICODE)
 
-
-def words(text: str) -> list[str]:
-    """The words of ``text`` as the index keeps them: normalized, lower case, at most TERM_LENGTH."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return [w[:TERM_LENGTH] for w in _WORD.findall(text)]
+_INSERT = insert(InstanceSearchTerm.__table__)
 
 
-def _texts(value: Any, depth: int = 0) -> Iterable[str]:
-    """The words-bearing parts of an answer: strings and numbers, inside lists and objects too."""
+def terms(*texts: str | None) -> list[str]:
+    """The distinct searchable words of ``texts``: case-folded, accents kept, in order of appearance."""
+    found: dict[str, None] = {}
+    for text in texts:
+        if not text:
+            continue
+        for word in _WORD.findall(unicodedata.normalize("NFKC", text).casefold()):
+            found.setdefault(word[:MAX_TERM], None)
+            if len(found) >= MAX_TERMS:
+                return list(found)
+    return list(found)
+
+
+def index_instance(session: Session, instance_id: int, *texts: str | None, replace: bool = False) -> None:
+    """Write the search words of one case (in the caller's transaction); ``replace`` drops the
+    words it had first (a title that changed)."""
+    if replace:
+        session.execute(delete(InstanceSearchTerm).where(InstanceSearchTerm.instance_id == instance_id))
+    rows = [{"term": p, "instance_id": instance_id} for p in prefixes(*texts)]
+    if rows:
+        session.execute(_INSERT, rows)
+
+
+def prefixes(*texts: str | None) -> list[str]:
+    """Every beginning of every searchable word of ``texts``, once each."""
+    return list(dict.fromkeys(w[:n] for w in terms(*texts) for n in range(1, len(w) + 1)))
+
+
+def search_words(q: str) -> list[str]:
+    """The words of a search that count, the longest (the most selective) first."""
+    return sorted(terms(q), key=len, reverse=True)[:MAX_QUERY_TERMS]
+
+
+def narrow(query: Select, words: list[str]) -> tuple[Select, ColumnElement]:
+    """``query`` (over ``Instance``) narrowed to the cases matching every one of ``words``, and
+    the column to order it by, newest first: the first word's index, in case id order."""
+    first = aliased(InstanceSearchTerm)
+    query = query.join(first, and_(first.instance_id == Instance.id, first.term == words[0]))
+    for word in words[1:]:
+        query = query.where(exists().where(InstanceSearchTerm.instance_id == Instance.id,
+                                           InstanceSearchTerm.term == word))
+    return query, first.instance_id
+
+
+
+
+def texts_of(value: Any, depth: int = 0) -> Iterable[str]:
+    """The searchable texts of an answer: strings and numbers, inside lists and objects too."""
     if isinstance(value, bool) or value is None or depth > 5:
         return
     if isinstance(value, (str, int, float)):
         yield str(value)
     elif isinstance(value, dict):
         for item in value.values():
-            yield from _texts(item, depth + 1)
+            yield from texts_of(item, depth + 1)
     elif isinstance(value, (list, tuple)):
         for item in value:
-            yield from _texts(item, depth + 1)
+            yield from texts_of(item, depth + 1)
 
 
-def terms_of(*values: Any) -> list[str]:
-    """The distinct index terms of some values ("PAE-2026-0001" gives pae, 2026 and 0001)."""
-    found: dict[str, None] = {}
-    for value in values:
-        for text in _texts(value):
-            for word in words(text):
-                found.setdefault(word, None)
-                if len(found) >= MAX_TERMS:
-                    return list(found)
-    return list(found)
+def add_to_instance(session: Session, instance_id: int, *texts: str | None) -> None:
+    """Add words to a case's index (the answers of a step), keeping those it has."""
+    rows = [{"term": p, "instance_id": instance_id} for p in prefixes(*texts)]
+    if rows:
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        session.execute(dialect.insert(InstanceSearchTerm.__table__).on_conflict_do_nothing(), rows)
 
 
-def index_case(session: Session, instance_id: int, *values: Any) -> None:
-    """Add the words of ``values`` to the case's index entries (in the session's transaction)."""
-    terms = terms_of(*values)
-    if not terms:
-        return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(_terms).on_conflict_do_nothing(),
-                    [{"term": term, "instance_id": instance_id} for term in terms])
-
-
-def _successor(word: str) -> str:
-    """The first string after every string that begins with ``word`` (in code point order)."""
-    return word[:-1] + chr(ord(word[-1]) + 1)
-
-
-def matching_instances(query: str):
-    """A SELECT of the ids of the cases matching every word of ``query`` (None: nothing to look for)."""
-    wanted = list(dict.fromkeys(words(query)))[:MAX_QUERY_WORDS]
-    if not wanted:
+def matching_ids(q: str):
+    """A SELECT of the ids of the cases matching every word of ``q``, or None if it has no words."""
+    words = search_words(q)
+    if not words:
         return None
-    statement = None
-    for n, word in enumerate(wanted):
-        terms = _terms.alias(f"term_{n}")  # one alias per word: nothing correlates by accident
-        ids = select(terms.c.instance_id).where(and_(terms.c.term >= word, terms.c.term < _successor(word)))
-        statement = ids if statement is None else statement.where(
-            statement.selected_columns[0].in_(ids))
-    return statement
+    query = select(InstanceSearchTerm.instance_id).where(InstanceSearchTerm.term == words[0])
+    for n, word in enumerate(words[1:]):
+        other = aliased(InstanceSearchTerm, name=f"term_{n}")
+        query = query.where(exists().where(other.instance_id == InstanceSearchTerm.instance_id, other.term == word))
+    return query

@@ -24,10 +24,14 @@ def test_engine_completion_bench_walks_whole_lifecycles(capsys):
     assert len(run["order"]) == 20
     assert run["order"][:5] == ["1", "2", "3", "2 (again)", "3 (again)"]
     assert all(len(times) == 1 and times[0] > 0 for times in run["alur"].values())
-    assert all(len(times) == 1 and times[0] > 0 for times in run["bare"].values())
-    (target,) = result["targets"]
-    assert target.name == "engine complete / bare Spiff (sqlite)" and target.value > 0
-    assert "Completion overhead per step" in capsys.readouterr().out
+    for floor in ("stock", "spec in memory", "compacted"):  # every floor walked the same steps
+        assert set(run["bare"][floor]) == set(run["alur"])
+        assert all(len(times) == 1 and times[0] > 0 for times in run["bare"][floor].values())
+    honest = next(t for t in result["targets"] if t.name == "engine complete (sqlite) / honest floor")
+    assert honest.value > 0 and not honest.informative and honest.limit == 2.0
+    assert {"engine complete (sqlite) / compacted floor", "engine complete (sqlite) / stock baseline"} <= {
+        t.name for t in result["targets"]}
+    assert "Completion per step" in capsys.readouterr().out
 
 
 def test_deploy_bench_starts_without_parsing_xml():
@@ -35,3 +39,15 @@ def test_deploy_bench_starts_without_parsing_xml():
     figures = {t.name: t.value for t in result["targets"]}
     assert figures["XML parses during 3 starts"] == 0
     assert figures["spec restores during 3 starts"] == 1
+
+
+def test_scale_bench_seeds_levels_and_every_page_answers():
+    from bench import scale
+
+    result = scale.main(["--levels", "45,60", "--db", "sqlite", "--repeat", "1"])
+    run = result["runs"]["sqlite"]
+    assert run["failures"] == []
+    assert run["sizes"][60][0] > run["sizes"][45][0]  # more cases, more task rows
+    labels = {r["label"] for r in run["results"]}
+    assert {"inbox", "audit log", "cases ?q=antrean (a seventh)", "case page (finished case)"} <= labels
+    assert all(r["medians"][45] > 0 and r["medians"][60] > 0 for r in run["results"])

@@ -5,6 +5,8 @@ import io
 import re
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from engine.errors import NotAllowed
 from engine.models import AuditEvent, utcnow
 from sop_walk import SOP_KEY
@@ -67,7 +69,7 @@ def test_filters_by_kind_person_and_office_days(client, login, svc):
     assert client.get("/admin/audit?since=kemarin").status_code == 200
 
 
-def test_the_log_pages_by_fifty(client, login, svc):
+def test_the_log_pages_by_fifty_older_and_newer(client, login, svc):
     from engine import audit
 
     for n in range(60):
@@ -75,7 +77,60 @@ def test_the_log_pages_by_fifty(client, login, svc):
     svc.session.commit()
     login("admin")
     first = client.get("/admin/audit?kind=user_update").get_data(as_text=True)
-    assert len(rows(first)) == 50 and "Halaman 1 dari 2" in first and "pegawai59" in first
-    assert 'href="/admin/audit?page=2&amp;kind=user_update" rel="next"' in first
-    second = client.get("/admin/audit?kind=user_update&page=2").get_data(as_text=True)
-    assert len(rows(second)) == 10 and "pegawai00" in second and "pegawai59" not in second
+    assert len(rows(first)) == 50 and "60 kejadian." in first and "pegawai59" in first
+    assert 'rel="prev"' not in first  # the newest page has nothing newer
+    older = re.search(r'href="(/admin/audit\?before=[0-9.]+&amp;kind=user_update)" rel="next"', first)
+    assert older, "no link to the older events"
+    second = client.get(older.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert len(rows(second)) == 10 and "pegawai00" in second and "pegawai10" not in second
+    assert 'rel="next"' not in second  # nothing older than the oldest
+    newer = re.search(r'href="(/admin/audit\?after=[0-9.]+&amp;kind=user_update)" rel="prev"', second)
+    back = client.get(newer.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert rows(back) == rows(first)  # back to the newest fifty, newest first
+    # a cursor that is none is the first page, not an error
+    assert len(rows(client.get("/admin/audit?kind=user_update&before=kemarin").get_data(as_text=True))) == 50
+
+
+def test_keyset_pages_follow_time_then_id_and_the_count_is_bounded(any_db, svc):
+    """Events of the same instant page by id; a page never repeats or skips one; the count stops
+    at the cap and says so."""
+    from engine import audit, paging
+    from engine.paging import Cursor
+
+    admin = svc.users.get("admin")
+    same = utcnow() - timedelta(hours=1)
+    for n in range(7):
+        audit.record(svc.session, "user_update", "admin", username=f"u{n}")
+    svc.session.execute(AuditEvent.__table__.update().where(AuditEvent.__table__.c.kind == "user_update")
+                        .values(at=same))
+    svc.session.commit()
+    seen, cursor = [], None
+    while True:
+        page = svc.audit_log(admin, kind="user_update", limit=3, before=cursor)
+        seen += [e.details["username"] for e in page.rows]
+        if page.older is None:
+            break
+        cursor = Cursor.decode(page.older.encode())
+        assert cursor == page.older
+    assert seen == [f"u{n}" for n in reversed(range(7))]
+    assert svc.audit_log(admin, kind="user_update", limit=3).count == paging.Count(7, True)
+    capped = paging.bounded_count(svc.session, select(AuditEvent), AuditEvent.id, cap=5)
+    assert capped == paging.Count(5, False)
+    # going back: the page before the second is the first, newest first, with nothing newer
+    first = svc.audit_log(admin, kind="user_update", limit=3)
+    second = svc.audit_log(admin, kind="user_update", limit=3, before=first.older)
+    assert second.newer is not None and second.older is not None
+    back = svc.audit_log(admin, kind="user_update", limit=3, after=second.newer)
+    assert [e.id for e in back.rows] == [e.id for e in first.rows] and back.newer is None
+    assert back.older == first.older
+
+
+def test_kinds_are_those_the_log_holds(any_db, svc):
+    from engine import audit
+
+    audit.record(svc.session, "user_update", "admin", username="x")
+    audit.record(svc.session, "holiday_add", "admin", day="2030-01-01")
+    svc.session.commit()
+    kinds = svc.audit_kinds()
+    assert kinds == sorted(kinds) and {"deploy", "holiday_add", "user_update"} <= set(kinds)
+    assert len(kinds) == len(set(kinds))

@@ -165,7 +165,7 @@ def test_user_without_a_lane_may_not_start(client, login, svc):
     login("tamu", "rahasia123")
     assert "Mulai pengajuan baru" not in client.get(f"/processes/{SOP_KEY}").get_data(as_text=True)
     assert client.post(f"/processes/{SOP_KEY}/start", data={"title": "x"}).status_code == 403
-    assert svc.list_instances(svc.users.get("admin"))[1] == 0
+    assert svc.list_instances(svc.users.get("admin"))[1].value == 0
 
 
 def test_a_new_version_must_hold_the_same_process_and_the_placeholder_key_is_never_deployed(client, login, svc):

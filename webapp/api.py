@@ -106,7 +106,8 @@ def list_instances():
     svc = service()
     rows, _ = svc.list_instances(user, status=request.args.get("status") or None,
                                  process_key=request.args.get("process_key") or None,
-                                 mine=mine in ("1", "true"), q=q, limit=limit, offset=offset)
+                                 mine=mine in ("1", "true"), q=q, overdue=request.args.get("overdue") == "1",
+                                 limit=limit, offset=offset, count=False)
     current = svc.current_tasks(i.id for i in rows)
     return jsonify([shapes.instance_summary(i, current[i.id]) for i in rows])
 

@@ -1,8 +1,8 @@
 """Jejak audit: every audited event (deploys, cases, steps, users, holidays) for administrators,
-newest first, filtered by kind, person and office days."""
+newest first, filtered by kind, person and office days, a page at a time by keyset (older /
+newer), so a page costs the same however long the log grows."""
 from __future__ import annotations
 
-from math import ceil
 from typing import Any
 
 from flask import Blueprint, render_template, request
@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from engine.errors import NotAllowed
+from engine.paging import Cursor
 
 from .instances import event_labels
 from .periods import period_args
@@ -50,13 +51,15 @@ def index():
     kind = args.get("kind") or None
     actor = (args.get("actor") or "").strip()[:80] or None
     since, until = period_args()
-    page = max(args.get("page", 1, type=int) or 1, 1)
-    events, total = svc.audit_log(current_user._get_current_object(), kind=kind, actor=actor, since=since,
-                                  until=until, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    before, after = Cursor.decode(args.get("before")), Cursor.decode(args.get("after"))
+    page = svc.audit_log(current_user._get_current_object(), kind=kind, actor=actor, since=since,
+                         until=until, limit=PER_PAGE, before=before, after=None if before else after)
     filters = {k: v for k, v in {"kind": kind, "actor": actor, "since": since and since.isoformat(),
                                  "until": until and until.isoformat()}.items() if v}
+    events = page.rows
     return render_template(
-        "admin/audit.html", events=events, total=total, page=page, pages=max(ceil(total / PER_PAGE), 1),
-        filters=filters, kinds=svc.audit_kinds(), labels=kind_labels(), detail_items=detail_items,
-        titles=svc.instance_titles(e.instance_id for e in events if e.instance_id),
+        "admin/audit.html", events=events, count=page.count, filters=filters,
+        older=page.older and page.older.encode(), newer=page.newer and page.newer.encode(),
+        kinds=sorted(set(svc.audit_kinds()) | ({kind} if kind else set())), labels=kind_labels(),
+        detail_items=detail_items, titles=svc.instance_titles(e.instance_id for e in events if e.instance_id),
         people=svc.users.full_names(e.actor for e in events))

@@ -72,7 +72,8 @@ def index():
                                   + [t.claimed_by for ts in current.values() for t in ts])
     query = {k: v for k, v in {"scope": scope if scope != "mine" else "", "q": q}.items() if v}
     return render_template("cases/index.html", rows=rows, total=total, current=current, people=people,
-                           scope=scope, q=q, page=page, pages=max(ceil(total / PER_PAGE), 1), query=query,
+                           scope=scope, q=q, page=page, query=query,
+                           pages=max(ceil(total.value / PER_PAGE), 1) if total.exact else page + 1,
                            now=utcnow())
 
 

@@ -108,7 +108,7 @@ def index():
     now = utcnow()
     overdue = {i.id: any(t.overdue or (t.due_at is not None and t.due_at < now) for t in current[i.id])
                for i in rows}
-    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    pages = max((total.value + PER_PAGE - 1) // PER_PAGE, 1) if total.exact else None
     query = {k: v for k, v in {"status": filters["status"], "process": filters["process"],
                                "overdue": "1" if filters["overdue"] else "", "q": filters["q"]}.items() if v}
     people = svc.users.full_names([i.started_by for i in rows] + [t.claimed_by for ts in current.values() for t in ts])

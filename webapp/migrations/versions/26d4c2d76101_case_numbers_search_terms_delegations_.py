@@ -1,10 +1,10 @@
-"""case numbers, search terms, delegations (Plt/Plh), case comments
+"""case numbers, delegations (Plt/Plh), case comments
 
 Existing cases get their registration numbers (in the order they were started, per prefix and
-year) and their search terms (number and title), so nothing is left unnumbered or unfindable.
+year) and their numbers' words in the search index, so nothing is left unnumbered or unfindable.
 
 Revision ID: 26d4c2d76101
-Revises: d13a_message_waits
+Revises: b7c41d2e9a10
 Create Date: 2026-12-01 03:35:38.672210
 
 """
@@ -18,7 +18,7 @@ import engine.models
 
 # revision identifiers, used by Alembic.
 revision = '26d4c2d76101'
-down_revision = 'd13a_message_waits'
+down_revision = 'b7c41d2e9a10'
 branch_labels = None
 depends_on = None
 
@@ -65,15 +65,6 @@ def upgrade():
     with op.batch_alter_table('case_comments', schema=None) as batch_op:
         batch_op.create_index('ix_case_comments_instance', ['instance_id', 'id'], unique=False)
 
-    op.create_table('search_terms',
-    sa.Column('term', sa.String(length=40).with_variant(sa.String(length=40, collation='C'), 'postgresql'), nullable=False),
-    sa.Column('instance_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['instance_id'], ['instances.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('term', 'instance_id')
-    )
-    with op.batch_alter_table('search_terms', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_search_terms_instance_id'), ['instance_id'], unique=False)
-
     with op.batch_alter_table('instances', schema=None) as batch_op:
         batch_op.add_column(sa.Column('number', sa.String(length=40), nullable=True))
         batch_op.create_index(batch_op.f('ix_instances_number'), ['number'], unique=True)
@@ -89,7 +80,7 @@ def upgrade():
 
 def _number_existing_cases():
     from engine.case_numbers import derive_prefix, format_number
-    from engine.search import terms_of
+    from engine.search import prefixes
 
     conn = op.get_bind()
     prefixes = {}
@@ -104,9 +95,11 @@ def _number_existing_cases():
         counters[(prefix, year)] = counters.get((prefix, year), 0) + 1
         number = format_number(prefix, year, counters[(prefix, year)])
         conn.execute(sa.text("UPDATE instances SET number = :n WHERE id = :i"), {"n": number, "i": instance_id})
-        terms = terms_of(number, title or "")
+        known = set(conn.execute(sa.text("SELECT term FROM instance_search_terms WHERE instance_id = :i"),
+                                 {"i": instance_id}).scalars())
+        terms = [t for t in prefixes(number) if t not in known]
         if terms:
-            conn.execute(sa.text("INSERT INTO search_terms (term, instance_id) VALUES (:t, :i)"),
+            conn.execute(sa.text("INSERT INTO instance_search_terms (term, instance_id) VALUES (:t, :i)"),
                          [{"t": t, "i": instance_id} for t in terms])
     for (prefix, year), last in counters.items():
         conn.execute(sa.text("INSERT INTO case_counters (prefix, year, last) VALUES (:p, :y, :l)"),
@@ -124,10 +117,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_instances_number'))
         batch_op.drop_column('number')
 
-    with op.batch_alter_table('search_terms', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_search_terms_instance_id'))
-
-    op.drop_table('search_terms')
     with op.batch_alter_table('case_comments', schema=None) as batch_op:
         batch_op.drop_index('ix_case_comments_instance')
 

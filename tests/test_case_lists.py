@@ -1,0 +1,117 @@
+"""Lists of cases that cost the same at any size: search words, indexed filters, bounded counts,
+rows without their state."""
+from __future__ import annotations
+
+from sqlalchemy import event, inspect
+
+from engine import search
+from engine.models import Instance
+from engine.paging import Count
+from sop_walk import SOP_KEY
+
+
+def titles(svc, **filters) -> list[str]:
+    rows, _count = svc.list_instances(svc.users.get("admin"), **filters)
+    return [i.title for i in rows]
+
+
+def test_search_words_are_case_folded_distinct_and_bounded():
+    assert search.terms("Aplikasi  ANTREAN puskesmas, aplikasi!") == ["aplikasi", "antrean", "puskesmas"]
+    assert search.terms("SOP/2026/0001", None, "Ruang rapat") == ["sop", "2026", "0001", "ruang", "rapat"]
+    assert search.terms("Café ＡＢＣ") == ["café", "abc"]  # accents kept, full-width letters folded
+    assert search.terms("x" * 500) == ["x" * search.MAX_TERM]
+    assert len(search.terms(" ".join(f"w{n}" for n in range(500)))) == search.MAX_TERMS
+    assert search.search_words("  ,;  ") == []  # no word: nothing to narrow by
+    assert search.search_words("di puskesmas desa") == ["puskesmas", "desa", "di"]
+    assert search.prefixes("Ab abc") == ["a", "ab", "abc"]
+
+
+def test_search_finds_cases_by_the_beginnings_of_their_words(any_db, svc):
+    owner = svc.users.get("pemilik")
+    for title in ("Aplikasi antrean puskesmas", "Sistem arsip dinas", "Portal data desa", "Arsip Puskesmas Desa"):
+        svc.start(SOP_KEY, owner, title)
+    assert titles(svc, q="arsip") == ["Arsip Puskesmas Desa", "Sistem arsip dinas"]
+    assert titles(svc, q="PUSKES") == ["Arsip Puskesmas Desa", "Aplikasi antrean puskesmas"]
+    assert titles(svc, q="desa arsip") == ["Arsip Puskesmas Desa"]  # every word must match
+    assert titles(svc, q="esmas") == []  # the middle of a word is no beginning
+    assert titles(svc, q="arsip", status="completed") == []
+    assert titles(svc, q="%") == titles(svc)  # no word in it: no narrowing, and no LIKE wildcard either
+
+
+def test_filters_by_process_status_and_overdue_and_counts(any_db, svc):
+    from datetime import timedelta
+
+    from engine.models import utcnow
+
+    owner = svc.users.get("pemilik")
+    cases = [svc.start(SOP_KEY, owner, f"Kasus {n}") for n in range(3)]
+    late = next(t for t in svc.instance_tasks(cases[1].id) if t.state == "ready")
+    late.due_at = utcnow() - timedelta(hours=1)
+    svc.session.commit()
+    assert titles(svc, overdue=True) == ["Kasus 1"]
+    assert titles(svc, process_key=SOP_KEY) == ["Kasus 2", "Kasus 1", "Kasus 0"]
+    assert titles(svc, process_key="tidak_ada") == []
+    assert titles(svc, status="running") == ["Kasus 2", "Kasus 1", "Kasus 0"]
+    rows, count = svc.list_instances(svc.users.get("admin"), limit=2)
+    assert len(rows) == 2 and count == Count(3, True)
+
+
+def test_list_rows_come_without_their_state(any_db, svc, app):
+    from webapp.extensions import db
+
+    svc.start(SOP_KEY, svc.users.get("pemilik"), "Tanpa keadaan")
+    svc.session.commit()
+    svc.session.expunge_all()
+    statements: list[str] = []
+
+    def grab(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", grab)
+    try:
+        rows, _count = svc.list_instances(svc.users.get("admin"))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", grab)
+    assert rows and "state" in inspect(rows[0]).unloaded
+    listing = [s for s in statements if "FROM instances" in s and "ORDER BY" in s]
+    assert listing and all("instances.state," not in s for s in listing)
+    counts = [s for s in statements if "count(" in s]
+    assert counts and all("LIMIT" in s for s in counts)  # the count reads at most a bounded number of rows
+
+
+def test_the_cases_page_says_more_than_when_the_count_stops(any_db, svc, client, login, monkeypatch):
+    from engine import ops_instances
+
+    monkeypatch.setattr(ops_instances, "COUNT_CAP", 2)
+    owner = svc.users.get("pemilik")
+    for n in range(30):
+        svc.start(SOP_KEY, owner, f"Kasus {n:02d}")
+    login("admin")
+    page = client.get("/instances/").get_data(as_text=True)
+    assert "Lebih dari 2 instans" in page and "Halaman 1<" in page and 'rel="next"' in page
+    second = client.get("/instances/?page=2").get_data(as_text=True)
+    assert "Kasus 04" in second and 'rel="prev"' in second
+
+
+def test_instance_model_keeps_state_loadable_on_a_case(any_db, svc):
+    case = svc.start(SOP_KEY, svc.users.get("pemilik"), "Dengan keadaan")
+    svc.session.commit()
+    svc.session.expunge_all()
+    assert svc.session.get(Instance, case.id).state  # the case itself still carries its state
+
+
+def test_the_api_lists_cases_by_search_words_and_overdue(any_db, svc, client, tokens):
+    from datetime import timedelta
+
+    from engine.models import utcnow
+
+    owner = svc.users.get("pemilik")
+    svc.start(SOP_KEY, owner, "Sistem arsip dinas")
+    late = svc.start(SOP_KEY, owner, "Portal data desa")
+    next(t for t in svc.instance_tasks(late.id) if t.state == "ready").due_at = utcnow() - timedelta(hours=1)
+    svc.session.commit()
+    auth = {"Authorization": f"Bearer {tokens['admin']}"}
+    found = client.get("/api/instances?q=ARSIP", headers=auth).get_json()
+    assert [i["title"] for i in found] == ["Sistem arsip dinas"]
+    assert [i["title"] for i in client.get("/api/instances?overdue=1", headers=auth).get_json()] == ["Portal data desa"]
+    assert len(client.get("/api/instances", headers=auth).get_json()) == 2
