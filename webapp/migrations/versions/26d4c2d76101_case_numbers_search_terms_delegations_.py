@@ -83,15 +83,15 @@ def _number_existing_cases():
     from engine.search import prefixes
 
     conn = op.get_bind()
-    prefixes = {}
+    prefix_of = {}
     for definition_id, key, name, meta_json in conn.execute(sa.text(
             "SELECT id, key, name, meta_json FROM process_definitions")):
-        prefixes[definition_id] = json.loads(meta_json or "{}").get("prefix") or derive_prefix(name, key)
+        prefix_of[definition_id] = json.loads(meta_json or "{}").get("prefix") or derive_prefix(name, key)
     counters = {}
     for instance_id, definition_id, title, started_at in conn.execute(sa.text(
             "SELECT id, definition_id, title, started_at FROM instances ORDER BY started_at, id")).all():
         year = started_at.year if hasattr(started_at, "year") else int(str(started_at)[:4])
-        prefix = prefixes.get(definition_id, "NO")
+        prefix = prefix_of.get(definition_id, "NO")
         counters[(prefix, year)] = counters.get((prefix, year), 0) + 1
         number = format_number(prefix, year, counters[(prefix, year)])
         conn.execute(sa.text("UPDATE instances SET number = :n WHERE id = :i"), {"n": number, "i": instance_id})
