@@ -139,6 +139,12 @@ def _check_process(process, forms_dir: Path, decision_known, process_known, prob
                 + " in this file or deployed on this server: deploy it first, or deploy both files together",
                 **where(el)))
     _check_lanes(process, nodes, problems)
+    for start in process.iter(bpmn("startEvent")):
+        for kind in ("errorEventDefinition", "escalationEventDefinition", "compensateEventDefinition"):
+            if start.find(bpmn(kind)) is not None:
+                problems.append(Problem(
+                    f"a start event with {kind} is not supported (it would start at once, like a plain start): "
+                    "catch the error or escalation with a boundary event on the activity instead", **where(start)))
     outgoing = {f.get("sourceRef") for f in process.iter(bpmn("sequenceFlow"))}
     for start in process.findall(bpmn("startEvent")):
         if start.get("id") not in outgoing:

@@ -3,6 +3,7 @@
 Camunda Modeler (7 and 8/Zeebe), bpmn.io and SpiffArena say the same things differently:
 ``camunda:properties`` / ``zeebe:properties`` for step metadata, ``camunda:decisionRef`` /
 ``zeebe:calledDecision`` for a decision table, ``zeebe:calledElement`` for a call activity,
+an event subprocess's ``triggeredByEvent`` (SpiffWorkflow reads it only namespaced),
 timers written bare (``PT1H``) or as ``timedelta(seconds=30)``, a decision's one unconditioned
 flow meaning "otherwise". :func:`normalize` rewrites the tree in place before it is checked and
 compiled; anything it cannot read safely is left for :mod:`engine.bpmn_checks` to refuse.
@@ -139,6 +140,10 @@ def normalize(root) -> None:
             ref = decision_ref(el)
             if ref:
                 _set_spiff_extension(el, "calledDecisionId", ref)
+        elif name == "subProcess" and el.get("triggeredByEvent") == "true":
+            # SpiffWorkflow 3.2 looks for a namespaced bpmn:triggeredByEvent, which no modeler writes:
+            # without it an event subprocess would start with the case like a plain subprocess.
+            el.set(bpmn("triggeredByEvent"), "true")
         elif name == "callActivity":
             target = called_element(el)
             if target and not el.get("calledElement"):

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
@@ -31,20 +32,32 @@ def _workflows(workflow: BpmnWorkflow) -> list:
     return [workflow] + list(workflow.subprocesses.values())
 
 
-def waiting_tasks(workflow: BpmnWorkflow) -> list:
-    """Tasks waiting for a message, in the case and its subprocesses."""
-    found = []
+def waiting_event_tasks(workflow: BpmnWorkflow) -> list:
+    """Every task waiting for an event, in the case and its subprocesses (each once)."""
+    found = {}
     for wf in _workflows(workflow):
         manager = getattr(wf, "event_manager", None)
         for task in list(getattr(manager, "tasks", {}).values()):
-            definition = getattr(task.task_spec, "event_definition", None)
-            if isinstance(definition, MessageEventDefinition):
-                found.append(task)
-    return found
+            found.setdefault(task.id, task)
+    return list(found.values())
 
 
-def _wait_key(task, default: str) -> str:
-    for prop in task.task_spec.event_definition.correlation_properties or []:
+def definitions_of(task, kind: type) -> list:
+    """The event definitions of ``kind`` a waiting task has (an event-based gateway or a
+    multiple event has several)."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, MultipleEventDefinition):
+        return [d for d in definition.event_definitions if isinstance(d, kind)]
+    return [definition] if isinstance(definition, kind) else []
+
+
+def waiting_tasks(workflow: BpmnWorkflow) -> list[tuple[Any, MessageEventDefinition]]:
+    """(task, message definition) for every wait for a message."""
+    return [(task, d) for task in waiting_event_tasks(workflow) for d in definitions_of(task, MessageEventDefinition)]
+
+
+def _wait_key(task, definition, default: str) -> str:
+    for prop in definition.correlation_properties or []:
         try:
             value = evaluate(prop.retrieval_expression, task.data)
         except Exception:  # noqa: BLE001 - data not there yet: the case's key
@@ -56,14 +69,17 @@ def _wait_key(task, default: str) -> str:
 
 def waits(workflow: BpmnWorkflow, key: str) -> list[tuple[str, str]]:
     """(message name, correlation key) of every wait."""
-    return list(dict.fromkeys((t.task_spec.event_definition.name[:200], _wait_key(t, key))
-                              for t in waiting_tasks(workflow)))
+    return list(dict.fromkeys((d.name[:200], _wait_key(t, d, key)) for t, d in waiting_tasks(workflow)))
 
 
 def catches_messages(specs) -> bool:
     """Does any of these process specs wait for a message anywhere?"""
-    return any(isinstance(getattr(ts, "event_definition", None), MessageEventDefinition)
-               for spec in specs for ts in spec.task_specs.values())
+    def has_message(definition) -> bool:
+        if isinstance(definition, MultipleEventDefinition):
+            return any(isinstance(d, MessageEventDefinition) for d in definition.event_definitions)
+        return isinstance(definition, MessageEventDefinition)
+
+    return any(has_message(getattr(ts, "event_definition", None)) for spec in specs for ts in spec.task_specs.values())
 
 
 def sync(session: Session, instance: Instance, workflow: BpmnWorkflow) -> None:
@@ -77,19 +93,17 @@ def sync(session: Session, instance: Instance, workflow: BpmnWorkflow) -> None:
 
 def catch(workflow: BpmnWorkflow, name: str, payload: dict[str, Any]) -> int:
     """Hand the message to the tasks waiting for it; returns how many caught it."""
-    caught = 0
-    waiting = [t for t in waiting_tasks(workflow) if t.task_spec.event_definition.name == name]
-    for task in waiting:
+    waiting = [(t, d) for t, d in waiting_tasks(workflow) if d.name == name]
+    for task, _definition in waiting:
         # The message's data becomes the case's data from the catching step on (SpiffWorkflow's
         # spiff message events would keep it only under a messageVariable).
         task.data.update(payload)
-    for task in waiting:
-        definition = task.task_spec.event_definition
-        event = BpmnEvent(definition, payload=dict(payload), correlations=dict(task.workflow.correlations))
-        caught += workflow.event_manager.catch(event, internal=False) if task.workflow is workflow else \
-            task.workflow.event_manager.catch(event, internal=False)
-        break  # one catch reaches every task of the case that waits for it
-    return caught
+    if not waiting:
+        return 0
+    task, definition = waiting[0]
+    # One catch reaches every task of the case that waits for this message.
+    event = BpmnEvent(definition, payload=dict(payload), correlations=dict(task.workflow.correlations))
+    return workflow.event_manager.catch(event, internal=False)
 
 
 def thrown(workflow: BpmnWorkflow, key: str) -> list[tuple[str, str, dict]]:

@@ -207,8 +207,33 @@ class TaskRecord(Base):
     target_minutes: Mapped[Optional[int]]
     actual_minutes: Mapped[Optional[int]]
     data: Mapped[Optional[dict[str, Any]]]
+    #: How often this step has been ready in its case (2 after one send-back).
+    round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    #: Who sent the step back, for a round after the first: ``{"from_step", "from_name", "by", "at",
+    #: "note"}`` (the completion whose loop made it ready again), else None.
+    returned: Mapped[Optional[dict[str, Any]]]
     instance: Mapped[Instance] = relationship(lazy="raise")
     assignees: Mapped[list[User]] = relationship(secondary=task_assignees, lazy="selectin")
+
+
+class Submission(Base):
+    """One completion's submitted data, kept as it was sent: never overwritten by a later step or
+    round (the workflow's own data stays flat, for the gateways; people read these)."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (Index("ix_submissions_instance", "instance_id", "completed_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), unique=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    step: Mapped[Optional[int]]
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    data: Mapped[dict[str, Any]]
+    completed_by: Mapped[str] = mapped_column(String(80))
+    completed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: What a decision led to: ``{"field", "value", "label", "returned_to": {"step", "name"} | None}``.
+    outcome: Mapped[Optional[dict[str, Any]]]
 
 
 class MessageWait(Base):

@@ -5,19 +5,20 @@ import json
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from SpiffWorkflow.util.task import TaskState
 
-from . import access, audit, runtime, search
+from . import access, audit, dossier, runtime, search
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .forms import FormError, load_form, user_fields, validate_data
-from .models import Deliverable, Instance, ProcessDefinition, TaskRecord, User, utcnow
+from .models import Deliverable, Instance, ProcessDefinition, Submission, TaskRecord, User, utcnow
 from .task_index import ASSIGNEES_ON_DEMAND
 from .unit_of_work import UnitOfWork, valid_id as _valid_id
 
 # Built once: on the completion path, building a statement cost about as much as running it.
 _TASK_AND_CASE = (select(TaskRecord, Instance).join(Instance, Instance.id == TaskRecord.instance_id)
                   .where(TaskRecord.id == bindparam("task_id")).options(*ASSIGNEES_ON_DEMAND))
+_INSERT_SUBMISSION = insert(Submission.__table__)
 _TASK_ATTACHMENTS = (select(Deliverable).where(Deliverable.task_id == bindparam("task_id"))
                      .order_by(Deliverable.uploaded_at, Deliverable.id))
 
@@ -35,13 +36,26 @@ class TaskOperations(UnitOfWork):
         return runtime.compiled(self.definition(row.definition_id)).tasks.get(row.bpmn_id)
 
     def task_form(self, row: TaskRecord) -> dict | None:
-        meta = self.task_meta(row)
+        return self.step_form(row.definition_id, row.bpmn_id)
+
+    def step_form(self, definition_id: int, bpmn_id: str) -> dict | None:
+        """The JSON Schema of a step of a deployed version, or None where it has no (readable) form."""
+        meta = runtime.compiled(self.definition(definition_id)).tasks.get(bpmn_id)
         if meta is None or not meta.form:
             return None
         try:
             return load_form(self.config.forms_dir, meta.form)
         except FormError:
             return None
+
+    def gateway_variables(self, definition_id: int) -> frozenset[str]:
+        """The names a version's gateways read (its decisions are the boolean fields among them)."""
+        return runtime.compiled(self.definition(definition_id)).gateway_variables
+
+    def decision_fields(self, row: TaskRecord) -> list[str]:
+        """The step's fields asked as two labelled choices: booleans a gateway reads (or labelled)."""
+        cd = runtime.compiled(self.definition(row.definition_id))
+        return dossier.decision_fields(self.task_form(row), cd.gateway_variables)
 
     def visible_task(self, task_id: str, user: User) -> TaskRecord:
         row = self.task(task_id)
@@ -255,6 +269,9 @@ class TaskOperations(UnitOfWork):
         if schema is None:
             return []
         problems = validate_data(schema, data)
+        # A decision has no default: the person says which way, even where the schema forgot `required`.
+        problems += [Problem("this field is required", field=name) for name in self.decision_fields(row)
+                     if name not in data and not any(p.field == name for p in problems)]
         if problems:
             return problems
         for name, (is_list, role) in user_fields(schema).items():
@@ -288,17 +305,61 @@ class TaskOperations(UnitOfWork):
         minutes = self.calendar.between(row.created_at, now)
         behalf = self._behalf(user, row)
         error = runtime.run_user_task(wf, task, data)
+        kept = json.loads(json.dumps(data))
         self._write_instance(instance, self._outcome(wf, error, now))  # first: a lost race ends here
         self._write_row(row, {"state": "completed", "completed_at": now, "completed_by": user.username,
                               "claimed_by": row.claimed_by or user.username, "actual_minutes": minutes,
-                              "data": json.loads(json.dumps(data)), "on_behalf_of": behalf.get("on_behalf_of")})
-        self._index_tasks(instance, wf, cd, now)
-        search.add_to_instance(self.session, instance.id, *search.texts_of(data))
+                              "data": kept, "on_behalf_of": behalf.get("on_behalf_of")})
+        schema = self.task_form(row)
+        reason = dossier.reason_field(schema)
+        note = kept.get(reason) if reason else None
+        # A step that decides (a gateway reads its answers, or it gives a reason) sends back the steps
+        # it makes ready again; a step that merely comes first in a loop's next pass does not.
+        decides = reason is not None or bool(set(dossier.properties(schema)) & cd.gateway_variables)
+        cause = {"from_step": row.step, "from_name": row.name, "from_task": row.id, "by": user.username,
+                 "at": now.isoformat(), "note": note if isinstance(note, str) and note.strip() else None} \
+            if decides else None
+        became_ready = self._index_tasks(instance, wf, cd, now, cause)
+        back = next((r for r in became_ready if r["returned"]), None)
+        outcome = dossier.outcome(schema, kept, cd.gateway_variables, back and {
+            "step": back["step"], "name": back["name"], "bpmn_id": back["bpmn_id"]})
+        self.session.execute(_INSERT_SUBMISSION, {
+            "task_id": row.id, "instance_id": instance.id, "step": row.step, "bpmn_id": row.bpmn_id,
+            "name": row.name, "round": row.round or 1, "data": kept, "completed_by": user.username,
+            "completed_at": now, "outcome": outcome})
+        search.add_to_instance(self.session, instance.id, *search.texts_of(kept))
         audit.record(self.session, "complete", user.username, instance_id=instance.id, task_id=row.id,
-                     step=row.step, name=row.name, minutes=row.actual_minutes, **behalf)
+                     step=row.step, name=row.name, minutes=row.actual_minutes,
+                     **({"round": row.round} if (row.round or 1) > 1 else {}),
+                     **({"outcome": outcome} if outcome else {}), **behalf)
         if error:
             audit.record(self.session, "error", None, instance_id=instance.id, message=error)
         elif instance.status == "completed":
             audit.record(self.session, "end", None, instance_id=instance.id)
         self._commit()
         return row
+
+    # ---- the dossier: every submission, earlier answers, the previous round ----------------------
+    def submissions(self, instance_id: int) -> list[Submission]:
+        """Every completion's data in the case, oldest first (none overwritten)."""
+        return list(self.session.scalars(select(Submission).where(Submission.instance_id == instance_id)
+                                         .order_by(Submission.completed_at, Submission.id)))
+
+    def earlier_submissions(self, row: TaskRecord) -> list[Submission]:
+        """What the case's other completions said before this step (before its completion, for a done
+        one), narrowed to the steps its ``sop.inputs`` names where it names any."""
+        query = select(Submission).where(Submission.instance_id == row.instance_id, Submission.task_id != row.id)
+        if row.completed_at is not None:
+            query = query.where(Submission.completed_at <= row.completed_at)
+        wanted = dossier.narrowed_inputs(self.task_meta(row), runtime.compiled(self.definition(row.definition_id)).tasks)
+        if wanted is not None:
+            query = query.where(Submission.bpmn_id.in_(sorted(wanted | {row.bpmn_id})))
+        return list(self.session.scalars(query.order_by(Submission.completed_at, Submission.id)))
+
+    def previous_round(self, row: TaskRecord) -> Submission | None:
+        """The same step's answers in the round before this one (to prefill the form), or None."""
+        if (row.round or 1) < 2:
+            return None
+        return self.session.scalars(select(Submission).where(
+            Submission.instance_id == row.instance_id, Submission.bpmn_id == row.bpmn_id,
+            Submission.round < row.round).order_by(Submission.round.desc(), Submission.id.desc()).limit(1)).first()

@@ -8,11 +8,13 @@ from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from . import dossier
 from .bpmn_loader import TaskMeta
 from .case_numbers import derive_prefix
 from .compaction import DEFAULT_KEEP, compact
@@ -36,6 +38,10 @@ class CompiledDefinition:
     lanes: list[str] = field(default_factory=list)
     #: The registration numbers' prefix (``sop.prefix``, else derived from the name).
     prefix: str = ""
+    #: Names the gateways' conditions read: a boolean form field among them is a decision.
+    gateway_variables: frozenset[str] = frozenset()
+    #: BPMN ids of the tasks that may be ready more than once in a case (on a loop).
+    repeatable: frozenset[str] = frozenset()
     #: does the process wait for messages anywhere (so its cases keep message-wait rows)?
     catches_messages: bool = False
 
@@ -50,6 +56,7 @@ def compiled(definition: ProcessDefinition) -> CompiledDefinition:
         return CompiledDefinition(
             id=definition.id, key=definition.key, name=definition.name, spec=spec, subprocess_specs=subs,
             tasks={k: TaskMeta.from_dict(v) for k, v in meta["tasks"].items()}, lanes=meta.get("lanes", []),
+            gateway_variables=dossier.gateway_variables(spec, subs), repeatable=dossier.repeatable_tasks(spec, subs),
             catches_messages=catches_messages([spec, *subs.values()]),
             prefix=meta.get("prefix") or derive_prefix(definition.name, definition.key))
 
@@ -194,12 +201,16 @@ def find_task(workflow: BpmnWorkflow, task_id: str) -> Task | None:
 
 
 def next_timer(workflow: BpmnWorkflow) -> datetime | None:
-    """Earliest due time of the workflow's pending timers (stored, indexed, for ``alur tick``)."""
+    """Earliest due time of the workflow's pending timers (stored, indexed, for ``alur tick``):
+    timer events, boundary timers, and the timers of event-based gateways and multiple events,
+    in the case and its subprocesses."""
     due = []
-    for event in workflow.waiting_events():
-        if "Timer" not in event.event_type:
+    for task in message_waits.waiting_event_tasks(workflow):
+        if not message_waits.definitions_of(task, TimerEventDefinition):
             continue
-        value = event.value
+        value = task._get_internal_data("event_value")
+        if isinstance(value, dict):
+            value = value.get("next")  # a cycle: its next firing
         if isinstance(value, str):
             try:
                 value = datetime.fromisoformat(value)

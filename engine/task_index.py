@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session, lazyload
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -22,6 +22,9 @@ ASSIGNEES_ON_DEMAND = [lazyload(TaskRecord.assignees)]  # built once
 _OPEN_IDS = select(TaskRecord.id).where(TaskRecord.instance_id == bindparam("instance_id"),
                                        TaskRecord.state == "ready")
 _INSERT_TASK = insert(TaskRecord.__table__)
+_ROUNDS_SO_FAR = (select(TaskRecord.bpmn_id, func.count()).where(
+    TaskRecord.instance_id == bindparam("instance_id"), TaskRecord.bpmn_id.in_(bindparam("bpmn_ids", expanding=True)))
+    .group_by(TaskRecord.bpmn_id))
 _INSERT_APPOINTMENT = insert(task_assignees)
 
 
@@ -57,9 +60,10 @@ def _appointed(session: Session, task, meta) -> list[int]:
 
 
 def sync(session: Session, instance: Instance, workflow: BpmnWorkflow, cd: CompiledDefinition,
-         calendar: WorkingCalendar, now: datetime) -> list[str]:
-    """Bring the instance's task rows in line with the workflow. Returns the ids of tasks that
-    became ready."""
+         calendar: WorkingCalendar, now: datetime, cause: dict | None = None) -> list[dict]:
+    """Bring the instance's task rows in line with the workflow. Returns the rows (as dicts) of the
+    tasks that became ready. Each carries its ``round``; one ready again (round 2 and on) carries
+    ``cause`` as ``returned``: who, from which step and why it was sent back."""
     # ids only: the rows themselves are needed just for the few that stop being ready
     open_ids = set(session.scalars(_OPEN_IDS, {"instance_id": instance.id}))
     ready = ready_human_tasks(workflow)
@@ -83,6 +87,7 @@ def sync(session: Session, instance: Instance, workflow: BpmnWorkflow, cd: Compi
             appointments += [{"task_id": tid, "user_id": uid} for uid in user_ids]
             row["has_assignees"] = True
         rows.append(row)
+    _number_rounds(session, instance.id, rows, cd, cause)
     # New rows are plain inserts, written at once on the unit of work's connection (same
     # transaction): the ORM's bookkeeping for objects nobody reads again cost more than the SQL.
     if rows:
@@ -97,7 +102,22 @@ def sync(session: Session, instance: Instance, workflow: BpmnWorkflow, cd: Compi
                 row.state, row.completed_at = "completed", now
         elif task is None or task.has_state(TaskState.CANCELLED | TaskState.ERROR) or not task.has_state(TaskState.READY):
             row.state = "cancelled"
-    return [row["id"] for row in rows]
+    return rows
+
+
+def _number_rounds(session: Session, instance_id: int, rows: list[dict], cd: CompiledDefinition,
+                   cause: dict | None) -> None:
+    """Set each new row's round: one more than the rows its step already has in the case. Only steps
+    on a loop can have any, so a case moving along a straight line asks nothing."""
+    looped = sorted({r["bpmn_id"] for r in rows if r["bpmn_id"] in cd.repeatable})
+    before = dict(session.execute(_ROUNDS_SO_FAR, {"instance_id": instance_id, "bpmn_ids": looped}).all()) \
+        if looped else {}
+    seen: dict[str, int] = {}
+    for row in rows:
+        bpmn_id = row["bpmn_id"]
+        seen[bpmn_id] = seen.get(bpmn_id, before.get(bpmn_id, 0)) + 1
+        row["round"] = seen[bpmn_id]
+        row["returned"] = dict(cause) if cause and row["round"] > 1 else None
 
 
 def cancel_open(session: Session, instance: Instance) -> None:

@@ -162,13 +162,15 @@ class UnitOfWork:
         for name, value in values.items():
             set_committed_value(row, name, value)
 
-    def _index_tasks(self, instance, workflow, cd, now: datetime) -> None:
-        """Write the task index for ``instance`` (inserts run at once, in this transaction)."""
+    def _index_tasks(self, instance, workflow, cd, now: datetime, cause: dict | None = None) -> list[dict]:
+        """Write the task index for ``instance`` (inserts run at once, in this transaction); returns
+        the rows of the tasks that became ready (``cause``: see :func:`task_index.sync`)."""
         with self._losing_a_race_is_a_conflict(), self.session.no_autoflush:
-            task_index.sync(self.session, instance, workflow, cd, self.calendar, now)
+            became_ready = task_index.sync(self.session, instance, workflow, cd, self.calendar, now, cause)
             if cd.catches_messages:
                 message_waits.sync(self.session, instance, workflow)
         self._deliver_thrown(instance, workflow)
+        return became_ready
 
     def _deliver_thrown(self, instance, workflow) -> None:
         """Messages the case threw go to the cases waiting for them (engine/ops_messages.py)."""

@@ -233,3 +233,29 @@ def test_call_activity_pinned_to_a_deployed_version(svc, admin):
         svc.deploy_files([("utama.bpmn", main.replace(b'calledElementVersion="1"', b'calledElementVersion="7"')),
                           ("metode.dmn", bundle["metode.dmn"])], admin)
     assert "version 7" in exc.value.problems[0].message
+
+
+def test_multi_instance_event_gateway_and_event_subprocess(svc, admin):
+    """Two people confirm (multi-instance), while an event-based gateway waits for a message or
+    a day; an event subprocess waits for a signal instead of starting with the case."""
+    svc.deploy_files(files("spiff_events_multi_instance.bpmn"), admin)
+    case = svc.start("rapat_koordinasi", admin)
+    steps = ready(svc, case)
+    assert [s.bpmn_id for s in steps] == ["Task_Undangan", "Task_Undangan"]
+    assert case.next_timer_at is not None  # the day-long timer of the event-based gateway
+    assert [(w.name, w.correlation_key) for w in svc.message_waits(case.id)] == [("batal_rapat", str(case.id))]
+    assert svc.deliver_message("batal_rapat", "someone else's case", {}, admin) == []
+    assert svc.deliver_message("batal_rapat", str(case.id), {"alasan": "hujan"}, admin) == [case.id]
+    case = svc.instance(case.id)
+    assert case.status == "completed"  # the terminate end event ends the whole case
+    assert all(t.state != "ready" for t in svc.instance_tasks(case.id))
+
+
+def test_error_start_events_refused(svc, admin):
+    xml = dict(files("spiff_events_multi_instance.bpmn"))["spiff_events_multi_instance.bpmn"].replace(
+        b'<bpmn:signalEventDefinition id="SED_2" signalRef="Signal_Darurat" />',
+        b'<bpmn:errorEventDefinition id="EED_2" errorRef="Error_Tolak" />')
+    with pytest.raises(Invalid) as exc:
+        svc.deploy(xml, "x.bpmn", admin)
+    (problem,) = exc.value.problems
+    assert "Event_Sub_Start" in problem.element and "boundary event" in problem.message and problem.line

@@ -51,7 +51,10 @@ def test_tabs_show_the_right_rows(client, login, svc):
     assert re.search(r'<time class="short" datetime="[^"]+" title="\d{1,2} \w+ \d{4}, \d{2}\.\d{2} WIB">'
                      r"\d{1,2} \w{3} \d{4}, \d{2}\.\d{2}</time>", lanes)
     assert "Diambil oleh" not in lanes  # unclaimed by definition: no column for it
-    mine = client.get("/inbox").get_data(as_text=True)  # "Tugas saya" is the default tab
+    # nothing taken yet, work waiting in the lane: the inbox opens on the lane's tab, where the work is
+    opened = client.get("/inbox").get_data(as_text=True)
+    assert 'aria-current="page">Pelaksana saya' in opened and len(task_links(opened)) == 2
+    mine = client.get("/inbox?tab=mine").get_data(as_text=True)
     assert 'aria-current="page">Tugas saya' in mine and task_links(mine) == []
     assert "Belum ada tugas yang Anda ambil" in mine
     # claim one from the list: back to the same list, the row moves to "Tugas saya"
@@ -63,6 +66,7 @@ def test_tabs_show_the_right_rows(client, login, svc):
     assert "Sistem arsip dinas" in lanes and "Aplikasi antrean puskesmas" not in lanes
     mine = client.get("/inbox?tab=mine").get_data(as_text=True)
     assert "Aplikasi antrean puskesmas" in mine and "Lepaskan tugas" in mine
+    assert 'aria-current="page">Tugas saya' in client.get("/inbox").get_data(as_text=True)  # now mine has work
     assert '<span class="person" title="pemilik">Rina Pemilik (Dinas Kesehatan)</span>' in mine  # who took it
     assert "Diambil oleh" in mine
     client.post(f"/tasks/{row.id}/unclaim", data={"next": "/inbox?tab=mine"})

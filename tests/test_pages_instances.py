@@ -226,38 +226,45 @@ def test_detail_names_people_by_full_name_loaded_in_one_query(app, client, login
                            ("kabid", "Hendra Kabid E-Gov")]:
         assert f'<span class="person" title="{username}">{name}</span>' in history
     assert "Rina Pemilik (Dinas Kesehatan)" in _section(page, "h-files")  # who uploaded
-    assert "Budi Santoso" in _section(page, "h-data")  # the appointed system programmer, by name
+    assert "Budi Santoso" in _section(page, "h-answers")  # the appointed system programmer, by name
     by_name = [s for s in statements if re.search(r"FROM users\b", s) and re.search(r"users\.username IN", s)]
     assert len(by_name) == 1, by_name
     assert not [s for s in statements if re.search(r"users\.username = ", s)], "one query, not one per person"
 
 
-def test_current_data_follows_the_steps_forms_with_their_titles_and_dates(client, login, svc, case):
+def test_answers_per_step_follow_each_form_with_its_titles_and_dates(client, login, svc, case):
     from datetime import date
 
     from test_pages_inbox import advance
     from webapp.i18n import format_moment
 
-    advance(svc, case, 5)
-    instance = svc.instance(case.id)
-    data = svc.instance_data(instance)
-    expected: list[str] = []  # form titles, step by step in each form's order, of what the case holds
-    seen = set()
-    for row in sorted({t.bpmn_id: t for t in svc.instance_tasks(case.id)}.values(), key=lambda t: t.step):
-        for name, prop in svc.task_form(row)["properties"].items():
-            if name in data and name not in seen:
-                seen.add(name)
-                expected.append(prop["title"])
+    from sop_walk import form_data
+
+    review = advance(svc, case, 3)
+    svc.complete(review.id, svc.users.get("kabid"), form_data(svc.task_form(review), 3, {}))  # sent back
+    advance(svc, case, 5)  # steps 2, 3 (approved), 4
     login("admin")
-    section = _section(client.get(f"/instances/{case.id}").get_data(as_text=True), "h-data")
-    assert re.findall(r"<dt>([^<]+)</dt>", section) == expected
-    assert expected[:3] == ["Nama aplikasi", "Instansi pemilik", "Jenis pengembangan"]
-    assert "Tanggal review spesifikasi" in expected
-    assert not re.search(r"\d{4}-\d{2}-\d{2}", section)  # no ISO dates
+    section = _section(client.get(f"/instances/{case.id}").get_data(as_text=True), "h-answers")
+    steps = re.findall(r'<span class="step-answers-name">([^<]+)</span>', section)
+    assert [s.split(" — ")[0] for s in steps] == ["Langkah 1", "Langkah 2", "Langkah 3", "Langkah 4"]
+    # each step's newest round, in its form's order and with its titles
+    step1 = section.split('<details class="step-answers" open>')[1]
+    titles = re.findall(r"<dt>([^<]+)</dt>", step1)
+    form = svc.task_form([t for t in svc.instance_tasks(case.id) if t.step == 1][0])
+    submitted = [s for s in svc.submissions(case.id) if s.step == 1][0].data
+    assert titles == [p["title"] for n, p in form["properties"].items() if n in submitted]
+    assert titles[:3] == ["Nama aplikasi", "Instansi pemilik", "Jenis pengembangan"]
+    assert "Aplikasi baru" in step1  # an enum value by its title
+    # step 3 twice: the approval on top, the send-back folded below it, both with their outcomes
+    step3 = section.split('<details class="step-answers" open>')[3]
+    assert "Disetujui" in step3.split('<details class="earlier-round">')[0]
+    assert "Setujui spesifikasi" in step3  # the choice by its label, not "Ya"
+    earlier = step3.split('<details class="earlier-round">')[1]
+    assert "Putaran ke-1" in earlier and "Dikembalikan ke langkah 2" in earlier
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", re.sub(r"<[^>]+>", "", section))  # no ISO dates to read
     with client.application.test_request_context("/"):
         today = format_moment(date.today(), "date")  # the walk's dates are today's
-    assert f'<dd class="pre">{today}</dd>' in section and re.fullmatch(r"\d{1,2} \w+ \d{4}", today)
-    assert "Aplikasi baru" in section  # an enum value by its title
+    assert f"<dd>{today}</dd>" in section and re.fullmatch(r"\d{1,2} \w+ \d{4}", today)
 
 
 def test_detail_in_english_translates_headings_and_the_diagram(client, login, svc, case):

@@ -149,12 +149,20 @@ def test_start_an_instance_from_the_process_page(client, login, svc):
     assert "Mulai pengajuan baru" in page
     response = client.post(f"/processes/{SOP_KEY}/start", data={"title": "Aplikasi perizinan online"})
     assert response.status_code == 302
-    instance_id = int(re.search(r"/instances/(\d+)$", response.headers["Location"]).group(1))
-    instance = svc.instance(instance_id)
+    # step 1 is the starter's own (Instansi Pemilik): straight to it
+    task_id = re.search(r"/tasks/([0-9a-f-]+)$", response.headers["Location"]).group(1)
+    step1 = svc.task(task_id)
+    instance = svc.instance(step1.instance_id)
     assert instance.title == "Aplikasi perizinan online" and instance.started_by == "pemilik"
-    assert [t.step for t in svc.instance_tasks(instance_id)] == [1]
+    assert [t.step for t in svc.instance_tasks(instance.id)] == [1] and step1.step == 1
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Aplikasi perizinan online" in page and "Identifikasi kebutuhan" in page
+    assert "Aplikasi perizinan online" in page and "Identifikasi kebutuhan" in page and "Selesaikan" in page
+    assert "telah dimulai" in page
+    # a starter whose first step is someone else's lands on the case page
+    client.post("/logout")
+    login("admin")
+    response = client.post(f"/processes/{SOP_KEY}/start", data={"title": "Dimulai oleh admin"})
+    assert response.status_code == 302 and re.search(r"/instances/\d+$", response.headers["Location"])
     # a title is required
     refused = client.post(f"/processes/{SOP_KEY}/start", data={"title": " "})
     assert refused.status_code == 422 and "Tuliskan judul pengajuan" in refused.get_data(as_text=True)

@@ -191,21 +191,34 @@ def test_complete_moves_the_case_on(client, login, svc, case, step1):
     client.post("/logout")
     login("analis")
     page = page_of(client, ready(svc, case.id).id)
-    assert "Dokumen dari langkah sebelumnya" in page and "download>kebutuhan.pdf</a>" in page
-    assert "Langkah 1" in page
+    assert "Langkah sebelumnya: jawaban dan dokumen" in page and "download>kebutuhan.pdf</a>" in page
+    assert "Langkah 1" in page and "Antrean Online" in page and "Aplikasi baru" in page  # step 1's answers too
 
 
-def test_unticked_checkbox_means_no_and_sends_the_case_back(client, login, svc, case):
+def test_a_decision_is_two_labelled_choices_without_default_and_sends_the_case_back(client, login, svc, case):
     row = advance(svc, case, 3)
     login("kabid")
     page = page_of(client, row.id)
-    assert 'type="checkbox" id="f-spec_approved" name="spec_approved" value="true"' in page
+    assert 'type="checkbox" id="f-spec_approved"' not in page
+    assert '<input type="radio" id="f-spec_approved-true" name="spec_approved" value="true" required>' in page
+    assert '<input type="radio" id="f-spec_approved-false" name="spec_approved" value="false" required>' in page
+    assert '<label for="f-spec_approved-true">Setujui spesifikasi</label>' in page
+    assert '<label for="f-spec_approved-false">Kembalikan untuk perbaikan</label>' in page
+    assert "checked" not in page.split('id="f-spec_approved-true"')[1].split("</fieldset>")[0]
     assert '<input type="date" id="f-tanggal_review_spesifikasi"' in page
-    # not approved needs the modification notes (the schema's if/then), next to that field
-    response = client.post(f"/tasks/{row.id}/complete", data={"tanggal_review_spesifikasi": "27-11-2026"})
+    # choosing nothing is refused: the decision has no default
+    response = client.post(f"/tasks/{row.id}/complete", data={"tanggal_review_spesifikasi": "27-11-2026",
+                                                             "catatan_modifikasi": "Tambah modul laporan"})
+    assert response.status_code == 422
+    assert error_after(response.get_data(as_text=True), "f-spec_approved") == "Wajib diisi."
+    assert 'href="#f-spec_approved-true"' in response.get_data(as_text=True)
+    # sending back needs the modification notes (the schema's if/then), next to that field
+    response = client.post(f"/tasks/{row.id}/complete", data={"spec_approved": "false",
+                                                             "tanggal_review_spesifikasi": "27-11-2026"})
     assert response.status_code == 422
     assert error_after(response.get_data(as_text=True), "f-catatan_modifikasi") == "Wajib diisi."
-    response = client.post(f"/tasks/{row.id}/complete", data={"tanggal_review_spesifikasi": "27-11-2026",
+    response = client.post(f"/tasks/{row.id}/complete", data={"spec_approved": "false",
+                                                             "tanggal_review_spesifikasi": "27-11-2026",
                                                              "catatan_modifikasi": "Tambah modul laporan"})
     assert response.status_code == 302
     svc.session.expire_all()

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Mapping
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from engine import dossier
 from engine.errors import Problem
 from engine.models import User
 from engine.users import qualification_gaps
@@ -48,7 +49,7 @@ class Candidate:
 @dataclass
 class Field:
     name: str
-    kind: str  # text | textarea | checkbox | select | date | integer | number | lines | user | users | json
+    kind: str  # text | textarea | checkbox | choice | select | date | integer | number | lines | user | users | json
     label: str
     help: str = ""
     required: bool = False
@@ -71,7 +72,8 @@ class Field:
         return " ".join(ids)
 
 
-def _kind(prop: Mapping[str, Any]) -> str:
+def _kind(prop: Mapping[str, Any], decisive: bool = False) -> str:
+    """How a field is asked; ``decisive``: a gateway reads it (a boolean then becomes a choice)."""
     kind = prop.get("type")
     items = prop.get("items") or {}
     if prop.get("x-widget") == "user":
@@ -81,7 +83,7 @@ def _kind(prop: Mapping[str, Any]) -> str:
     if "enum" in prop:
         return "select"
     if kind == "boolean":
-        return "checkbox"
+        return "choice" if dossier.is_choice(prop, decisive) else "checkbox"
     if kind in ("integer", "number"):
         return kind
     if kind == "object":
@@ -94,6 +96,9 @@ def _kind(prop: Mapping[str, Any]) -> str:
 
 
 def _options(prop: Mapping[str, Any]) -> list[tuple[str, str]]:
+    if prop.get("type") == "boolean":  # a decision's two choices, "yes" first
+        return [("true" if c.value else "false", c.title or (_("Ya") if c.value else _("Tidak")))
+                for c in dossier.choices(prop)]
     values = list(prop.get("enum") or [])
     titles = list(prop.get("x-enum-titles") or [])
     return [(str(v), str(titles[i]) if i < len(titles) else str(v)) for i, v in enumerate(values)]
@@ -103,6 +108,8 @@ def _display(kind: str, value: Any) -> Any:
     """A typed value (from saved data or a schema default) as the form shows it."""
     if kind == "checkbox":
         return value is True or str(value).strip().lower() in TRUE_WORDS
+    if kind == "choice":
+        return "" if not isinstance(value, bool) else ("true" if value else "false")
     if kind in ("user", "users"):
         if value is None or value == "":
             return []
@@ -126,20 +133,24 @@ def candidate(user: User) -> Candidate:
 
 def fields(schema: Mapping[str, Any] | None, values: Mapping[str, Any] | None = None, *,
            raw: Mapping[str, Any] | None = None, problems: Iterable[Problem] = (),
-           candidates: Callable[[str | None], list[User]] | None = None) -> list[Field]:
-    """The form to draw. ``values``: typed data (saved or defaults); ``raw``: what the user typed
-    (wins, so a refused form comes back as it was sent); ``candidates(role)``: users for pickers."""
+           candidates: Callable[[str | None], list[User]] | None = None,
+           decisions: Iterable[str] = ()) -> list[Field]:
+    """The form to draw. ``values``: typed data (saved, the previous round's, or defaults); ``raw``:
+    what the user typed (wins, so a refused form comes back as it was sent); ``candidates(role)``:
+    users for pickers; ``decisions``: fields a gateway reads (asked as two choices, required)."""
     schema = schema or {}
     props: Mapping[str, Mapping[str, Any]] = schema.get("properties") or {}
-    required = set(schema.get("required") or [])
+    decisions = set(decisions)
+    required = set(schema.get("required") or []) | decisions
     errors = errors_by_field(problems, props)
     out = []
     for name, prop in props.items():
-        kind = _kind(prop)
+        kind = _kind(prop, name in decisions)
         if raw is not None:
             value = raw.get(name, [] if kind in ("user", "users") else (False if kind == "checkbox" else ""))
         else:
-            given = (values or {}).get(name, prop.get("default"))
+            # a decision has no default: the person chooses (a saved answer shows what was chosen)
+            given = (values or {}).get(name, None if kind == "choice" else prop.get("default"))
             value = _display(kind, given)
         f = Field(name=name, kind=kind, label=str(prop.get("title") or name.replace("_", " ").capitalize()),
                   help=str(prop.get("description") or ""), required=name in required, value=value,
@@ -155,11 +166,12 @@ def fields(schema: Mapping[str, Any] | None, values: Mapping[str, Any] | None = 
     return out
 
 
-def raw_values(schema: Mapping[str, Any] | None, form) -> dict[str, Any]:
+def raw_values(schema: Mapping[str, Any] | None, form, decisions: Iterable[str] = ()) -> dict[str, Any]:
     """What the user sent, per field, in the shape ``fields(raw=...)`` draws."""
     out: dict[str, Any] = {}
+    decisions = set(decisions)
     for name, prop in ((schema or {}).get("properties") or {}).items():
-        kind = _kind(prop)
+        kind = _kind(prop, name in decisions)
         if kind == "checkbox":
             out[name] = (form.get(name) or "").strip().lower() in TRUE_WORDS
         elif kind in ("user", "users"):
@@ -184,15 +196,21 @@ def _date(text: str) -> str:
     return text.strip()
 
 
-def parse(schema: Mapping[str, Any] | None, form) -> tuple[dict[str, Any], list[Problem]]:
+def parse(schema: Mapping[str, Any] | None, form, decisions: Iterable[str] = ()) -> tuple[dict[str, Any], list[Problem]]:
     """``request.form`` → typed data for the engine. Empty inputs are left out (so the schema's
-    ``required`` speaks); an unticked checkbox is ``False``."""
+    ``required`` speaks); an unticked checkbox is ``False``; an unchosen decision is left out."""
     data: dict[str, Any] = {}
     problems: list[Problem] = []
+    decisions = set(decisions)
     for name, prop in ((schema or {}).get("properties") or {}).items():
-        kind = _kind(prop)
+        kind = _kind(prop, name in decisions)
         if kind == "checkbox":
             data[name] = (form.get(name) or "").strip().lower() in TRUE_WORDS
+            continue
+        if kind == "choice":
+            chosen = (form.get(name) or "").strip().lower()
+            if chosen in ("true", "false"):
+                data[name] = chosen == "true"
             continue
         if kind == "user":
             value = next((v for v in form.getlist(name) if v), "")

@@ -61,13 +61,16 @@ def waiting_badge():
 @login_required
 def index():
     args = request.args
-    tab = args.get("tab") if args.get("tab") in TABS else "mine"
+    user = current_user._get_current_object()
+    counts = tab_counts(user)
+    # Without a chosen tab, open where the work is: my steps, else the unclaimed ones of my lanes.
+    tab = args.get("tab") if args.get("tab") in TABS else (
+        "lanes" if counts["mine"] == 0 and counts["lanes"] > 0 else "mine")
     sort = args.get("sort") if args.get("sort") in SORTS else "created"
     process_key = args.get("process") or None
     overdue = args.get("overdue") == "1"
     q = (args.get("q") or "").strip()[:100] or None
     page = max(args.get("page", 1, type=int) or 1, 1)
-    user = current_user._get_current_object()
     svc = service()
     rows, total = svc.inbox(user, tab, process_key=process_key, overdue=overdue, q=q, sort=sort,
                             limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
@@ -77,5 +80,5 @@ def index():
     return render_template(
         "inbox/index.html", tab=tab, rows=rows, titles=titles, total=total, page=page,
         pages=max(ceil(total / PER_PAGE), 1), sort=sort, process_key=process_key, overdue=overdue, q=q or "",
-        filters=filters, processes=svc.list_processes(), counts=tab_counts(user),
+        filters=filters, processes=svc.list_processes(), counts=counts,
         people=svc.users.full_names(r.claimed_by for r in rows))

@@ -15,6 +15,8 @@ from engine.errors import NotAllowed, NotFound
 from engine.models import Instance, User, utcnow
 from engine.service import INSTANCE_STATUSES, WorkflowService
 
+from . import answers
+from .answers import display_value
 from .form_render import _kind as field_kind
 from .i18n import format_moment
 from .cases import withdrawal_refusal_text
@@ -62,29 +64,6 @@ def diagram_labels() -> dict[str, str]:
 
 def age(start: datetime, end: datetime | None = None) -> str:
     return format_timedelta((end or utcnow()) - start, threshold=1.1)
-
-
-def display_value(value: Any, kind: str = "text", people: dict[str, str] | None = None) -> str:
-    """A value of the case's data as words: ``kind`` is its form field's (form_render), so an ISO
-    date reads ``27 November 2026`` and an appointed username its owner's full name."""
-    if value is None or value == "":
-        return "—"
-    if kind == "date" and isinstance(value, str):
-        try:
-            return format_moment(date.fromisoformat(value), "date")
-        except ValueError:
-            return value
-    if kind in ("user", "users") and people is not None:
-        names = [value] if isinstance(value, str) else value if isinstance(value, list) else None
-        if names is not None and all(isinstance(n, str) for n in names):
-            return ", ".join(people.get(n, n) for n in names) or "—"
-    if isinstance(value, bool):
-        return _("Ya") if value else _("Tidak")
-    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
-        return ", ".join(str(v) for v in value) or "—"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, indent=1)
-    return str(value)
 
 
 @bp.get("/")
@@ -141,9 +120,11 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
     by_id = {t.id: t for t in tasks}
     events = svc.instance_events(instance.id)
     files = svc.attachments(instance_id=instance.id)
-    data = svc.instance_data(instance)
-    # The case's data in the order its steps' forms ask for it, with the forms' titles; what no
-    # form of these steps names (data given at the start, say) comes after, as it is.
+    submissions = svc.submissions(instance.id)
+    answered = {name for s in submissions for name in (s.data or {})}
+    # What people read comes from the submissions (every round kept); the case's flat data adds only
+    # what no step answered (data given at the start, say).
+    data = {k: v for k, v in svc.instance_data(instance).items() if k not in answered}
     props = [(name, prop) for name, prop in _data_fields(svc, tasks) if name in data]
     named = {name for name, _p in props}
     props += [(name, {}) for name in data if name not in named]
@@ -162,7 +143,8 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
                                   + [c.author for c in comments]
                                   + [(e.details or {}).get("to") for e in events if e.kind == "reassign"]
                                   + [t.claimed_by for t in tasks] + [t.completed_by for t in tasks]
-                                  + [f.uploaded_by for f in files] + appointed)
+                                  + [f.uploaded_by for f in files] + appointed
+                                  + answers.people_named(svc, instance.definition_id, submissions))
     rows = []
     for name, prop in props:
         value = data[name]
@@ -170,6 +152,8 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
         if isinstance(value, (str, int)) and not isinstance(value, bool) and value in choices:
             value = choices[value]  # "baru" → "Aplikasi baru"
         rows.append((prop.get("title") or name, display_value(value, kinds[name], people)))
+    steps = answers.by_step(svc, instance.definition_id, submissions, files, people)
+    outcomes = {s.task_id: answers.outcome_text(s.outcome) for s in submissions if s.outcome}
     ready = [t for t in tasks if t.state == "ready"]
     candidates: list[User] = []
     if user.is_admin and ready:
@@ -180,7 +164,8 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
     legend = [(state, labels[state]) for state in STATE_LABELS if state in marks.values()]
     return render_template(
         "instances/detail.html", instance=instance, tasks=tasks, ready=ready, by_id=by_id,
-        events=events, files=files, data=rows, svg=svg, legend=legend, people=people,
+        events=events, files=files, data=rows, steps=steps, outcomes=outcomes,
+        superseded={f.id for g in steps for r in g.earlier for f in r.files}, svg=svg, legend=legend, people=people,
         candidates=candidates, errors=errors or {}, now=utcnow(), status_labels=status_labels(),
         event_labels=event_labels(), age=age, waits=svc.message_waits(instance.id),
         may_discuss=may_discuss, comments=comments, withdrawal=withdrawal,

@@ -50,7 +50,7 @@ def openapi_document() -> dict[str, Any]:
         "Task": {"type": "object", "required": [
             "id", "instance_id", "bpmn_id", "step", "name", "lane", "state", "assignee", "claimed_by",
             "candidates", "created_at", "due_at", "completed_at", "completed_by", "form", "output",
-            "output_required", "attachments"], "properties": {
+            "output_required", "attachments", "round", "returned"], "properties": {
             "id": {"type": "string"}, "instance_id": {"type": "integer"}, "bpmn_id": {"type": "string"},
             "step": {"type": ["integer", "null"]}, "name": {"type": "string"}, "lane": nullable_str,
             "state": {"type": "string", "enum": ["ready", "completed", "cancelled"]},
@@ -61,7 +61,18 @@ def openapi_document() -> dict[str, Any]:
             "created_at": {"type": "string", "format": "date-time"}, "due_at": nullable_time,
             "completed_at": nullable_time, "completed_by": nullable_str, "on_behalf_of": nullable_str,
             "form": {"type": ["object", "null"]}, "output": nullable_str, "output_required": {"type": "boolean"},
-            "attachments": {"type": "array", "items": _ref("Attachment")}}},
+            "attachments": {"type": "array", "items": _ref("Attachment")},
+            "round": {"type": "integer", "minimum": 1},
+            "returned": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["from_step", "by", "at", "note"],
+                                                       "properties": {
+                "from_step": {"type": ["integer", "null"]}, "by": {"type": "string"},
+                "at": {"type": "string", "format": "date-time"}, "note": nullable_str}}]}}},
+        "Submission": {"type": "object", "required": [
+            "task_id", "step", "bpmn_id", "name", "round", "data", "completed_by", "completed_at"], "properties": {
+            "task_id": {"type": "string"}, "step": {"type": ["integer", "null"]}, "bpmn_id": {"type": "string"},
+            "name": {"type": "string"}, "round": {"type": "integer", "minimum": 1}, "data": {"type": "object"},
+            "completed_by": {"type": "string"}, "completed_at": {"type": "string", "format": "date-time"},
+            "outcome": {"type": ["object", "null"]}}},
         "Event": {"type": "object", "required": ["kind", "at"], "properties": {
             "id": {"type": "integer"}, "kind": {"type": "string"}, "actor": nullable_str,
             "at": {"type": "string", "format": "date-time"}, "task_id": nullable_str, "details": {"type": "object"}}},
@@ -91,10 +102,10 @@ def openapi_document() -> dict[str, Any]:
             "ends_at": {"type": "string", "format": "date-time"}, "reason": {"type": "string"},
             "created_by": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
             "ended_at": nullable_time, "ended_by": nullable_str}},
-        "Instance": {"allOf": [_ref("InstanceSummary"), {"type": "object", "required": ["tasks", "events", "data"],
+        "Instance": {"allOf": [_ref("InstanceSummary"), {"type": "object", "required": ["tasks", "events", "data", "submissions"],
                                                           "properties": {
             "tasks": {"type": "array", "items": _ref("Task")}, "events": {"type": "array", "items": _ref("Event")},
-            "data": {"type": "object"}}}]},
+            "data": {"type": "object"}, "submissions": {"type": "array", "items": _ref("Submission")}}}]},
         "KpiRow": {"type": "object", "required": [
             "step", "name", "lane", "target_minutes", "count", "median_minutes", "on_time_ratio"], "properties": {
             "process_key": {"type": "string"}, "step": {"type": ["integer", "null"]}, "name": {"type": "string"},

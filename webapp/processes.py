@@ -144,6 +144,11 @@ def start(key: str):
     if not title:
         return _render_detail(svc, svc.latest_definition(key),
                               {"title": _("Tuliskan judul pengajuan.")}, 422)
-    instance = svc.start(key, me(), title)
+    user = me()
+    instance = svc.start(key, user, title)
     flash(_("Pengajuan \u201c%(title)s\u201d telah dimulai.", title=instance.title), "success")
+    # straight to the first step when it is the starter's to do
+    mine = [t for t in svc.current_tasks([instance.id])[instance.id] if access.may_do(user, t)]
+    if mine:
+        return redirect(url_for("tasks.show", task_id=mine[0].id))
     return redirect(url_for("instances.detail", instance_id=instance.id))

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import url_for
 
-from engine.models import AuditEvent, CaseComment, Deliverable, Delegation, Instance, ProcessDefinition, TaskRecord
+from engine.models import AuditEvent, CaseComment, Deliverable, Delegation, Instance, ProcessDefinition, Submission, TaskRecord
 from engine.service import WorkflowService
 
 
@@ -44,7 +44,22 @@ def task(svc: WorkflowService, row: TaskRecord, attachments: list[Deliverable] |
         "target_minutes": row.target_minutes, "actual_minutes": row.actual_minutes, "overdue": row.overdue,
         "data": row.data,
         "attachments": [attachment(a) for a in attachments],
+        "round": row.round or 1, "returned": returned(row.returned),
     }
+
+
+def returned(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Who sent a step back: ``{"from_step", "by", "at", "note"}`` (API.md), or None."""
+    if not value:
+        return None
+    return {"from_step": value.get("from_step"), "by": value.get("by"), "at": value.get("at"),
+            "note": value.get("note")}
+
+
+def submission(s: Submission) -> dict[str, Any]:
+    return {"task_id": s.task_id, "step": s.step, "bpmn_id": s.bpmn_id, "name": s.name, "round": s.round,
+            "data": s.data, "completed_by": s.completed_by, "completed_at": iso(s.completed_at),
+            "outcome": s.outcome}
 
 
 def event(e: AuditEvent) -> dict[str, Any]:
@@ -88,4 +103,5 @@ def instance(svc: WorkflowService, i: Instance) -> dict[str, Any]:
     body["tasks"] = [task(svc, t, files[t.id]) for t in tasks]
     body["events"] = [event(e) for e in svc.instance_events(i.id)]
     body["data"] = svc.instance_data(i)
+    body["submissions"] = [submission(s) for s in svc.submissions(i.id)]
     return body

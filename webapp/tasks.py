@@ -1,6 +1,8 @@
 """The task page: a step's instructions, SOP quality standard, documents, form; claim, upload, complete."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -8,7 +10,7 @@ from flask_login import current_user, login_required
 from engine.errors import Conflict, Invalid, NotFound, Problem
 from engine.models import TaskRecord
 
-from . import form_render
+from . import answers, form_render
 from .auth import _safe_next
 from .errors import wants_json
 from .i18n import format_moment, format_size
@@ -37,19 +39,31 @@ def _page(row: TaskRecord, *, raw: dict | None = None, problems: list[Problem] |
     may_do = official is not None
     taken_by_other = bool(row.claimed_by) and row.claimed_by not in (user.username, getattr(official, "username", None))
     can_work = may_do and not taken_by_other
-    steps = {t.id: t for t in svc.instance_tasks(row.instance_id)}
     files = svc.attachments(instance_id=row.instance_id)
     problems = problems or []
     may_discuss = svc.may_discuss(user, instance)
     comments = svc.comments(instance.id, user) if may_discuss else []
     errors = form_render.errors_by_field(problems, (schema or {}).get("properties") or {})
-    form_fields = form_render.fields(schema, row.data if row.state == "completed" else None, raw=raw,
-                                     problems=problems, candidates=_candidates if can_work else None)
+    decisions = svc.decision_fields(row)
+    # a step redone after a send-back starts from what its previous round said
+    previous = svc.previous_round(row) if row.state == "ready" and can_work else None
+    # (not the decisions: a decision is made anew each round)
+    values = row.data if row.state == "completed" else (
+        {k: v for k, v in previous.data.items() if k not in decisions} if previous else None)
+    form_fields = form_render.fields(schema, values, raw=raw, problems=problems,
+                                     candidates=_candidates if can_work else None, decisions=decisions)
+    submissions = svc.earlier_submissions(row)
+    people = svc.users.full_names([row.claimed_by, row.completed_by, (row.returned or {}).get("by"),
+                                   row.on_behalf_of, *(c.author for c in comments),
+                                   *(f.uploaded_by for f in files),
+                                   *answers.people_named(svc, row.definition_id, submissions)])
+    earlier = answers.by_step(svc, row.definition_id, submissions, files, people)
     return render_template(
         "tasks/show.html", row=row, instance=instance, meta=meta, schema=schema, fields=form_fields,
         form_errors=errors.get(form_render.FORM, []), attachment_errors=errors.get("attachments", []),
-        own_files=[f for f in files if f.task_id == row.id],
-        earlier_files=[(steps.get(f.task_id), f) for f in files if f.task_id != row.id],
+        own_files=[f for f in files if f.task_id == row.id], earlier=earlier, prefilled=previous is not None,
+        superseded_files=[f for g in earlier if g.bpmn_id == row.bpmn_id for r in g.rounds for f in r.files],
+        returned=_returned(row.returned),
         can_work=can_work, can_claim=may_do and not row.claimed_by,
         can_release=running and bool(row.claimed_by) and (
             row.claimed_by == user.username or user.is_admin
@@ -57,9 +71,18 @@ def _page(row: TaskRecord, *, raw: dict | None = None, problems: list[Problem] |
         acting_for=official if official is not None and official.id != user.id else None,
         may_discuss=may_discuss, comments=comments,
         taken_by_other=taken_by_other, max_upload_mb=svc.config.max_upload_bytes // (1024 * 1024),
-        step_label=step_label(row),
-        people=svc.users.full_names([row.claimed_by, row.completed_by, row.on_behalf_of,
-                                     *(f.uploaded_by for f in files), *(c.author for c in comments)])), status
+        step_label=step_label(row), people=people), status
+
+
+def _returned(value: dict | None) -> dict | None:
+    """The send-back a round after the first carries, with its moment as a datetime."""
+    if not value:
+        return None
+    try:
+        at = datetime.fromisoformat(value.get("at") or "")
+    except ValueError:
+        at = None
+    return {**value, "at": at}
 
 
 def step_label(row: TaskRecord) -> str:
@@ -80,7 +103,8 @@ def complete(task_id: str):
     svc, user = service(), _user()
     row = svc.visible_task(task_id, user)
     schema = svc.task_form(row)
-    data, problems = form_render.parse(schema, request.form)
+    decisions = svc.decision_fields(row)
+    data, problems = form_render.parse(schema, request.form, decisions)
     if problems:
         # Say everything at once: what could not be typed, and what the engine would refuse besides.
         bad = {p.field for p in problems}
@@ -100,9 +124,30 @@ def complete(task_id: str):
             flash(_("Langkah ini sudah selesai atau berubah sementara itu. Periksa keadaannya di bawah."), "warning")
             return redirect(url_for("tasks.show", task_id=task_id))
     if problems:
-        return _page(row, raw=form_render.raw_values(schema, request.form), problems=problems, status=422)
-    flash(_("%(step)s selesai. Terima kasih.", step=step_label(row)), "success")
+        return _page(row, raw=form_render.raw_values(schema, request.form, decisions), problems=problems, status=422)
+    flash(_("%(step)s selesai. Terima kasih.", step=step_label(row)) + " " + who_is_next(row.instance_id), "success")
     return redirect(url_for("inbox.index"))
+
+
+def who_is_next(instance_id: int) -> str:
+    """Where the case is now: each step waiting and who holds it (the person who took it, the
+    people appointed, else the lane), or that the case has ended."""
+    svc = service()
+    waiting = svc.current_tasks([instance_id])[instance_id]
+    if not waiting:
+        status = svc.instance(instance_id).status
+        return _("Pengajuan ini sudah selesai.") if status == "completed" else ""
+    people = svc.users.full_names([t.claimed_by for t in waiting])
+    parts = []
+    for t in waiting:
+        if t.claimed_by:
+            holder = people.get(t.claimed_by, t.claimed_by)
+        elif t.has_assignees:
+            holder = ", ".join(u.full_name or u.username for u in t.assignees)
+        else:
+            holder = _("pelaksana %(lane)s", lane=t.lane) if t.lane else _("siapa pun yang berhak")
+        parts.append(_("%(step)s, oleh %(who)s", step=step_label(t), who=holder))
+    return _("Berikutnya: %(next)s.", next="; ".join(parts))
 
 
 def _back(task_id: str):

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from e2e_helpers import case, do_steps, login, logout, pdf, ready_step, screenshot, start_case
+from e2e_helpers import assert_accessible, case, do_steps, login, logout, pdf, ready_step, screenshot, start_case
 
 SOP_NAME = "Pengembangan Aplikasi E-Government"
 STEP1 = "Identifikasi kebutuhan aplikasi baru / pengembangan aplikasi"
@@ -27,6 +27,13 @@ def open_lanes_tab(page) -> None:
     page.get_by_role("link", name=re.compile("^" + re.escape(UNCLAIMED_TAB))).click()
     expect(page.get_by_role("link", name=re.compile("^" + re.escape(UNCLAIMED_TAB)))).to_have_attribute(
         "aria-current", "page")
+
+
+def case_of_task(api, url: str) -> dict:
+    task_id = re.search(r"/tasks/([0-9a-f-]+)", url).group(1)
+    status, task = api.request("GET", f"/api/tasks/{task_id}", "admin")
+    assert status == 200, task
+    return case(api, task["instance_id"])
 
 
 def upload(page, filename: str) -> None:
@@ -52,13 +59,9 @@ def test_owner_starts_a_case_and_completes_step_1(page, api):
     page.get_by_label("Judul pengajuan").fill(title)
     page.get_by_role("button", name="Mulai", exact=True).click()
     expect(page.get_by_role("status").filter(has_text=title)).to_contain_text("telah dimulai")
-    instance_id = int(re.search(r"/instances/(\d+)", page.url).group(1))
-
-    open_lanes_tab(page)
-    row = inbox_row(page, title, STEP1)
-    expect(row).to_have_count(1)
-    row.get_by_role("link", name=STEP1).click()
+    # step 1 is the starter's own: the start leads straight to it
     expect(page.get_by_role("heading", level=1)).to_contain_text(STEP1)
+    instance_id = case_of_task(api, page.url)["id"]
     expect(page.get_by_role("region", name="Petunjuk")).to_contain_text("Dokumen identifikasi kebutuhan")
     standard = page.get_by_role("region", name="Mutu baku")  # the SOP's quality standard for the step
     for term, value in [("Kelengkapan", "Dokumen identifikasi kebutuhan"), ("Waktu baku", "3 hari kerja"),
@@ -115,7 +118,8 @@ def test_analyst_sees_step_2_in_the_inbox_and_completes_it(page, api):
     expect(row).to_contain_text("Dewi Analis")  # claimed by, by full name
     row.get_by_role("link", name=STEP2).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(STEP2)
-    earlier = page.get_by_role("region", name="Dokumen dari langkah sebelumnya")
+    earlier = page.get_by_role("region", name="Langkah sebelumnya: jawaban dan dokumen")
+    earlier.get_by_text(f"Langkah 1 — {STEP1}").click()  # unfold step 1: its answers and documents
     expect(earlier.get_by_role("link", name="langkah-1.pdf")).to_be_visible()
 
     upload(page, "spesifikasi-kebutuhan.pdf")
@@ -132,41 +136,76 @@ def test_analyst_sees_step_2_in_the_inbox_and_completes_it(page, api):
     assert ready_step(api, instance_id)["step"] == 3
 
 
-def test_reviewer_asks_for_changes_and_step_2_returns_to_the_analyst(page, api):
+def test_reviewer_sends_step_2_back_and_the_analyst_sees_why_on_a_phone(phone_page, api):
+    """At 390 px: the decision is two labelled choices with none chosen; the analyst's step 2 comes
+    back with a banner (who, from which step, the note, round 2), its form prefilled, the first
+    round's document marked as superseded."""
+    page = phone_page
     title = "Aplikasi perizinan online"
     instance_id = start_case(api, title)
     do_steps(api, instance_id, 1, 2)
 
     login(page, "kabid")
-    open_lanes_tab(page)
+    page.goto("/inbox")
+    # nothing taken by kabid yet: the inbox opens on the lane's tab, where the step waits
+    expect(page.get_by_role("link", name=re.compile("^" + re.escape(UNCLAIMED_TAB)))).to_have_attribute(
+        "aria-current", "page")
     inbox_row(page, title, STEP3).get_by_role("link", name=STEP3).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(STEP3)
-    approved = page.get_by_label("Spesifikasi disetujui")
-    expect(approved).not_to_be_checked()
-    page.get_by_label("Tanggal review spesifikasi").fill("2026-11-27")
+    decision = page.get_by_role("group", name=re.compile("^Spesifikasi disetujui"))
+    approve, send_back = decision.get_by_label("Setujui spesifikasi"), decision.get_by_label("Kembalikan untuk perbaikan")
+    expect(approve).not_to_be_checked()
+    expect(send_back).not_to_be_checked()
+    assert_accessible(page)
+    # no choice made: refused, the error beside the decision
     page.get_by_label("Catatan permintaan modifikasi kebutuhan").fill("Tambahkan modul pembayaran non-tunai.")
     page.get_by_role("button", name="Selesaikan").click()
-    expect(page.get_by_role("status").filter(has_text="selesai")).to_contain_text("Langkah 3")
+    expect(decision).to_contain_text("Wajib diisi.")
+    assert_accessible(page)
+    send_back = page.get_by_role("group", name=re.compile("^Spesifikasi disetujui")).get_by_label(
+        "Kembalikan untuk perbaikan")
+    send_back.check()
+    page.get_by_label("Tanggal review spesifikasi").fill("2026-11-27")
+    screenshot(page, "decision-phone")
+    page.get_by_role("button", name="Selesaikan").click()
+    flash = page.get_by_role("status").filter(has_text="selesai")
+    expect(flash).to_contain_text("Langkah 3")
+    expect(flash).to_contain_text(f"Berikutnya: Langkah 2 — {STEP2}, oleh pelaksana System Analyst.")
     logout(page)
 
     login(page, "analis")
-    open_lanes_tab(page)
+    page.goto("/inbox")
     row = inbox_row(page, title, STEP2)
     expect(row).to_have_count(1)
     row.get_by_role("link", name=STEP2).click()
-    earlier = page.get_by_role("region", name="Dokumen dari langkah sebelumnya")
-    expect(earlier.get_by_role("link", name="langkah-2.pdf")).to_be_visible()  # the first round's document
+    banner = page.get_by_role("region", name=re.compile("^Dikembalikan untuk diperbaiki"))
+    expect(banner).to_contain_text("putaran ke-2")
+    expect(banner).to_contain_text("Dikembalikan dari langkah 3 oleh Hendra Kabid E-Gov")
+    expect(banner).to_contain_text("Tambahkan modul pembayaran non-tunai.")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways at phone width ({width}px)"
+    # the form starts from the first round's answers
+    expect(page.get_by_label("Ringkasan kebutuhan")).not_to_have_value("")
+    # the first round's document is superseded; step 1's can still be downloaded
+    output = page.locator("#dokumen-keluaran")
+    expect(output.locator("li.superseded", has_text="langkah-2.pdf")).to_contain_text("diganti")
+    earlier = page.get_by_role("region", name="Langkah sebelumnya: jawaban dan dokumen")
+    earlier.get_by_text(f"Langkah 1 — {STEP1}").click()
     with page.expect_download() as download:
         earlier.get_by_role("link", name="langkah-1.pdf").click()
     assert download.value.suggested_filename == "langkah-1.pdf"
-    assert open(download.value.path(), "rb").read().startswith(b"%PDF")
+    assert_accessible(page)  # with a step unfolded
+    screenshot(page, "rework-phone")
+    page.goto(f"/instances/{instance_id}")  # the analyst takes part in the case: its answers per step
+    expect(page.get_by_role("region", name="Jawaban per langkah")).to_contain_text("Dikembalikan ke langkah 2")
+    assert_accessible(page)
 
     body = case(api, instance_id)
     review = [t for t in body["tasks"] if t["step"] == 3][0]
     assert review["completed_by"] == "kabid" and review["data"]["spec_approved"] is False
     assert review["data"]["catatan_modifikasi"] == "Tambahkan modul pembayaran non-tunai."
-    assert [t["step"] for t in body["tasks"] if t["state"] == "completed"] == [1, 2, 3]
-    assert ready_step(api, instance_id)["step"] == 2
+    step2 = ready_step(api, instance_id)
+    assert step2["step"] == 2 and step2["round"] == 2 and step2["returned"]["from_step"] == 3
 
 
 def test_admin_sees_the_diagram_and_the_timeline(page, api):
