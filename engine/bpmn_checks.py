@@ -16,6 +16,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from .bpmn_dialects import CAMUNDA_DUE_DATE, TIMER_TAGS, decision_ref, is_duration
 from .bpmn_xml import BPMN_NS, CAMUNDA_NS, NS, SPIFF_NS, ZEEBE_NS, bpmn, camunda, local, where
+from .calendar import duration_problem
 from .errors import Problem
 from .expressions import UnsafeExpression, check_expression
 from .forms import FormError, load_form
@@ -150,6 +151,12 @@ def _check_process(process, forms_dir: Path, decision_known, process_known, prob
         if start.get("id") not in outgoing:
             problems.append(Problem("the start event leads nowhere: draw a flow from it to the first step",
                                     **where(start)))
+        for form in start.xpath("./bpmn:extensionElements/spiffworkflow:properties/"
+                                "spiffworkflow:property[@name='sop.form']/@value", namespaces=NS):
+            try:
+                load_form(forms_dir, form)
+            except FormError as exc:
+                problems.append(Problem(f"sop.form: {exc}", **where(start)))
     for ident, el in nodes.items():
         if local(el) in HUMAN_TASK_TAGS:
             _check_human_task(el, forms_dir, problems)
@@ -224,6 +231,8 @@ def _timer_problem(tag: str, text: str) -> str | None:
             kind = {"timeDuration": "a duration like PT1H or P3D", "timeDate": "a date like 2025-01-31T09:00",
                     "timeCycle": "a cycle like R3/PT1H"}[tag]
             return f"the timer '{value}' is not {kind} (ISO 8601), or is out of range"
+        if tag == "timeDuration" and (why := duration_problem(value)):
+            return f"timer: {why}"
     elif value is not None:
         return f"the timer '{source}' is not an ISO 8601 text; write it like 'PT1H'"
     return None
@@ -328,8 +337,11 @@ def _check_human_task(el, forms_dir: Path, problems: list[Problem]) -> None:
     if duration:
         try:
             isodate.parse_duration(duration)
-        except (isodate.ISO8601Error, ValueError, OverflowError):
+        except (isodate.ISO8601Error, ValueError, OverflowError, ArithmeticError):
             problems.append(Problem(f"sop.duration '{duration}' is not an ISO 8601 duration like P3D or PT120M", **where(el)))
+        else:
+            if why := duration_problem(duration):
+                problems.append(Problem(f"sop.duration: {why}", **where(el)))
     step = props.get("sop.step")
     if step and not step.strip().isdigit():
         problems.append(Problem(f"sop.step '{step}' is not a whole number", **where(el)))

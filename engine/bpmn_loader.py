@@ -137,6 +137,8 @@ class ParsedProcess:
     filename: str = "process.bpmn"
     #: The registration numbers' prefix (``sop.prefix`` on the process), derived from the name if unset.
     prefix: str = ""
+    #: The start event's ``sop.form``: the form that start data must pass, like any step's.
+    start_form: str | None = None
 
 
 class Deployed(Protocol):
@@ -363,6 +365,8 @@ def _compile(parser, process, root, filename: str, data: bytes, deployed: Deploy
         message = _message_name(root, definition.get("messageRef"))
         if message:
             start_messages.append(message)
+    start_forms = process.xpath("./bpmn:startEvent/bpmn:extensionElements/spiffworkflow:properties/"
+                                "spiffworkflow:property[@name='sop.form']/@value", namespaces=NS)
     # One process alone in its file, as always: the file's hash. Otherwise what else makes it this version.
     alone = len(deployable_processes(root)) == 1 and not decisions and role == DEFAULT_ROLE
     digest = content_hash(data) if alone else content_hash(b"\0".join(
@@ -371,7 +375,8 @@ def _compile(parser, process, root, filename: str, data: bytes, deployed: Deploy
         key=key, name=name, documentation=(doc_el.text or "").strip() if doc_el is not None else "",
         content_hash=digest, xml=data.decode("utf-8", errors="replace"), spec=spec,
         subprocess_specs=subs, tasks=tasks, lanes=lanes, default_role=role, start_messages=start_messages,
-        decisions=dict(decisions), filename=filename, prefix=prefix.upper() or derive_prefix(name, key))
+        decisions=dict(decisions), filename=filename, prefix=prefix.upper() or derive_prefix(name, key),
+        start_form=(start_forms[0] or None) if start_forms else None)
 
 
 def _process_property(process, name: str) -> str:

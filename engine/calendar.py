@@ -13,6 +13,31 @@ import holidays
 import isodate
 
 
+#: The longest standard time or timer duration a diagram may give: three years. Longer ones are
+#: refused at deploy (a due time decades away is a typo, and past what the calendar can count).
+MAX_DURATION_DAYS = 3 * 366
+
+
+def duration_problem(text: str) -> str | None:
+    """Why ``text`` is not a usable ISO 8601 duration (``P3D``, ``PT120M``), or None."""
+    value = (text or "").strip()
+    try:
+        parsed = isodate.parse_duration(value)
+    except (isodate.ISO8601Error, ValueError, OverflowError, ArithmeticError):
+        return f"'{value[:60]}' is not an ISO 8601 duration like P3D or PT120M"
+    if not value.startswith("P"):
+        return f"'{value[:60]}' is not an ISO 8601 duration like P3D or PT120M"
+    if isinstance(parsed, isodate.Duration):
+        days = float(parsed.years) * 366 + float(parsed.months) * 31 + parsed.tdelta.total_seconds() / 86400
+    else:
+        days = parsed.total_seconds() / 86400
+    if days < 0:
+        return f"the duration '{value[:60]}' is negative"
+    if days > MAX_DURATION_DAYS:
+        return f"the duration '{value[:60]}' is longer than the {MAX_DURATION_DAYS} days alur accepts"
+    return None
+
+
 @functools.lru_cache(maxsize=64)
 def _national_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("ID", years=year).keys())

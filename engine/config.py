@@ -30,3 +30,14 @@ class EngineConfig:
     compact_keep: int = 3
     #: werkzeug hash method for passwords; tests use a cheap one, production keeps scrypt.
     password_hash_method: str = "scrypt"
+    #: Failed logins that lock an account, and those that lock an address (many accounts tried
+    #: from one place), within ``login_window_minutes``; a lock lasts ``login_lock_minutes``.
+    login_max_failures_per_account: int = 10
+    login_max_failures_per_address: int = 50
+    login_window_minutes: int = 15
+    login_lock_minutes: int = 15
+    #: A login without "remember me" ends after this long unused; with it, after ``remember_days``.
+    session_idle_hours: int = 12
+    remember_days: int = 14
+    #: API tokens expire after this many days unless created with another expiry.
+    token_days: int = 365

@@ -78,19 +78,82 @@ def check_tree(tree: ast.AST) -> None:
                 raise UnsafeExpression("function calls take plain positional arguments only")
 
 
+#: The longest text, list or number of digits an expression may build (``x * 200000000`` must
+#: not allocate gigabytes at run time; the data it reads is bounded where it enters).
+MAX_RESULT_SIZE = 100_000
+
+
+class _SizeLimited(ValueError):
+    pass
+
+
+def _size(value: Any) -> int:
+    if isinstance(value, (str, bytes, list, tuple, dict, set)):
+        return len(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value.bit_length() // 3  # about its decimal digits
+    return 1
+
+
+def _checked(value: Any) -> Any:
+    if _size(value) > MAX_RESULT_SIZE:
+        raise UnsafeExpression(f"the expression builds a value larger than {MAX_RESULT_SIZE} items")
+    return value
+
+
+def _mul(a: Any, b: Any) -> Any:
+    if isinstance(a, (str, list, tuple)) or isinstance(b, (str, list, tuple)):
+        seq, times = (a, b) if isinstance(a, (str, list, tuple)) else (b, a)
+        if isinstance(times, int) and len(seq) * max(times, 0) > MAX_RESULT_SIZE:
+            raise UnsafeExpression(f"the expression builds a value larger than {MAX_RESULT_SIZE} items")
+    if isinstance(a, int) and isinstance(b, int) and (a.bit_length() + b.bit_length()) // 3 > MAX_RESULT_SIZE:
+        raise UnsafeExpression("the expression builds a number too large")
+    return a * b
+
+
+def _add(a: Any, b: Any) -> Any:
+    if isinstance(a, (str, list, tuple)) and isinstance(b, (str, list, tuple)) \
+            and len(a) + len(b) > MAX_RESULT_SIZE:
+        raise UnsafeExpression(f"the expression builds a value larger than {MAX_RESULT_SIZE} items")
+    return a + b
+
+
+def _mod(a: Any, b: Any) -> Any:
+    if isinstance(a, str):  # printf-style formatting can pad to any width ("%0999999999d")
+        raise UnsafeExpression("'%' formatting of text is not allowed")
+    return a % b
+
+
+_GUARDED_OPERATORS = {ast.Mult: "__alur_mul", ast.Add: "__alur_add", ast.Mod: "__alur_mod"}
+_GUARDS = {"__alur_mul": _mul, "__alur_add": _add, "__alur_mod": _mod}
+
+
+class _GuardOperators(ast.NodeTransformer):
+    """``a * b``, ``a + b`` and ``a % b`` become calls that check the size of what they build."""
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        guard = _GUARDED_OPERATORS.get(type(node.op))
+        if guard is None:
+            return node
+        return ast.copy_location(ast.Call(func=ast.Name(id=guard, ctx=ast.Load()),
+                                          args=[node.left, node.right], keywords=[]), node)
+
+
 @functools.lru_cache(maxsize=2048)
 def _compiled(source: str):
-    return compile(check_expression(source), "<expression>", "eval")
+    tree = ast.fix_missing_locations(_GuardOperators().visit(check_expression(source)))
+    return compile(tree, "<expression>", "eval")
 
 
 def evaluate(source: str, context: Mapping[str, Any]) -> Any:
-    """Evaluate a checked expression over ``context`` (task data)."""
+    """Evaluate a checked expression over ``context`` (task data), every value it builds bounded."""
     code = _compiled(source)
-    env: dict[str, Any] = {"__builtins__": {}}
+    env: dict[str, Any] = {"__builtins__": {}, **_GUARDS}
     env.update(ALLOWED_CONSTANTS)
     env.update(ALLOWED_FUNCTIONS)
     env.update({k: v for k, v in context.items() if isinstance(k, str) and not k.startswith("_")})
-    return eval(code, env)  # noqa: S307 - the tree was checked against the allow-list above
+    return _checked(eval(code, env))  # noqa: S307 - the tree was checked against the allow-list above
 
 
 class ServiceTasksUnsupported(RuntimeError):

@@ -97,10 +97,13 @@ class User(Base):
     def is_active(self) -> bool:
         return self.active
 
+    #: The key of the login session this object was loaded for (set by the web app, not stored).
+    login_key = None
+
     def get_id(self) -> str:
-        """The login session's user id, with a fingerprint of the password hash: a changed or
-        reset password ends every other session (their id no longer matches)."""
-        return f"{self.id}.{self.session_fingerprint}"
+        """The login session's id: user id, a fingerprint of the password hash (a changed or reset
+        password ends every other session) and the key of its :class:`LoginSession` row."""
+        return f"{self.id}.{self.session_fingerprint}.{self.login_key or ''}"
 
     @property
     def session_fingerprint(self) -> str:
@@ -108,13 +111,50 @@ class User(Base):
 
 
 class ApiToken(Base):
+    """A script's key to the API: only its hash is stored; revoking deletes the row."""
+
     __tablename__ = "api_tokens"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: What the token is for ("sinkronisasi SIMPEG"), shown where its owner lists tokens.
     name: Mapped[str] = mapped_column(String(100), default="")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[Optional[datetime]]
+    #: To the minute: noted at most once a minute, so a busy script does not write on every call.
+    last_used_at: Mapped[Optional[datetime]]
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginSession(Base):
+    """A browser login, checked on every request: logging out, a password change or an admin
+    ends it on the server, so a copied cookie stops working. Only the key's hash is stored."""
+
+    __tablename__ = "login_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[Optional[datetime]]
+    address: Mapped[str] = mapped_column(String(64), default="")
+    agent: Mapped[str] = mapped_column(String(200), default="")
+
+
+class LoginThrottle(Base):
+    """Failed logins per account (``scope='user'``) or per address (``'address'``), in the
+    database so the limit holds across workers and hosts; ``locked_until`` while locked."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10))
+    key: Mapped[str] = mapped_column(String(200))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[Optional[datetime]]
 
 
 class ProcessDefinition(Base):

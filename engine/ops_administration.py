@@ -12,7 +12,7 @@ from . import audit, reports, runtime
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .models import AuditEvent, Holiday, Instance, TaskRecord, User, task_assignees, utcnow
 from .paging import Cursor, Page, bounded_count
-from .unit_of_work import UnitOfWork, forget_holidays, valid_id as _valid_id
+from .unit_of_work import UnitOfWork, bounded_page, forget_holidays, valid_id as _valid_id
 
 
 #: Each next kind is the least one after the last: a few index probes however long the log is.
@@ -43,7 +43,9 @@ class AdministrationOperations(UnitOfWork):
         for instance_id in list(self.session.scalars(query)):
             instance = self.instance(instance_id)
             cd = runtime.compiled(instance.definition)
-            wf = runtime.load(instance, cd, self.script_engine)
+            wf = self._load_or_mark_error(instance, cd)
+            if wf is None:
+                continue
             error = runtime.fire_timers(wf)
             self._apply_outcome(instance, wf, error, now)
             self.session.flush()
@@ -189,6 +191,7 @@ class AdministrationOperations(UnitOfWork):
         its own size, whatever the size of the log; the count stops at a thousand."""
         if not reader.is_admin:
             raise NotAllowed("only administrators read the audit log")
+        limit = bounded_page(limit, 0)[0]
         query = select(AuditEvent)
         if kind:
             query = query.where(AuditEvent.kind == kind)

@@ -7,13 +7,16 @@ from typing import Any, Iterable
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import defer
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import access, audit, case_numbers, runtime, search, task_index
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .models import AuditEvent, Deliverable, Instance, ProcessDefinition, TaskRecord, User, utcnow
+from .data_limits import require_data, text_problem
+from .forms import FormError, load_form, validate_data
 from .paging import COUNT_CAP, Count, bounded_count
 from .state import SERIALIZER_VERSION
-from .unit_of_work import UnitOfWork, valid_id as _valid_id
+from .unit_of_work import UnitOfWork, bounded_page, valid_id as _valid_id
 
 INSTANCE_STATUSES = ("running", "suspended", "completed", "terminated", "withdrawn", "error")
 #: A withdrawal's reason, at most this long.
@@ -33,6 +36,12 @@ class InstanceOperations(UnitOfWork):
             raise NotAllowed("you hold none of this process's roles, so you may not start it")
         if data is not None and not isinstance(data, dict):
             raise Invalid("Invalid data", [Problem("data must be an object", field="data")])
+        title_problem = text_problem(title or "")
+        if title_problem:
+            raise Invalid("Invalid title", [Problem(title_problem, field="title")])
+        require_data(data or {}, None)
+        if cd.start_form:
+            self._check_start_form(cd, data or {})
         instance = self._start_case(definition, user.username, title, data)
         self._commit()
         return instance
@@ -66,6 +75,37 @@ class InstanceOperations(UnitOfWork):
         finally:
             self._hops = previous
         return instance
+
+    def _load_or_mark_error(self, instance: Instance, cd: runtime.CompiledDefinition):
+        """The case's workflow, or None after marking the case ``error`` when its state cannot be
+        read: the worker's round (timers, messages) carries on with the other cases."""
+        try:
+            return runtime.load(instance, cd, self.script_engine)
+        except runtime.StateUnreadable as exc:
+            instance.status, instance.error_message = "error", exc.message
+            audit.record(self.session, "error", None, instance_id=instance.id, message=exc.message)
+            self.session.flush()
+            return None
+
+    def _check_start_form(self, cd: runtime.CompiledDefinition, data: dict) -> None:
+        """Start data passes the start event's form (``sop.form``) as a step's data passes its own."""
+        try:
+            schema = load_form(self.config.forms_dir, cd.start_form)
+        except FormError as exc:
+            raise Conflict(f"the start form cannot be read: {exc}", code="form.unreadable") from None
+        problems = validate_data(schema, data) or self.check_user_fields(schema, data)
+        if problems:
+            raise Invalid("The case cannot be started with this data", problems, code="invalid_data")
+
+    def start_form(self, definition: ProcessDefinition) -> dict | None:
+        """The JSON Schema a new case's start data must pass, or None."""
+        name = runtime.compiled(definition).start_form
+        if not name:
+            return None
+        try:
+            return load_form(self.config.forms_dir, name)
+        except FormError:
+            return None
 
     def _outcome(self, wf, error: str | None, now: datetime) -> dict[str, Any]:
         """The instance row's new column values after running ``wf``."""
@@ -115,6 +155,7 @@ class InstanceOperations(UnitOfWork):
         a thousand past the page, "at least" beyond). Every filter is an index (status, process and search
         words by case id, overdue by due time), and the rows come without their state. ``mine``: only
         the cases they started or took part in (Pengajuan saya); ``q``: words of the number, title or answers."""
+        limit, offset = bounded_page(limit, offset)
         query = select(Instance)
         if mine:
             query = query.where(access.took_part_clause([user]))
@@ -190,8 +231,16 @@ class InstanceOperations(UnitOfWork):
                                          .order_by(AuditEvent.at, AuditEvent.id)))
 
     def instance_data(self, instance: Instance) -> dict[str, Any]:
-        """The case's current data: the data of its newest ready (or last) task, plus workflow data."""
-        wf = runtime.load(instance, runtime.compiled(instance.definition), self.script_engine)
+        """The case's current data: the data of its newest ready (or last) task, plus workflow data.
+
+        A case whose saved state cannot be read shows no data and, in this answer only, the status
+        ``error`` with the reason: its pages and API answers keep working (``alur check`` finds it)."""
+        try:
+            wf = runtime.load(instance, runtime.compiled(instance.definition), self.script_engine)
+        except runtime.StateUnreadable as exc:
+            set_committed_value(instance, "status", "error")
+            set_committed_value(instance, "error_message", exc.message)
+            return {}
         ready = runtime.ready_human_tasks(wf)
         source = ready[0] if ready else (wf.last_task or wf.task_tree)
         data = dict(wf.data)

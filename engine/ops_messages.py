@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from . import access, audit, message_waits, runtime
+from .data_limits import check_data, text_problem
 from .errors import Invalid, NotAllowed, Problem
 from .models import Instance, MessageWait, User, utcnow
 from .unit_of_work import UnitOfWork
@@ -34,8 +35,13 @@ class MessageOperations(UnitOfWork):
         if correlation_key is not None and (not isinstance(correlation_key, str) or len(correlation_key) > 200):
             problems.append(Problem("correlation_key must be a text of at most 200 characters",
                                     field="correlation_key"))
+        for field, text in (("name", name), ("correlation_key", correlation_key)):
+            if isinstance(text, str) and (why := text_problem(text)):
+                problems.append(Problem(why, field=field))
         if data is not None and not isinstance(data, dict):
             problems.append(Problem("data must be an object", field="data"))
+        elif data is not None and (bounds := check_data(data, "data")):
+            problems += bounds
         elif data is not None and len(json.dumps(data, default=str)) > MAX_PAYLOAD_BYTES:
             problems.append(Problem(f"data is larger than {MAX_PAYLOAD_BYTES} bytes", field="data"))
         if problems:
@@ -61,7 +67,9 @@ class MessageOperations(UnitOfWork):
                 continue
             instance = self.instance(instance_id)
             cd = runtime.compiled(instance.definition)
-            wf = runtime.load(instance, cd, self.script_engine)
+            wf = self._load_or_mark_error(instance, cd)
+            if wf is None:
+                continue
             caught, error = runtime.deliver(wf, name, payload)
             if not caught:
                 continue

@@ -9,11 +9,12 @@ from sqlalchemy import bindparam, func, insert, select, update
 from SpiffWorkflow.util.task import TaskState
 
 from . import access, audit, dossier, runtime, search
+from .data_limits import check_data
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .forms import FormError, load_form, user_fields, validate_data
 from .models import Deliverable, Instance, ProcessDefinition, Submission, TaskRecord, User, utcnow
 from .task_index import ASSIGNEES_ON_DEMAND
-from .unit_of_work import UnitOfWork, valid_id as _valid_id
+from .unit_of_work import UnitOfWork, bounded_page, valid_id as _valid_id
 
 # Built once: on the completion path, building a statement cost about as much as running it.
 _TASK_AND_CASE = (select(TaskRecord, Instance).join(Instance, Instance.id == TaskRecord.instance_id)
@@ -104,6 +105,7 @@ class TaskOperations(UnitOfWork):
               ) -> tuple[list[TaskRecord], int]:
         """Tabs: ``ready`` (all I may do), ``mine`` (claimed by or appointed to me),
         ``lanes`` (unclaimed in my lanes), ``done`` (completed by me)."""
+        limit, offset = bounded_page(limit, offset)
         query = self._inbox_query(user, tab, process_key, overdue, q)
         order = {"created": TaskRecord.created_at.asc(), "due": TaskRecord.due_at.asc(),
                  "step": TaskRecord.step.asc(), "newest": TaskRecord.created_at.desc(),
@@ -265,6 +267,9 @@ class TaskOperations(UnitOfWork):
         """Problems with submitted data: schema, then appointed users exist and hold the role."""
         if not isinstance(data, dict):
             return [Problem("data must be an object", field="data")]
+        problems = check_data(data)
+        if problems:
+            return problems
         schema = self.task_form(row)
         if schema is None:
             return []
@@ -274,15 +279,27 @@ class TaskOperations(UnitOfWork):
                      if name not in data and not any(p.field == name for p in problems)]
         if problems:
             return problems
+        return self.check_user_fields(schema, data)
+
+    def check_user_fields(self, schema: dict, data: dict) -> list[Problem]:
+        """Appointed users exist, are active and hold the field's role: one query for all names."""
+        problems: list[Problem] = []
+        wanted: dict[str, tuple[list, str | None]] = {}
         for name, (is_list, role) in user_fields(schema).items():
-            if name not in data:
-                continue
-            for username in (data[name] if is_list else [data[name]]):
-                user = self.users.find(username)
+            if name in data:
+                value = data[name]
+                wanted[name] = ((value if isinstance(value, list) else [value]) if is_list else [value], role)
+        names = {u for values, _role in wanted.values() for u in values if isinstance(u, str)}
+        known = self.users.find_many(names)
+        for name, (values, role) in wanted.items():
+            for username in values:
+                user = known.get(username) if isinstance(username, str) else None
                 if user is None or not user.active:
                     problems.append(Problem(f"no active user '{username}'", field=name))
                 elif role and role not in user.role_names:
                     problems.append(Problem(f"'{username}' does not hold the role '{role}'", field=name))
+                if len(problems) >= 20:
+                    return problems
         return problems
 
     def complete(self, task_id: str, user: User, data: dict | None = None) -> TaskRecord:

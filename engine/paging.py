@@ -14,6 +14,8 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from .unit_of_work import valid_id
+
 T = TypeVar("T")
 COUNT_CAP = 1000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -60,7 +62,7 @@ class Cursor:
             at, row_id = _EPOCH + int(micros) * _MICROSECOND, int(ident)
         except (ValueError, OverflowError):
             return None
-        return cls(at, row_id) if 0 < row_id < 2**63 else None
+        return cls(at, row_id) if valid_id(row_id) else None
 
 
 @dataclass

@@ -17,6 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 from . import dossier
 from .bpmn_loader import TaskMeta
 from .case_numbers import derive_prefix
+from .errors import Conflict
 from .compaction import DEFAULT_KEEP, compact
 from .expressions import RestrictedScriptEngine
 from . import message_waits
@@ -38,6 +39,8 @@ class CompiledDefinition:
     lanes: list[str] = field(default_factory=list)
     #: The registration numbers' prefix (``sop.prefix``, else derived from the name).
     prefix: str = ""
+    #: The start event's ``sop.form`` (start data is checked against it), or None.
+    start_form: str | None = None
     #: Names the gateways' conditions read: a boolean form field among them is a decision.
     gateway_variables: frozenset[str] = frozenset()
     #: BPMN ids of the tasks that may be ready more than once in a case (on a loop).
@@ -58,7 +61,8 @@ def compiled(definition: ProcessDefinition) -> CompiledDefinition:
             tasks={k: TaskMeta.from_dict(v) for k, v in meta["tasks"].items()}, lanes=meta.get("lanes", []),
             gateway_variables=dossier.gateway_variables(spec, subs), repeatable=dossier.repeatable_tasks(spec, subs),
             catches_messages=catches_messages([spec, *subs.values()]),
-            prefix=meta.get("prefix") or derive_prefix(definition.name, definition.key))
+            prefix=meta.get("prefix") or derive_prefix(definition.name, definition.key),
+            start_form=meta.get("start_form"))
 
     # Keyed by content: ids repeat across databases (tests, benchmarks), content does not lie.
     return DEFINITIONS.get((definition.id, definition.content_hash), build)
@@ -74,8 +78,20 @@ def new_workflow(cd: CompiledDefinition, data: dict | None, engine: RestrictedSc
     return wf
 
 
+class StateUnreadable(Conflict):
+    """A case's saved state cannot be restored (written by a broken version, damaged, or poisoned
+    before data was bounded): the case can show its rows but cannot move (HTTP 409)."""
+
+    code = "instance.state_unreadable"
+
+
 def load(instance: Instance, cd: CompiledDefinition, engine: RestrictedScriptEngine) -> BpmnWorkflow:
-    workflow = load_instance(instance.state, cd.spec, cd.subprocess_specs, engine)
+    try:
+        workflow = load_instance(instance.state, cd.spec, cd.subprocess_specs, engine)
+    except Exception as exc:  # noqa: BLE001 - whatever the restore hits, the case is unreadable
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}"[:300]
+        raise StateUnreadable(f"the saved state of case {instance.id} cannot be read ({reason}); "
+                              "an administrator can inspect it with 'alur check'") from None
     # Tasks that change state from now on belong to this unit of work; compaction keeps them.
     workflow.alur_loaded_at = time.time()
     return workflow

@@ -7,7 +7,9 @@ operations live in one module per area (``ops_*.py``); this class puts them toge
 from __future__ import annotations
 
 from .ops_administration import AdministrationOperations
+from .ops_check import CheckOperations
 from .ops_instances import INSTANCE_STATUSES, InstanceOperations
+from .ops_logins import LoginOperations
 from .ops_messages import MessageOperations
 from .ops_people import PeopleOperations
 from .ops_processes import ProcessOperations
@@ -17,5 +19,5 @@ __all__ = ["WorkflowService", "INSTANCE_STATUSES"]
 
 
 class WorkflowService(ProcessOperations, InstanceOperations, TaskOperations, AdministrationOperations,
-                      MessageOperations, PeopleOperations):
+                      MessageOperations, LoginOperations, CheckOperations, PeopleOperations):
     """Everything alur does to processes, cases and tasks, on one SQLAlchemy session."""

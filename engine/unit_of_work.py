@@ -35,11 +35,24 @@ _CURRENT_DELEGATIONS = select(Delegation).where(
     Delegation.delegate_id == bindparam("delegate_id"), Delegation.ends_at > bindparam("now"),
     Delegation.starts_at <= bindparam("now"), Delegation.ended_at.is_(None)).order_by(Delegation.id)
 
-MAX_ID = 2**63 - 1  # ids beyond a BIGINT cannot exist; refuse them before the driver overflows
+#: Ids are INTEGER columns on every database (2,147,483,647 rows a table is ample for an office);
+#: a larger id cannot exist, so it is "not found" before the driver casts it and overflows.
+MAX_ID = 2**31 - 1
 
 
 def valid_id(value: int) -> bool:
     return isinstance(value, int) and 0 < value <= MAX_ID
+
+
+#: Every list answers at most this many rows at once and skips at most MAX_OFFSET: a page number
+#: of twenty digits becomes a far (empty) page, never an integer the database cannot hold.
+MAX_LIMIT = 1000
+MAX_OFFSET = 10**9
+
+
+def bounded_page(limit: int, offset: int) -> tuple[int, int]:
+    """``limit`` and ``offset`` clamped to what any list and any database accept."""
+    return min(max(int(limit), 1), MAX_LIMIT), min(max(int(offset), 0), MAX_OFFSET)
 
 
 def _database_key(session: Session) -> str:

@@ -5,12 +5,15 @@ import hashlib
 import secrets
 from typing import Iterable
 
-from sqlalchemy import bindparam, select
+from datetime import timedelta
+
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .data_limits import text_problem
 from .errors import Conflict, Invalid, NotFound, Problem
-from .models import ApiToken, Role, User
+from .models import ApiToken, Role, User, utcnow
 
 EDUCATION_LEVELS = ("", "SMA", "D-III", "D-IV", "S-1", "S-2", "S-3")
 #: Kualifikasi Pelaksana (SOP header): fields of study that qualify for appointment.
@@ -20,9 +23,15 @@ QUALIFYING_LEVELS = ("D-III", "S-1", "S-2", "S-3")
 
 
 # Built once: every API request runs it, and building it cost more than running it.
-_USER_FOR_TOKEN = (select(User).join(ApiToken, ApiToken.user_id == User.id)
-                   .where(ApiToken.token_hash == bindparam("token_hash"), User.active.is_(True))
+_USER_FOR_TOKEN = (select(User, ApiToken.id, ApiToken.last_used_at).join(ApiToken, ApiToken.user_id == User.id)
+                   .where(ApiToken.token_hash == bindparam("token_hash"), User.active.is_(True),
+                          (ApiToken.expires_at.is_(None)) | (ApiToken.expires_at > bindparam("now")))
                    .options(joinedload(User.roles)))
+#: A token's last use is noted at most this often (a busy script does not write on every call).
+TOKEN_TOUCH_EVERY = timedelta(minutes=1)
+#: A hash per method to check an unknown user's password against, so that answering "no such
+#: user" costs as long as a wrong password (user names cannot be told apart by timing).
+_DUMMY_HASHES: dict[str, str] = {}
 _USER_BY_NAME = select(User).where(User.username == bindparam("username"))
 
 
@@ -43,6 +52,13 @@ class UserDirectory:
 
     def find(self, username: str) -> User | None:
         return self.session.scalar(_USER_BY_NAME, {"username": username})
+
+    def find_many(self, usernames: Iterable[str]) -> dict[str, User]:
+        """username → user for every name that exists, in one query (roles loaded)."""
+        wanted = list({u for u in usernames if isinstance(u, str) and u})
+        if not wanted:
+            return {}
+        return {u.username: u for u in self.session.scalars(select(User).where(User.username.in_(wanted)))}
 
     def full_names(self, usernames: Iterable[str | None]) -> dict[str, str]:
         """username → full name (the username where none is recorded) for everyone a page names,
@@ -109,8 +125,17 @@ class UserDirectory:
         return user
 
     def authenticate(self, username: str, password: str) -> User | None:
-        user = self.find(username)
-        if user is None or not user.active or not self.check_password(user, password):
+        """The active user with these credentials, or None; as slow for unknown names as for
+        known ones (a password hash is checked either way)."""
+        user = self.find(username) if len(username) <= 80 else None
+        if user is None:
+            dummy = _DUMMY_HASHES.get(self.hash_method)
+            if dummy is None:
+                dummy = _DUMMY_HASHES[self.hash_method] = generate_password_hash(
+                    secrets.token_hex(8), method=self.hash_method)
+            check_password_hash(dummy, password or "")
+            return None
+        if not self.check_password(user, password) or not user.active:
             return None
         return user
 
@@ -118,17 +143,35 @@ class UserDirectory:
     def check_password(user: User, password: str | None) -> bool:
         return check_password_hash(user.password_hash, password or "")
 
-    def create_token(self, username: str, name: str = "") -> str:
+    def create_token(self, username: str, name: str = "", *, days: int | None = 365) -> str:
+        """A new token for ``username``: ``name`` says what it is for; it expires after ``days``
+        (None: never). Only its hash is stored; the token itself is returned once."""
         user = self.get(username)
+        name = (name or "api").strip()
+        if len(name) > 100 or text_problem(name):
+            raise Invalid("Invalid token", [Problem("the name must be 1 to 100 characters of text", field="name")])
+        if days is not None and not 1 <= days <= 3650:
+            raise Invalid("Invalid token", [Problem("the expiry must be 1 to 3650 days", field="days")])
         token = secrets.token_urlsafe(32)
-        self.session.add(ApiToken(user_id=user.id, name=name or "api", token_hash=_token_hash(token)))
+        now = utcnow()
+        self.session.add(ApiToken(user_id=user.id, name=name, token_hash=_token_hash(token), created_at=now,
+                                  expires_at=now + timedelta(days=days) if days else None))
         self.session.flush()
         return token
 
     def user_for_token(self, token: str) -> User | None:
-        """The active user a token belongs to, roles loaded, in one statement: every API request
-        starts here, and a revoked token (row deleted) stops working at once, so nothing is cached."""
-        return self.session.scalars(_USER_FOR_TOKEN, {"token_hash": _token_hash(token)}).unique().first()
+        """The active user an unexpired token belongs to, roles loaded, in one statement: every
+        API request starts here, and a revoked token (row deleted) stops working at once, so
+        nothing is cached. The token's last use is noted (at most once a minute)."""
+        now = utcnow()
+        found = self.session.execute(_USER_FOR_TOKEN, {"token_hash": _token_hash(token), "now": now}).unique().first()
+        if found is None:
+            return None
+        user, token_id, last_used = found
+        if last_used is None or last_used < now - TOKEN_TOUCH_EVERY:
+            self.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+            self.session.commit()
+        return user
 
 
 def qualification_gaps(user: User) -> list[str]:

@@ -84,6 +84,8 @@ def _form_page(svc: WorkflowService, values: dict[str, Any], editing: User | Non
     steps = svc.open_steps_of(editing) if editing is not None else {"claimed": [], "appointed": []}
     return render_template("admin/user_form.html", values=values, editing=editing, errors=errors or {},
                            roles=known_roles(svc), education_levels=EDUCATION_LEVELS, steps=steps,
+                           locked_until=svc.locked_until(editing.username) if editing is not None else None,
+                           sessions=svc.login_sessions(editing) if editing is not None else [],
                            titles=svc.instance_titles(t.instance_id for ts in steps.values() for t in ts)), status
 
 
@@ -140,6 +142,26 @@ def edit_user(username: str):
                     "pengajuannya.", n=appointed, user=user.username), "warning")
             return redirect(url_for(".edit_user", username=user.username))
     return redirect(url_for(".users"))
+
+
+@bp.post("/users/<username>/unlock")
+def unlock_user(username: str):
+    """Lift the lock that failed logins put on an account."""
+    svc = service()
+    user = svc.users.get(username)
+    svc.unlock(me(), user.username)
+    flash(_("Kunci akun %(user)s telah dibuka.", user=user.username), "success")
+    return redirect(url_for(".edit_user", username=user.username))
+
+
+@bp.post("/users/<username>/sessions/end")
+def end_user_sessions(username: str):
+    """Log a person out everywhere (a lost phone, a shared computer)."""
+    svc = service()
+    user = svc.users.get(username)
+    n = svc.end_sessions(me(), user, keep_key=me().login_key)
+    flash(_("%(n)d sesi masuk %(user)s telah diakhiri.", n=n, user=user.username), "success")
+    return redirect(url_for(".edit_user", username=user.username))
 
 
 def _day_label(day: str) -> str:

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, Response, jsonify, request, send_file
+from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from werkzeug.exceptions import BadRequest
 
 from engine.access import is_process_owner
 from engine.diagram import render_svg
-from engine.errors import Invalid, NotAllowed, Problem
+from engine import data_limits
+from engine.errors import Invalid, NotAllowed, Problem, TooLarge
 
 from . import shapes
 from .auth import api_user
@@ -21,13 +22,23 @@ MAX_QUERY = 200
 
 
 def _json_body() -> dict:
-    body = request.get_json(silent=True)
-    if body is None:
-        if not request.get_data():
-            return {}
-        raise BadRequest("the body is not valid JSON")
+    """The request's JSON object, parsed strictly (no NaN/Infinity, bounded size and nesting)."""
+    limit = current_app.config["ALUR_MAX_JSON_BYTES"]
+    if (request.content_length or 0) > limit:
+        raise TooLarge(f"the JSON body is larger than {limit} bytes", code="too_large")
+    raw = request.get_data(cache=True)
+    if len(raw) > limit:
+        raise TooLarge(f"the JSON body is larger than {limit} bytes", code="too_large")
+    if not raw.strip():
+        return {}
+    try:
+        body = data_limits.loads(raw)
+    except ValueError as exc:
+        raise BadRequest(f"the body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
+    # everything in it bounded before any use; "data" is the engine's to check (it names the form's fields)
+    data_limits.require_data({k: v for k, v in body.items() if k != "data"}, None)
     return body
 
 

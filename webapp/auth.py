@@ -11,9 +11,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired
 
+from engine.data_limits import text_problem
 from engine.models import User
+from engine.ops_logins import LoginLocked
 
 from .extensions import csrf, login_manager
+from .i18n import format_moment
 from .services import service
 
 bp = Blueprint("auth", __name__)
@@ -21,13 +24,15 @@ bp = Blueprint("auth", __name__)
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """The user of a login session (``User.get_id``): none once the password changed or the
-    account was deactivated."""
-    user_id, _dot, fingerprint = session_id.partition(".")
-    if not user_id.isdigit():
+    """The user of a login session (``User.get_id``: id, password fingerprint, session key): none
+    once the session ended on the server (logout, expiry), the password changed or the account
+    was deactivated."""
+    parts = session_id.split(".")
+    if len(parts) != 3 or not parts[0].isdigit() or len(parts[0]) > 19:
         return None
-    user = service().users.get_by_id(int(user_id))
-    if user is None or not user.active or not hmac.compare_digest(fingerprint, user.session_fingerprint):
+    user_id, fingerprint, key = parts
+    user = service().session_user(int(user_id), key)
+    if user is None or not hmac.compare_digest(fingerprint, user.session_fingerprint):
         return None
     return user
 
@@ -53,23 +58,36 @@ def _safe_next(target: str | None) -> str | None:
 def login():
     form = LoginForm()
     error = None
+    status = 200
     if form.validate_on_submit():
-        user = service().users.authenticate(form.username.data.strip(), form.password.data)
-        if user is None:
-            error = _("Nama pengguna atau kata sandi salah.")
-        else:
+        svc = service()
+        try:
+            user = svc.log_in(form.username.data.strip(), form.password.data, request.remote_addr)
+        except LoginLocked as exc:
+            user, status = None, 429
+            error = (_("Akun ini dikunci karena terlalu banyak percobaan masuk yang gagal. Coba lagi setelah %(time)s.",
+                       time=format_moment(exc.until)) if exc.scope == "user" else
+                     _("Terlalu banyak percobaan masuk yang gagal dari alamat ini. Coba lagi setelah %(time)s.",
+                       time=format_moment(exc.until)))
+        if user is None and status != 429:
+            error, status = _("Nama pengguna atau kata sandi salah."), 401
+        if user is not None:
             lang = session.get("lang")
             session.clear()
             if lang:
                 session["lang"] = lang
-            login_user(user, remember=form.remember.data)
+            remember = bool(form.remember.data)
+            svc.open_session(user, remember=remember, address=request.remote_addr,
+                             agent=request.headers.get("User-Agent"))
+            login_user(user, remember=remember)
             return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
-    return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
+    return render_template("auth/login.html", form=form, error=error), status
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    service().end_session(current_user.login_key)
     logout_user()
     flash(_("Anda telah keluar."), "info")
     return redirect(url_for("auth.login"))
@@ -89,7 +107,9 @@ def api_user() -> User:
         auth = request.authorization
         if auth is None or auth.username is None:
             abort(401, description="malformed Basic credentials")
-        user = service().users.authenticate(auth.username, auth.password or "")
+        if text_problem(auth.username) or text_problem(auth.password or ""):
+            abort(400, description="the Basic credentials hold characters no name has")
+        user = service().log_in(auth.username, auth.password or "", request.remote_addr)
         if user is None:
             abort(401, description="wrong username or password")
     elif current_user.is_authenticated:

@@ -134,16 +134,63 @@ def token_group() -> None:
 
 @token_group.command("create")
 @click.argument("name")
+@click.option("--purpose", default="cli", show_default=True, help="what the token is for (shown in its list)")
+@click.option("--days", type=int, default=365, show_default=True, help="days until it expires (0: never)")
 @with_appcontext
-def token_create(name: str) -> None:
+def token_create(name: str, purpose: str, days: int) -> None:
     """Print a new API token for user NAME (stored hashed)."""
     svc = service()
     try:
-        token = svc.users.create_token(name, "cli")
+        token = svc.users.create_token(name, purpose, days=days or None)
         svc.session.commit()
     except AlurError as exc:
         _fail(exc)
     click.echo(token)
+
+
+@token_group.command("list")
+@click.argument("name")
+@with_appcontext
+def token_list(name: str) -> None:
+    """List user NAME's API tokens: id, name, created, last used, expiry."""
+    svc = service()
+    try:
+        tokens = svc.api_tokens(svc.users.get(name))
+    except AlurError as exc:
+        _fail(exc)
+    click.echo("id\tname\tcreated\tlast used\texpires")
+    for t in tokens:
+        click.echo("\t".join([str(t.id), t.name, t.created_at.isoformat(timespec="seconds"),
+                              t.last_used_at.isoformat(timespec="seconds") if t.last_used_at else "never",
+                              t.expires_at.isoformat(timespec="seconds") if t.expires_at else "never"]))
+
+
+@token_group.command("revoke")
+@click.argument("token_id", metavar="ID", type=int)
+@with_appcontext
+def token_revoke(token_id: int) -> None:
+    """Revoke the API token ID (from 'alur token list'): it stops working at once."""
+    svc = service()
+    try:
+        token = svc.revoke_token(None, token_id)
+    except AlurError as exc:
+        _fail(exc)
+    click.echo(f"token {token.id} ({token.name}) of {token.user.username} revoked")
+
+
+@click.command("check")
+@click.option("--repair", is_flag=True, help="fix what can be fixed safely from the cases' state")
+@with_appcontext
+def check_command(repair: bool) -> None:
+    """Compare every open case's state with its task rows and every attachment with its file;
+    exit 1 on differences."""
+    differences = service().check(repair=repair)
+    for difference in differences:
+        click.echo(str(difference))
+    unrepaired = [d for d in differences if not d.repaired]
+    click.echo(f"{len(differences)} difference(s)" + (f", {len(differences) - len(unrepaired)} repaired"
+                                                       if repair else "") if differences else "no differences")
+    sys.exit(1 if differences else 0)
 
 
 @click.command("tick")
@@ -155,7 +202,8 @@ def tick_command() -> None:
 
 
 def register_commands(app) -> None:
-    for command in (init_command, serve_command, deploy_command, user_group, token_group, tick_command):
+    for command in (init_command, serve_command, deploy_command, user_group, token_group, tick_command,
+                    check_command):
         app.cli.add_command(command)
 
 

@@ -10,10 +10,12 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import AlurError, Conflict, Invalid, NotAllowed, NotFound, TooLarge
+from engine.models import utcnow
+from engine.ops_logins import LoginLocked
 
 from .engine_text import problem_text, say
 
-STATUS = {NotFound: 404, NotAllowed: 403, Conflict: 409, TooLarge: 413, Invalid: 422}
+STATUS = {NotFound: 404, NotAllowed: 403, Conflict: 409, TooLarge: 413, Invalid: 422, LoginLocked: 429}
 
 
 def status_of(exc: AlurError) -> int:
@@ -42,10 +44,13 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         status = status_of(exc)
         problems = getattr(exc, "problems", [])
+        headers = {}
+        if isinstance(exc, LoginLocked):
+            headers["Retry-After"] = str(max(1, int((exc.until - utcnow()).total_seconds())))
         if wants_json():  # the API's contract: the engine's own words
-            return jsonify(error_body(exc.code, exc.message, [p.as_dict() for p in problems])), status
+            return jsonify(error_body(exc.code, exc.message, [p.as_dict() for p in problems])), status, headers
         details = [{**p.as_dict(), "message": problem_text(p)} for p in problems]
-        return render_template("error.html", status=status, message=say(exc.message), details=details), status
+        return render_template("error.html", status=status, message=say(exc.message), details=details), status, headers
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
@@ -72,6 +77,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(exc):
+        from .extensions import db
+
+        db.session.rollback()  # the failed transaction must not fail the error page too
         if wants_json():
             return jsonify(error_body("server_error", "an unexpected error; it has been logged")), 500
         return render_template("error.html", status=500, message=None, details=[]), 500

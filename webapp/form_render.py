@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Mapping
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engine import dossier
+from engine import data_limits, dossier
 from engine.errors import Problem
 from engine.models import User
 from engine.users import qualification_gaps
@@ -246,10 +246,8 @@ def parse(schema: Mapping[str, Any] | None, form, decisions: Iterable[str] = ())
         elif kind == "lines":
             data[name] = [line.strip() for line in text.split("\n") if line.strip()]
         elif kind == "json":
-            import json
-
             try:
-                data[name] = json.loads(text)
+                data[name] = data_limits.loads(text)
             except ValueError:
                 problems.append(Problem(_("Isian ini bukan JSON yang sah."), field=name))
         elif kind == "textarea":

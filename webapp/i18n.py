@@ -9,6 +9,7 @@ from babel.dates import format_date, format_datetime
 from flask import Flask, current_app, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from .engine_text import say
 from .extensions import babel
@@ -24,8 +25,11 @@ def select_locale() -> str:
         return wanted
     if session.get("lang") in languages:
         return session["lang"]
-    if getattr(current_user, "is_authenticated", False) and current_user.language in languages:
-        return current_user.language
+    try:
+        if getattr(current_user, "is_authenticated", False) and current_user.language in languages:
+            return current_user.language
+    except SQLAlchemyError:  # a broken transaction (the error page of a failed request): the default
+        pass
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

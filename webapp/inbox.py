@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from engine.models import TaskRecord, utcnow
 
+from .paging import page_arg
 from .services import service
 
 bp = Blueprint("inbox", __name__)
@@ -70,7 +71,8 @@ def index():
     process_key = args.get("process") or None
     overdue = args.get("overdue") == "1"
     q = (args.get("q") or "").strip()[:100] or None
-    page = max(args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
+    user = current_user._get_current_object()
     svc = service()
     rows, total = svc.inbox(user, tab, process_key=process_key, overdue=overdue, q=q, sort=sort,
                             limit=PER_PAGE, offset=(page - 1) * PER_PAGE)

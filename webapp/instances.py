@@ -20,11 +20,11 @@ from .answers import display_value
 from .form_render import _kind as field_kind
 from .i18n import format_moment
 from .cases import withdrawal_refusal_text
+from .paging import page_arg
 from .services import service
 
 bp = Blueprint("instances", __name__, url_prefix="/instances")
 PER_PAGE = 25
-MAX_PAGE = 100_000
 
 
 @bp.before_request
@@ -79,7 +79,7 @@ def index():
         "overdue": args.get("overdue") == "1",
         "q": args.get("q", "").strip()[:200],
     }
-    page = min(max(args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    page = page_arg()
     rows, total = svc.list_instances(user, status=filters["status"] or None,
                                      process_key=filters["process"] or None, q=filters["q"] or None,
                                      overdue=filters["overdue"], limit=PER_PAGE, offset=(page - 1) * PER_PAGE)

@@ -13,7 +13,10 @@ from engine.errors import Invalid, NotAllowed, NotFound, Problem
 from engine.models import ProcessDefinition, User
 from engine.service import WorkflowService
 
+from . import form_render
+from .engine_text import problem_text
 from .instances import diagram_labels
+from .tasks import _candidates
 from .services import service
 
 bp = Blueprint("processes", __name__, url_prefix="/processes")
@@ -65,11 +68,14 @@ def index():
 
 
 def _render_detail(svc: WorkflowService, definition: ProcessDefinition, errors: dict[str, str] | None = None,
-                   status: int = 200):
+                   status: int = 200, *, raw: dict | None = None, problems: list[Problem] | None = None):
     from engine.diagram import render_svg
 
     user = me()
     cd = svc.compiled(definition)
+    start_schema = svc.start_form(definition)
+    start_fields = form_render.fields(start_schema, None, raw=raw, problems=problems or [],
+                                      candidates=_candidates) if start_schema else []
     steps = sorted(cd.tasks.values(), key=lambda m: (m.step is None, m.step or 0, m.name))
     versions = svc.versions(definition.key)
     latest = versions[0]
@@ -81,6 +87,9 @@ def _render_detail(svc: WorkflowService, definition: ProcessDefinition, errors: 
         may_start=definition.id == latest.id and access.may_start(user, cd.lanes),
         can_deploy=access.is_process_owner(user), errors=errors or {},
         people=svc.users.full_names(v.deployed_by for v in versions),
+        start_fields=start_fields,
+        start_errors=form_render.errors_by_field(problems or [], (start_schema or {}).get("properties") or {})
+        .get(form_render.FORM, []),
         default_role=svc.default_role(definition),
     ), status
 
@@ -140,12 +149,21 @@ def deploy():
 @bp.post("/<key>/start")
 def start(key: str):
     svc = service()
+    definition = svc.latest_definition(key)
+    schema = svc.start_form(definition)
+    raw = form_render.raw_values(schema, request.form) if schema else None
     title = request.form.get("title", "").strip()
     if not title:
-        return _render_detail(svc, svc.latest_definition(key),
-                              {"title": _("Tuliskan judul pengajuan.")}, 422)
+        return _render_detail(svc, definition, {"title": _("Tuliskan judul pengajuan.")}, 422, raw=raw)
     user = me()
-    instance = svc.start(key, user, title)
+    data, problems = form_render.parse(schema, request.form) if schema else ({}, [])
+    try:
+        if problems:
+            raise Invalid("The case cannot be started with this data", problems)
+        instance = svc.start(key, user, title, data)
+    except Invalid as exc:
+        return _render_detail(svc, definition, {p.field: problem_text(p) for p in exc.problems
+                                                if p.field == "title"}, 422, raw=raw, problems=exc.problems)
     flash(_("Pengajuan \u201c%(title)s\u201d telah dimulai.", title=instance.title), "success")
     # straight to the first step when it is the starter's to do
     mine = [t for t in svc.current_tasks([instance.id])[instance.id] if access.may_do(user, t)]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from engine.config import EngineConfig
@@ -41,6 +42,8 @@ def defaults(instance_path: str) -> dict:
         "ALUR_MAX_UPLOAD_MB": max_mb,
         # multipart framing on top of the file itself
         "MAX_CONTENT_LENGTH": max_mb * 1024 * 1024 + 64 * 1024,
+        # A JSON body (start data, a step's data) is small; uploads are multipart, not JSON.
+        "ALUR_MAX_JSON_BYTES": int(os.environ.get("ALUR_MAX_JSON_KB", "1024")) * 1024,
         "ALUR_PASSWORD_HASH": os.environ.get("ALUR_PASSWORD_HASH", "scrypt"),
         "ALUR_PROCESSES_DIR": os.environ.get("ALUR_PROCESSES_DIR") or None,
         "ALUR_FORMS_DIR": os.environ.get("ALUR_FORMS_DIR") or None,
@@ -48,6 +51,12 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("ALUR_SECURE_COOKIES", "") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": os.environ.get("ALUR_SECURE_COOKIES", "") == "1",
+        # the login session behind the cookie ends on the server after as long (EngineConfig.remember_days)
+        "REMEMBER_COOKIE_DURATION": timedelta(days=EngineConfig.remember_days),
+        #: Reverse proxies in front of alur whose X-Forwarded-For/-Proto/-Host are trusted (0: none).
+        "ALUR_PROXY_COUNT": int(os.environ.get("ALUR_PROXY_COUNT", "0")),
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",

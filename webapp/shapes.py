@@ -97,11 +97,12 @@ def delegation(d: Delegation) -> dict[str, Any]:
 
 
 def instance(svc: WorkflowService, i: Instance) -> dict[str, Any]:
+    data = svc.instance_data(i)  # first: a case whose state cannot be read says so in its summary
     body = instance_summary(i)
     tasks = svc.instance_tasks(i.id)
     files = svc.attachments_by_task([t.id for t in tasks])
     body["tasks"] = [task(svc, t, files[t.id]) for t in tasks]
     body["events"] = [event(e) for e in svc.instance_events(i.id)]
-    body["data"] = svc.instance_data(i)
+    body["data"] = data
     body["submissions"] = [submission(s) for s in svc.submissions(i.id)]
     return body
