@@ -61,7 +61,8 @@ def check_document(root, forms_dir: Path, compiled: list, decision_known: Callab
                 f"the process is marked isExecutable=\"false\": set isExecutable=\"true\" on bpmn:process "
                 f"'{p.get('id')}' (Camunda Modeler: tick \"Executable\" in the process's properties)", **where(p)))
         if not sleeping:
-            problems.append(Problem("the file holds no process with steps to run", line=root.sourceline))
+            problems.append(Problem("the file holds no process with steps to run: draw a start event, the steps "
+                                    "and an end event in a pool", **where(root)))
         return problems
     _check_ids(root, problems)
     for process in compiled:

@@ -247,8 +247,10 @@ def _parse_one(filename: str, data: bytes, max_bytes: int, several: bool):
     try:
         return parse_document(data, max_bytes, dmn_allowed=True)
     except Invalid as exc:
-        if several:
-            exc.problems = [_in_file(p, filename) for p in exc.problems]
+        # A file that is not BPMN at all: the problem is about the file, from its first line on.
+        exc.problems = [_in_file(p, filename) if several or not p.element else p for p in exc.problems]
+        for problem in exc.problems:
+            problem.line = problem.line or 1
         raise
 
 
@@ -428,9 +430,26 @@ def _collect_tasks(spec, root, default_role: str, tasks: dict[str, TaskMeta]) ->
             assignee_expression=expression)
 
 
+#: What to do about SpiffWorkflow's own refusals (its words, then alur's hint).
+SPIFF_HINTS = {
+    "There is no support implemented for this task type": "alur runs user, manual, script, business rule, send "
+    "and receive tasks, call activities, subprocesses, events and exclusive, inclusive, parallel and "
+    "event-based gateways; draw this element as one of those",
+    "No start event found": "draw a start event where the process begins",
+    "Duplicate process ID": "each process of a deployment needs an id of its own",
+    "Multiple decision tables are not current supported": "give each DMN decision one decision table",
+    "No decisions found": "the DMN file needs a decision with a decision table",
+    "Could not find messageRef": "choose the message the event sends or waits for (messageRef)",
+}
+
+
 def _spiff_problem(exc: Exception, root, filename: str | None = None, process=None) -> Problem:
-    """SpiffWorkflow's message, with the element and line it is about found in our tree."""
+    """SpiffWorkflow's message, with the element and line it is about found in our tree, and a
+    hint where alur knows one."""
     message = str(exc.args[0]) if exc.args else str(exc) or type(exc).__name__
+    hint = next((h for words, h in SPIFF_HINTS.items() if words in message), None)
+    if hint:
+        message = f"{message.rstrip('.')}: {hint}"
     if not isinstance(exc, (ValidationException, SpiffWorkflowException)):
         message = f"the diagram could not be compiled ({type(exc).__name__}: {message})"
     el = None

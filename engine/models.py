@@ -82,6 +82,11 @@ class User(Base):
     field_of_study: Mapped[str] = mapped_column(String(200), default="")
     expertise: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str] = mapped_column(String(5), default="id")
+    # What letters (Surat Perintah Tugas) and the SOP sheet need of a person.
+    nip: Mapped[str] = mapped_column(String(30), default="")  # Nomor Induk Pegawai (18 digits)
+    position: Mapped[str] = mapped_column(String(200), default="")  # jabatan
+    rank: Mapped[str] = mapped_column(String(100), default="")  # pangkat/golongan, e.g. "Penata / III-c"
+    unit: Mapped[str] = mapped_column(String(200), default="")  # unit kerja
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
 
@@ -188,6 +193,7 @@ class Instance(Base):
         # id order and stops after a page, however many cases there are (docs/benchmarks.md).
         Index("ix_instances_status_id", "status", "id"),
         Index("ix_instances_definition_id_id", "definition_id", "id"),
+        Index("ix_instances_status_ended", "status", "ended_at"),  # the report's cases of a period
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
@@ -388,3 +394,55 @@ class CaseComment(Base):
     body: Mapped[str] = mapped_column(Text)
     mentions: Mapped[Optional[list[str]]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class KpiTally(Base):
+    """Laporan Kinerja's running tally: the completions of one step of one process version on one
+    office day that took the same working time (rounded to 3 significant digits). Written in each
+    completion's transaction (engine/kpi_tally.py), so the report reads a few rows per step and day
+    instead of every completion ever."""
+
+    __tablename__ = "kpi_tallies"
+    __table_args__ = (UniqueConstraint("definition_id", "day", "bpmn_id", "minutes", name="uq_kpi_tallies_cell"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id", ondelete="CASCADE"))
+    day: Mapped[str] = mapped_column(String(10))  # ISO date in the office's time zone
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    minutes: Mapped[int] = mapped_column(Integer)  # realisation in working minutes (bucket)
+    completions: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)  # of those with a due time, done by it
+    sent_back: Mapped[int] = mapped_column(Integer, default=0)  # completions that reopened earlier work
+
+
+class DocumentTemplate(Base):
+    """One version of a process's DOCX template (``sop.document``); the newest of a name is used.
+    The bytes live in the file store under their sha256 (engine/documents.py)."""
+
+    __tablename__ = "document_templates"
+    __table_args__ = (Index("ix_document_templates_key_name", "process_key", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    uploaded_by: Mapped[Optional[str]] = mapped_column(String(80))
+
+
+class DocumentJob(Base):
+    """A step's document (``sop.document``) to render: queued in the completion's transaction with
+    what the template will see (frozen then), rendered and attached outside the completion's path
+    (by the next read of the step's documents, or by ``alur tick``), so completing stays fast."""
+
+    __tablename__ = "document_jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36), index=True)
+    process_key: Mapped[str] = mapped_column(String(200))
+    template_name: Mapped[str] = mapped_column(String(200))
+    base_name: Mapped[str] = mapped_column(String(200))
+    context: Mapped[dict[str, Any]]
+    actor: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[Optional[datetime]] = mapped_column(index=True)
+    error: Mapped[Optional[str]] = mapped_column(Text)

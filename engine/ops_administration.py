@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, select, text, tuple_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from . import audit, reports, runtime
+from . import audit, kpi_tally, reports, runtime
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .models import AuditEvent, Holiday, Instance, TaskRecord, User, task_assignees, utcnow
 from .paging import Cursor, Page, bounded_count
@@ -84,7 +84,7 @@ class AdministrationOperations(UnitOfWork):
         before = {"roles": user.role_names, **{k: getattr(user, k) for k in fields}}
         self.users.update(user, roles=roles, password=password, **fields)
         after = {"roles": user.role_names, **{k: getattr(user, k) for k in fields}}
-        changed = {k: after[k] for k in after if after[k] != before[k]}
+        changed = {k: after[k] for k in after if after[k] != before[k] and (after[k] or before[k])}
         released = self._release_claims(user, admin) if changed.get("active") is False else 0
         audit.record(self.session, "user_update", admin.username, username=user.username,
                      changed=changed or None, password_reset=bool(password) or None, released=released or None)
@@ -227,10 +227,40 @@ class AdministrationOperations(UnitOfWork):
         return [k for k in self.session.scalars(_AUDIT_KINDS) if k is not None]
 
     # ---- reports ----------------------------------------------------------------------------
-    def kpi(self, process_key: str | None = None, *, since: date | None = None, until: date | None = None
-            ) -> list[dict[str, Any]]:
+    def kpi(self, process_key: str | None = None, *, since: date | None = None, until: date | None = None,
+            version: int | None = None, lane: str | None = None) -> list[dict[str, Any]]:
         """Laporan Kinerja per step (see :func:`engine.reports.kpi_by_step`), in this office's hours,
-        of the completions between ``since`` and ``until`` (office days, both included) if given."""
+        of the completions between ``since`` and ``until`` (office days, both included) if given,
+        of one version of the process and one lane if given."""
+        self._check_period(since, until)
+        return reports.kpi_by_step(self.session, self.calendar, process_key, since, until,
+                                   version=version, lane=lane)
+
+    def kpi_cases(self, process_key: str | None = None, *, since: date | None = None, until: date | None = None,
+                  version: int | None = None, limit: int = reports.CASES_PER_PAGE, offset: int = 0
+                  ) -> list[dict[str, Any]]:
+        """Laporan Kinerja per case: one page of the cases that ended in the period."""
+        self._check_period(since, until)
+        return reports.kpi_by_case(self.session, self.calendar, process_key, since, until, version=version,
+                                   limit=limit, offset=offset)
+
+    def case_realisation(self, instance_id: int) -> dict[str, str]:
+        """The map of one case: each step's last realisation against its standard time."""
+        rows = {}
+        for row in self.session.scalars(select(TaskRecord).where(
+                TaskRecord.instance_id == instance_id, TaskRecord.state == "completed")
+                .order_by(TaskRecord.completed_at)):
+            rows[row.bpmn_id] = {"bpmn_id": row.bpmn_id, "median_minutes": row.actual_minutes,
+                                 "target_minutes": row.target_minutes}
+        return reports.realisation_marks(list(rows.values()))
+
+    def rebuild_kpi(self) -> int:
+        """Recount the report's tallies from the task index; returns the completions counted."""
+        counted = kpi_tally.rebuild(self.session, self.calendar)
+        self._commit()
+        return counted
+
+    @staticmethod
+    def _check_period(since: date | None, until: date | None) -> None:
         if since and until and since > until:
             raise Invalid("Invalid period", [Problem("the period ends before it starts", field="until")])
-        return reports.kpi_by_step(self.session, self.calendar, process_key, since, until)

@@ -331,3 +331,14 @@ class InstanceOperations(UnitOfWork):
         audit.record(self.session, action, user.username, instance_id=instance.id, reason=reason or None)
         self._commit()
         return instance
+
+    def case_record(self, instance: Instance):
+        """The case record (lembar kendali) of ``instance``: see :mod:`engine.case_record`."""
+        from . import case_record
+
+        tasks = self.instance_tasks(instance.id)
+        files = self.attachments(instance_id=instance.id)
+        forms = {row.id: self.task_form(row) for row in tasks}
+        names = self.users.full_names([r.completed_by for r in tasks] + [f.uploaded_by for f in files]
+                                      + [instance.started_by])
+        return case_record.build(instance, tasks, files, self.calendar, forms, names, utcnow())

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from . import audit, runtime
+from . import access, audit, documents, runtime
 from .bpmn_loader import DEFAULT_ROLE, ParsedProcess, load_bundle
-from .errors import Invalid, NotFound, Problem
+from .errors import Invalid, NotAllowed, NotFound, Problem
 from .forms import form_names
-from .models import ProcessDefinition, User, utcnow
+from .models import DocumentTemplate, ProcessDefinition, User, utcnow
 from .state import dump_spec
 from .unit_of_work import UnitOfWork, valid_id as _valid_id
 
@@ -112,16 +112,60 @@ class ProcessOperations(UnitOfWork):
         return definition, True
 
     def deploy_directory(self, directory: Path | None = None, actor: User | None = None) -> list[ProcessDefinition]:
+        """Deploy each ``*.bpmn`` of the folder not yet deployed, with the document templates its
+        steps name (``sop.document``) from the folder's ``templates/`` where the server has none."""
         deployed = []
-        for path in sorted(Path(directory or self.config.processes_dir).glob("*.bpmn")):
+        folder = Path(directory or self.config.processes_dir)
+        for path in sorted(folder.glob("*.bpmn")):
             for definition, created in self.deploy_files([(path.name, path.read_bytes())], actor):
                 if created:
                     deployed.append(definition)
+                self._import_templates(definition, folder, actor)
         return deployed
 
     def default_role(self, definition: ProcessDefinition) -> str:
         """Who does the steps this version's diagram gives to nobody."""
         return json.loads(definition.meta_json).get("default_role") or DEFAULT_ROLE
+
+    # ---- document templates (sop.document) ----------------------------------------------------
+    def _import_templates(self, definition: ProcessDefinition, folder: Path, actor: User | None) -> None:
+        """The templates a version's steps name, from the folder's ``templates/`` where the server
+        has none of that name yet."""
+        for name in self.document_names(definition):
+            source = folder / "templates" / name
+            if source.is_file() and documents.latest_template(self.session, definition.key, name) is None:
+                documents.store_template(self.session, self.files, definition.key, name, source.read_bytes(),
+                                         actor.username if actor else None)
+                self._commit()
+
+    def document_names(self, definition: ProcessDefinition) -> list[str]:
+        """The templates a version's steps name, in step order."""
+        metas = sorted(runtime.compiled(definition).tasks.values(), key=lambda m: (m.step is None, m.step or 0))
+        return list(dict.fromkeys(m.properties["sop.document"] for m in metas if m.properties.get("sop.document")))
+
+    def document_templates(self, key: str) -> dict[str, list[DocumentTemplate]]:
+        return documents.templates_of(self.session, key)
+
+    def upload_template(self, key: str, name: str, data: bytes, user: User) -> DocumentTemplate:
+        """A process owner replaces a template: a new version of it, used from the next completion on."""
+        if not access.is_process_owner(user):
+            raise NotAllowed("only administrators and Process Owners may replace document templates")
+        definition = self.latest_definition(key)
+        if name not in self.document_names(definition):
+            raise NotFound(f"no step of '{key}' names the document template '{name}'")
+        template = documents.store_template(self.session, self.files, key, name, data, user.username)
+        audit.record(self.session, "template", user.username, key=key, name=name, sha256=template.sha256)
+        self._commit()
+        return template
+
+    def template_file(self, template_id: int) -> tuple[DocumentTemplate, Path]:
+        template = self.session.get(DocumentTemplate, template_id) if _valid_id(template_id) else None
+        if template is None:
+            raise NotFound(f"no document template {template_id}")
+        path = self.files.path_for(template.sha256)
+        if not path.exists():
+            raise NotFound("the file is missing from storage")
+        return template, path
 
     def latest_definition(self, key: str, *, required: bool = True) -> ProcessDefinition | None:
         definition = self.session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key)

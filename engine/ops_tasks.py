@@ -2,23 +2,25 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import bindparam, func, insert, select, update
 from SpiffWorkflow.util.task import TaskState
 
-from . import access, audit, dossier, runtime, search
+from . import access, audit, documents, dossier, kpi_tally, runtime, search
 from .data_limits import check_data
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .forms import FormError, load_form, user_fields, validate_data
-from .models import Deliverable, Instance, ProcessDefinition, Submission, TaskRecord, User, utcnow
+from .models import Deliverable, DocumentJob, Instance, ProcessDefinition, Submission, TaskRecord, User, utcnow
 from .task_index import ASSIGNEES_ON_DEMAND
 from .unit_of_work import UnitOfWork, bounded_page, valid_id as _valid_id
 
 # Built once: on the completion path, building a statement cost about as much as running it.
 _TASK_AND_CASE = (select(TaskRecord, Instance).join(Instance, Instance.id == TaskRecord.instance_id)
                   .where(TaskRecord.id == bindparam("task_id")).options(*ASSIGNEES_ON_DEMAND))
+_QUEUE_DOCUMENT = insert(DocumentJob.__table__)
 _INSERT_SUBMISSION = insert(Submission.__table__)
 _TASK_ATTACHMENTS = (select(Deliverable).where(Deliverable.task_id == bindparam("task_id"))
                      .order_by(Deliverable.uploaded_at, Deliverable.id))
@@ -231,9 +233,12 @@ class TaskOperations(UnitOfWork):
         if task_id is not None and instance_id is None and task_id in self._task_attachments:
             return list(self._task_attachments[task_id])
         if task_id is not None and instance_id is None:
+            self.render_pending_documents(task_ids=[task_id])
             found = list(self.session.scalars(_TASK_ATTACHMENTS, {"task_id": task_id}))
             self._task_attachments[task_id] = found
             return list(found)
+        if instance_id is not None:
+            self.render_pending_documents(instance_id=instance_id)
         query = select(Deliverable).order_by(Deliverable.uploaded_at, Deliverable.id)
         if task_id is not None:
             query = query.where(Deliverable.task_id == task_id)
@@ -241,11 +246,18 @@ class TaskOperations(UnitOfWork):
             query = query.where(Deliverable.instance_id == instance_id)
         return list(self.session.scalars(query))
 
+    def _stored_attachments(self, task_id: str) -> list[Deliverable]:
+        """A task's attachments as stored (no queued document rendered first): the completion's check."""
+        if task_id not in self._task_attachments:
+            self._task_attachments[task_id] = list(self.session.scalars(_TASK_ATTACHMENTS, {"task_id": task_id}))
+        return list(self._task_attachments[task_id])
+
     def attachments_by_task(self, task_ids: list[str]) -> dict[str, list[Deliverable]]:
         """The attachments of many tasks in one query (a page of an inbox), remembered for the
         rest of this unit of work so :meth:`attachments` answers from memory."""
         wanted = [t for t in task_ids if t not in self._task_attachments]
         if wanted:
+            self.render_pending_documents(task_ids=wanted)
             found: dict[str, list[Deliverable]] = {t: [] for t in wanted}
             for d in self.session.scalars(select(Deliverable).where(Deliverable.task_id.in_(wanted))
                                           .order_by(Deliverable.uploaded_at, Deliverable.id)):
@@ -307,7 +319,8 @@ class TaskOperations(UnitOfWork):
         data = {} if data is None else data
         problems = self.check_form(row, data)
         meta = self.task_meta(row)
-        if meta is not None and meta.output_required and not self.attachments(task_id=row.id):
+        document = meta.properties.get("sop.document") if meta is not None else None
+        if meta is not None and meta.output_required and not document and not self._stored_attachments(row.id):
             problems.append(Problem(f"attach the deliverable '{meta.output or 'output'}' before completing",
                                     field="attachments"))
         if problems:
@@ -336,7 +349,10 @@ class TaskOperations(UnitOfWork):
         cause = {"from_step": row.step, "from_name": row.name, "from_task": row.id, "by": user.username,
                  "at": now.isoformat(), "note": note if isinstance(note, str) and note.strip() else None} \
             if decides else None
+        if document:
+            self._queue_document(row, instance, document, dict(task.data), user, now)
         became_ready = self._index_tasks(instance, wf, cd, now, cause)
+        kpi_tally.record_completion(self.session, self.calendar, row, now, minutes, [r["id"] for r in became_ready])
         back = next((r for r in became_ready if r["returned"]), None)
         outcome = dossier.outcome(schema, kept, cd.gateway_variables, back and {
             "step": back["step"], "name": back["name"], "bpmn_id": back["bpmn_id"]})
@@ -355,6 +371,61 @@ class TaskOperations(UnitOfWork):
             audit.record(self.session, "end", None, instance_id=instance.id)
         self._commit()
         return row
+
+    def _queue_document(self, row: TaskRecord, instance: Instance, template: str, data: dict, user: User,
+                        now) -> None:
+        """Queue the step's document (``sop.document``) with what its template sees, as of now."""
+        values = documents.context(self.session, instance=instance, step={"no": row.step, "nama": row.name},
+                                   data=data, signer=user, now=now, tz=self.calendar.tz,
+                                   process_name=instance.definition.name)
+        stem = template.rsplit(".", 1)[0]
+        number = re.sub(r"[^0-9A-Za-z._-]+", "-", str(getattr(instance, "number", None) or instance.id))
+        self.session.execute(_QUEUE_DOCUMENT, {
+            "instance_id": instance.id, "task_id": row.id, "process_key": instance.definition.key,
+            "template_name": template, "base_name": f"{stem}-{number}", "context": json.loads(json.dumps(values)),
+            "actor": user.username, "created_at": now})
+
+    def render_pending_documents(self, *, task_ids: list[str] | None = None, instance_id: int | None = None,
+                                 limit: int = 20) -> int:
+        """Render the queued documents of these tasks or this case (or any, for the worker) and
+        attach them; each is claimed first, so two renderers never both attach it. A template that
+        fails leaves its error on the job and in the audit log. Returns how many were attached."""
+        query = select(DocumentJob.id).where(DocumentJob.done_at.is_(None), DocumentJob.error.is_(None))
+        if task_ids is not None:
+            if not task_ids:
+                return 0
+            query = query.where(DocumentJob.task_id.in_(task_ids))
+        if instance_id is not None:
+            query = query.where(DocumentJob.instance_id == instance_id)
+        pending = list(self.session.scalars(query.order_by(DocumentJob.id).limit(limit)))
+        done = 0
+        for job_id in pending:
+            now = utcnow()
+            claimed = self.session.execute(update(DocumentJob).where(
+                DocumentJob.id == job_id, DocumentJob.done_at.is_(None)).values(done_at=now))
+            if claimed.rowcount != 1:
+                self.session.rollback()
+                continue
+            job = self.session.get(DocumentJob, job_id)
+            try:
+                rendered = documents.render_step_files(self.session, self.files, process_key=job.process_key,
+                                                       template_name=job.template_name, values=job.context,
+                                                       base_name=job.base_name)
+            except (Invalid, NotFound) as exc:
+                job.done_at, job.error = None, exc.problems[0].message if getattr(exc, "problems", None) \
+                    else exc.message
+                audit.record(self.session, "document_error", None, instance_id=job.instance_id, task_id=job.task_id,
+                             template=job.template_name, message=job.error)
+            else:
+                files = documents.attach_files(self.session, self.files, rendered, task_id=job.task_id,
+                                               instance_id=job.instance_id, actor=job.actor)
+                audit.record(self.session, "document", job.actor, instance_id=job.instance_id, task_id=job.task_id,
+                             template=job.template_name,
+                             files=[{"filename": f.filename, "sha256": f.sha256} for f in files])
+                self._task_attachments.pop(job.task_id, None)
+                done += 1
+            self._commit()
+        return done
 
     # ---- the dossier: every submission, earlier answers, the previous round ----------------------
     def submissions(self, instance_id: int) -> list[Submission]:

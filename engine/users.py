@@ -96,6 +96,7 @@ class UserDirectory:
             problems.append(Problem("use letters, digits, '.', '-' or '_' (at most 80)", field="username"))
         if len(password or "") < 8:
             problems.append(Problem("the password needs at least 8 characters", field="password"))
+        problems += employment_problems(profile)
         if problems:
             raise Invalid("Invalid user", problems)
         if self.find(username) is not None:
@@ -114,11 +115,14 @@ class UserDirectory:
             if len(password) < 8:
                 raise Invalid("Invalid user", [Problem("the password needs at least 8 characters", field="password")])
             user.password_hash = generate_password_hash(password, method=self.hash_method)
+        problems = employment_problems(fields)
+        if problems:
+            raise Invalid("Invalid user", problems)
         if roles is not None:
             user.roles = [self.role(r) for r in dict.fromkeys(r for r in roles if r)]
         for key, value in fields.items():
             if key not in {"full_name", "email", "is_admin", "active", "education_level", "field_of_study",
-                           "expertise", "language"}:
+                           "expertise", "language", *EMPLOYMENT_FIELDS}:
                 raise ValueError(f"unknown user field {key}")
             setattr(user, key, value)
         self.session.flush()
@@ -172,6 +176,30 @@ class UserDirectory:
             self.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
             self.session.commit()
         return user
+
+
+#: What letters (Surat Perintah Tugas) need of a person: NIP, jabatan, pangkat/golongan, unit kerja.
+EMPLOYMENT_FIELDS = {"nip": 30, "position": 200, "rank": 100, "unit": 200}
+
+
+def normal_nip(value: str) -> str:
+    """A NIP as digits: offices write it grouped (``19700101 199503 2 001``)."""
+    return "".join((value or "").split())
+
+
+def employment_problems(fields: dict) -> list[Problem]:
+    """NIP: the 18 digits of a civil servant's number (or empty); the other fields bounded."""
+    problems = []
+    for name, limit in EMPLOYMENT_FIELDS.items():
+        value = fields.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str) or len(value) > limit:
+            problems.append(Problem(f"at most {limit} characters", field=name))
+    nip = fields.get("nip")
+    if isinstance(nip, str) and nip and not (normal_nip(nip).isdigit() and len(normal_nip(nip)) == 18):
+        problems.append(Problem("a NIP has 18 digits", field="nip"))
+    return problems
 
 
 def qualification_gaps(user: User) -> list[str]:

@@ -259,3 +259,14 @@ def test_error_start_events_refused(svc, admin):
         svc.deploy(xml, "x.bpmn", admin)
     (problem,) = exc.value.problems
     assert "Event_Sub_Start" in problem.element and "boundary event" in problem.message and problem.line
+
+
+def test_every_refusal_names_an_element_and_a_line(svc, admin):
+    for data in (b"", b"   ", b"<a>", b"<html/>", b'<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"/>'):
+        with pytest.raises(Invalid) as exc:
+            svc.deploy_files([("rusak.bpmn", data)], admin)
+        assert all(p.element and p.line for p in exc.value.problems), exc.value.problems
+    with pytest.raises(Invalid) as exc:
+        svc.deploy_files(files("omg_complex_gateway.bpmn"), admin)
+    (problem,) = exc.value.problems
+    assert "_cx" in problem.element and problem.line == 5 and "event-based gateways" in problem.message

@@ -313,7 +313,8 @@ def test_all_documents_of_a_case_download_as_one_zip_a_folder_per_step(client, l
     assert sorted(archive.namelist()) == sorted([
         f"{step1_folder}/kebutuhan.pdf",
         "02 Pembuatan spesifikasi kebutuhan/spesifikasi.pdf",
-        "02 Pembuatan spesifikasi kebutuhan/spesifikasi (2).pdf"])
+        "02 Pembuatan spesifikasi kebutuhan/spesifikasi (2).pdf", f"lembar-kendali-{case.id}.pdf"])
+    assert archive.read(f"lembar-kendali-{case.id}.pdf").startswith(b"%PDF")
     assert archive.read(f"{step1_folder}/kebutuhan.pdf") == b"%PDF-1.4 kebutuhan"
     assert archive.read("02 Pembuatan spesifikasi kebutuhan/spesifikasi (2).pdf") == b"%PDF-1.4 versi 2"
 
@@ -328,7 +329,7 @@ def test_the_zip_is_for_those_who_may_see_the_case_and_says_what_storage_lost(cl
     for f in svc.attachments(instance_id=case.id):
         svc.files.path_for(f.sha256).unlink()
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/instances/{case.id}/documents.zip").data))
-    assert archive.namelist() == ["HILANG.txt"]
+    assert archive.namelist() == [f"lembar-kendali-{case.id}.pdf", "HILANG.txt"]
     assert "kebutuhan.pdf" in archive.read("HILANG.txt").decode()
     empty = svc.start(SOP_KEY, svc.users.get("pemilik"), "Tanpa dokumen")
     response = client.get(f"/instances/{empty.id}/documents.zip")

@@ -7,26 +7,20 @@ from datetime import timedelta
 
 import pytest
 
+from kpi_clock import MONDAY, complete_at
 from sop_walk import SOP_KEY, form_data
 
 
 @pytest.fixture
-def measured(svc):
-    """Steps 1 and 2 of one case done: step 1 late (4 working days against 3), step 2 on time (2 hours)."""
-    owner, analyst = svc.users.get("pemilik"), svc.users.get("analis")
-    instance = svc.start(SOP_KEY, owner, "Aplikasi antrean puskesmas")
+def measured(svc, monkeypatch):
+    """Steps 1 and 2 of one case done on MONDAY: step 1 late (4 working days against 3), step 2
+    on time (2 hours), by a controlled clock."""
+    instance = svc.start(SOP_KEY, svc.users.get("pemilik"), "Aplikasi antrean puskesmas")
     step1 = svc.instance_tasks(instance.id)[0]
-    svc.attach(step1.id, owner, "kebutuhan.pdf", io.BytesIO(b"%PDF"))
-    svc.complete(step1.id, owner, {"nama_aplikasi": "Antrean", "instansi_pemilik": "Dinkes",
-                                    "jenis_pengembangan": "baru"})
+    complete_at(svc, monkeypatch, step1.id, "pemilik", {"nama_aplikasi": "Antrean", "instansi_pemilik": "Dinkes",
+                                                         "jenis_pengembangan": "baru"}, MONDAY, 4 * 480)
     step2 = next(t for t in svc.instance_tasks(instance.id) if t.state == "ready")
-    svc.attach(step2.id, analyst, "spesifikasi.pdf", io.BytesIO(b"%PDF"))
-    svc.complete(step2.id, analyst, form_data(svc.task_form(step2), 2, {}))
-    step1 = svc.task(step1.id)
-    step1.actual_minutes, step1.completed_at = 4 * 480, step1.due_at + timedelta(days=1)
-    step2 = svc.task(step2.id)
-    step2.actual_minutes = 120
-    svc.session.commit()
+    complete_at(svc, monkeypatch, step2.id, "analis", form_data(svc.task_form(step2), 2, {}), MONDAY, 120)
     return instance
 
 
@@ -97,48 +91,53 @@ def test_report_downloads_as_csv_for_a_spreadsheet(client, login, measured):
                         response.headers["Content-Disposition"])
     text = response.data.decode("utf-8")
     assert text.startswith("\ufeff")  # Excel then reads UTF-8
-    rows = list(csv.reader(io.StringIO(text[1:])))
-    assert rows[0] == ["Proses", "Langkah", "Nama langkah", "Pelaksana", "Target (menit kerja)", "Jumlah selesai",
-                       "Realisasi median (menit kerja)", "Tepat waktu (%)"]
+    rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))  # Indonesian Excel: ";" and a decimal comma
+    assert rows[0] == ["Proses", "Versi", "Langkah", "Nama langkah", "Pelaksana", "Target (menit kerja)",
+                       "Jumlah selesai", "Realisasi median (menit kerja)", "Realisasi persentil 90 (menit kerja)",
+                       "Tepat waktu (%)", "Dikembalikan"]
     assert len(rows) == 15
-    step1, step2, step9 = rows[1], rows[2], rows[9]
-    assert step1[:4] == ["Pengembangan Aplikasi E-Government", "1",
+    step1, step2, step3, step9 = rows[1], rows[2], rows[3], rows[9]
+    assert step1[:5] == ["Pengembangan Aplikasi E-Government", "1", "1",
                          "Identifikasi kebutuhan aplikasi baru / pengembangan aplikasi", "Instansi Pemilik"]
-    assert step1[4:] == ["1440", "1", "1920", "0.0"] and step2[4:] == ["480", "1", "120", "100.0"]
-    assert step9[0] and step9[5:] == ["0", "", ""]  # nothing measured yet: empty cells, not zeros
+    assert step1[5:] == ["1440", "1", "1920", "1920", "0,0", ""] and step2[5:] == ["480", "1", "120", "120", "100,0", ""]
+    assert step3[10] == "0"  # a review step: how often it sent work back
+    assert step9[0] and step9[6:] == ["0", "", "", "", ""]  # nothing measured yet: empty cells, not zeros
     assert client.get("/reports/kpi.csv?process=nope").status_code == 404
     # in English, the headers too (the svc fixture's request context caches the language: refresh)
     flask_babel.refresh()
     english = client.get("/reports/kpi.csv?lang=en").data.decode("utf-8")
-    assert english.splitlines()[0].lstrip("\ufeff").startswith("Process,Step,Step name,Lane,Target (working minutes),")
+    assert english.splitlines()[0].lstrip("\ufeff").startswith("Process,Version,Step,Step name,Lane,Target (working minutes),")
+    assert ",1440,1,1920,1920,0.0," in english
 
 
 def test_report_of_a_period_counts_the_completions_of_those_days(client, login, svc, period_days):
     from engine.errors import Invalid
 
-    today, last_month = period_days
+    monday, thursday, last_month = period_days
     login("kabid")
-    page = client.get(f"/reports/kpi?since={today}&until={today}").get_data(as_text=True)
-    assert "Periode:" in page and f'name="since" value="{today}"' in page
-    assert "2 langkah selesai tercatat." in page  # both measured steps were completed today
-    assert f'href="/reports/kpi.csv?since={today}&amp;until={today}"' in page
+    page = client.get(f"/reports/kpi?since={monday}&until={thursday}").get_data(as_text=True)
+    assert "Periode:" in page and f'name="since" value="{monday}"' in page
+    assert "2 langkah selesai tercatat." in page  # step 2 on Monday, step 1 on Thursday
+    assert f'href="/reports/kpi.csv?since={monday}&amp;until={thursday}"' in page
+    assert "1 langkah selesai tercatat." in client.get(f"/reports/kpi?since={thursday}").get_data(as_text=True)
     page = client.get(f"/reports/kpi?until={last_month}").get_data(as_text=True)
     assert "0 langkah selesai tercatat." in page
     # the CSV of a period: named after it, nothing counted in a month without completions
     response = client.get(f"/reports/kpi.csv?since={last_month}&until={last_month}")
     assert f'laporan-kinerja-semua-{last_month}_{last_month}.csv' in response.headers["Content-Disposition"]
     rows = response.data.decode("utf-8").splitlines()[1:]
-    assert len(rows) == 14 and {r.split(",")[-3] for r in rows} == {"0"}
+    assert len(rows) == 14 and {r.split(";")[6] for r in rows} == {"0"}
     # the engine: the same period, and a period that ends before it starts is refused
-    assert sum(r["count"] for r in svc.kpi(SOP_KEY, since=today)) == 2
+    assert sum(r["count"] for r in svc.kpi(SOP_KEY, since=monday)) == 2
+    assert sum(r["count"] for r in svc.kpi(SOP_KEY, until=monday)) == 1
     with pytest.raises(Invalid):
-        svc.kpi(SOP_KEY, since=today, until=last_month)
+        svc.kpi(SOP_KEY, since=monday, until=last_month)
 
 
 def test_the_api_reports_a_period_and_names_a_bad_date(client, tokens, period_days):
-    today, last_month = period_days
+    monday, _, last_month = period_days
     auth = {"Authorization": f"Bearer {tokens['kabid']}"}
-    rows = client.get(f"/api/reports/kpi?process_key={SOP_KEY}&since={today}", headers=auth).get_json()
+    rows = client.get(f"/api/reports/kpi?process_key={SOP_KEY}&since={monday}", headers=auth).get_json()
     assert sum(r["count"] for r in rows) == 2
     rows = client.get(f"/api/reports/kpi?process_key={SOP_KEY}&until={last_month}", headers=auth).get_json()
     assert sum(r["count"] for r in rows) == 0
@@ -149,13 +148,6 @@ def test_the_api_reports_a_period_and_names_a_bad_date(client, tokens, period_da
 
 @pytest.fixture
 def period_days(svc, measured):
-    """(today, a day a month ago) in the office's time zone, with both measured steps completed today
-    (``measured`` moved step 1 a day past its due time, which may be tomorrow)."""
-    from engine.models import utcnow
-
-    today = utcnow().astimezone(svc.calendar.tz).date()
-    for task in svc.instance_tasks(measured.id):
-        if task.state == "completed":
-            task.completed_at = utcnow()
-    svc.session.commit()
-    return today, today - timedelta(days=31)
+    """(MONDAY, the Thursday step 1 was completed, a day a month before) as office days."""
+    monday = MONDAY.astimezone(svc.calendar.tz).date()
+    return monday, monday + timedelta(days=3), monday - timedelta(days=31)

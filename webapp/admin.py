@@ -13,14 +13,15 @@ from engine.access import PROCESS_OWNER
 from engine.errors import Conflict, Invalid, NotAllowed
 from engine.models import User
 from engine.service import WorkflowService
-from engine.users import EDUCATION_LEVELS
+from engine.users import EDUCATION_LEVELS, EMPLOYMENT_FIELDS, normal_nip
 
 from .engine_text import problem_text, say
 from .extensions import login_manager
 from .services import service
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-PROFILE_FIELDS = ("full_name", "email", "education_level", "field_of_study", "expertise")
+PROFILE_FIELDS = ("full_name", "email", "education_level", "field_of_study", "expertise", "nip", "position", "rank",
+                  "unit")
 
 
 @bp.before_request
@@ -64,6 +65,15 @@ def _read_form(editing: User | None) -> tuple[dict[str, Any], dict[str, str]]:
         errors["new_role"] = _("Nama peran paling banyak 200 karakter.")
     if len(values["full_name"]) > 200 or len(values["field_of_study"]) > 200:
         errors["full_name" if len(values["full_name"]) > 200 else "field_of_study"] = _("Paling banyak 200 karakter.")
+    for name in EMPLOYMENT_FIELDS:  # a form without them (an older page) keeps what is recorded
+        if name not in form and editing is not None:
+            values[name] = getattr(editing, name) or ""
+    values["nip"] = normal_nip(values["nip"])
+    if values["nip"] and not (values["nip"].isdigit() and len(values["nip"]) == 18):
+        errors["nip"] = _("NIP terdiri dari 18 angka.")
+    for name, limit in EMPLOYMENT_FIELDS.items():
+        if len(values[name]) > limit:
+            errors[name] = _("Paling banyak %(n)d karakter.", n=limit)
     if editing is None and not values["password"]:
         errors["password"] = _("Kata sandi wajib diisi untuk pengguna baru.")
     return values, errors

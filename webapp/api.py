@@ -88,6 +88,17 @@ def process_bpmn(key: str):
         "Content-Disposition": f'attachment; filename="{definition.key}.bpmn"'})
 
 
+@bp.get("/processes/<key>/sop-sheet.pdf")
+def process_sop_sheet_pdf(key: str):
+    """The SOP sheet (Permenpan-RB layout) of the latest version, or of ``?version=N``, as PDF."""
+    from .processes import version_of
+    from .sop_sheet import pdf_response
+
+    api_user()
+    version = request.args.get("version", type=int)
+    return pdf_response(version_of(service(), key, version if version and version > 0 else None))
+
+
 @bp.post("/instances")
 def start_instance():
     user = api_user()
@@ -281,8 +292,10 @@ def _date_arg(name: str) -> date | None:
 @bp.get("/reports/kpi")
 def kpi():
     api_user()
+    version = request.args.get("version", type=int)
     return jsonify(service().kpi(request.args.get("process_key") or None, since=_date_arg("since"),
-                                 until=_date_arg("until")))
+                                 until=_date_arg("until"), version=version if version and version > 0 else None,
+                                 lane=(request.args.get("lane") or "")[:200] or None))
 
 
 @bp.get("/openapi.json")

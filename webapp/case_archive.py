@@ -25,9 +25,10 @@ def folder_name(task: TaskRecord | None) -> str:
 
 
 def write_archive(files: Iterable[Deliverable], steps: dict[str, TaskRecord], store: FileStore,
-                  tz) -> IO[bytes]:
+                  tz, extra: Iterable[tuple[str, bytes]] = ()) -> IO[bytes]:
     """The ZIP, rewound and ready to send. A document missing from storage is listed in
-    ``HILANG.txt`` instead of failing the whole archive."""
+    ``HILANG.txt`` instead of failing the whole archive. ``extra``: files at the top of the
+    archive (the case record)."""
     out = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_BYTES)
     used: set[str] = set()
     missing: list[str] = []
@@ -48,6 +49,8 @@ def write_archive(files: Iterable[Deliverable], steps: dict[str, TaskRecord], st
             info.compress_type = zipfile.ZIP_DEFLATED
             with path.open("rb") as source, archive.open(info, "w") as target:
                 shutil.copyfileobj(source, target)
+        for name, data in extra:
+            archive.writestr(name, data)
         if missing:
             archive.writestr("HILANG.txt", "Berkas berikut tidak ada di penyimpanan:\n" + "\n".join(missing) + "\n")
     out.seek(0)

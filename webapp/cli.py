@@ -13,17 +13,30 @@ from engine.errors import AlurError
 from .services import service
 
 DEMO_PASSWORD = "demo12345"
+def _employee(nip: str, position: str, rank: str) -> dict[str, str]:
+    return {"nip": nip, "position": position, "rank": rank,
+            "unit": "Bidang E-Government, Persandian dan Statistik, Dinas Komunikasi dan Informatika"}
+
+
 #: One demo user per lane of the SOP, staff with the SOP's qualifications, and an admin.
 DEMO_USERS = [
     ("pemilik", "Rina Pemilik (Dinas Kesehatan)", ["Instansi Pemilik"], {}),
     ("analis", "Dewi Analis", ["System Analyst"], {"education_level": "S-1", "field_of_study": "Sistem Informasi",
-                                                   "expertise": "analisis kebutuhan, pemodelan data"}),
-    ("kabid", "Hendra Kabid E-Gov", ["Bidang E-Gov, Persandian dan Statistik"], {}),
-    ("kasi", "Yusuf Kasi Sistem", ["Kasi Sistem"], {}),
+                                                   "expertise": "analisis kebutuhan, pemodelan data",
+                                                   **_employee("198805122014032004", "Analis Sistem Informasi",
+                                                               "Penata / III-c")}),
+    ("kabid", "Hendra Kabid E-Gov", ["Bidang E-Gov, Persandian dan Statistik"],
+     _employee("197503152000031002", "Kepala Bidang E-Government, Persandian dan Statistik", "Pembina / IV-a")),
+    ("kasi", "Yusuf Kasi Sistem", ["Kasi Sistem"],
+     _employee("198101202006041003", "Kepala Seksi Sistem Informasi", "Penata Tingkat I / III-d")),
     ("budi", "Budi Santoso", ["Staf"], {"education_level": "S-1", "field_of_study": "Teknik Informatika",
-                                       "expertise": "pemrograman web dan mobile, keamanan jaringan"}),
+                                       "expertise": "pemrograman web dan mobile, keamanan jaringan",
+                                       **_employee("199002142015031001", "Pranata Komputer Ahli Pertama",
+                                                   "Penata Muda / III-a")}),
     ("sari", "Sari Wulandari", ["Staf"], {"education_level": "D-III", "field_of_study": "Manajemen Informatika",
-                                         "expertise": "pemrograman web, basis data"}),
+                                         "expertise": "pemrograman web, basis data",
+                                         **_employee("199307072019022002", "Pranata Komputer Terampil",
+                                                     "Pengatur / II-c")}),
     ("andi", "Andi Pratama", ["Staf"], {"education_level": "SMA", "field_of_study": "", "expertise": ""}),
     ("admin", "Administrator", ["Process Owner"], {}),
 ]

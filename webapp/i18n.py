@@ -72,6 +72,7 @@ def format_minutes(minutes: int | None) -> str:
 
     if minutes is None:
         return "—"
+    minutes = int(round(minutes))  # a median may fall between two minutes
     per_day = 8 * 60
     days, rest = divmod(minutes, per_day)
     parts = []

@@ -162,12 +162,13 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
     labels = diagram_labels()
     svg = render_svg(instance.definition.bpmn_xml, marks, title=instance.title, labels=labels)
     legend = [(state, labels[state]) for state in STATE_LABELS if state in marks.values()]
+    realisation = _realisation_map(instance, tasks)
     return render_template(
         "instances/detail.html", instance=instance, tasks=tasks, ready=ready, by_id=by_id,
         events=events, files=files, data=rows, steps=steps, outcomes=outcomes,
         superseded={f.id for g in steps for r in g.earlier for f in r.files}, svg=svg, legend=legend, people=people,
         candidates=candidates, errors=errors or {}, now=utcnow(), status_labels=status_labels(),
-        event_labels=event_labels(), age=age, waits=svc.message_waits(instance.id),
+        event_labels=event_labels(), age=age, waits=svc.message_waits(instance.id), realisation=realisation,
         may_discuss=may_discuss, comments=comments, withdrawal=withdrawal,
     ), status
 
@@ -176,6 +177,22 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
 def detail(instance_id: int):
     svc = service()
     return _render_detail(svc, svc.visible_instance(instance_id, me()))
+
+
+def _realisation_map(instance, tasks) -> str | None:
+    """The case's steps shaded by their last realisation against their standard time (as the
+    Laporan Kinerja's map), or None before any step is completed."""
+    from engine.diagram import render_svg
+    from engine.reports import realisation_marks
+
+    from .reports import map_labels
+
+    last = {t.bpmn_id: {"bpmn_id": t.bpmn_id, "median_minutes": t.actual_minutes, "target_minutes": t.target_minutes}
+            for t in sorted(tasks, key=lambda t: t.completed_at or t.created_at) if t.state == "completed"}
+    marks = realisation_marks(list(last.values()))
+    if not marks:
+        return None
+    return render_svg(instance.definition.bpmn_xml, marks, title=instance.title, labels=map_labels())
 
 
 @bp.get("/<int:instance_id>/documents.zip")
@@ -189,7 +206,10 @@ def documents(instance_id: int):
     if not files:
         raise NotFound(_("Pengajuan ini belum memiliki dokumen."))
     steps = {t.id: t for t in svc.instance_tasks(instance.id)}
-    archive = write_archive(files, steps, svc.files, svc.calendar.tz)
+    from .case_record import record_filename, record_pdf
+
+    archive = write_archive(files, steps, svc.files, svc.calendar.tz,
+                            extra=[(record_filename(instance), record_pdf(instance))])
     return send_file(archive, mimetype="application/zip", as_attachment=True,
                      download_name=f"pengajuan-{instance.id}-dokumen.zip")
 

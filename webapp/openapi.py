@@ -110,7 +110,9 @@ def openapi_document() -> dict[str, Any]:
             "step", "name", "lane", "target_minutes", "count", "median_minutes", "on_time_ratio"], "properties": {
             "process_key": {"type": "string"}, "step": {"type": ["integer", "null"]}, "name": {"type": "string"},
             "lane": nullable_str, "target_minutes": {"type": ["integer", "null"]}, "count": {"type": "integer"},
-            "median_minutes": {"type": ["number", "null"]}, "on_time_ratio": {"type": ["number", "null"]}}},
+            "median_minutes": {"type": ["number", "null"]}, "on_time_ratio": {"type": ["number", "null"]},
+            "version": {"type": "integer"}, "bpmn_id": {"type": "string"},
+            "p90_minutes": {"type": ["integer", "null"]}, "sent_back": {"type": ["integer", "null"]}}},
     }
     responses = {f"E{code}": _json(_ref("Error"), text) for code, text in (
         (400, "Malformed request"), (401, "Not authenticated"), (403, "Not yours / not allowed"),
@@ -228,8 +230,18 @@ def openapi_document() -> dict[str, Any]:
             {"name": "since", "in": "query", "description": "completions from this office day on",
              "schema": {"type": "string", "format": "date"}},
             {"name": "until", "in": "query", "description": "completions up to this office day",
-             "schema": {"type": "string", "format": "date"}}],
+             "schema": {"type": "string", "format": "date"}},
+            {"name": "version", "in": "query", "description": "one version of the process only",
+             "schema": {"type": "integer", "minimum": 1}},
+            {"name": "lane", "in": "query", "description": "one lane's steps only", "schema": {"type": "string"}}],
             "responses": {"200": _json({"type": "array", "items": _ref("KpiRow")}), **_errors(401, 422)}}},
+        "/api/processes/{key}/sop-sheet.pdf": {"get": {
+            "summary": "The SOP sheet (Permenpan-RB layout) of a version as PDF", "parameters": [
+                {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}},
+                {"name": "version", "in": "query", "description": "a deployed version (default: the latest)",
+                 "schema": {"type": "integer", "minimum": 1}}],
+            "responses": {"200": {"description": "PDF", "content": {"application/pdf": {
+                "schema": {"type": "string", "format": "binary"}}}}, **_errors(401, 404)}}},
         "/api/messages": {"post": {
             "summary": "Deliver a message to the cases waiting for it; start the processes whose start event "
                        "waits for it (admin or Process Owner)",

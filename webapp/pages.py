@@ -21,3 +21,9 @@ def register(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(audit_log.bp)
     app.register_blueprint(reports.bp)
+    from . import case_record, doc_templates, sop_sheet
+
+    app.register_blueprint(case_record.bp)
+
+    app.register_blueprint(sop_sheet.bp)
+    app.register_blueprint(doc_templates.bp)

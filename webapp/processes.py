@@ -79,6 +79,7 @@ def _render_detail(svc: WorkflowService, definition: ProcessDefinition, errors: 
     steps = sorted(cd.tasks.values(), key=lambda m: (m.step is None, m.step or 0, m.name))
     versions = svc.versions(definition.key)
     latest = versions[0]
+    templates = svc.document_templates(definition.key)
     return render_template(
         "processes/detail.html", definition=definition, latest=latest, versions=versions, lanes=cd.lanes,
         steps=[(m, svc.calendar.duration_minutes(m.duration)) for m in steps],
@@ -86,7 +87,9 @@ def _render_detail(svc: WorkflowService, definition: ProcessDefinition, errors: 
         svg=render_svg(definition.bpmn_xml, None, title=definition.name, labels=diagram_labels()),
         may_start=definition.id == latest.id and access.may_start(user, cd.lanes),
         can_deploy=access.is_process_owner(user), errors=errors or {},
-        people=svc.users.full_names(v.deployed_by for v in versions),
+        people=svc.users.full_names([v.deployed_by for v in versions]
+                                    + [t.uploaded_by for ts in templates.values() for t in ts]),
+        template_names=svc.document_names(definition), templates=templates,
         start_fields=start_fields,
         start_errors=form_render.errors_by_field(problems or [], (start_schema or {}).get("properties") or {})
         .get(form_render.FORM, []),

@@ -4,7 +4,7 @@ Existing cases get their registration numbers (in the order they were started, p
 year) and their numbers' words in the search index, so nothing is left unnumbered or unfindable.
 
 Revision ID: 26d4c2d76101
-Revises: 910e2f0b497c
+Revises: 1caf87210f0a
 Create Date: 2026-12-01 03:35:38.672210
 
 """
@@ -18,7 +18,7 @@ import engine.models
 
 # revision identifiers, used by Alembic.
 revision = '26d4c2d76101'
-down_revision = '910e2f0b497c'
+down_revision = '1caf87210f0a'
 branch_labels = None
 depends_on = None
 

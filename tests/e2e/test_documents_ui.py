@@ -1,0 +1,52 @@
+"""The SOP sheet and the fuller Laporan Kinerja in a real browser, at desktop and phone width."""
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from e2e_helpers import assert_accessible, do_steps, login, screenshot, start_case
+from sop_walk import SOP_KEY
+
+
+def _overflow(page) -> dict:
+    return page.evaluate("({body: document.body.scrollWidth, doc: document.documentElement.scrollWidth,"
+                         " inner: window.innerWidth})")
+
+
+def test_sop_sheet_page_and_its_pdf_link(page):
+    login(page, "kabid")
+    page.goto(f"/processes/{SOP_KEY}")
+    page.get_by_role("link", name="Lembar SOP").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Lembar SOP")
+    sheet = page.locator(".sop-procedure tbody tr")
+    expect(sheet).to_have_count(14)
+    expect(sheet.nth(2).locator("svg.sop-flow polygon").first).to_be_visible()  # step 3 is a decision
+    # the arrows of consecutive rows meet: each row's flowchart fills its row exactly
+    heights = page.evaluate("""[...document.querySelectorAll('.sop-procedure tbody tr')].map(
+        tr => [tr.getBoundingClientRect().height, tr.querySelector('svg.sop-flow').getBoundingClientRect().height])""")
+    assert all(abs(row - svg) <= 2.5 for row, svg in heights), heights
+    link = page.get_by_role("link", name="Unduh PDF")
+    assert link.get_attribute("href").startswith(f"/api/processes/{SOP_KEY}/sop-sheet.pdf")
+    response = page.request.get(link.get_attribute("href"))
+    assert response.status == 200 and response.body().startswith(b"%PDF")
+    assert_accessible(page)
+    screenshot(page, "sop-sheet")
+
+
+def test_sop_sheet_and_report_fit_a_phone(phone_page, api):
+    page = phone_page
+    do_steps(api, start_case(api, "Portal data desa"), 1, 2)
+    login(page, "admin")
+    for path in (f"/processes/{SOP_KEY}/sop-sheet", f"/processes/{SOP_KEY}/sop-fields",
+                 f"/reports/kpi?process={SOP_KEY}"):
+        page.goto(path)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        size = _overflow(page)
+        assert size["doc"] <= size["inner"] + 1 and size["body"] <= size["inner"] + 1, (path, size)
+        assert_accessible(page)
+    page.goto(f"/reports/kpi?process={SOP_KEY}")
+    page.get_by_label("Pelaksana").select_option("System Analyst")
+    page.get_by_role("button", name="Saring").click()
+    expect(page.locator("table.kpi tbody tr")).to_have_count(3)  # steps 2, 7 and 8
+    expect(page.get_by_role("link", name="Unduh sebagai XLSX")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "report-phone")

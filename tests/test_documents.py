@@ -1,0 +1,182 @@
+"""Documents from templates as a step's deliverable: the SOP's Surat Perintah Tugas at steps 4 and 6,
+read back with python-docx and pdftotext; a replaced template is used from then on; a template
+that fails refuses the completion and changes nothing; templates run in a sandbox."""
+from __future__ import annotations
+
+import io
+import subprocess
+
+import pytest
+from docx import Document
+
+from engine.errors import Invalid, NotAllowed
+from sop_walk import SOP_KEY, form_data, user_for
+
+
+def _ready(svc, instance_id):
+    return next(t for t in svc.instance_tasks(instance_id) if t.state == "ready")
+
+
+def walk_to(svc, instance_id: int, last_step: int, rounds=None) -> None:
+    """Complete steps up to ``last_step`` (the first review approves), attaching where required."""
+    rounds = rounds if rounds is not None else {3: 1, 12: 1}
+    while True:
+        row = _ready(svc, instance_id)
+        if row.step > last_step:
+            return
+        assignees = [u.username for u in row.assignees] if row.has_assignees else []
+        user = svc.users.get(user_for({"assignees": assignees, "lane": row.lane}))
+        meta = svc.task_meta(row)
+        if meta.output_required and not meta.properties.get("sop.document"):
+            svc.attach(row.id, user, f"langkah-{row.step}.pdf", io.BytesIO(b"%PDF-1.4 isi"))
+        svc.complete(row.id, user, form_data(svc.task_form(row), row.step, rounds))
+
+
+def text_of(docx_bytes: bytes) -> str:
+    document = Document(io.BytesIO(docx_bytes))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.append(" | ".join(cell.text for cell in row.cells))
+    return "\n".join(parts)
+
+
+def files_of(svc, instance_id, step):
+    rows = [t for t in svc.instance_tasks(instance_id) if t.step == step and t.state == "completed"]
+    return [f for r in rows for f in svc.attachments(task_id=r.id)]
+
+
+def test_step_4_renders_the_spt_naming_the_system_programmer(svc, any_db, tmp_path):
+    instance = svc.start(SOP_KEY, svc.users.get("pemilik"), "Aplikasi antrean puskesmas")
+    walk_to(svc, instance.id, 4)
+    files = files_of(svc, instance.id, 4)
+    assert sorted(f.filename.rsplit(".", 1)[1] for f in files) == ["docx", "pdf"]
+    docx = next(f for f in files if f.filename.endswith(".docx"))
+    assert docx.filename == f"spt_system_programmer-{instance.id}.docx" and docx.uploaded_by == "kabid"
+    text = text_of(svc.files.path_for(docx.sha256).read_bytes())
+    budi = svc.users.get("budi")
+    assert "SURAT PERINTAH TUGAS" in text
+    assert f"1 | Budi Santoso | {budi.nip} | {budi.rank} | {budi.position}" in text
+    kabid = svc.users.get("kabid")
+    assert kabid.full_name in text and f"NIP. {kabid.nip}" in text and kabid.position in text
+    assert "Aplikasi antrean puskesmas" in text and "{{" not in text
+    # an Indonesian date: "Ditetapkan pada tanggal 1 Desember 2026" or the form's own date
+    assert "Ditetapkan pada tanggal" in text
+    pdf = next(f for f in files if f.filename.endswith(".pdf"))
+    path = tmp_path / "spt.pdf"
+    path.write_bytes(svc.files.path_for(pdf.sha256).read_bytes())
+    pdf_text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                                       check=True).stdout.split())
+    assert "SURAT PERINTAH TUGAS" in pdf_text and "Budi Santoso" in pdf_text and budi.nip in pdf_text
+    events = [e for e in svc.instance_events(instance.id) if e.kind == "document"]
+    assert len(events) == 1 and {f["sha256"] for f in events[0].details["files"]} == {f.sha256 for f in files}
+
+
+def test_step_6_lists_every_appointed_programmer(svc):
+    instance = svc.start(SOP_KEY, svc.users.get("pemilik"), "Portal data desa")
+    walk_to(svc, instance.id, 6)
+    docx = next(f for f in files_of(svc, instance.id, 6) if f.filename.endswith(".docx"))
+    text = text_of(svc.files.path_for(docx.sha256).read_bytes())
+    sari, andi = svc.users.get("sari"), svc.users.get("andi")
+    assert f"1 | Sari Wulandari | {sari.nip} | {sari.rank} | {sari.position}" in text
+    assert "2 | Andi Pratama" in text and "{%" not in text
+
+
+def _template(body: str) -> bytes:
+    document = Document()
+    document.add_paragraph(body)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_a_replaced_template_is_used_from_then_on(svc):
+    admin = svc.users.get("admin")
+    versions = svc.document_templates(SOP_KEY)
+    assert set(versions) == {"spt_system_programmer.docx", "spt_programmer.docx"}
+    svc.upload_template(SOP_KEY, "spt_system_programmer.docx",
+                        _template("SPT baru untuk {{ orang.system_programmer.nama }} ({{ orang.system_programmer.nip }})"),
+                        admin)
+    assert len(svc.document_templates(SOP_KEY)["spt_system_programmer.docx"]) == 2
+    instance = svc.start(SOP_KEY, svc.users.get("pemilik"), "Aplikasi arsip")
+    walk_to(svc, instance.id, 4)
+    docx = next(f for f in files_of(svc, instance.id, 4) if f.filename.endswith(".docx"))
+    assert text_of(svc.files.path_for(docx.sha256).read_bytes()) == \
+        f"SPT baru untuk Budi Santoso ({svc.users.get('budi').nip})"
+    with pytest.raises(NotAllowed):
+        svc.upload_template(SOP_KEY, "spt_programmer.docx", _template("x"), svc.users.get("budi"))
+    with pytest.raises(Invalid):
+        svc.upload_template(SOP_KEY, "spt_programmer.docx", b"not a docx", admin)
+    with pytest.raises(Invalid):
+        svc.upload_template(SOP_KEY, "spt_programmer.docx", _template("{% for %}"), admin)
+
+
+def test_a_template_cannot_reach_python_and_a_failing_one_is_reported(svc):
+    admin = svc.users.get("admin")
+    svc.upload_template(SOP_KEY, "spt_system_programmer.docx",
+                        _template("{{ data.__class__.__mro__[1].__subclasses__() }}"), admin)
+    instance = svc.start(SOP_KEY, svc.users.get("pemilik"), "Aplikasi uji")
+    walk_to(svc, instance.id, 3)
+    step4 = _ready(svc, instance.id)
+    svc.complete(step4.id, svc.users.get("kabid"), {"system_programmer": "budi"})  # the step is done
+    assert svc.attachments(task_id=step4.id) == []  # the sandbox refused the template: nothing attached
+    errors = [e for e in svc.instance_events(instance.id) if e.kind == "document_error"]
+    assert len(errors) == 1 and "unsafe" in errors[0].details["message"].lower()
+    assert svc.attachments(task_id=step4.id) == [] and len(
+        [e for e in svc.instance_events(instance.id) if e.kind == "document_error"]) == 1  # tried once
+
+
+def test_completing_queues_the_document_and_a_read_attaches_it_once(svc, any_db):
+    from engine.models import DocumentJob
+
+    instance = svc.start(SOP_KEY, svc.users.get("pemilik"), "Aplikasi antrian")
+    walk_to(svc, instance.id, 3)
+    step4 = _ready(svc, instance.id)
+    svc.complete(step4.id, svc.users.get("kabid"), {"system_programmer": "budi"})
+    job = svc.session.query(DocumentJob).one()
+    assert job.done_at is None and job.context["orang"]["system_programmer"]["nip"] == svc.users.get("budi").nip
+    assert svc.render_pending_documents() == 1 and svc.render_pending_documents() == 0
+    assert len([f for f in svc.attachments(instance_id=instance.id) if f.task_id == step4.id]) == 2
+
+
+def test_profiles_carry_nip_position_rank_and_unit(svc, client, login):
+    login("admin")
+    response = client.post("/admin/users/andi", data={
+        "full_name": "Andi Pratama", "email": "", "education_level": "SMA", "field_of_study": "", "expertise": "",
+        "nip": "19950101 202001 1 003", "position": "Pranata Komputer", "rank": "Pengatur Muda / II-a",
+        "unit": "Bidang E-Gov", "roles": ["Staf"], "active": "1"})
+    assert response.status_code == 302
+    andi = svc.users.get("andi")
+    svc.session.refresh(andi)
+    assert (andi.nip, andi.position, andi.rank, andi.unit) == ("199501012020011003", "Pranata Komputer",
+                                                               "Pengatur Muda / II-a", "Bidang E-Gov")
+    response = client.post("/admin/users/andi", data={"nip": "123", "education_level": "SMA", "roles": ["Staf"],
+                                                      "active": "1"})
+    assert response.status_code == 422 and "NIP terdiri dari 18 angka" in response.get_data(as_text=True)
+    login("andi")
+    page = client.get("/account").get_data(as_text=True)
+    assert "199501012020011003" in page and "Pengatur Muda / II-a" in page
+    with pytest.raises(Invalid):
+        svc.users.update(andi, nip="abc")
+
+
+def test_templates_on_the_process_page(client, login, svc):
+    login("admin")
+    page = client.get(f"/processes/{SOP_KEY}").get_data(as_text=True)
+    assert "Templat dokumen" in page and "spt_system_programmer.docx" in page and "spt_programmer.docx" in page
+    first = svc.document_templates(SOP_KEY)["spt_programmer.docx"][0]
+    response = client.get(f"/processes/{SOP_KEY}/templates/{first.id}")
+    assert response.status_code == 200 and Document(io.BytesIO(response.data)).paragraphs
+    response = client.post(f"/processes/{SOP_KEY}/templates", data={
+        "name": "spt_programmer.docx", "file": (io.BytesIO(_template("Baru {{ nomor }}")), "baru.docx")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert len(svc.document_templates(SOP_KEY)["spt_programmer.docx"]) == 2
+    response = client.post(f"/processes/{SOP_KEY}/templates", data={
+        "name": "spt_programmer.docx", "file": (io.BytesIO(b"bukan docx"), "x.docx")},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert "Templat tidak diterima" in response.get_data(as_text=True)
+    login("budi")
+    assert client.post(f"/processes/{SOP_KEY}/templates", data={
+        "name": "spt_programmer.docx", "file": (io.BytesIO(_template("x")), "x.docx")},
+        content_type="multipart/form-data").status_code == 403
