@@ -28,6 +28,7 @@ run: install
 	$(BIN)/alur init --demo
 	@echo
 	@echo "Open http://$(HOST):$(PORT)/ and log in with one of the demo users above."
+	@echo "A worker runs beside the server: timers, reminders and mail (into instance/mail/ until ALUR_SMTP_URL is set; see README)."
 	$(BIN)/alur serve --host $(HOST) --port $(PORT)
 
 test: install

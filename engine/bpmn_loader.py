@@ -104,6 +104,11 @@ class TaskMeta:
         return self.properties.get("sop.assignee") or self.assignee_expression or None
 
     @property
+    def escalate_to(self) -> str | None:
+        """A supervising lane/role told when the step is overdue (``sop.escalate_to``)."""
+        return (self.properties.get("sop.escalate_to") or "").strip() or None
+
+    @property
     def form(self) -> str | None:
         return self.properties.get("sop.form") or None
 

@@ -30,6 +30,18 @@ class EngineConfig:
     compact_keep: int = 3
     #: werkzeug hash method for passwords; tests use a cheap one, production keeps scrypt.
     password_hash_method: str = "scrypt"
+    #: The reminder ("Mendekati batas waktu") goes out when this share of a step's standard time
+    #: has passed (working time); the overdue reminder at the due time.
+    reminder_share: float = 0.75
+    #: The address people open, for links in messages.
+    base_url: str = "http://127.0.0.1:5000"
+    #: ``smtp://[user:pass@]host:port``, ``smtps://…``, ``smtp+starttls://…``; empty: each message
+    #: is written as an .eml file into ``mail_dir`` instead (nothing is lost before mail is set up).
+    smtp_url: str = ""
+    mail_from: str = "alur <alur@localhost>"
+    mail_dir: Path = PROJECT_ROOT / "instance" / "mail"
+    #: A worker holds the outbox rows it claimed this long; a killed worker's rows come back after.
+    delivery_lease_seconds: int = 300
     #: Failed logins that lock an account, and those that lock an address (many accounts tried
     #: from one place), within ``login_window_minutes``; a lock lasts ``login_lock_minutes``.
     login_max_failures_per_account: int = 10

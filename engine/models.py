@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, relationship
@@ -224,6 +225,12 @@ task_assignees = Table(
 )
 
 
+#: Conditions of the worker's partial indexes; its queries use the same text so that both
+#: PostgreSQL and SQLite see that the index applies.
+OPEN_NOT_OVERDUE = "state = 'ready' AND NOT overdue"
+OPEN_NOT_REMINDED = "state = 'ready' AND NOT near_due_sent AND NOT overdue"
+
+
 class TaskRecord(Base):
     """The task index: one row per user task that became ready, kept in the state's transaction."""
 
@@ -232,6 +239,12 @@ class TaskRecord(Base):
         Index("ix_tasks_state_lane", "state", "lane", "created_at"),
         Index("ix_tasks_completed_by", "completed_by", "completed_at"),
         Index("ix_tasks_state_due", "state", "due_at"),
+        # The worker's look-ups: only open steps not yet marked, so a tick never re-reads the
+        # steps it marked before (they leave these indexes once marked).
+        Index("ix_tasks_to_mark_overdue", "due_at",
+              postgresql_where=text(OPEN_NOT_OVERDUE), sqlite_where=text(OPEN_NOT_OVERDUE)),
+        Index("ix_tasks_to_remind", "near_due_at",
+              postgresql_where=text(OPEN_NOT_REMINDED), sqlite_where=text(OPEN_NOT_REMINDED)),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task UUID
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
@@ -246,6 +259,10 @@ class TaskRecord(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     due_at: Mapped[Optional[datetime]]
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: When the reminder goes out: a set share of the standard time after the step became ready
+    #: (engine/reminders.py); "Mendekati batas waktu" from then until the due time.
+    near_due_at: Mapped[Optional[datetime]]
+    near_due_sent: Mapped[bool] = mapped_column(Boolean, default=False)
     completed_at: Mapped[Optional[datetime]]
     completed_by: Mapped[Optional[str]] = mapped_column(String(80))
     #: The official the step belongs to when an acting official (Plt/Plh) did it: "completed_by a.n. on_behalf_of".
@@ -446,3 +463,8 @@ class DocumentJob(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[Optional[datetime]] = mapped_column(index=True)
     error: Mapped[Optional[str]] = mapped_column(Text)
+
+
+# Outbox, preferences, webhooks and calendar changes: models of their own module, same Base.
+from .notification_models import (  # noqa: E402,F401
+    CalendarChange, Notification, NotificationPreference, Webhook)

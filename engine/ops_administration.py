@@ -4,13 +4,11 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import bindparam, select, text, tuple_, update
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy import func, select, text, true, tuple_
 
-from . import audit, kpi_tally, reports, runtime
+from . import audit, delivery, kpi_tally, reminders, reports, runtime
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
-from .models import AuditEvent, Holiday, Instance, TaskRecord, User, task_assignees, utcnow
+from .models import AuditEvent, CalendarChange, Holiday, Instance, TaskRecord, User, task_assignees, utcnow
 from .paging import Cursor, Page, bounded_count
 from .unit_of_work import UnitOfWork, bounded_page, forget_holidays, valid_id as _valid_id
 
@@ -25,41 +23,102 @@ WITH RECURSIVE kinds(kind) AS (
 )
 SELECT kind FROM kinds""")
 
-_OPEN_TARGETS = select(TaskRecord.id, TaskRecord.created_at, TaskRecord.target_minutes, TaskRecord.due_at,
-                       TaskRecord.overdue).where(TaskRecord.state == "ready", TaskRecord.target_minutes.is_not(None))
-_SET_DUE = update(TaskRecord.__table__).where(TaskRecord.__table__.c.id == bindparam("b_id"))
-
 
 class AdministrationOperations(UnitOfWork):
     # ---- timers and due times -----------------------------------------------------------
     def tick(self, now: datetime | None = None, limit: int = 100) -> dict[str, int]:
-        """Fire due timers and mark overdue tasks, once. Safe with several workers running it."""
+        """One pass of the clock: fire due timers, recompute due times after a holiday change,
+        mark overdue and near-due steps (telling who may do them), queue daily digests. Safe with
+        several workers (and concurrent ``alur tick`` runs) on one database: each timer fires once
+        and each step is marked once."""
         now = now or utcnow()
-        fired = 0
-        query = (select(Instance.id).where(Instance.status == "running", Instance.next_timer_at <= now)
-                 .order_by(Instance.next_timer_at).limit(limit))
-        if self.session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        for instance_id in list(self.session.scalars(query)):
-            instance = self.instance(instance_id)
-            cd = runtime.compiled(instance.definition)
-            wf = self._load_or_mark_error(instance, cd)
-            if wf is None:
-                continue
-            error = runtime.fire_timers(wf)
-            self._apply_outcome(instance, wf, error, now)
-            self.session.flush()
-            self._index_tasks(instance, wf, cd, now)
-            audit.record(self.session, "timer", None, instance_id=instance.id)
-            fired += 1
-        overdue_rows = list(self.session.scalars(select(TaskRecord).where(
-            TaskRecord.state == "ready", TaskRecord.overdue.is_(False), TaskRecord.due_at < now).limit(1000)))
-        for row in overdue_rows:
-            row.overdue = True
-            audit.record(self.session, "overdue", None, instance_id=row.instance_id, task_id=row.id,
-                         due_at=row.due_at.isoformat() if row.due_at else None)
-        self._commit()
-        return {"timers_fired": fired, "tasks_marked_overdue": len(overdue_rows)}
+        fired = self._fire_due_timers(now, limit)
+        rescheduled = 0
+        while True:
+            forget_holidays(self.session)
+            self._calendar = None
+            looked_at = self._in_own_transaction(
+                lambda: reminders.reschedule_batch(self.session, self.calendar, now, self.config.reminder_share))
+            if not looked_at:
+                break
+            rescheduled += looked_at
+        overdue = near = 0
+        while True:  # batches of 1,000, each in its own short transaction
+            marked = self._in_own_transaction(lambda: reminders.mark_overdue(self.session, now))
+            overdue += marked
+            if marked < 1000:
+                break
+        while True:
+            marked = self._in_own_transaction(lambda: reminders.mark_near_due(self.session, now))
+            near += marked
+            if marked < 1000:
+                break
+        digests = self._in_own_transaction(lambda: reminders.queue_digests(self.session, self.calendar, now))
+        return {"timers_fired": fired, "tasks_marked_overdue": overdue, "tasks_marked_near_due": near,
+                "digests_queued": digests}
+
+    def _in_own_transaction(self, work) -> int:
+        """Run ``work`` and commit; losing a race to another worker (a locked SQLite database,
+        a row changed meanwhile) counts as nothing done: the other worker did it."""
+        self.session.commit()
+        try:
+            result = work()
+            self._commit()
+        except Conflict:
+            return 0
+        return result or 0
+
+    def _fire_due_timers(self, now: datetime, limit: int) -> int:
+        """Each due case in a transaction of its own, taken with a row lock that other workers
+        skip (PostgreSQL) and written under its version column: a case another worker fired
+        meanwhile is left to it, never fired twice and never a crash."""
+        fired, skipped = 0, set()
+        postgres = self.session.get_bind().dialect.name == "postgresql"
+        for _ in range(limit):
+            self.session.commit()
+            query = (select(Instance.id).where(Instance.status == "running", Instance.next_timer_at <= now,
+                                               Instance.id.not_in(skipped) if skipped else true())
+                     .order_by(Instance.next_timer_at).limit(1))
+            if postgres:
+                query = query.with_for_update(skip_locked=True)
+            instance_id = self.session.scalar(query)
+            if instance_id is None:
+                break
+            try:
+                instance = self.instance(instance_id)
+                self.session.refresh(instance)
+                if instance.status != "running" or instance.next_timer_at is None or instance.next_timer_at > now:
+                    skipped.add(instance_id)
+                    continue
+                cd = runtime.compiled(instance.definition)
+                wf = self._load_or_mark_error(instance, cd)
+                if wf is None:  # unreadable state: marked error (alur check), the others go on
+                    self._commit()
+                    skipped.add(instance_id)
+                    continue
+                error = runtime.fire_timers(wf)
+                self._write_instance(instance, self._outcome(wf, error, now))
+                self._index_tasks(instance, wf, cd, now)
+                audit.record(self.session, "timer", None, instance_id=instance.id)
+                if error:
+                    audit.record(self.session, "error", None, instance_id=instance.id, message=error)
+                self._commit()
+                fired += 1
+            except Conflict:  # another worker fired it first
+                skipped.add(instance_id)
+        self.session.commit()
+        return fired
+
+    def deliver_notifications(self, renderer, *, now: datetime | None = None, limit: int = 20,
+                              stop=lambda: False) -> dict[str, int]:
+        """Send what the outbox holds, batch after batch, until nothing is due (or ``stop()``)."""
+        total = {"sent": 0, "failed": 0}
+        while not stop():
+            counts = delivery.deliver(self.session, self.config, renderer, now=now, limit=limit, stop=stop)
+            total = {k: total[k] + counts[k] for k in total}
+            if counts["sent"] + counts["failed"] < limit:
+                break
+        return total
 
     # ---- users (admin) -----------------------------------------------------------------
     def create_user(self, admin: User, username: str, password: str, roles: Iterable[str] = (),
@@ -142,8 +201,8 @@ class AdministrationOperations(UnitOfWork):
         holiday = Holiday(day=day, name=name)
         self.session.add(holiday)
         self._flush()  # a colleague adding the same day at once: 409
-        moved = self._reschedule_open_steps()
-        audit.record(self.session, "holiday_add", actor.username, day=day, name=name or None, rescheduled=moved)
+        self._calendar_changed(f"holiday_add {day}", actor)
+        audit.record(self.session, "holiday_add", actor.username, day=day, name=name or None)
         self._commit()
         return holiday
 
@@ -156,30 +215,20 @@ class AdministrationOperations(UnitOfWork):
         day, name = holiday.day, holiday.name
         self.session.delete(holiday)
         self._flush()  # a colleague adding the same day at once: 409
-        moved = self._reschedule_open_steps()
-        audit.record(self.session, "holiday_remove", actor.username, day=day, name=name or None, rescheduled=moved)
+        self._calendar_changed(f"holiday_remove {day}", actor)
+        audit.record(self.session, "holiday_remove", actor.username, day=day, name=name or None)
         self._commit()
 
-    def _reschedule_open_steps(self) -> int:
-        """After the holidays changed: every waiting step's due time again = when it became ready
-        plus its target in working time, on the new calendar (a step is no longer overdue if its
-        new due time is still ahead). Returns how many due times moved."""
+    def _calendar_changed(self, what: str, actor: User) -> None:
+        """Only record the change: the worker recomputes open steps' due times in batches
+        (engine/reminders.py), so an admin's request stays short however many cases run."""
         self._calendar = None
         forget_holidays(self.session)
-        calendar, now = self.calendar, utcnow()
-        changes = []
-        for task_id, created_at, target, due_at, overdue in self.session.execute(_OPEN_TARGETS):
-            due = calendar.add(created_at, target)
-            if due != due_at:
-                changes.append({"b_id": task_id, "due_at": due, "overdue": overdue and due < now})
-        if changes:
-            self.session.execute(_SET_DUE, changes)
-            for change in changes:  # rows this session already holds learn their new due time
-                row = self.session.identity_map.get(identity_key(TaskRecord, change["b_id"]))
-                if row is not None:
-                    set_committed_value(row, "due_at", change["due_at"])
-                    set_committed_value(row, "overdue", change["overdue"])
-        return len(changes)
+        self.session.add(CalendarChange(what=what, requested_by=actor.username, requested_at=utcnow()))
+
+    def calendar_changes_pending(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(CalendarChange).where(
+            CalendarChange.done_at.is_(None))) or 0
 
     # ---- the audit log ----------------------------------------------------------------------
     def audit_log(self, reader: User, *, kind: str | None = None, actor: str | None = None,

@@ -9,7 +9,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import access, audit, case_numbers, runtime, search, task_index
+from . import access, audit, case_numbers, outbox, runtime, search, task_index
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .models import AuditEvent, Deliverable, Instance, ProcessDefinition, TaskRecord, User, utcnow
 from .data_limits import require_data, text_problem
@@ -329,6 +329,8 @@ class InstanceOperations(UnitOfWork):
             target = "running"
         instance.status = target
         audit.record(self.session, action, user.username, instance_id=instance.id, reason=reason or None)
+        if action == "terminate":
+            outbox.case_ended(self.session, instance, "case_terminated", utcnow(), reason=reason, by=user.username)
         self._commit()
         return instance
 

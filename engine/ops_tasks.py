@@ -9,7 +9,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import bindparam, func, insert, select, update
 from SpiffWorkflow.util.task import TaskState
 
-from . import access, audit, documents, dossier, kpi_tally, runtime, search
+from . import access, audit, documents, dossier, kpi_tally, outbox, runtime, search
 from .data_limits import check_data
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .forms import FormError, load_form, user_fields, validate_data
@@ -169,6 +169,7 @@ class TaskOperations(UnitOfWork):
             raise Conflict("someone else took this step meanwhile", code="not_claimable")
         audit.record(self.session, "claim", user.username, instance_id=row.instance_id, task_id=row.id,
                      **self._behalf(user, row))
+        outbox.step_claimed(self.session, self.instance(row.instance_id), row, user, utcnow())
         self._commit()
         self.session.refresh(row)
         return row
@@ -196,11 +197,13 @@ class TaskOperations(UnitOfWork):
         target = self.users.find(username)
         if target is None:
             raise Invalid("Invalid user", [Problem(f"no user '{username}'", field="username")])
+        before = outbox.people_of_step(self.session, row)
         row.assignees = [target]
         row.has_assignees = True
         row.claimed_by = None
         audit.record(self.session, "reassign", admin.username, instance_id=row.instance_id, task_id=row.id,
                      to=target.username)
+        outbox.step_reassigned(self.session, self.instance(row.instance_id), row, before, target, admin, utcnow())
         self._commit()
         return row
 
@@ -369,6 +372,7 @@ class TaskOperations(UnitOfWork):
             audit.record(self.session, "error", None, instance_id=instance.id, message=error)
         elif instance.status == "completed":
             audit.record(self.session, "end", None, instance_id=instance.id)
+            outbox.case_ended(self.session, instance, "case_completed", now, by=user.username)
         self._commit()
         return row
 

@@ -11,6 +11,7 @@ from .ops_check import CheckOperations
 from .ops_instances import INSTANCE_STATUSES, InstanceOperations
 from .ops_logins import LoginOperations
 from .ops_messages import MessageOperations
+from .ops_notifications import NotificationOperations
 from .ops_people import PeopleOperations
 from .ops_processes import ProcessOperations
 from .ops_tasks import TaskOperations
@@ -19,5 +20,6 @@ __all__ = ["WorkflowService", "INSTANCE_STATUSES"]
 
 
 class WorkflowService(ProcessOperations, InstanceOperations, TaskOperations, AdministrationOperations,
-                      MessageOperations, LoginOperations, CheckOperations, PeopleOperations):
+                      MessageOperations, LoginOperations, CheckOperations, NotificationOperations,
+                      PeopleOperations):
     """Everything alur does to processes, cases and tasks, on one SQLAlchemy session."""

@@ -5,6 +5,7 @@ to draw a list.
 """
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, insert, select
@@ -37,6 +38,14 @@ def appointed_usernames(value) -> list[str]:
     return []
 
 
+def near_due(calendar: WorkingCalendar, start: datetime, target: int | None, share: float) -> datetime | None:
+    """When a step with ``target`` working minutes, ready since ``start``, is near its due time:
+    once ``share`` of its standard time has passed (never at the moment it becomes ready)."""
+    if target is None or target <= 0:
+        return None
+    return calendar.add(start, max(1, min(target, math.ceil(target * share))))
+
+
 def _appointed(session: Session, task, meta) -> list[int]:
     """Ids of the users a ready task is appointed to, in this order of precedence: the variable
     the diagram names (``sop.assignee``, Camunda's ``${x}``, Zeebe's ``=x``); SpiffArena's
@@ -60,7 +69,8 @@ def _appointed(session: Session, task, meta) -> list[int]:
 
 
 def sync(session: Session, instance: Instance, workflow: BpmnWorkflow, cd: CompiledDefinition,
-         calendar: WorkingCalendar, now: datetime, cause: dict | None = None) -> list[dict]:
+         calendar: WorkingCalendar, now: datetime, cause: dict | None = None,
+         reminder_share: float = 0.75) -> list[dict]:
     """Bring the instance's task rows in line with the workflow. Returns the rows (as dicts) of the
     tasks that became ready. Each carries its ``round``; one ready again (round 2 and on) carries
     ``cause`` as ``returned``: who, from which step and why it was sent back."""
@@ -81,7 +91,7 @@ def sync(session: Session, instance: Instance, workflow: BpmnWorkflow, cd: Compi
             step=meta.step if meta else None, name=(meta.name if meta else task.task_spec.bpmn_name) or tid,
             lane=meta.lane if meta else task.task_spec.lane, state="ready", created_at=now,
             target_minutes=target, due_at=calendar.add(now, target) if target is not None else None,
-            has_assignees=False)
+            near_due_at=near_due(calendar, now, target, reminder_share), has_assignees=False)
         user_ids = _appointed(session, task, meta) if meta else []
         if user_ids:
             appointments += [{"task_id": tid, "user_id": uid} for uid in user_ids]

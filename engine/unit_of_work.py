@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import message_waits, task_index
+from . import message_waits, outbox, task_index
 from .calendar import WorkingCalendar
 from .config import EngineConfig
 from .errors import Conflict
@@ -176,10 +176,13 @@ class UnitOfWork:
             set_committed_value(row, name, value)
 
     def _index_tasks(self, instance, workflow, cd, now: datetime, cause: dict | None = None) -> list[dict]:
-        """Write the task index for ``instance`` (inserts run at once, in this transaction); returns
-        the rows of the tasks that became ready (``cause``: see :func:`task_index.sync`)."""
+        """Write the task index for ``instance`` (inserts run at once, in this transaction) and the
+        notifications of the steps that became ready; returns their rows (``cause``: see
+        :func:`task_index.sync`; a row it sent back is told as such, with the reviewer's note)."""
         with self._losing_a_race_is_a_conflict(), self.session.no_autoflush:
-            became_ready = task_index.sync(self.session, instance, workflow, cd, self.calendar, now, cause)
+            became_ready = task_index.sync(self.session, instance, workflow, cd, self.calendar, now, cause,
+                                           self.config.reminder_share)
+            outbox.steps_ready(self.session, instance, became_ready, now)
             if cd.catches_messages:
                 message_waits.sync(self.session, instance, workflow)
         self._deliver_thrown(instance, workflow)

@@ -13,7 +13,7 @@ def test_existing_cases_get_numbers_and_search_terms(make_app, any_db):
 
     app = make_app()
     with app.app_context():
-        upgrade(directory=str(MIGRATIONS), revision="1caf87210f0a")
+        upgrade(directory=str(MIGRATIONS), revision="bdf6c9b98dc9")
         with db.engine.begin() as conn:
             conn.execute(text(
                 "INSERT INTO process_definitions (id, key, name, version, content_hash, bpmn_xml, spec_json, "

@@ -107,6 +107,7 @@ def test_filters_search_process_and_overdue(client, login, svc):
     now = utcnow()
     ready(svc, late.id).due_at = now - timedelta(hours=2)
     ready(svc, soon.id).due_at = now + timedelta(minutes=30)
+    ready(svc, soon.id).near_due_at = now - timedelta(minutes=5)  # its reminder's moment has passed
     ready(svc, calm.id).due_at = now + timedelta(days=40)
     svc.session.commit()
     login("pemilik")

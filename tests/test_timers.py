@@ -54,6 +54,7 @@ def test_tick_marks_overdue_once(svc):
 
 
 def test_a_new_holiday_moves_open_due_times_and_removing_it_moves_them_back(svc):
+    """The admin's request only records the change; the worker's next pass moves the due times."""
     from sop_walk import SOP_KEY
 
     instance = svc.start(SOP_KEY, svc.users.get("pemilik"), "Uji libur")
@@ -63,11 +64,35 @@ def test_a_new_holiday_moves_open_due_times_and_removing_it_moves_them_back(svc)
     admin = svc.users.get("admin")
     day = before.astimezone(svc.calendar.tz).date().isoformat()  # the working day the step is due on
     holiday = svc.add_holiday(day, "Cuti bersama", admin)
+    assert svc.task(row.id).due_at == before and svc.calendar_changes_pending() == 1
+    svc.tick()
     moved = svc.task(row.id).due_at
     assert moved > before and moved.astimezone(svc.calendar.tz).date().isoformat() > day
     assert moved == svc.calendar.add(row.created_at, row.target_minutes)
+    assert svc.calendar_changes_pending() == 0
     svc.remove_holiday(holiday.id, admin)
+    svc.tick()
     assert svc.task(row.id).due_at == before
     details = [e.details for e in svc.session.scalars(
-        select(AuditEvent).where(AuditEvent.kind.in_(["holiday_add", "holiday_remove"])).order_by(AuditEvent.id))]
+        select(AuditEvent).where(AuditEvent.kind == "reschedule").order_by(AuditEvent.id))]
     assert [d["rescheduled"] for d in details] == [1, 1]
+
+
+def test_the_worker_reschedules_in_batches_and_closes_every_change_it_covered(svc):
+    from engine import reminders
+    from sop_walk import SOP_KEY
+
+    pemilik, admin = svc.users.get("pemilik"), svc.users.get("admin")
+    rows = [svc.instance_tasks(svc.start(SOP_KEY, pemilik, f"Kasus {i}").id)[0] for i in range(5)]
+    before = {r.id: r.due_at for r in rows}
+    day = rows[0].due_at.astimezone(svc.calendar.tz).date().isoformat()
+    svc.add_holiday(day, "Cuti bersama", admin)
+    svc.add_holiday("2031-01-02", "Libur lain", admin)
+    now = utcnow()
+    batches = 0
+    while reminders.reschedule_batch(svc.session, svc.calendar, now, 0.75, batch=2):
+        svc.session.commit()
+        batches += 1
+    assert batches == 3  # 2 + 2 + 1 open steps
+    assert svc.calendar_changes_pending() == 0
+    assert all(svc.task(r.id).due_at > before[r.id] for r in rows)

@@ -20,6 +20,13 @@ from .extensions import login_manager
 from .services import service
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def reschedule_note() -> str:
+    """The worker, not this request, moves the due times of waiting steps (engine/reminders.py)."""
+    return _("Batas waktu langkah yang sedang menunggu dihitung ulang oleh worker dalam satu menit.")
+
+
 PROFILE_FIELDS = ("full_name", "email", "education_level", "field_of_study", "expertise", "nip", "position", "rank",
                   "unit")
 
@@ -193,6 +200,7 @@ def holidays():
             errors["day"] = _("Tanggal itu sudah terdaftar.")
         else:
             flash(_("%(day)s ditambahkan sebagai hari libur.", day=_day_label(holiday.day)), "success")
+            flash(reschedule_note(), "info")
             return redirect(url_for(".holidays"))
     return render_template("admin/holidays.html", holidays=svc.holidays(), values=values, errors=errors,
                            day_label=_day_label), (422 if errors else 200)
@@ -203,5 +211,6 @@ def remove_holiday(holiday_id: int):
     svc = service()
     svc.remove_holiday(holiday_id, me())
     flash(_("Hari libur dihapus."), "success")
+    flash(reschedule_note(), "info")
     return redirect(url_for(".holidays"))
 

@@ -1,6 +1,7 @@
 """The ``alur`` command line (a Flask CLI group): init, serve, deploy, user, token, tick."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from engine.errors import AlurError
 from .services import service
 
 DEMO_PASSWORD = "demo12345"
+#: Demo users' addresses (a reserved domain: with no ALUR_SMTP_URL, mail lands in instance/mail/).
+DEMO_MAIL_DOMAIN = "dinas.example"
 def _employee(nip: str, position: str, rank: str) -> dict[str, str]:
     return {"nip": nip, "position": position, "rank": rank,
             "unit": "Bidang E-Government, Persandian dan Statistik, Dinas Komunikasi dan Informatika"}
@@ -70,7 +73,7 @@ def init_command(demo: bool) -> None:
         for username, name, roles, profile in DEMO_USERS:
             if svc.users.find(username) is None:
                 svc.users.create(username, DEMO_PASSWORD, roles, is_admin=(username == "admin"),
-                                 full_name=name, **profile)
+                                 full_name=name, email=f"{username}@{DEMO_MAIL_DOMAIN}", **profile)
             click.echo(f"  {username:<8} {', '.join(roles) if username != 'admin' else 'admin, Process Owner'}")
         svc.session.commit()
 
@@ -79,8 +82,11 @@ def init_command(demo: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
-def serve_command(host: str, port: int, workers: int) -> None:
-    """Serve the web app with gunicorn."""
+@click.option("--no-worker", is_flag=True, help="Do not start `alur worker` beside the server (run it elsewhere).")
+def serve_command(host: str, port: int, workers: int, no_worker: bool) -> None:
+    """Serve the web app with gunicorn, and the worker (timers, reminders, mail) beside it."""
+    import subprocess
+
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):
@@ -100,7 +106,19 @@ def serve_command(host: str, port: int, workers: int) -> None:
             return create_app()
 
     click.echo(f"alur serving on http://{host}:{port}/")
-    Server().run()
+    worker = None
+    if not no_worker:
+        worker = subprocess.Popen([sys.executable, "-c", "from webapp.cli import main; main()", "worker",
+                                   "--parent", str(os.getpid())])
+    try:
+        Server().run()
+    finally:
+        if worker is not None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
 
 
 @click.command("deploy")
@@ -129,11 +147,21 @@ def user_group() -> None:
 @click.option("--password", required=True)
 @click.option("--role", "roles", multiple=True, help="A lane name; repeat for several.")
 @click.option("--admin", is_flag=True)
+@click.option("--email", default="", help="Where notifications go.")
+@click.option("--full-name", "full_name", default="", help="The person's name as pages and messages show it.")
 @with_appcontext
-def user_add(name: str, password: str, roles: tuple[str, ...], admin: bool) -> None:
+def user_add(name: str, password: str, roles: tuple[str, ...], admin: bool, email: str, full_name: str) -> None:
+    """Create a user; a role is a lane name."""
+    email = email.strip()
+    if email and ("@" not in email or len(email) > 200 or any(c.isspace() for c in email)):
+        click.echo("error: --email is not an email address (name@host, at most 200 characters)", err=True)
+        sys.exit(1)
+    if len(full_name) > 200:
+        click.echo("error: --full-name has at most 200 characters", err=True)
+        sys.exit(1)
     svc = service()
     try:
-        user = svc.users.create(name, password, roles, is_admin=admin)
+        user = svc.users.create(name, password, roles, is_admin=admin, email=email, full_name=full_name.strip())
         svc.session.commit()
     except AlurError as exc:
         _fail(exc)
@@ -209,14 +237,45 @@ def check_command(repair: bool) -> None:
 @click.command("tick")
 @with_appcontext
 def tick_command() -> None:
-    """Fire due timers and mark overdue tasks once, then exit."""
-    result = service().tick()
-    click.echo(f"timers fired: {result['timers_fired']}, tasks marked overdue: {result['tasks_marked_overdue']}")
+    """Fire due timers and mark overdue tasks once, deliver notifications, then exit."""
+    from .worker import one_pass
+
+    result = one_pass(current_app._get_current_object())
+    click.echo(f"timers fired: {result['timers_fired']}, tasks marked overdue: {result['tasks_marked_overdue']}, "
+               f"near due: {result['tasks_marked_near_due']}, notifications sent: {result['sent']}, "
+               f"failed: {result['failed']}")
+
+
+@click.command("worker")
+@click.option("--interval", type=float, default=None,
+              help="Seconds between passes (default ALUR_WORKER_INTERVAL or 10).")
+@click.option("--parent", type=int, default=None, hidden=True)
+@with_appcontext
+def worker_command(interval: float | None, parent: int | None) -> None:
+    """Run until SIGTERM: fire timers, mark near-due/overdue steps, deliver notifications."""
+    import logging
+
+    from engine.mailer import parse_smtp_url
+
+    from .worker import run
+
+    app = current_app._get_current_object()
+    if app.config.get("ALUR_SMTP_URL"):
+        try:
+            server = parse_smtp_url(app.config["ALUR_SMTP_URL"])
+        except ValueError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        click.echo(f"alur worker: mail through {server}")
+    else:
+        click.echo(f"alur worker: no ALUR_SMTP_URL, mail is written to {app.config['ALUR_MAIL_DIR']}")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    run(app, interval if interval is not None else float(app.config["ALUR_WORKER_INTERVAL"]), parent)
 
 
 def register_commands(app) -> None:
     for command in (init_command, serve_command, deploy_command, user_group, token_group, tick_command,
-                    check_command):
+                    worker_command, check_command):
         app.cli.add_command(command)
 
 

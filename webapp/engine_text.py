@@ -74,6 +74,12 @@ _MESSAGES: list[tuple[re.Pattern, Say]] = [(re.compile(p, re.S), words) for p, w
     (r"this step is no longer waiting; reload the case",
      lambda m: _("Langkah ini sudah tidak menunggu; muat ulang halaman pengajuan.")),
     (r"someone else took this step meanwhile", lambda m: _("Langkah ini baru saja diambil orang lain.")),
+    # webhooks (engine/ops_notifications.py, engine/webhook_client.py)
+    (r"use an http:// or https:// address", lambda m: _("Gunakan alamat http:// atau https://.")),
+    (r"the address is longer than (\d+) characters",
+     lambda m: _("Alamat paling panjang %(n)s karakter.", n=m[1])),
+    (r"choose at least one of the known events", lambda m: _("Pilih paling sedikit satu peristiwa.")),
+    (r"no webhook (\d+)", lambda m: _("Webhook %(id)s tidak ditemukan.", id=m[1])),
     (r"that was just done by someone else", lambda m: _("Hal itu baru saja dilakukan orang lain.")),
     (r"the case is being changed by someone else; try again",
      lambda m: _("Pengajuan ini sedang diubah orang lain; coba lagi.")),

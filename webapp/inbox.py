@@ -17,22 +17,16 @@ bp = Blueprint("inbox", __name__)
 PER_PAGE = 20
 TABS = ("mine", "lanes", "done")
 SORTS = ("created", "due", "step")
-#: A step is near its due time when less than this share of its standard time is left…
-NEAR_SHARE = 0.2
-#: …or less than this many working minutes.
-NEAR_MINUTES = 60
-
-
 @bp.app_template_global()
 def due_state(row: TaskRecord) -> str | None:
-    """``overdue``, ``near`` (Mendekati batas waktu) or None, for an open step."""
+    """``overdue``, ``near`` (Mendekati batas waktu: the reminder's moment, a set share of the
+    standard time, has passed) or None, for an open step."""
     if row.state != "ready" or row.due_at is None:
         return None
     now = utcnow()
     if row.due_at <= now:
         return "overdue"
-    left = service().calendar.between(now, row.due_at)
-    if left < NEAR_MINUTES or (row.target_minutes and left < NEAR_SHARE * row.target_minutes):
+    if row.near_due_at is not None and row.near_due_at <= now:
         return "near"
     return None
 

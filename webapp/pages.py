@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import account, cases, delegations, home, inbox, tasks
+    from . import account, cases, delegations, home, inbox, notifications, tasks
 
     app.register_blueprint(home.bp)
     app.register_blueprint(cases.bp)
@@ -13,12 +13,14 @@ def register(app: Flask) -> None:
     app.register_blueprint(account.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(tasks.bp)
-    from . import admin, audit_log, instances, modeler, processes, reports
+    app.register_blueprint(notifications.bp)
+    from . import admin, admin_notifications, audit_log, instances, modeler, processes, reports
 
     app.register_blueprint(instances.bp)
     app.register_blueprint(processes.bp)
     app.register_blueprint(modeler.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_notifications.bp)
     app.register_blueprint(audit_log.bp)
     app.register_blueprint(reports.bp)
     from . import case_record, doc_templates, sop_sheet

@@ -36,15 +36,16 @@ def test_every_page_of_an_admin_is_accessible(request, width, api):
     login(page, "admin")
     _check(page, ["/", "/inbox", "/inbox?tab=lanes", "/processes/", SOP_PAGE, "/instances/",
                   f"/instances/{instance_id}", f"/tasks/{task_id}", "/admin/users", "/admin/holidays",
-                  "/admin/audit", "/reports/kpi", "/account"])
+                  "/admin/audit", "/reports/kpi", "/account", "/notifications", "/notifications/settings",
+                  "/admin/notifications", "/admin/webhooks"])
 
 
 def test_a_lane_member_s_pages_are_accessible_in_both_languages(page, api):
     _, task_id = _pages_of_a_case(api)
     login(page, "analis")
-    _check(page, ["/inbox", f"/tasks/{task_id}", "/processes/", SOP_PAGE])
+    _check(page, ["/inbox", f"/tasks/{task_id}", "/processes/", SOP_PAGE, "/notifications"])
     page.get_by_role("link", name="EN", exact=True).click()
-    _check(page, ["/inbox", f"/tasks/{task_id}"])
+    _check(page, ["/inbox", f"/tasks/{task_id}", "/notifications"])
 
 
 def test_the_login_page_and_a_refused_form_are_accessible(page, api):

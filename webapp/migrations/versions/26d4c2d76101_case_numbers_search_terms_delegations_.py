@@ -4,7 +4,7 @@ Existing cases get their registration numbers (in the order they were started, p
 year) and their numbers' words in the search index, so nothing is left unnumbered or unfindable.
 
 Revision ID: 26d4c2d76101
-Revises: 1caf87210f0a
+Revises: bdf6c9b98dc9
 Create Date: 2026-12-01 03:35:38.672210
 
 """
@@ -18,7 +18,7 @@ import engine.models
 
 # revision identifiers, used by Alembic.
 revision = '26d4c2d76101'
-down_revision = '1caf87210f0a'
+down_revision = 'bdf6c9b98dc9'
 branch_labels = None
 depends_on = None
 

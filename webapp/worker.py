@@ -1,0 +1,63 @@
+"""The worker loop behind ``alur worker`` (and ``alur serve``, which starts one beside the web
+server): fire due timers, recompute due times after holiday changes, mark near-due and overdue
+steps, queue digests, deliver the outbox; again every few seconds, until SIGTERM.
+
+Any number of workers may run against one database (engine/reminders.py, engine/delivery.py
+say why each thing still happens once). A stop signal lets the current message finish, gives the
+rest of the claimed batch back, and exits.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
+
+from engine.service import WorkflowService
+
+from .extensions import db
+from .notification_text import render_email
+
+log = logging.getLogger("alur.worker")
+
+
+def one_pass(app: Flask, stop=lambda: False, now=None) -> dict[str, Any]:
+    """One pass of everything the worker does (``alur tick``)."""
+    with app.app_context():
+        svc = WorkflowService(db.session, app.extensions["alur_engine_config"])
+        try:
+            result = svc.tick(now=now)
+            result.update(svc.deliver_notifications(render_email, now=now, stop=stop))
+            return result
+        finally:
+            db.session.remove()
+
+
+def run(app: Flask, interval: float, parent_pid: int | None = None) -> None:
+    """Loop until SIGTERM/SIGINT (or until the parent process is gone, for ``alur serve``)."""
+    stopping = threading.Event()
+
+    def ask_to_stop(signum, _frame):
+        log.info("worker %s: signal %s, stopping after the current message", os.getpid(), signum)
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, ask_to_stop)
+    signal.signal(signal.SIGINT, ask_to_stop)
+    log.info("worker %s started (every %.0f s)", os.getpid(), interval)
+    while not stopping.is_set():
+        if parent_pid is not None and os.getppid() != parent_pid:
+            break  # the server that started us is gone
+        started = time.monotonic()
+        try:
+            result = one_pass(app, stop=stopping.is_set)
+            if any(result.values()):
+                log.info("worker %s: %s", os.getpid(), result)
+        except SQLAlchemyError as exc:  # the database restarting or unreachable: try again later
+            log.warning("worker %s: database error, retrying: %s", os.getpid(), exc)
+        stopping.wait(max(0.0, interval - (time.monotonic() - started)))
+    log.info("worker %s stopped", os.getpid())
