@@ -167,10 +167,13 @@ class Cloner:
             inst = dict(snap["instance"])
             inst.update(id=iid, title=title(iid), started_at=inst["started_at"] - shift,
                         state=UUID_RE.sub(lambda m: new_id(m.group(0)), inst["state"]))
+            if "number" in inst:  # each copy its own registration number, as a start would give it
+                inst["number"] = f"BENCH-{iid:06d}"
             if inst["ended_at"]:
                 inst["ended_at"] = inst["ended_at"] - shift
             batch["instances"].append(inst)
-            batch["words"] += [{"term": w, "instance_id": iid} for w in prefixes(inst["title"])]
+            batch["words"] += [{"term": w, "instance_id": iid}
+                               for w in prefixes(inst["title"], inst.get("number"))]
             for row in snap["tasks"]:
                 row = dict(row)
                 row.update(id=new_id(row["id"]), instance_id=iid, created_at=row["created_at"] - shift,

@@ -24,6 +24,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser, SpiffTaskParser
 from SpiffWorkflow.spiff.specs.defaults import ManualTask, ScriptTask, ServiceTask
 
+from .case_numbers import PREFIX_PATTERN, derive_prefix
 from .bpmn_checks import (
     PLACEHOLDER_KEY, assignment_attributes, check_document, deployable_processes, pinned_version, split_names,
     variable_of,
@@ -139,6 +140,8 @@ class ParsedProcess:
     #: DMN files the process uses (name → XML), kept so a later version finds them again
     decisions: dict[str, str] = field(default_factory=dict)
     filename: str = "process.bpmn"
+    #: The registration numbers' prefix (``sop.prefix`` on the process), derived from the name if unset.
+    prefix: str = ""
     #: The start event's ``sop.form``: the form that start data must pass, like any step's.
     start_form: str | None = None
 
@@ -355,6 +358,10 @@ def _compile(parser, process, root, filename: str, data: bytes, deployed: Deploy
             _collect_tasks(subs[name], root, role, tasks)
     doc_el = process.find(bpmn("documentation"))
     name = (process.get("name") or _participant_name(root, key) or key)[:300]
+    prefix = _process_property(process, "sop.prefix")
+    if prefix and not PREFIX_PATTERN.match(prefix):
+        raise Invalid("Invalid BPMN", [Problem(
+            f"sop.prefix '{prefix[:40]}' must be 1 to 10 letters or digits (e.g. PAE)", **where(process))])
     lanes = list(dict.fromkeys(l.get("name") for l in process.iter(bpmn("lane")) if l.get("name")))
     for meta in tasks.values():
         for r in meta.candidate_roles:
@@ -375,7 +382,18 @@ def _compile(parser, process, root, filename: str, data: bytes, deployed: Deploy
         key=key, name=name, documentation=(doc_el.text or "").strip() if doc_el is not None else "",
         content_hash=digest, xml=data.decode("utf-8", errors="replace"), spec=spec,
         subprocess_specs=subs, tasks=tasks, lanes=lanes, default_role=role, start_messages=start_messages,
-        decisions=dict(decisions), filename=filename, start_form=(start_forms[0] or None) if start_forms else None)
+        decisions=dict(decisions), filename=filename, prefix=prefix.upper() or derive_prefix(name, key),
+        start_form=(start_forms[0] or None) if start_forms else None)
+
+
+def _process_property(process, name: str) -> str:
+    """A process-level SOP property (``spiffworkflow:property`` or ``camunda:property``)."""
+    for path in ("./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property",
+                 "./bpmn:extensionElements/camunda:properties/camunda:property"):
+        for prop in process.xpath(path, namespaces=NS):
+            if prop.get("name") == name:
+                return (prop.get("value") or "").strip()
+    return ""
 
 
 def _message_name(root, ref: str | None) -> str | None:

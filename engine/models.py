@@ -201,12 +201,14 @@ class Instance(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
     title: Mapped[str] = mapped_column(String(300), default="")
+    #: Registration number ("PAE-2026-0001"): the process's prefix, the year, a gapless sequence.
+    number: Mapped[Optional[str]] = mapped_column(String(40), unique=True, index=True)
     status: Mapped[str] = mapped_column(String(20), default="running")
     state: Mapped[str] = mapped_column(Text)
     serializer_version: Mapped[str] = mapped_column(String(20))
     row_version: Mapped[int] = mapped_column(Integer, default=1)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
-    started_by: Mapped[Optional[str]] = mapped_column(String(80))
+    started_by: Mapped[Optional[str]] = mapped_column(String(80), index=True)
     ended_at: Mapped[Optional[datetime]]
     error_message: Mapped[Optional[str]] = mapped_column(Text)
     next_timer_at: Mapped[Optional[datetime]] = mapped_column(index=True)
@@ -267,6 +269,8 @@ class TaskRecord(Base):
     near_due_sent: Mapped[bool] = mapped_column(Boolean, default=False)
     completed_at: Mapped[Optional[datetime]]
     completed_by: Mapped[Optional[str]] = mapped_column(String(80))
+    #: The official the step belongs to when an acting official (Plt/Plh) did it: "completed_by a.n. on_behalf_of".
+    on_behalf_of: Mapped[Optional[str]] = mapped_column(String(80), index=True)
     target_minutes: Mapped[Optional[int]]
     actual_minutes: Mapped[Optional[int]]
     data: Mapped[Optional[dict[str, Any]]]
@@ -364,6 +368,53 @@ class Holiday(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[str] = mapped_column(String(10), unique=True)  # ISO date
     name: Mapped[str] = mapped_column(String(200), default="")
+
+
+class CaseCounter(Base):
+    """The last registration number given per prefix and year. Taken with an UPDATE in the
+    transaction that starts the case, so numbers have neither gaps nor duplicates."""
+
+    __tablename__ = "case_counters"
+    prefix: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Delegation(Base):
+    """An acting official (Plt/Plh): ``delegate`` does ``delegator``'s steps from ``starts_at``
+    until ``ends_at`` (exclusive), or until it is ended early (``ended_at``)."""
+
+    __tablename__ = "delegations"
+    __table_args__ = (Index("ix_delegations_delegate", "delegate_id", "ends_at"),
+                      Index("ix_delegations_delegator", "delegator_id", "ends_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delegator_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10), default="plh")  # plt | plh
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[Optional[datetime]]
+    ended_by: Mapped[Optional[str]] = mapped_column(String(80))
+    delegator: Mapped[User] = relationship(foreign_keys=[delegator_id], lazy="joined")
+    delegate: Mapped[User] = relationship(foreign_keys=[delegate_id], lazy="joined")
+
+
+class CaseComment(Base):
+    """One message of a case's discussion thread (plain text). ``mentions``: the usernames it
+    names with ``@username`` that belong to someone (for notifications)."""
+
+    __tablename__ = "case_comments"
+    __table_args__ = (Index("ix_case_comments_instance", "instance_id", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    task_id: Mapped[Optional[str]] = mapped_column(String(36))
+    author: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(Text)
+    mentions: Mapped[Optional[list[str]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class KpiTally(Base):

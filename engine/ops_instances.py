@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import access, audit, outbox, runtime, search, task_index
+from . import access, audit, case_numbers, outbox, runtime, search, task_index
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .models import AuditEvent, Deliverable, Instance, ProcessDefinition, TaskRecord, User, utcnow
 from .data_limits import require_data, text_problem
@@ -20,7 +20,9 @@ from .paging import COUNT_CAP, Count, bounded_count
 from .state import SERIALIZER_VERSION
 from .unit_of_work import UnitOfWork, bounded_page, valid_id as _valid_id
 
-INSTANCE_STATUSES = ("running", "suspended", "completed", "terminated", "error")
+INSTANCE_STATUSES = ("running", "suspended", "completed", "terminated", "withdrawn", "error")
+#: A withdrawal's reason, at most this long.
+MAX_REASON = 500
 
 
 @dataclass
@@ -66,15 +68,16 @@ class InstanceOperations(UnitOfWork):
         error = runtime.advance(wf)
         if message is not None and not error:
             _caught, error = runtime.deliver(wf, *message)
+        number = case_numbers.next_number(self.session, cd.prefix, now.astimezone(self.calendar.tz).year)
         instance = Instance(definition_id=definition.id, title=(title or "").strip()[:300] or definition.name,
-                            status="running", started_by=username, started_at=now,
+                            number=number, status="running", started_by=username, started_at=now,
                             serializer_version=SERIALIZER_VERSION, state="", correlation_key=correlation_key)
         self._apply_outcome(instance, wf, error, now)
         self.session.add(instance)
         self.session.flush()
-        search.index_instance(self.session, instance.id, instance.title)
+        search.index_instance(self.session, instance.id, number, instance.title, *search.texts_of(data or {}))
         extra = {"message": message[0]} if message else {}
-        audit.record(self.session, "start", username, instance_id=instance.id,
+        audit.record(self.session, "start", username, instance_id=instance.id, number=number,
                      process=definition.key, version=definition.version, title=instance.title, **extra)
         if error:
             audit.record(self.session, "error", None, instance_id=instance.id, message=error)
@@ -138,18 +141,36 @@ class InstanceOperations(UnitOfWork):
 
     def visible_instance(self, instance_id: int, user: User) -> Instance:
         instance = self.instance(instance_id)
-        if not access.may_view(user, instance, runtime.compiled(instance.definition).lanes):
+        if not self.may_view_instance(user, instance):
             raise NotAllowed("you may not see this case")
         return instance
 
+    def may_view_instance(self, user: User, instance: Instance) -> bool:
+        """Admins, Process Owners, holders of the process's lanes, and the case's participants
+        (who started it, took or did a step of it, or were appointed to one), also through an
+        official they act for (Plt/Plh)."""
+        officials = self.acting_for(user)
+        if access.may_view(user, instance, runtime.compiled(instance.definition).lanes, officials):
+            return True
+        return bool(self.session.scalar(select(exists().where(
+            Instance.id == instance.id, access.took_part_clause([user, *officials])))))
+
+    def is_participant(self, user: User, instance: Instance) -> bool:
+        """Did ``user`` (or an official they act for) start or take part in the case?"""
+        return bool(self.session.scalar(select(exists().where(
+            Instance.id == instance.id, access.took_part_clause([user, *self.acting_for(user)])))))
+
     def list_instances(self, user: User, *, status: str | None = None, process_key: str | None = None,
-                       q: str | None = None, overdue: bool = False, limit: int = 50, offset: int = 0,
-                       count: bool = True) -> tuple[list[Instance], Count | None]:
+                       q: str | None = None, overdue: bool = False, mine: bool = False, limit: int = 50,
+                       offset: int = 0, count: bool = True) -> tuple[list[Instance], Count | None]:
         """The cases ``user`` may see, newest first, with how many match if ``count`` (exact up to
         a thousand past the page, "at least" beyond). Every filter is an index (status, process and search
-        words by case id, overdue by due time), and the rows come without their state."""
+        words by case id, overdue by due time), and the rows come without their state. ``mine``: only
+        the cases they started or took part in (Pengajuan saya); ``q``: words of the number, title or answers."""
         limit, offset = bounded_page(limit, offset)
         query = select(Instance)
+        if mine:
+            query = query.where(access.took_part_clause([user]))
         if status:
             if status not in INSTANCE_STATUSES:
                 raise Invalid("Invalid filter", [Problem(f"status must be one of {', '.join(INSTANCE_STATUSES)}", field="status")])
@@ -163,10 +184,12 @@ class InstanceOperations(UnitOfWork):
         if overdue:
             query = query.where(Instance.id.in_(select(TaskRecord.instance_id).where(
                 TaskRecord.state == "ready", TaskRecord.due_at < utcnow())))
-        if not (user.is_admin or access.PROCESS_OWNER in user.role_names):
-            roles = set(user.role_names)
+        if not mine and not access.sees_everything(user):
+            officials = self.acting_for(user)
+            roles = set(user.role_names).union(*(o.role_names for o in officials))
             lanes_defs = [d for d, lanes in self._lanes_by_version().items() if lanes & roles]
-            query = query.where((Instance.started_by == user.username) | Instance.definition_id.in_(lanes_defs))
+            query = query.where(or_(access.took_part_clause([user, *officials]),
+                                    Instance.definition_id.in_(lanes_defs)))
         total = bounded_count(self.session, query, Instance.id, cap=offset + COUNT_CAP) if count else None
         rows = list(self.session.scalars(query.options(defer(Instance.state))
                                          .order_by(order.desc()).limit(limit).offset(offset)))
@@ -204,11 +227,12 @@ class InstanceOperations(UnitOfWork):
         return result
 
     def instance_titles(self, instance_ids: Iterable[int]) -> dict[int, str]:
-        """Titles of several cases in one query (for lists of tasks)."""
+        """How several cases are named, in one query (for lists of tasks): "PAE-2026-0001 · title"."""
         ids = set(instance_ids)
         if not ids:
             return {}
-        return dict(self.session.execute(select(Instance.id, Instance.title).where(Instance.id.in_(ids))).all())
+        return {i: f"{number} · {title}" if number else title for i, number, title in self.session.execute(
+            select(Instance.id, Instance.number, Instance.title).where(Instance.id.in_(ids)))}
 
     def instance_tasks(self, instance_id: int) -> list[TaskRecord]:
         return list(self.session.scalars(select(TaskRecord).where(TaskRecord.instance_id == instance_id)
@@ -289,6 +313,56 @@ class InstanceOperations(UnitOfWork):
             elif state == "ready":
                 marks[bpmn_id] = "error" if instance.status == "error" else "active"
         return marks
+
+    def withdrawal_refusal(self, instance: Instance, user: User) -> tuple[str, str] | None:
+        """Why ``user`` may not withdraw the case now, as (code, message); None if they may.
+
+        The one who started a case may withdraw it while nobody else has acted on it: it waits at
+        its first step, or at a step of theirs, and every step taken, done or uploaded to was theirs."""
+        if instance.started_by != user.username:
+            return "withdraw.not_submitter", "only the person who started this case may withdraw it"
+        if instance.status not in ("running", "suspended"):
+            return "withdraw.not_running", f"a case that is '{instance.status}' cannot be withdrawn"
+        others = self.session.execute(select(TaskRecord.name, TaskRecord.completed_by, TaskRecord.claimed_by).where(
+            TaskRecord.instance_id == instance.id,
+            or_(TaskRecord.completed_by != user.username, TaskRecord.claimed_by != user.username)).limit(1)).first()
+        if others is None:
+            uploader = self.session.scalar(select(Deliverable.uploaded_by).where(
+                Deliverable.instance_id == instance.id, Deliverable.uploaded_by != user.username).limit(1))
+            if uploader is not None:
+                others = (None, uploader, None)
+        if others is not None:
+            who = others[1] if others[1] and others[1] != user.username else others[2]
+            return ("withdraw.others_acted",
+                    f"{who} has already acted on this case, so it can no longer be withdrawn; "
+                    "ask an administrator to stop it")
+        for row in self.session.scalars(select(TaskRecord).where(
+                TaskRecord.instance_id == instance.id, TaskRecord.state == "ready")):
+            if not access.may_do(user, row):
+                return ("withdraw.not_yours",
+                        f"the case is now at the step '{row.name}', which is not yours; "
+                        "ask an administrator to stop it")
+        return None
+
+    def withdraw(self, instance_id: int, user: User, reason: str) -> Instance:
+        """The submitter withdraws (cancels) their own case, with a reason (audited)."""
+        instance = self.visible_instance(instance_id, user)
+        reason = (reason or "").strip()
+        refused = self.withdrawal_refusal(instance, user)
+        if refused is not None:
+            code, message = refused
+            raise (NotAllowed if code == "withdraw.not_submitter" else Conflict)(message, code=code)
+        if not reason:
+            raise Invalid("Invalid withdrawal", [Problem("give a reason for withdrawing", field="reason")],
+                          code="withdraw.no_reason")
+        if len(reason) > MAX_REASON:
+            raise Invalid("Invalid withdrawal", [Problem(f"the reason is longer than {MAX_REASON} characters",
+                                                         field="reason")], code="withdraw.reason_too_long")
+        task_index.cancel_open(self.session, instance)
+        instance.status, instance.ended_at = "withdrawn", utcnow()
+        audit.record(self.session, "withdraw", user.username, instance_id=instance.id, reason=reason)
+        self._commit()
+        return instance
 
     def set_status(self, instance_id: int, user: User, action: str, reason: str = "") -> Instance:
         """Admin actions: suspend, resume, terminate (with a reason, audited)."""

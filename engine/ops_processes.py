@@ -104,7 +104,7 @@ class ProcessOperations(UnitOfWork):
             meta_json=json.dumps({"tasks": {k: v.as_dict() for k, v in parsed.tasks.items()},
                                   "lanes": parsed.lanes, "default_role": parsed.default_role,
                                   "start_messages": parsed.start_messages, "decisions": parsed.decisions,
-                                  "start_form": parsed.start_form}),
+                                  "prefix": parsed.prefix, "start_form": parsed.start_form}),
             documentation=parsed.documentation, filename=Path(parsed.filename).name[:300],
             deployed_by=actor.username if actor else None, deployed_at=utcnow())
         self.session.add(definition)

@@ -9,7 +9,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import bindparam, func, insert, select, update
 from SpiffWorkflow.util.task import TaskState
 
-from . import access, audit, documents, dossier, kpi_tally, outbox, runtime
+from . import access, audit, documents, dossier, kpi_tally, outbox, runtime, search
 from .data_limits import check_data
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .forms import FormError, load_form, user_fields, validate_data
@@ -62,12 +62,20 @@ class TaskOperations(UnitOfWork):
 
     def visible_task(self, task_id: str, user: User) -> TaskRecord:
         row = self.task(task_id)
-        if access.may_do(user, row) or row.completed_by == user.username:
+        if access.principal(user, row, self.acting_for(user)) or row.completed_by == user.username:
             return row
-        instance = self.instance(row.instance_id)
-        if not access.may_view(user, instance, runtime.compiled(instance.definition).lanes):
+        if not self.may_view_instance(user, self.instance(row.instance_id)):
             raise NotAllowed("you may not see this task")
         return row
+
+    def principal(self, user: User, row: TaskRecord) -> User | None:
+        """Whose step ``user`` would do (themselves, or an official they act for), or None."""
+        return access.principal(user, row, self.acting_for(user))
+
+    def _on_behalf_of(self, user: User, row: TaskRecord) -> str | None:
+        """The official's username when ``user`` does ``row`` as their acting official, else None."""
+        official = self.principal(user, row)
+        return official.username if official is not None and official.id != user.id else None
 
     def _task_and_case(self, task_id: str) -> tuple[TaskRecord, Instance]:
         """A task row and its case (with its definition) in one statement; the case stays pinned
@@ -87,9 +95,10 @@ class TaskOperations(UnitOfWork):
         instance_status = instance.status
         if instance_status != "running":
             raise Conflict(f"the case is {instance_status}; nothing can be done on it now", code="not_running")
-        if not access.may_do(user, row):
+        official = self.principal(user, row)
+        if official is None:
             raise NotAllowed("you may not do this step: " + access.refusal(user, row))
-        if row.claimed_by and row.claimed_by != user.username:
+        if row.claimed_by and row.claimed_by not in (user.username, official.username):
             raise NotAllowed(f"this step has been taken by {row.claimed_by}")
         return row
 
@@ -119,15 +128,17 @@ class TaskOperations(UnitOfWork):
         if tab == "done":
             query = query.where(TaskRecord.completed_by == user.username)
         else:
+            officials = self.acting_for(user)
+            mine = [user.username, *(o.username for o in officials)]
             query = query.join(Instance, Instance.id == TaskRecord.instance_id).where(
-                TaskRecord.state == "ready", Instance.status == "running", access.may_do_clause(user))
+                TaskRecord.state == "ready", Instance.status == "running", access.may_do_clause(user, officials))
             if tab == "mine":
-                query = query.where((TaskRecord.claimed_by == user.username)
+                query = query.where(TaskRecord.claimed_by.in_(mine)
                                     | (TaskRecord.has_assignees & TaskRecord.claimed_by.is_(None)))
             elif tab == "lanes":
                 query = query.where(TaskRecord.claimed_by.is_(None))
             elif tab == "ready":
-                query = query.where(TaskRecord.claimed_by.is_(None) | (TaskRecord.claimed_by == user.username))
+                query = query.where(TaskRecord.claimed_by.is_(None) | TaskRecord.claimed_by.in_(mine))
             else:
                 raise Invalid("Invalid filter", [Problem("tab must be ready, mine, lanes or done", field="tab")])
         if process_key:
@@ -136,9 +147,15 @@ class TaskOperations(UnitOfWork):
         if overdue:
             query = query.where(TaskRecord.due_at < utcnow())
         if q:
-            query = query.where(TaskRecord.name.ilike(f"%{q}%") | TaskRecord.instance_id.in_(
-                select(Instance.id).where(Instance.title.ilike(f"%{q}%"))))
+            matching = search.matching_ids(q)  # the case's number, title or answers
+            query = query.where(TaskRecord.name.ilike(f"%{q}%") if matching is None
+                                else TaskRecord.name.ilike(f"%{q}%") | TaskRecord.instance_id.in_(matching))
         return query
+
+    def _behalf(self, user: User, row: TaskRecord) -> dict[str, str]:
+        """``{"on_behalf_of": official}`` for an audit event when ``user`` acts for an official."""
+        official = self._on_behalf_of(user, row)
+        return {"on_behalf_of": official} if official else {}
 
     def claim(self, task_id: str, user: User) -> TaskRecord:
         row = self._workable(task_id, user)
@@ -150,7 +167,8 @@ class TaskOperations(UnitOfWork):
         if done.rowcount != 1:
             self.session.rollback()
             raise Conflict("someone else took this step meanwhile", code="not_claimable")
-        audit.record(self.session, "claim", user.username, instance_id=row.instance_id, task_id=row.id)
+        audit.record(self.session, "claim", user.username, instance_id=row.instance_id, task_id=row.id,
+                     **self._behalf(user, row))
         outbox.step_claimed(self.session, self.instance(row.instance_id), row, user, utcnow())
         self._commit()
         self.session.refresh(row)
@@ -162,7 +180,8 @@ class TaskOperations(UnitOfWork):
             raise Conflict(f"this step is already {row.state}", code="already_" + row.state)
         if row.claimed_by is None:
             raise Conflict("this step is not taken by anyone", code="not_claimed")
-        if row.claimed_by != user.username and not user.is_admin:
+        acting = {o.username for o in self.acting_for(user)}
+        if row.claimed_by != user.username and row.claimed_by not in acting and not user.is_admin:
             raise NotAllowed(f"this step was taken by {row.claimed_by}; only they or an admin may release it")
         row.claimed_by = None
         audit.record(self.session, "unclaim", user.username, instance_id=row.instance_id, task_id=row.id)
@@ -198,7 +217,7 @@ class TaskOperations(UnitOfWork):
         self._task_attachments.pop(row.id, None)
         self.session.flush()
         audit.record(self.session, "attach", user.username, instance_id=row.instance_id, task_id=row.id,
-                     filename=stored.filename, size=stored.size, sha256=stored.sha256)
+                     filename=stored.filename, size=stored.size, sha256=stored.sha256, **self._behalf(user, row))
         self._commit()
         return deliverable
 
@@ -317,12 +336,13 @@ class TaskOperations(UnitOfWork):
             raise Conflict("this step is no longer waiting; reload the case", code="changed_meanwhile")
         now = utcnow()
         minutes = self.calendar.between(row.created_at, now)
+        behalf = self._behalf(user, row)
         error = runtime.run_user_task(wf, task, data)
         kept = json.loads(json.dumps(data))
         self._write_instance(instance, self._outcome(wf, error, now))  # first: a lost race ends here
         self._write_row(row, {"state": "completed", "completed_at": now, "completed_by": user.username,
                               "claimed_by": row.claimed_by or user.username, "actual_minutes": minutes,
-                              "data": kept})
+                              "data": kept, "on_behalf_of": behalf.get("on_behalf_of")})
         schema = self.task_form(row)
         reason = dossier.reason_field(schema)
         note = kept.get(reason) if reason else None
@@ -343,10 +363,11 @@ class TaskOperations(UnitOfWork):
             "task_id": row.id, "instance_id": instance.id, "step": row.step, "bpmn_id": row.bpmn_id,
             "name": row.name, "round": row.round or 1, "data": kept, "completed_by": user.username,
             "completed_at": now, "outcome": outcome})
+        search.add_to_instance(self.session, instance.id, *search.texts_of(kept))
         audit.record(self.session, "complete", user.username, instance_id=instance.id, task_id=row.id,
                      step=row.step, name=row.name, minutes=row.actual_minutes,
                      **({"round": row.round} if (row.round or 1) > 1 else {}),
-                     **({"outcome": outcome} if outcome else {}))
+                     **({"outcome": outcome} if outcome else {}), **behalf)
         if error:
             audit.record(self.session, "error", None, instance_id=instance.id, message=error)
         elif instance.status == "completed":

@@ -16,6 +16,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import dossier
 from .bpmn_loader import TaskMeta
+from .case_numbers import derive_prefix
 from .errors import Conflict
 from .compaction import DEFAULT_KEEP, compact
 from .expressions import RestrictedScriptEngine
@@ -36,6 +37,8 @@ class CompiledDefinition:
     subprocess_specs: dict
     tasks: dict[str, TaskMeta]
     lanes: list[str] = field(default_factory=list)
+    #: The registration numbers' prefix (``sop.prefix``, else derived from the name).
+    prefix: str = ""
     #: The start event's ``sop.form`` (start data is checked against it), or None.
     start_form: str | None = None
     #: Names the gateways' conditions read: a boolean form field among them is a decision.
@@ -57,7 +60,9 @@ def compiled(definition: ProcessDefinition) -> CompiledDefinition:
             id=definition.id, key=definition.key, name=definition.name, spec=spec, subprocess_specs=subs,
             tasks={k: TaskMeta.from_dict(v) for k, v in meta["tasks"].items()}, lanes=meta.get("lanes", []),
             gateway_variables=dossier.gateway_variables(spec, subs), repeatable=dossier.repeatable_tasks(spec, subs),
-            catches_messages=catches_messages([spec, *subs.values()]), start_form=meta.get("start_form"))
+            catches_messages=catches_messages([spec, *subs.values()]),
+            prefix=meta.get("prefix") or derive_prefix(definition.name, definition.key),
+            start_form=meta.get("start_form"))
 
     # Keyed by content: ids repeat across databases (tests, benchmarks), content does not lie.
     return DEFINITIONS.get((definition.id, definition.content_hash), build)

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from sqlalchemy import Select, and_, delete, exists, insert
+from typing import Any, Iterable
+
+from sqlalchemy import Select, and_, delete, exists, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -70,3 +73,37 @@ def narrow(query: Select, words: list[str]) -> tuple[Select, ColumnElement]:
     return query, first.instance_id
 
 
+
+
+def texts_of(value: Any, depth: int = 0) -> Iterable[str]:
+    """The searchable texts of an answer: strings and numbers, inside lists and objects too."""
+    if isinstance(value, bool) or value is None or depth > 5:
+        return
+    if isinstance(value, (str, int, float)):
+        yield str(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from texts_of(item, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from texts_of(item, depth + 1)
+
+
+def add_to_instance(session: Session, instance_id: int, *texts: str | None) -> None:
+    """Add words to a case's index (the answers of a step), keeping those it has."""
+    rows = [{"term": p, "instance_id": instance_id} for p in prefixes(*texts)]
+    if rows:
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        session.execute(dialect.insert(InstanceSearchTerm.__table__).on_conflict_do_nothing(), rows)
+
+
+def matching_ids(q: str):
+    """A SELECT of the ids of the cases matching every word of ``q``, or None if it has no words."""
+    words = search_words(q)
+    if not words:
+        return None
+    query = select(InstanceSearchTerm.instance_id).where(InstanceSearchTerm.term == words[0])
+    for n, word in enumerate(words[1:]):
+        other = aliased(InstanceSearchTerm, name=f"term_{n}")
+        query = query.where(exists().where(other.instance_id == InstanceSearchTerm.instance_id, other.term == word))
+    return query

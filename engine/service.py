@@ -12,6 +12,7 @@ from .ops_instances import INSTANCE_STATUSES, InstanceOperations
 from .ops_logins import LoginOperations
 from .ops_messages import MessageOperations
 from .ops_notifications import NotificationOperations
+from .ops_people import PeopleOperations
 from .ops_processes import ProcessOperations
 from .ops_retention import RetentionOperations
 from .ops_tasks import TaskOperations
@@ -21,5 +22,5 @@ __all__ = ["WorkflowService", "INSTANCE_STATUSES"]
 
 class WorkflowService(ProcessOperations, InstanceOperations, TaskOperations, AdministrationOperations,
                       MessageOperations, LoginOperations, CheckOperations, NotificationOperations,
-                      RetentionOperations):
+                      RetentionOperations, PeopleOperations):
     """Everything alur does to processes, cases and tasks, on one SQLAlchemy session."""

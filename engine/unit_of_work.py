@@ -18,7 +18,7 @@ from .config import EngineConfig
 from .errors import Conflict
 from .expressions import RestrictedScriptEngine
 from .files import FileStore
-from .models import Holiday, Instance
+from .models import Delegation, Holiday, Instance, User, utcnow
 from .users import UserDirectory
 
 #: Extra holidays change a few times a year; each worker re-reads them at most this often
@@ -30,6 +30,10 @@ _holiday_cache: dict[str, tuple[float, frozenset[date]]] = {}
 _UPDATE_INSTANCE = update(Instance.__table__).where(Instance.__table__.c.id == bindparam("b_id"),
                                                     Instance.__table__.c.row_version == bindparam("b_version"))
 _update_by_key: dict[str, Any] = {}
+
+_CURRENT_DELEGATIONS = select(Delegation).where(
+    Delegation.delegate_id == bindparam("delegate_id"), Delegation.ends_at > bindparam("now"),
+    Delegation.starts_at <= bindparam("now"), Delegation.ended_at.is_(None)).order_by(Delegation.id)
 
 #: Ids are INTEGER columns on every database (2,147,483,647 rows a table is ample for an office);
 #: a larger id cannot exist, so it is "not found" before the driver casts it and overflows.
@@ -85,6 +89,8 @@ class UnitOfWork:
         # A task's attachments, once read in this unit of work (completion checks them, then the
         # answer lists them); attach/remove forget the entry.
         self._task_attachments: dict[str, list] = {}
+        # The officials each user acts for now (Plt/Plh), looked up once per unit of work.
+        self._acting_for: dict[int, list[User]] = {}
 
     # ---- time -------------------------------------------------------------------------
     @property
@@ -94,6 +100,18 @@ class UnitOfWork:
             self._calendar = WorkingCalendar(self.config.timezone, self.config.office_start,
                                              self.config.office_end, frozenset(extra))
         return self._calendar
+
+    # ---- acting officials (Plt/Plh) ----------------------------------------------------
+    def acting_for(self, user: User) -> list[User]:
+        """The active officials ``user`` acts for at this moment (their delegations' periods
+        include now and were not ended early): one indexed query per unit of work."""
+        found = self._acting_for.get(user.id)
+        if found is None:
+            now = utcnow()
+            found = [d.delegator for d in self.session.scalars(_CURRENT_DELEGATIONS, {
+                "delegate_id": user.id, "now": now}) if d.delegator.active and d.delegator.id != user.id]
+            self._acting_for[user.id] = found
+        return found
 
     # ---- unit of work -----------------------------------------------------------------
     def _flush(self) -> None:

@@ -174,7 +174,7 @@ def test_deactivating_a_user_releases_their_steps_and_lists_the_appointed_ones(c
     appointed = step5.assignees[0]
     login("admin")
     page = client.get(f"/admin/users/{appointed.username}").get_data(as_text=True)
-    assert "Langkah yang sedang dipegang" in page and f'href="/instances/{case.id}">Aplikasi antrean</a>' in page
+    assert "Langkah yang sedang dipegang" in page and f'href="/instances/{case.id}">{case.number} · Aplikasi antrean</a>' in page
     # the analyst leaves: the step they took goes back to the System Analyst lane
     analis = svc.users.get("analis")
     response = client.post("/admin/users/analis", data=form_of(analis, active=""))

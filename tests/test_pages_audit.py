@@ -41,7 +41,7 @@ def test_the_log_lists_every_kind_of_event_newest_first_with_people_and_cases(cl
     # newest first: the holiday, the upload, the start, then the demo's deploy (by `alur init`)
     assert "Tambah hari libur" in found[0] and "Administrator" in found[0] and "2030-01-02" in found[0]
     assert "Unggah" in found[1] and "Rina Pemilik (Dinas Kesehatan)" in found[1] and "kebutuhan.pdf" in found[1]
-    assert "Dimulai" in found[2] and f'href="/instances/{case.id}">Aplikasi antrean puskesmas</a>' in found[2]
+    assert "Dimulai" in found[2] and f'href="/instances/{case.id}">{case.number} · Aplikasi antrean puskesmas</a>' in found[2]
     assert any("Terbitkan versi" in r for r in found)
     assert '<option value="holiday_add">Tambah hari libur</option>' in page
 

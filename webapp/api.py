@@ -1,7 +1,7 @@
 """The JSON API of API.md under /api. Every route is one engine call plus a shape."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from werkzeug.exceptions import BadRequest
@@ -17,6 +17,8 @@ from .openapi import openapi_document
 from .services import service
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+#: The longest search text accepted.
+MAX_QUERY = 200
 
 
 def _json_body() -> dict:
@@ -123,14 +125,85 @@ def start_instance():
 
 @bp.get("/instances")
 def list_instances():
+    """Cases the caller may see; ``mine=1``: those they started or took part in; ``q``: search."""
     user = api_user()
     limit, offset = _page()
-    args = request.args
-    rows, _ = service().list_instances(user, status=args.get("status") or None,
-                                       process_key=args.get("process_key") or None,
-                                       q=(args.get("q") or "")[:200] or None, overdue=args.get("overdue") == "1",
-                                       limit=limit, offset=offset, count=False)
-    return jsonify([shapes.instance_summary(i) for i in rows])
+    mine = request.args.get("mine", "0")
+    if mine not in ("0", "1", "true", "false"):
+        raise Invalid("Invalid filter", [Problem("mine must be 1 or 0", field="mine")])
+    q = request.args.get("q") or None
+    if q is not None and len(q) > MAX_QUERY:
+        raise Invalid("Invalid filter", [Problem(f"q is longer than {MAX_QUERY} characters", field="q")])
+    svc = service()
+    rows, _ = svc.list_instances(user, status=request.args.get("status") or None,
+                                 process_key=request.args.get("process_key") or None,
+                                 mine=mine in ("1", "true"), q=q, overdue=request.args.get("overdue") == "1",
+                                 limit=limit, offset=offset, count=False)
+    current = svc.current_tasks(i.id for i in rows)
+    return jsonify([shapes.instance_summary(i, current[i.id]) for i in rows])
+
+
+@bp.post("/instances/<int:instance_id>/withdraw")
+def withdraw_instance(instance_id: int):
+    user = api_user()
+    reason = _json_body().get("reason", "")
+    if not isinstance(reason, str):
+        raise Invalid("Invalid request", [Problem("reason must be a string", field="reason")])
+    svc = service()
+    return jsonify(shapes.instance(svc, svc.withdraw(instance_id, user, reason)))
+
+
+@bp.get("/instances/<int:instance_id>/comments")
+def list_comments(instance_id: int):
+    return jsonify([shapes.comment(c) for c in service().comments(instance_id, api_user())])
+
+
+@bp.post("/instances/<int:instance_id>/comments")
+def add_comment(instance_id: int):
+    user = api_user()
+    body = _json_body()
+    text, task_id = body.get("body", ""), body.get("task_id")
+    if not isinstance(text, str) or (task_id is not None and not isinstance(task_id, str)):
+        raise Invalid("Invalid request", [Problem("body (and task_id) must be strings", field="body")])
+    return jsonify(shapes.comment(service().add_comment(instance_id, user, text, task_id))), 201
+
+
+@bp.get("/delegations")
+def list_delegations():
+    user = api_user()
+    everyone = request.args.get("all") == "1"
+    return jsonify([shapes.delegation(d) for d in service().delegations(user, everyone=everyone)])
+
+
+def _moment(body: dict, name: str) -> datetime:
+    value = body.get(name)
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) and len(value) <= 40 else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise Invalid("Invalid delegation", [Problem("give a time in ISO 8601 with its offset", field=name)])
+    return moment
+
+
+@bp.post("/delegations")
+def create_delegation():
+    """Name an acting official (Plt/Plh) for a period: for oneself, or (admin) for anyone."""
+    user = api_user()
+    body = _json_body()
+    names = {k: body.get(k, user.username if k == "delegator" else "") for k in ("delegator", "delegate")}
+    kind, reason = body.get("kind", "plh"), body.get("reason", "")
+    if not all(isinstance(v, str) for v in (*names.values(), kind, reason)):
+        raise Invalid("Invalid delegation", [Problem("delegator, delegate, kind and reason are strings",
+                                                     field="delegate")])
+    delegation = service().create_delegation(user, names["delegator"], names["delegate"], _moment(body, "starts_at"),
+                                             _moment(body, "ends_at"), kind, reason)
+    return jsonify(shapes.delegation(delegation)), 201
+
+
+@bp.post("/delegations/<int:delegation_id>/end")
+def end_delegation(delegation_id: int):
+    return jsonify(shapes.delegation(service().end_delegation(delegation_id, api_user())))
 
 
 def _history_limit(name: str) -> int:

@@ -31,7 +31,8 @@ def kind_labels() -> dict[str, str]:
     """Every event kind in words: a case's own (as its timeline says them) and the administrative ones."""
     return {**event_labels(), "deploy": _("Terbitkan versi"), "holiday_add": _("Tambah hari libur"),
             "holiday_remove": _("Hapus hari libur"), "user_create": _("Pengguna ditambahkan"),
-            "user_update": _("Ubah pengguna")}
+            "user_update": _("Ubah pengguna"), "delegation_create": _("Tunjuk Plt/Plh"),
+            "delegation_end": _("Akhiri Plt/Plh")}
 
 
 def detail_items(details: dict[str, Any] | None) -> list[tuple[str, str]]:

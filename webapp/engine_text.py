@@ -22,7 +22,7 @@ Say = Callable[[re.Match], str]
 
 #: A case's status (``Instance.status``) inside a sentence.
 CASE_STATUS = {"running": _l("berjalan"), "suspended": _l("ditangguhkan"), "completed": _l("selesai"),
-               "terminated": _l("dihentikan"), "error": _l("mengalami galat")}
+               "terminated": _l("dihentikan"), "withdrawn": _l("ditarik kembali"), "error": _l("mengalami galat")}
 
 
 def _status(word: str) -> str:

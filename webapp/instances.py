@@ -19,6 +19,7 @@ from . import answers
 from .answers import display_value
 from .form_render import _kind as field_kind
 from .i18n import format_moment
+from .cases import withdrawal_refusal_text
 from .paging import page_arg
 from .services import service
 
@@ -43,7 +44,7 @@ def me() -> User:
 
 def status_labels() -> dict[str, str]:
     return {"running": _("Berjalan"), "suspended": _("Ditangguhkan"), "completed": _("Selesai"),
-            "terminated": _("Dihentikan"), "error": _("Galat")}
+            "terminated": _("Dihentikan"), "withdrawn": _("Ditarik kembali"), "error": _("Galat")}
 
 
 def event_labels() -> dict[str, str]:
@@ -52,7 +53,8 @@ def event_labels() -> dict[str, str]:
             "reassign": _("Alihkan tugas"), "suspend": _("Tangguhkan"), "resume": _("Lanjutkan"),
             "terminate": _("Hentikan"), "error": _("Galat"), "overdue": _("Terlambat"),
             "timer": _("Pengatur waktu"), "end": _("Selesai"), "message": _("Pesan diterima"),
-            "archive": _("Diarsipkan")}
+            "archive": _("Diarsipkan"),
+            "withdraw": _("Ditarik kembali"), "comment": _("Komentar")}
 
 
 def diagram_labels() -> dict[str, str]:
@@ -156,8 +158,16 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
     kinds = {name: field_kind(prop) if prop else "text" for name, prop in props}
     appointed = [v for name, _p in props if kinds[name] in ("user", "users")
                  for v in (data[name] if isinstance(data[name], list) else [data[name]]) if isinstance(v, str)]
+    may_discuss = svc.may_discuss(user, instance)
+    comments = svc.comments(instance.id, user) if may_discuss else []
+    withdrawal = None  # the submitter's: (may they, why not)
+    if instance.started_by == user.username and instance.status in ("running", "suspended"):
+        refused = svc.withdrawal_refusal(instance, user)
+        withdrawal = (refused is None, withdrawal_refusal_text(*refused) if refused else "")
     # Everyone the page names, by full name: one query.
     people = svc.users.full_names([instance.started_by] + [e.actor for e in events]
+                                  + [(e.details or {}).get("on_behalf_of") for e in events]
+                                  + [c.author for c in comments]
                                   + [(e.details or {}).get("to") for e in events if e.kind == "reassign"]
                                   + [t.claimed_by for t in tasks] + [t.completed_by for t in tasks]
                                   + [f.uploaded_by for f in files] + appointed
@@ -190,6 +200,7 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
         steps_shown=steps_shown, events_shown=events_shown, older_files=older_files, older_rounds=older_rounds,
         candidates=candidates, errors=errors or {}, now=utcnow(), status_labels=status_labels(),
         event_labels=event_labels(), age=age, waits=svc.message_waits(instance.id), realisation=realisation,
+        may_discuss=may_discuss, comments=comments, withdrawal=withdrawal,
     ), status
 
 

@@ -24,6 +24,8 @@ def _path_param(name: str, kind: str = "string") -> dict:
 
 
 def openapi_document() -> dict[str, Any]:
+    from engine.service import INSTANCE_STATUSES as statuses
+
     nullable_str = {"type": ["string", "null"]}
     nullable_time = {"type": ["string", "null"], "format": "date-time"}
     schemas = {
@@ -57,7 +59,7 @@ def openapi_document() -> dict[str, Any]:
             "assignees": {"type": "array", "items": {"type": "string"}},
             "claimed_by": nullable_str, "candidates": {"type": "array", "items": {"type": "string"}},
             "created_at": {"type": "string", "format": "date-time"}, "due_at": nullable_time,
-            "completed_at": nullable_time, "completed_by": nullable_str,
+            "completed_at": nullable_time, "completed_by": nullable_str, "on_behalf_of": nullable_str,
             "form": {"type": ["object", "null"]}, "output": nullable_str, "output_required": {"type": "boolean"},
             "attachments": {"type": "array", "items": _ref("Attachment")},
             "round": {"type": "integer", "minimum": 1},
@@ -75,12 +77,31 @@ def openapi_document() -> dict[str, Any]:
             "id": {"type": "integer"}, "kind": {"type": "string"}, "actor": nullable_str,
             "at": {"type": "string", "format": "date-time"}, "task_id": nullable_str, "details": {"type": "object"}}},
         "InstanceSummary": {"type": "object", "required": [
-            "id", "process_key", "version", "title", "status", "started_at", "ended_at"], "properties": {
-            "id": {"type": "integer"}, "process_key": {"type": "string"}, "version": {"type": "integer"},
-            "title": {"type": "string"}, "status": {"type": "string", "enum": [
-                "running", "suspended", "completed", "terminated", "error"]},
+            "id", "number", "process_key", "version", "title", "status", "started_at", "ended_at"], "properties": {
+            "id": {"type": "integer"}, "number": nullable_str, "process_key": {"type": "string"},
+            "version": {"type": "integer"},
+            "title": {"type": "string"}, "status": {"type": "string", "enum": list(statuses)},
             "started_at": {"type": "string", "format": "date-time"}, "ended_at": nullable_time,
-            "started_by": nullable_str, "error": nullable_str}},
+            "started_by": nullable_str, "error": nullable_str,
+            "current": {"type": "array", "items": _ref("CurrentStep")}}},
+        "CurrentStep": {"type": "object", "required": ["task_id", "step", "name", "lane", "claimed_by", "due_at"],
+                        "properties": {
+            "task_id": {"type": "string"}, "step": {"type": ["integer", "null"]}, "name": {"type": "string"},
+            "lane": nullable_str, "claimed_by": nullable_str, "assignees": {"type": "array", "items": {"type": "string"}},
+            "due_at": nullable_time, "overdue": {"type": "boolean"}}},
+        "Comment": {"type": "object", "required": ["id", "instance_id", "author", "body", "mentions", "created_at"],
+                    "properties": {
+            "id": {"type": "integer"}, "instance_id": {"type": "integer"}, "task_id": nullable_str,
+            "author": {"type": "string"}, "body": {"type": "string"},
+            "mentions": {"type": "array", "items": {"type": "string"}},
+            "created_at": {"type": "string", "format": "date-time"}}},
+        "Delegation": {"type": "object", "required": ["id", "delegator", "delegate", "kind", "starts_at", "ends_at"],
+                       "properties": {
+            "id": {"type": "integer"}, "delegator": {"type": "string"}, "delegate": {"type": "string"},
+            "kind": {"type": "string", "enum": ["plt", "plh"]}, "starts_at": {"type": "string", "format": "date-time"},
+            "ends_at": {"type": "string", "format": "date-time"}, "reason": {"type": "string"},
+            "created_by": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
+            "ended_at": nullable_time, "ended_by": nullable_str}},
         "Instance": {"allOf": [_ref("InstanceSummary"), {"type": "object", "required": ["tasks", "events", "data", "submissions"],
                                                           "properties": {
             "tasks": {"type": "array", "items": _ref("Task")}, "events": {"type": "array", "items": _ref("Event")},
@@ -128,11 +149,11 @@ def openapi_document() -> dict[str, Any]:
                     "process_key": {"type": "string", "minLength": 1}, "title": {"type": "string"},
                     "data": {"type": "object"}}}}}},
                      "responses": {"201": _json(_ref("Instance"), "Started"), **_errors(400, 401, 403, 404, 422)}},
-            "get": {"summary": "List instances", "parameters": [
-                {"name": "status", "in": "query", "schema": {"type": "string", "enum": [
-                    "running", "suspended", "completed", "terminated", "error"]}},
+            "get": {"summary": "List instances the caller may see (mine=1: started or took part in)", "parameters": [
+                {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(statuses)}},
                 {"name": "process_key", "in": "query", "schema": {"type": "string"}},
-                {"name": "q", "in": "query", "description": "words the title's words begin with",
+                {"name": "mine", "in": "query", "schema": {"type": "string", "enum": ["0", "1", "true", "false"]}},
+                {"name": "q", "in": "query", "description": "words the registration number's, title's or answers' words begin with",
                  "schema": {"type": "string", "maxLength": 200}},
                 {"name": "overdue", "in": "query", "description": "1: only cases with a step past its due time",
                  "schema": {"type": "string", "enum": ["0", "1"]}},
@@ -148,6 +169,40 @@ def openapi_document() -> dict[str, Any]:
             {"name": n, "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2000, "default": 200}}
             for n in ("tasks_limit", "events_limit"))], "responses": {
             "200": _json(_ref("Instance")), **_errors(401, 403, 404)}}},
+        "/api/instances/{instance_id}/withdraw": {"post": {
+            "summary": "The submitter withdraws their case (while nobody else has acted on it)",
+            "parameters": [instance_id], "requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"type": "object", "required": ["reason"], "properties": {
+                    "reason": {"type": "string", "minLength": 1, "maxLength": 500}}}}}},
+            "responses": {"200": _json(_ref("Instance")), **_errors(400, 401, 403, 404, 409, 422)}}},
+        "/api/instances/{instance_id}/comments": {
+            "get": {"summary": "The case's discussion thread (its participants)", "parameters": [instance_id],
+                    "responses": {"200": _json({"type": "array", "items": _ref("Comment")}),
+                                  **_errors(401, 403, 404)}},
+            "post": {"summary": "Write in the case's discussion thread (plain text; @username mentions)",
+                     "parameters": [instance_id], "requestBody": {"required": True, "content": {
+                         "application/json": {"schema": {"type": "object", "required": ["body"], "properties": {
+                             "body": {"type": "string", "minLength": 1, "maxLength": 2000},
+                             "task_id": {"type": "string"}}}}}},
+                     "responses": {"201": _json(_ref("Comment"), "Written"),
+                                   **_errors(400, 401, 403, 404, 409, 422)}}},
+        "/api/delegations": {
+            "get": {"summary": "Acting officials (Plt/Plh) the caller named or is (all=1: every one, admin)",
+                    "parameters": [{"name": "all", "in": "query", "schema": {"type": "string", "enum": ["0", "1"]}}],
+                    "responses": {"200": _json({"type": "array", "items": _ref("Delegation")}), **_errors(401)}},
+            "post": {"summary": "Name an acting official for a period (for oneself; an admin for anyone)",
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["delegate", "starts_at", "ends_at"], "properties": {
+                             "delegator": {"type": "string"}, "delegate": {"type": "string"},
+                             "kind": {"type": "string", "enum": ["plt", "plh"]},
+                             "starts_at": {"type": "string", "format": "date-time"},
+                             "ends_at": {"type": "string", "format": "date-time"},
+                             "reason": {"type": "string", "maxLength": 500}}}}}},
+                     "responses": {"201": _json(_ref("Delegation"), "Named"),
+                                   **_errors(400, 401, 403, 409, 422)}}},
+        "/api/delegations/{delegation_id}/end": {"post": {
+            "summary": "End a delegation now", "parameters": [_path_param("delegation_id", "integer")],
+            "responses": {"200": _json(_ref("Delegation")), **_errors(401, 403, 404, 409)}}},
         "/api/instances/{instance_id}/diagram.svg": {"get": {
             "summary": "The diagram with active and completed steps marked", "parameters": [instance_id],
             "responses": {"200": {"description": "SVG", "content": {"image/svg+xml": {"schema": {"type": "string"}}}},

@@ -5,9 +5,11 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import account, home, inbox, notifications, tasks
+    from . import account, cases, delegations, home, inbox, notifications, tasks
 
     app.register_blueprint(home.bp)
+    app.register_blueprint(cases.bp)
+    app.register_blueprint(delegations.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(tasks.bp)

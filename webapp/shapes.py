@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import url_for
 
-from engine.models import AuditEvent, Deliverable, Instance, ProcessDefinition, Submission, TaskRecord
+from engine.models import AuditEvent, CaseComment, Deliverable, Delegation, Instance, ProcessDefinition, Submission, TaskRecord
 from engine.service import WorkflowService
 
 
@@ -38,7 +38,7 @@ def task(svc: WorkflowService, row: TaskRecord, attachments: list[Deliverable] |
         "claimed_by": row.claimed_by,
         "candidates": list(meta.candidate_roles) if meta else ([row.lane] if row.lane else []),
         "created_at": iso(row.created_at), "due_at": iso(row.due_at), "completed_at": iso(row.completed_at),
-        "completed_by": row.completed_by, "form": svc.task_form(row),
+        "completed_by": row.completed_by, "on_behalf_of": row.on_behalf_of, "form": svc.task_form(row),
         "output": meta.output if meta else None, "output_required": bool(meta and meta.output_required),
         "inputs": meta.inputs if meta else None, "documentation": meta.documentation if meta else "",
         "target_minutes": row.target_minutes, "actual_minutes": row.actual_minutes, "overdue": row.overdue,
@@ -67,10 +67,33 @@ def event(e: AuditEvent) -> dict[str, Any]:
             "details": e.details or {}}
 
 
-def instance_summary(i: Instance) -> dict[str, Any]:
-    return {"id": i.id, "process_key": i.definition.key, "version": i.definition.version, "title": i.title,
-            "status": i.status, "started_at": iso(i.started_at), "ended_at": iso(i.ended_at),
+def instance_summary(i: Instance, current: list[TaskRecord] | None = None) -> dict[str, Any]:
+    """A case in a list; with ``current`` (its waiting steps) also where it stands and who holds it."""
+    body = {"id": i.id, "number": i.number, "process_key": i.definition.key, "version": i.definition.version,
+            "title": i.title, "status": i.status, "started_at": iso(i.started_at), "ended_at": iso(i.ended_at),
             "started_by": i.started_by, "error": i.error_message}
+    if current is not None:
+        body["current"] = [current_step(t) for t in current]
+    return body
+
+
+def current_step(t: TaskRecord) -> dict[str, Any]:
+    """A waiting step of a case, as a list of cases shows it: where, who holds it, until when."""
+    return {"task_id": t.id, "step": t.step, "name": t.name, "lane": t.lane, "claimed_by": t.claimed_by,
+            "assignees": [u.username for u in t.assignees] if t.has_assignees else [],
+            "due_at": iso(t.due_at), "overdue": t.overdue}
+
+
+def comment(c: CaseComment) -> dict[str, Any]:
+    return {"id": c.id, "instance_id": c.instance_id, "task_id": c.task_id, "author": c.author, "body": c.body,
+            "mentions": c.mentions or [], "created_at": iso(c.created_at)}
+
+
+def delegation(d: Delegation) -> dict[str, Any]:
+    return {"id": d.id, "delegator": d.delegator.username, "delegate": d.delegate.username, "kind": d.kind,
+            "starts_at": iso(d.starts_at), "ends_at": iso(d.ends_at), "reason": d.reason,
+            "created_by": d.created_by, "created_at": iso(d.created_at), "ended_at": iso(d.ended_at),
+            "ended_by": d.ended_by}
 
 
 #: A case's answer carries its newest steps (and every open one) and events, this many by default.

@@ -7,7 +7,6 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine import access
 from engine.errors import Conflict, Invalid, NotFound, Problem
 from engine.models import TaskRecord
 
@@ -36,11 +35,14 @@ def _page(row: TaskRecord, *, raw: dict | None = None, problems: list[Problem] |
     meta = svc.task_meta(row)
     schema = svc.task_form(row)
     running = instance.status == "running" and row.state == "ready"
-    may_do = running and access.may_do(user, row)
-    taken_by_other = bool(row.claimed_by) and row.claimed_by != user.username
+    official = svc.principal(user, row) if running else None
+    may_do = official is not None
+    taken_by_other = bool(row.claimed_by) and row.claimed_by not in (user.username, getattr(official, "username", None))
     can_work = may_do and not taken_by_other
     files = svc.attachments(instance_id=row.instance_id)
     problems = problems or []
+    may_discuss = svc.may_discuss(user, instance)
+    comments = svc.comments(instance.id, user) if may_discuss else []
     errors = form_render.errors_by_field(problems, (schema or {}).get("properties") or {})
     decisions = svc.decision_fields(row)
     # a step redone after a send-back starts from what its previous round said
@@ -52,6 +54,7 @@ def _page(row: TaskRecord, *, raw: dict | None = None, problems: list[Problem] |
                                      candidates=_candidates if can_work else None, decisions=decisions)
     submissions = svc.earlier_submissions(row)
     people = svc.users.full_names([row.claimed_by, row.completed_by, (row.returned or {}).get("by"),
+                                   row.on_behalf_of, *(c.author for c in comments),
                                    *(f.uploaded_by for f in files),
                                    *answers.people_named(svc, row.definition_id, submissions)])
     earlier = answers.by_step(svc, row.definition_id, submissions, files, people)
@@ -62,7 +65,11 @@ def _page(row: TaskRecord, *, raw: dict | None = None, problems: list[Problem] |
         superseded_files=[f for g in earlier if g.bpmn_id == row.bpmn_id for r in g.rounds for f in r.files],
         returned=_returned(row.returned),
         can_work=can_work, can_claim=may_do and not row.claimed_by,
-        can_release=running and bool(row.claimed_by) and (row.claimed_by == user.username or user.is_admin),
+        can_release=running and bool(row.claimed_by) and (
+            row.claimed_by == user.username or user.is_admin
+            or any(o.username == row.claimed_by for o in svc.acting_for(user))),
+        acting_for=official if official is not None and official.id != user.id else None,
+        may_discuss=may_discuss, comments=comments,
         taken_by_other=taken_by_other, max_upload_mb=svc.config.max_upload_bytes // (1024 * 1024),
         step_label=step_label(row), people=people), status
 

@@ -1,0 +1,169 @@
+"""People around a case: acting officials (Plt/Plh) and the case's discussion thread."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+
+from . import access, audit
+from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
+from .models import CaseComment, Delegation, Instance, TaskRecord, User, utcnow
+from .unit_of_work import UnitOfWork, valid_id as _valid_id
+
+#: Plt (Pelaksana Tugas: a vacant post) and Plh (Pelaksana Harian: the official is away).
+DELEGATION_KINDS = ("plt", "plh")
+#: The longest period one delegation may cover.
+MAX_DELEGATION_DAYS = 366
+MAX_DELEGATION_REASON = 500
+#: A comment's length, and how many a case may hold.
+MAX_COMMENT = 2000
+MAX_COMMENTS_PER_CASE = 1000
+#: ``@username`` inside a comment (the characters a username may have).
+MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][A-Za-z0-9_.\-]{0,79})")
+
+
+def _plain_text(text: str) -> str:
+    """Text as a person typed it: no control characters but line breaks and tabs, no surrogates,
+    Windows line ends made plain."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cs", "Co"))
+
+
+def mentioned_usernames(body: str) -> list[str]:
+    """The ``@username`` words of a text, in order, each once (a trailing full stop is punctuation)."""
+    return list(dict.fromkeys(m.rstrip(".-") for m in MENTION.findall(body)))
+
+
+class PeopleOperations(UnitOfWork):
+    # ---- acting officials (Plt/Plh) ------------------------------------------------------
+    def create_delegation(self, actor: User, delegator: str, delegate: str, starts_at: datetime,
+                          ends_at: datetime, kind: str = "plh", reason: str = "") -> Delegation:
+        """``delegate`` acts for ``delegator`` from ``starts_at`` until ``ends_at``: the official
+        names their own acting official, or an administrator does for them (audited)."""
+        problems: list[Problem] = []
+        official = self.users.find(delegator) if isinstance(delegator, str) else None
+        if official is None:
+            raise Invalid("Invalid delegation", [Problem(f"no user '{delegator}'", field="delegator")],
+                          code="delegation.no_delegator")
+        if official.id != actor.id and not actor.is_admin:
+            raise NotAllowed("you may name an acting official only for yourself", code="delegation.not_yours")
+        acting = self.users.find(delegate) if isinstance(delegate, str) and delegate else None
+        if acting is None or not acting.active:
+            problems.append(Problem(f"no active user '{delegate}'", field="delegate"))
+        elif acting.id == official.id:
+            problems.append(Problem("a person cannot act for themselves", field="delegate"))
+        if kind not in DELEGATION_KINDS:
+            problems.append(Problem("kind must be plt or plh", field="kind"))
+        reason = _plain_text(reason or "").strip()
+        if len(reason) > MAX_DELEGATION_REASON:
+            problems.append(Problem(f"the reason is longer than {MAX_DELEGATION_REASON} characters", field="reason"))
+        now = utcnow()
+        if ends_at <= now:
+            problems.append(Problem("the period is already over", field="ends_at"))
+        elif ends_at <= starts_at:
+            problems.append(Problem("the period ends before it starts", field="ends_at"))
+        elif ends_at - starts_at > timedelta(days=MAX_DELEGATION_DAYS):
+            problems.append(Problem(f"a delegation covers at most {MAX_DELEGATION_DAYS} days", field="ends_at"))
+        elif starts_at - now > timedelta(days=MAX_DELEGATION_DAYS):
+            problems.append(Problem(f"a delegation starts within {MAX_DELEGATION_DAYS} days", field="starts_at"))
+        if problems:
+            raise Invalid("Invalid delegation", problems, code="delegation.invalid")
+        overlapping = self.session.scalar(select(Delegation.id).where(
+            Delegation.delegator_id == official.id, Delegation.delegate_id == acting.id,
+            Delegation.ended_at.is_(None), Delegation.starts_at < ends_at, Delegation.ends_at > starts_at).limit(1))
+        if overlapping is not None:
+            raise Conflict(f"{acting.username} already acts for {official.username} in part of that period",
+                           code="delegation.overlap")
+        delegation = Delegation(delegator_id=official.id, delegate_id=acting.id, kind=kind, starts_at=starts_at,
+                                ends_at=ends_at, reason=reason, created_by=actor.username, created_at=now)
+        self.session.add(delegation)
+        self.session.flush()
+        audit.record(self.session, "delegation_create", actor.username, delegation_id=delegation.id,
+                     delegator=official.username, delegate=acting.username, delegation_kind=kind,
+                     starts_at=starts_at.isoformat(), ends_at=ends_at.isoformat(), reason=reason or None)
+        self._commit()
+        self._acting_for.clear()
+        return delegation
+
+    def end_delegation(self, delegation_id: int, actor: User) -> Delegation:
+        """End a delegation now (the official, the acting official, or an administrator)."""
+        delegation = self.session.get(Delegation, delegation_id) if _valid_id(delegation_id) else None
+        if delegation is None:
+            raise NotFound(f"no delegation {delegation_id}")
+        if actor.id not in (delegation.delegator_id, delegation.delegate_id) and not actor.is_admin:
+            raise NotAllowed("only the official, their acting official or an administrator may end this delegation",
+                             code="delegation.not_yours")
+        now = utcnow()
+        if delegation.ended_at is not None or delegation.ends_at <= now:
+            raise Conflict("this delegation has already ended", code="delegation.ended")
+        delegation.ended_at, delegation.ended_by = now, actor.username
+        audit.record(self.session, "delegation_end", actor.username, delegation_id=delegation.id,
+                     delegator=delegation.delegator.username, delegate=delegation.delegate.username)
+        self._commit()
+        self._acting_for.clear()
+        return delegation
+
+    def delegations(self, user: User, *, everyone: bool = False, limit: int = 100) -> list[Delegation]:
+        """Delegations ``user`` gave or received (all of them for an administrator asking for
+        ``everyone``), newest first."""
+        query = select(Delegation)
+        if not (everyone and user.is_admin):
+            query = query.where(or_(Delegation.delegator_id == user.id, Delegation.delegate_id == user.id))
+        return list(self.session.scalars(query.order_by(Delegation.starts_at.desc(), Delegation.id.desc())
+                                         .limit(limit)))
+
+    # ---- the discussion thread ---------------------------------------------------------------
+    def may_discuss(self, user: User, instance: Instance) -> bool:
+        """The thread is for the people of the case: administrators and Process Owners, who
+        started it or took part in it, and who may do one of its waiting steps (also as an
+        acting official). A holder of the process's lanes who has no part in the case has none."""
+        if access.sees_everything(user) or self.is_participant(user, instance):
+            return True
+        return any(self.principal(user, row) is not None for row in self.session.scalars(
+            select(TaskRecord).where(TaskRecord.instance_id == instance.id, TaskRecord.state == "ready")))
+
+    def _discussable(self, instance_id: int, user: User) -> Instance:
+        instance = self.visible_instance(instance_id, user)
+        if not self.may_discuss(user, instance):
+            raise NotAllowed("the discussion of this case is for the people taking part in it",
+                             code="comment.not_participant")
+        return instance
+
+    def comments(self, instance_id: int, user: User) -> list[CaseComment]:
+        """The case's thread, oldest first, for the people of the case (:meth:`may_discuss`)."""
+        self._discussable(instance_id, user)
+        return list(self.session.scalars(select(CaseComment).where(CaseComment.instance_id == instance_id)
+                                         .order_by(CaseComment.id).limit(MAX_COMMENTS_PER_CASE)))
+
+    def add_comment(self, instance_id: int, user: User, body: str, task_id: str | None = None) -> CaseComment:
+        """A participant writes in the case's thread (plain text, audited). The result's
+        ``mentions`` lists the usernames of the people it names with ``@username``."""
+        instance = self._discussable(instance_id, user)
+        text = _plain_text(body if isinstance(body, str) else "").strip()
+        if not text:
+            raise Invalid("Invalid comment", [Problem("write a comment", field="body")], code="comment.empty")
+        if len(text) > MAX_COMMENT:
+            raise Invalid("Invalid comment", [Problem(f"a comment is at most {MAX_COMMENT} characters",
+                                                      field="body")], code="comment.too_long")
+        if task_id is not None:
+            row = self.task(task_id)
+            if row.instance_id != instance.id:
+                raise NotFound("that step is not part of this case")
+        count = self.session.scalar(select(func.count()).select_from(CaseComment).where(
+            CaseComment.instance_id == instance.id)) or 0
+        if count >= MAX_COMMENTS_PER_CASE:
+            raise Conflict(f"this case already holds {MAX_COMMENTS_PER_CASE} comments", code="comment.full")
+        named = mentioned_usernames(text)
+        known = set(self.session.scalars(select(User.username).where(User.username.in_(named), User.active.is_(True)))) \
+            if named else set()
+        mentions = [n for n in named if n in known]
+        comment = CaseComment(instance_id=instance.id, task_id=task_id, author=user.username, body=text,
+                              mentions=mentions or None, created_at=utcnow())
+        self.session.add(comment)
+        self.session.flush()
+        audit.record(self.session, "comment", user.username, instance_id=instance.id, task_id=task_id,
+                     comment_id=comment.id, mentions=mentions or None)
+        self._commit()
+        return comment

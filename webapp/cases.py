@@ -1,0 +1,139 @@
+"""Pengajuan: every person's own cases (Pengajuan saya) and a search across the cases they may
+see; withdrawing one's own case; the discussion thread of a case."""
+from __future__ import annotations
+
+import re
+from math import ceil
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup, escape
+
+from engine.errors import Conflict, Invalid, NotAllowed
+from engine.models import CaseComment, User, utcnow
+from engine.ops_people import MAX_COMMENT, MENTION
+
+from .auth import _safe_next
+from .engine_text import problem_text
+from .services import service
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+PER_PAGE = 25
+MAX_PAGE = 100_000
+MAX_QUERY = 200
+SCOPES = ("mine", "all")
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+@bp.before_request
+@login_required
+def _logged_in() -> None:
+    """Every page here needs a logged-in user (anonymous → the login page)."""
+
+
+@bp.app_template_filter("case_name")
+def case_name(instance) -> str:
+    """How a case is named everywhere: its registration number, then its title."""
+    return f"{instance.number} · {instance.title}" if getattr(instance, "number", None) else instance.title
+
+
+@bp.app_template_filter("comment_html")
+def comment_html(comment: CaseComment) -> Markup:
+    """A comment's plain text as HTML: escaped, line breaks kept, each ``@username`` it names
+    marked as a mention."""
+    known = set(comment.mentions or [])
+
+    def mark(m: re.Match) -> str:
+        name = m.group(1).rstrip(".-")
+        if name not in known:
+            return m.group(0)
+        return f'<strong class="mention">@{name}</strong>' + m.group(1)[len(name):]
+
+    text = str(escape(comment.body))
+    return Markup(MENTION.sub(mark, text).replace("\n", "<br>\n"))
+
+
+@bp.get("/")
+def index():
+    """Pengajuan saya (``scope=mine``, the default): cases one started or took part in; ``scope=all``:
+    every case one may see. ``q`` searches number, title and answers."""
+    user, svc, args = _me(), service(), request.args
+    scope = args.get("scope") if args.get("scope") in SCOPES else "mine"
+    q = (args.get("q") or "").strip()[:MAX_QUERY]
+    page = min(max(args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    rows, total = svc.list_instances(user, mine=scope == "mine", q=q or None, limit=PER_PAGE,
+                                     offset=(page - 1) * PER_PAGE)
+    current = svc.current_tasks(i.id for i in rows)
+    people = svc.users.full_names([i.started_by for i in rows]
+                                  + [t.claimed_by for ts in current.values() for t in ts])
+    query = {k: v for k, v in {"scope": scope if scope != "mine" else "", "q": q}.items() if v}
+    return render_template("cases/index.html", rows=rows, total=total, current=current, people=people,
+                           scope=scope, q=q, page=page, query=query,
+                           pages=max(ceil(total.value / PER_PAGE), 1) if total.exact else page + 1,
+                           now=utcnow())
+
+
+@bp.post("/<int:instance_id>/withdraw")
+def withdraw(instance_id: int):
+    """The submitter withdraws their case, with a reason."""
+    svc, user = service(), _me()
+    reason = request.form.get("reason", "")
+    try:
+        svc.withdraw(instance_id, user, reason)
+    except Invalid as exc:
+        svc.session.rollback()
+        from .instances import _render_detail
+
+        errors = {"withdraw-reason": problem_text(p) for p in exc.problems}
+        return _render_detail(svc, svc.visible_instance(instance_id, user), errors, 422)
+    except Conflict as exc:
+        svc.session.rollback()
+        flash(withdrawal_refusal_text(exc.code, exc.message), "error")
+        return redirect(url_for("instances.detail", instance_id=instance_id))
+    except NotAllowed as exc:  # the page says it in its language; the API keeps the engine's words
+        raise NotAllowed(withdrawal_refusal_text(exc.code, exc.message), code=exc.code) from None
+    flash(_("Pengajuan ditarik kembali."), "success")
+    return redirect(url_for("instances.detail", instance_id=instance_id))
+
+
+def withdrawal_refusal_text(code: str, message: str) -> str:
+    """Why a withdrawal is refused, in the page's language (by the engine's code)."""
+    who = message.split(" has already", 1)[0]
+    texts = {
+        "withdraw.not_submitter": _("Hanya orang yang memulai pengajuan ini yang dapat menariknya kembali."),
+        "withdraw.not_running": _("Pengajuan yang sudah berakhir tidak dapat ditarik kembali."),
+        "withdraw.others_acted": _("%(who)s sudah menindaklanjuti pengajuan ini, sehingga tidak dapat ditarik "
+                                   "kembali lagi. Minta administrator untuk menghentikannya.", who=who),
+        "withdraw.not_yours": _("Pengajuan ini sudah berada di langkah orang lain, sehingga tidak dapat ditarik "
+                                "kembali lagi. Minta administrator untuk menghentikannya."),
+    }
+    return texts.get(code, message)
+
+
+@bp.post("/<int:instance_id>/comments")
+def comment(instance_id: int):
+    """Write in the case's thread; back to the page it was written on (the case's or a step's)."""
+    svc, user = service(), _me()
+    task_id = request.form.get("task_id") or None
+    back = _safe_next(request.form.get("next")) or url_for("instances.detail", instance_id=instance_id)
+    try:
+        svc.add_comment(instance_id, user, request.form.get("body", ""), task_id)
+    except Invalid as exc:
+        svc.session.rollback()
+        code = exc.code
+        flash(_("Komentar paling panjang %(n)d karakter.", n=MAX_COMMENT) if code == "comment.too_long"
+              else _("Tuliskan komentar terlebih dahulu."), "error")
+        return redirect(back + "#diskusi")
+    except Conflict:
+        svc.session.rollback()
+        flash(_("Diskusi pengajuan ini sudah penuh."), "error")
+        return redirect(back + "#diskusi")
+    except NotAllowed as exc:
+        raise NotAllowed(_("Diskusi pengajuan ini hanya untuk orang-orang yang terlibat di dalamnya.")
+                         if exc.code == "comment.not_participant" else exc.message, code=exc.code) from None
+    flash(_("Komentar ditambahkan."), "success")
+    return redirect(back + "#diskusi")

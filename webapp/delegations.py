@@ -1,0 +1,123 @@
+"""Pelaksana Tugas / Harian (Plt/Plh): an official names who acts for them during a period (an
+administrator may do it for anyone), and ends it early if need be."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from engine.errors import Conflict, Invalid, NotAllowed
+from engine.models import User, utcnow
+from engine.ops_people import DELEGATION_KINDS, MAX_DELEGATION_REASON
+
+from .services import service
+
+bp = Blueprint("delegations", __name__, url_prefix="/delegations")
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def kind_labels() -> dict[str, str]:
+    return {"plh": _("Plh (Pelaksana Harian)"), "plt": _("Plt (Pelaksana Tugas)")}
+
+
+@bp.before_request
+@login_required
+def _logged_in() -> None:
+    """Every page here needs a logged-in user."""
+
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value.strip()) if value and len(value) <= 10 else None
+    except ValueError:
+        return None
+
+
+def _page(errors: dict[str, str] | None = None, form: dict | None = None, status: int = 200):
+    svc, user = service(), _me()
+    everyone = user.is_admin
+    rows = svc.delegations(user, everyone=everyone)
+    users = [u for u in svc.users.list() if u.active]
+    now = utcnow()
+    today = now.astimezone(svc.calendar.tz).date()
+    return render_template("delegations/index.html", rows=rows, users=users, errors=errors or {},
+                           form=form or {"delegator": user.username, "starts_on": today.isoformat(),
+                                         "ends_on": (today + timedelta(days=6)).isoformat(), "kind": "plh"},
+                           kinds=kind_labels(), now=now, everyone=everyone,
+                           max_reason=MAX_DELEGATION_REASON), status
+
+
+def _problem_text(message: str) -> str:
+    """An engine problem with a delegation, in the page's language."""
+    texts = [("no active user", _("Tidak ada pengguna aktif dengan nama itu.")),
+             ("a person cannot act for themselves", _("Seseorang tidak dapat mewakili dirinya sendiri.")),
+             ("the period ends before it starts", _("Periode berakhir sebelum dimulai.")),
+             ("the period is already over", _("Periode itu sudah lewat.")),
+             ("a delegation covers at most", _("Perwakilan paling lama 366 hari.")),
+             ("a delegation starts within", _("Perwakilan harus dimulai dalam 366 hari ke depan.")),
+             ("the reason is longer", _("Alasan paling panjang %(n)d karakter.", n=MAX_DELEGATION_REASON)),
+             ("kind must be", _("Pilih Plt atau Plh."))]
+    return next((text for start, text in texts if message.startswith(start)), message)
+
+
+@bp.get("/")
+def index():
+    return _page()
+
+
+@bp.post("/")
+def create():
+    """Name an acting official from one office day until another (both included)."""
+    svc, user, form = service(), _me(), request.form
+    values = {k: form.get(k, "").strip() for k in ("delegator", "delegate", "starts_on", "ends_on", "kind", "reason")}
+    values["delegator"] = values["delegator"] if user.is_admin and values["delegator"] else user.username
+    errors: dict[str, str] = {}
+    starts, ends = _day(values["starts_on"]), _day(values["ends_on"])
+    if starts is None:
+        errors["starts_on"] = _("Isi tanggal mulai (hh-bb-tttt).")
+    if ends is None:
+        errors["ends_on"] = _("Isi tanggal selesai (hh-bb-tttt).")
+    if not values["delegate"]:
+        errors["delegate"] = _("Pilih pelaksana yang mewakili.")
+    if values["kind"] not in DELEGATION_KINDS:
+        errors["kind"] = _("Pilih Plt atau Plh.")
+    if not errors:
+        tz = svc.calendar.tz
+        starts_at = datetime.combine(starts, time.min, tz)
+        ends_at = datetime.combine(ends + timedelta(days=1), time.min, tz)
+        try:
+            svc.create_delegation(user, values["delegator"], values["delegate"], starts_at, ends_at,
+                                  values["kind"], values["reason"])
+        except Invalid as exc:
+            svc.session.rollback()
+            fields = {"ends_at": "ends_on", "starts_at": "starts_on"}
+            errors = {fields.get(p.field, p.field or "delegate"): _problem_text(p.message) for p in exc.problems}
+        except Conflict:
+            svc.session.rollback()
+            errors["delegate"] = _("Orang ini sudah mewakili pejabat yang sama pada sebagian periode itu.")
+    if errors:
+        return _page(errors, values, 422)
+    flash(_("%(who)s mewakili %(official)s mulai %(start)s sampai %(end)s.", who=values["delegate"],
+            official=values["delegator"], start=values["starts_on"], end=values["ends_on"]), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/<int:delegation_id>/end")
+def end(delegation_id: int):
+    svc = service()
+    try:
+        svc.end_delegation(delegation_id, _me())
+    except Conflict:
+        svc.session.rollback()
+        flash(_("Perwakilan ini sudah berakhir."), "warning")
+        return redirect(url_for(".index"))
+    except NotAllowed:
+        raise NotAllowed(_("Hanya pejabat, Plt/Plh-nya, atau admin yang dapat mengakhiri perwakilan ini."),
+                         code="delegation.not_yours") from None
+    flash(_("Perwakilan diakhiri."), "success")
+    return redirect(url_for(".index"))
