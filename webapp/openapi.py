@@ -249,6 +249,17 @@ def openapi_document() -> dict[str, Any]:
                  "schema": {"type": "integer", "minimum": 1}}],
             "responses": {"200": {"description": "PDF", "content": {"application/pdf": {
                 "schema": {"type": "string", "format": "binary"}}}}, **_errors(401, 404)}}},
+        "/api/sop-tables": {"post": {
+            "summary": "An SOP table (XLSX, CSV or DOCX in the Permenpan-RB layout) as a draft BPMN, not deployed "
+                       "(admin or Process Owner)",
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"], "properties": {
+                    "file": {"type": "string", "format": "binary"}}}}}},
+            "responses": {"200": _json({"type": "object", "required": ["bpmn", "problems"], "properties": {
+                "bpmn": {"type": "string", "description": "the draft BPMN 2.0 XML, with DI"},
+                "problems": {"type": "array", "description": "what to check: each with its code, message, "
+                             "row (line) and column (field)", "items": {"type": "object"}}}}),
+                **_errors(400, 401, 403, 413, 422)}}},
         "/api/messages": {"post": {
             "summary": "Deliver a message to the cases waiting for it; start the processes whose start event "
                        "waits for it (admin or Process Owner)",

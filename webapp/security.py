@@ -45,8 +45,8 @@ def refuse_odd_text() -> None:
             "application/x-www-form-urlencoded", "multipart/form-data"):
         values += [v for pair in request.form.items(multi=True) for v in pair]
         values += [f.filename or "" for f in request.files.values()]
-    for value in values:
-        if text_problem(value):
+    for value in values:  # a malformed multipart part may come without a name (None)
+        if isinstance(value, str) and text_problem(value):
             abort(400, description="the request holds a NUL character or invalid Unicode")
 
 
