@@ -27,7 +27,6 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) <= 19 and 0 < int(value) <= MAX_ID else None
 
 
-@bp.app_context_processor
 def unread_badge():
     """``unread()``: the person's unread notifications, for the menu (asked only when drawn)."""
     def unread() -> int:
