@@ -361,6 +361,8 @@ class InstanceOperations(UnitOfWork):
         task_index.cancel_open(self.session, instance)
         instance.status, instance.ended_at = "withdrawn", utcnow()
         audit.record(self.session, "withdraw", user.username, instance_id=instance.id, reason=reason)
+        outbox.case_ended(self.session, instance, "case_withdrawn", instance.ended_at, reason=reason,
+                          by=user.username)
         self._commit()
         return instance
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 
-from . import access, audit
+from . import access, audit, outbox
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .models import CaseComment, Delegation, Instance, TaskRecord, User, utcnow
 from .unit_of_work import UnitOfWork, valid_id as _valid_id
@@ -165,5 +165,7 @@ class PeopleOperations(UnitOfWork):
         self.session.flush()
         audit.record(self.session, "comment", user.username, instance_id=instance.id, task_id=task_id,
                      comment_id=comment.id, mentions=mentions or None)
+        if mentions:
+            outbox.mentioned(self.session, instance, comment.id, user.username, mentions, comment.created_at)
         self._commit()
         return comment

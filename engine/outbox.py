@@ -201,3 +201,12 @@ def case_ended(session: Session, instance: Instance, event: str, now: datetime, 
         if instance.started_by else None
     emit(session, event, f"case:{instance.id}:{event}", [submitter], now=now, instance_id=instance.id,
          payload={**case_payload(instance), "reason": reason, "by": by})
+
+
+def mentioned(session: Session, instance: Instance, comment_id: int, author: str, usernames: list[str],
+              now: datetime) -> None:
+    """The people a comment names with ``@username`` hear that they were named (not the author)."""
+    people = list(session.scalars(select(User).where(User.username.in_(usernames), User.username != author))) \
+        if usernames else []
+    emit(session, "mention", f"comment:{comment_id}:mention", people, now=now, instance_id=instance.id,
+         payload={**case_payload(instance), "by": author})
