@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from . import audit, runtime, task_index
-from .models import Deliverable, Instance, TaskRecord, utcnow
+from .models import Base, Deliverable, Instance, TaskRecord, utcnow
 from .unit_of_work import UnitOfWork
 
 OPEN_STATUSES = ("running", "suspended", "error")
@@ -91,6 +91,10 @@ class CheckOperations(UnitOfWork):
             elif path.stat().st_size != size:
                 diffs.append(Difference("file_size", f"attachment {deliverable_id}",
                                         f"{path} has {path.stat().st_size} bytes, the row says {size}"))
+        # bytes other tables name by sha256 (document templates, …) are not orphans either
+        for table in Base.metadata.sorted_tables:
+            if "sha256" in table.c and table.name != Deliverable.__tablename__:
+                known.update(self.session.scalars(select(table.c.sha256).where(table.c.sha256.is_not(None))))
         root = self.files.root
         if root.is_dir():
             for path in sorted(root.glob("??/*")):

@@ -23,7 +23,7 @@ def start_with_attachment(client, tokens) -> tuple[int, str]:
 def test_a_consistent_database_has_no_differences(runner, client, tokens, any_db):
     start_with_attachment(client, tokens)
     result = runner.invoke(args=["check"])
-    assert result.exit_code == 0 and "no differences" in result.output
+    assert result.exit_code == 0 and "no differences" in result.output, result.output
 
 
 def test_task_rows_that_disagree_with_the_state_are_found_and_repaired(app, runner, client, tokens, any_db):

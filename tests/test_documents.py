@@ -52,7 +52,8 @@ def test_step_4_renders_the_spt_naming_the_system_programmer(svc, any_db, tmp_pa
     files = files_of(svc, instance.id, 4)
     assert sorted(f.filename.rsplit(".", 1)[1] for f in files) == ["docx", "pdf"]
     docx = next(f for f in files if f.filename.endswith(".docx"))
-    assert docx.filename == f"spt_system_programmer-{instance.id}.docx" and docx.uploaded_by == "kabid"
+    number = svc.instance(instance.id).number  # the registration number names the letter
+    assert docx.filename == f"spt_system_programmer-{number or instance.id}.docx" and docx.uploaded_by == "kabid"
     text = text_of(svc.files.path_for(docx.sha256).read_bytes())
     budi = svc.users.get("budi")
     assert "SURAT PERINTAH TUGAS" in text

@@ -274,6 +274,11 @@ def openapi_document() -> dict[str, Any]:
         "/api/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {
             "200": _json({"type": "object"})}}},
     }
+    # every request passes the edge check: NUL or invalid Unicode anywhere in it is a 400
+    for path, operations in paths.items():
+        if path != "/api/openapi.json":
+            for operation in operations.values():
+                operation["responses"].setdefault("400", ERRORS["400"])
     return {
         "openapi": "3.1.0",
         "info": {"title": "alur API", "version": "1.0.0",
