@@ -92,25 +92,35 @@ def _bounded(rows: list[list[str]]) -> list[list[str]]:
 
 
 def _read_csv(data: bytes) -> Document:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    if "\x00" in text:
+    if b"\x00" in data[:8192]:
+        raise _refuse("sop_table.not_csv")
+    text = _decode_text(data)
+    if text is None or "\x00" in text:
         raise _refuse("sop_table.not_csv")
     sample = text[:8192]
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=";,\t")
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=";,\t")
     except csv.Error:
-        dialect = csv.excel
-        dialect.delimiter = ";" if sample.count(";") > sample.count(",") else ","
+        # A subclass, never csv.excel itself: setting an attribute on that would change every
+        # later reader in the process.
+        delimiter = ";" if sample.count(";") > sample.count(",") else ","
+        dialect = type("SopTableDialect", (csv.excel,), {"delimiter": delimiter})
     try:
         rows = [[_cell(c) for c in row] for row in csv.reader(io.StringIO(text), dialect)]
     except csv.Error as exc:
         raise _refuse("sop_table.bad_csv", detail=str(exc)) from None
     return Document([Grid(_bounded(rows), "CSV")])
+
+
+def _decode_text(data: bytes) -> str | None:
+    """The file as text: UTF-8 (with or without a BOM) or Windows' Western code page, as offices'
+    spreadsheet programs save CSV. None when it is neither, as a picture or any binary file is."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
 
 
 def _read_xlsx(data: bytes) -> Document:

@@ -222,11 +222,21 @@ def test_a_list_layout_with_one_pelaksana_column_makes_a_lane_per_actor():
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "sop_table.legacy_office"),
     (b"PK\x03\x04garbage", "sop_table.damaged"),
     (b"   ", "sop_table.empty"),
+    # A JPEG: neither UTF-8 nor Windows-1252 text (0x81 and 0x8f have no meaning there).
+    (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x81\x8f\x90\x9d", "sop_table.not_csv"),
+    (b"\x81\x8d\x8f\x90\x9d;a;b", "sop_table.not_csv"),
 ])
 def test_a_file_that_holds_no_sop_table_is_refused_with_a_reason(data, code):
     with pytest.raises(Invalid) as refused:
         draft(data, "x.bin")
     assert [p.code for p in refused.value.problems] == [code]
+
+
+def test_reading_a_table_without_a_clear_separator_leaves_the_csv_module_as_it_was():
+    before = csv.excel.delimiter
+    with pytest.raises(Invalid):
+        draft(b"satu;dua\ntiga", "x.csv")
+    assert csv.excel.delimiter == before
 
 
 def test_an_archive_that_unpacks_to_too_much_is_refused_before_it_is_read():
