@@ -25,10 +25,10 @@ def _json_body() -> dict:
     """The request's JSON object, parsed strictly (no NaN/Infinity, bounded size and nesting)."""
     limit = current_app.config["ALUR_MAX_JSON_BYTES"]
     if (request.content_length or 0) > limit:
-        raise TooLarge(f"the JSON body is larger than {limit} bytes", code="too_large")
+        raise TooLarge("request.json_too_large", n=limit)
     raw = request.get_data(cache=True)
     if len(raw) > limit:
-        raise TooLarge(f"the JSON body is larger than {limit} bytes", code="too_large")
+        raise TooLarge("request.json_too_large", n=limit)
     if not raw.strip():
         return {}
     try:
@@ -52,7 +52,7 @@ def _page() -> tuple[int, int]:
 def _upload():
     file = request.files.get("file")
     if file is None:
-        raise Invalid("No file", [Problem("send the file as multipart field 'file'", field="file")])
+        raise Invalid("request.no_file_title", [Problem("request.no_file", field="file")])
     return file
 
 
@@ -66,7 +66,7 @@ def list_processes():
 def deploy_process():
     user = api_user()
     if not is_process_owner(user):
-        raise NotAllowed("only administrators and Process Owners may deploy processes")
+        raise NotAllowed("deploy.owners_only")
     uploads = [f for f in request.files.getlist("file") if f is not None]
     if not uploads:
         _upload()  # says which field is missing
@@ -114,10 +114,10 @@ def start_instance():
     body = _json_body()
     key = body.get("process_key")
     if not isinstance(key, str) or not key:
-        raise Invalid("Invalid request", [Problem("process_key is required", field="process_key")])
+        raise Invalid("request.invalid", [Problem("request.process_key", field="process_key")])
     title = body.get("title") or ""
     if not isinstance(title, str):
-        raise Invalid("Invalid request", [Problem("title must be a string", field="title")])
+        raise Invalid("request.invalid", [Problem("request.title_text", field="title")])
     svc = service()
     inst = svc.start(key, user, title, body.get("data"))
     return jsonify(shapes.instance(svc, inst)), 201
@@ -130,10 +130,10 @@ def list_instances():
     limit, offset = _page()
     mine = request.args.get("mine", "0")
     if mine not in ("0", "1", "true", "false"):
-        raise Invalid("Invalid filter", [Problem("mine must be 1 or 0", field="mine")])
+        raise Invalid("filter.invalid", [Problem("request.mine", field="mine")])
     q = request.args.get("q") or None
     if q is not None and len(q) > MAX_QUERY:
-        raise Invalid("Invalid filter", [Problem(f"q is longer than {MAX_QUERY} characters", field="q")])
+        raise Invalid("filter.invalid", [Problem("request.q_too_long", field="q", n=MAX_QUERY)])
     svc = service()
     rows, _ = svc.list_instances(user, status=request.args.get("status") or None,
                                  process_key=request.args.get("process_key") or None,
@@ -148,7 +148,7 @@ def withdraw_instance(instance_id: int):
     user = api_user()
     reason = _json_body().get("reason", "")
     if not isinstance(reason, str):
-        raise Invalid("Invalid request", [Problem("reason must be a string", field="reason")])
+        raise Invalid("request.invalid", [Problem("request.reason_text", field="reason")])
     svc = service()
     return jsonify(shapes.instance(svc, svc.withdraw(instance_id, user, reason)))
 
@@ -164,7 +164,7 @@ def add_comment(instance_id: int):
     body = _json_body()
     text, task_id = body.get("body", ""), body.get("task_id")
     if not isinstance(text, str) or (task_id is not None and not isinstance(task_id, str)):
-        raise Invalid("Invalid request", [Problem("body (and task_id) must be strings", field="body")])
+        raise Invalid("request.invalid", [Problem("request.comment_text", field="body")])
     return jsonify(shapes.comment(service().add_comment(instance_id, user, text, task_id))), 201
 
 
@@ -182,7 +182,7 @@ def _moment(body: dict, name: str) -> datetime:
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
-        raise Invalid("Invalid delegation", [Problem("give a time in ISO 8601 with its offset", field=name)])
+        raise Invalid("delegation.invalid", [Problem("request.bad_time", field=name)])
     return moment
 
 
@@ -194,8 +194,7 @@ def create_delegation():
     names = {k: body.get(k, user.username if k == "delegator" else "") for k in ("delegator", "delegate")}
     kind, reason = body.get("kind", "plh"), body.get("reason", "")
     if not all(isinstance(v, str) for v in (*names.values(), kind, reason)):
-        raise Invalid("Invalid delegation", [Problem("delegator, delegate, kind and reason are strings",
-                                                     field="delegate")])
+        raise Invalid("delegation.invalid", [Problem("request.delegation_text", field="delegate")])
     delegation = service().create_delegation(user, names["delegator"], names["delegate"], _moment(body, "starts_at"),
                                              _moment(body, "ends_at"), kind, reason)
     return jsonify(shapes.delegation(delegation)), 201
@@ -233,7 +232,7 @@ def list_tasks():
     state = request.args.get("state", "ready")
     tabs = {"ready": "ready", "completed": "done", "mine": "mine", "lanes": "lanes"}
     if state not in tabs:
-        raise Invalid("Invalid filter", [Problem("state must be ready, completed, mine or lanes", field="state")])
+        raise Invalid("filter.invalid", [Problem("request.bad_state", field="state")])
     limit, offset = _page()
     svc = service()
     rows, _ = svc.inbox(user, tabs[state], process_key=request.args.get("process_key") or None,
@@ -290,7 +289,7 @@ def complete(task_id: str):
     body = _json_body()
     data = body.get("data", {})
     if not isinstance(data, dict):
-        raise Invalid("Invalid request", [Problem("data must be an object", field="data")])
+        raise Invalid("request.invalid", [Problem("data.not_object", field="data")])
     svc = service()
     return jsonify(shapes.task(svc, svc.complete(task_id, user, data)))
 
@@ -302,7 +301,7 @@ def _date_arg(name: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise Invalid("Invalid filter", [Problem("use YYYY-MM-DD", field=name)]) from None
+        raise Invalid("filter.invalid", [Problem("date.format", field=name)]) from None
 
 
 @bp.get("/reports/kpi")
