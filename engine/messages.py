@@ -399,6 +399,34 @@ MESSAGES: dict[str, str] = {
                                           "(write e.g. 'jika tidak, kembali ke langkah 2' in Keterangan)"),
     "sop_table.bad_target": "step {step} leads to step {target}, which is not in the table",
     "sop_table.self_target": "step {step} leads back to itself",
+    # ---- moving running cases to another version (engine/ops_migration.py, case_migration.py) ---
+    "migration.refused": "case {id} cannot move to version {version}: {reasons}",
+    "migration.no_version": "process '{key}' has no version {number}",
+    "migration.invalid_version": "Invalid version",
+    "migration.bad_to_version": "to_version must be a version number",
+    "migration.not_later": "the case runs version {version}; it can only move to a later version",
+    "migration.admins_only": "only administrators may move cases to another version",
+    "migration.owners_only": "only administrators and Process Owners may see cases' migrations",
+    # why a case stays on its version: why a case stays on its version
+    "migration.not_running": "the case is '{status}', only running cases move to another version",
+    "migration.archived": "the case is archived",
+    "migration.waiting_step_removed": "the case waits at '{name}' ({bpmn_id}), which version {version} does not have",
+    "migration.history_step_removed": ("the case's recent history passes through '{name}' ({bpmn_id}), which "
+                                       "version {version} does not have"),
+    "migration.subprocess_removed": "the case is inside the subprocess '{name}', which version {version} does not have",
+    "migration.gateway_data_missing": ("'{gateway}' in version {version} reads '{variable}', which the case does "
+                                       "not hold and no step before it fills in"),
+    "migration.state_unusable": "the moved case could not be saved and read back: {detail}",
+    "migration.engine_error": "the case would stop with an error on version {version}: {detail}",
+    # what changes for a case that moves
+    "migration.step_renamed": "step {step}: its name '{old}' becomes '{new}'",
+    "migration.step_duration": "standard time of step {step}: {old} → {new}",
+    "migration.step_lane": "step {step} moves from '{old}' to '{new}'",
+    "migration.step_form": "step {step} gets another form ({old} → {new})",
+    "migration.step_number": "step '{name}' is numbered {new} instead of {old}",
+    "migration.step_added": "step {step} '{name}' is added ahead of the case",
+    "migration.step_removed": "step {step} '{name}' is no longer ahead of the case",
+    "migration.no_change": "nothing changes for this case's open and coming steps",
     # ---- durations in words (engine/durations.py, read from SOP tables) ------------------------
     "duration_words.not_iso": "'{text}' is not a duration such as '3 hari', '120 menit' or P3D",
     "duration_words.bad_unit": "'{unit}' in '{text}' is not a unit (hari, jam, menit, minggu, bulan)",
@@ -446,6 +474,15 @@ class Message(str):
         self = super().__new__(cls, text)
         self.code, self.params = code, params
         return self
+
+    @property
+    def message(self) -> str:
+        """Its English words (as :class:`~engine.errors.Problem` has them)."""
+        return str(self)
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"code", "params", "message"}``, as the JSON API and the audit log keep it."""
+        return {"code": self.code, "params": self.as_params(), "message": str(self)}
 
     def as_params(self) -> dict[str, Any]:
         """``params`` for JSON: a reason inside a reason as its own ``{"code", "params", "message"}``."""

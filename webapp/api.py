@@ -153,6 +153,19 @@ def withdraw_instance(instance_id: int):
     return jsonify(shapes.instance(svc, svc.withdraw(instance_id, user, reason)))
 
 
+@bp.post("/instances/<int:instance_id>/migrate")
+def migrate_instance(instance_id: int):
+    """Dry run (admins, Process Owners) or move (admins) a running case to a later version."""
+    user = api_user()
+    body = _json_body()
+    to_version, dry_run = body.get("to_version"), body.get("dry_run", True)
+    if to_version is not None and (isinstance(to_version, bool) or not isinstance(to_version, int)):
+        raise Invalid("Invalid request", [Problem("to_version must be a version number", field="to_version")])
+    if not isinstance(dry_run, bool):
+        raise Invalid("Invalid request", [Problem("dry_run must be true or false", field="dry_run")])
+    return jsonify(shapes.case_migration(service().migrate_instance(instance_id, user, to_version, dry_run=dry_run)))
+
+
 @bp.get("/instances/<int:instance_id>/comments")
 def list_comments(instance_id: int):
     return jsonify([shapes.comment(c) for c in service().comments(instance_id, api_user())])

@@ -12,8 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from engine.durations import describe_duration
 from engine.errors import AlurError, Problem
 from engine.messages import Message
 
@@ -410,6 +412,32 @@ TEXTS = {
                                             "Keterangan)."),
     "sop_table.bad_target": _l("Langkah %(step)s menuju langkah %(target)s, yang tidak ada dalam tabel."),
     "sop_table.self_target": _l("Langkah %(step)s kembali ke dirinya sendiri."),
+    # moving running cases to another version
+    "migration.refused": _l("Kasus %(id)s tidak dapat dipindahkan ke versi %(version)s: %(reasons)s"),
+    "migration.no_version": _l("Proses '%(key)s' tidak memiliki versi %(number)s."),
+    "migration.invalid_version": _l("Versi tidak sah."),
+    "migration.bad_to_version": _l("to_version harus berupa nomor versi."),
+    "migration.not_later": _l("Kasus ini berjalan pada versi %(version)s; ia hanya dapat pindah ke versi yang lebih baru."),
+    "migration.admins_only": _l("Hanya admin yang boleh memindahkan kasus ke versi lain."),
+    "migration.owners_only": _l("Hanya admin dan Process Owner yang boleh melihat perpindahan kasus."),
+    "migration.not_running": _l("Kasus ini %(status)s; hanya kasus yang berjalan yang dapat dipindahkan ke versi lain."),
+    "migration.archived": _l("Kasus ini sudah diarsipkan."),
+    "migration.waiting_step_removed": _l("Kasus menunggu di '%(name)s' (%(bpmn_id)s), yang tidak ada di versi %(version)s."),
+    "migration.history_step_removed": _l("Riwayat terakhir kasus melewati '%(name)s' (%(bpmn_id)s), yang tidak ada di "
+                                         "versi %(version)s."),
+    "migration.subprocess_removed": _l("Kasus berada di dalam subproses '%(name)s', yang tidak ada di versi %(version)s."),
+    "migration.gateway_data_missing": _l("'%(gateway)s' di versi %(version)s membaca '%(variable)s', yang tidak dimiliki "
+                                         "kasus dan tidak diisi langkah mana pun sebelumnya."),
+    "migration.state_unusable": _l("Kasus yang dipindahkan tidak dapat disimpan dan dibaca kembali: %(detail)s"),
+    "migration.engine_error": _l("Kasus akan berhenti dengan galat di versi %(version)s: %(detail)s"),
+    "migration.step_renamed": _l("Nama langkah %(step)s: '%(old)s' menjadi '%(new)s'."),
+    "migration.step_duration": _l("Waktu baku langkah %(step)s: %(old)s → %(new)s."),
+    "migration.step_lane": _l("Langkah %(step)s pindah dari '%(old)s' ke '%(new)s'."),
+    "migration.step_form": _l("Langkah %(step)s memakai formulir lain (%(old)s → %(new)s)."),
+    "migration.step_number": _l("Langkah '%(name)s' bernomor %(new)s, bukan %(old)s."),
+    "migration.step_added": _l("Langkah %(step)s '%(name)s' ditambahkan di depan kasus ini."),
+    "migration.step_removed": _l("Langkah %(step)s '%(name)s' tidak lagi ada di depan kasus ini."),
+    "migration.no_change": _l("Tidak ada yang berubah pada langkah yang terbuka maupun yang akan datang."),
     # durations in words
     "duration_words.not_iso": _l("'%(text)s' bukan durasi seperti '3 hari', '120 menit' atau P3D."),
     "duration_words.bad_unit": _l("'%(unit)s' dalam '%(text)s' bukan satuan (hari, jam, menit, minggu, bulan)."),
@@ -442,6 +470,17 @@ def _clause(text: str) -> str:
     return text
 
 
+def _durations_in_language(params: dict[str, Any]) -> dict[str, Any]:
+    """A standard time's change, each side worded in the page's language."""
+    language = str(get_locale() or "id")
+    return {**params, "old": describe_duration(params.get("old_iso"), language) or "–",
+            "new": describe_duration(params.get("new_iso"), language) or "–"}
+
+
+#: Codes whose params the page words itself before saying them.
+ADJUST = {"migration.step_duration": _durations_in_language}
+
+
 def _param(name: str, value: Any) -> Any:
     if isinstance(value, Message):
         return _clause(say_message(value))
@@ -456,6 +495,8 @@ def say_message(message: Message) -> str:
     if words is None:
         return str(message)
     params = {name: _param(name, value) for name, value in message.params.items()}
+    if message.code in ADJUST:
+        params = ADJUST[message.code](params)
     text = str(words)
     try:
         return text % params if "%(" in text else text.replace("%%", "%")

@@ -118,3 +118,11 @@ def instance(svc: WorkflowService, i: Instance, tasks_limit: int = HISTORY_DEFAU
     body["submissions"] = [submission(s) for s in submissions[-tasks_limit:]]
     body["submissions_omitted"] = max(len(submissions) - tasks_limit, 0)
     return body
+
+
+def case_migration(m) -> dict[str, Any]:
+    """A case's dry run or move to another version (engine.ops_migration.CaseMigration): each
+    reason and change with its stable code, its parameters and its English words."""
+    return {"instance_id": m.instance.id, "from_version": m.plan.from_version, "to_version": m.plan.to_version,
+            "can_migrate": m.plan.can_migrate, "migrated": m.migrated,
+            "reasons": [r.as_dict() for r in m.plan.reasons], "changes": [c.as_dict() for c in m.plan.changes]}
