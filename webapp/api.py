@@ -17,6 +17,16 @@ from .openapi import openapi_document
 from .services import service
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+#: Routes anyone may read without logging in: the API's own description.
+PUBLIC = {"api.openapi"}
+
+
+@bp.before_request
+def _authenticate() -> None:
+    """Every route but the OpenAPI document needs a caller (401 otherwise), found once here;
+    a route reads it with :func:`api_user` (cached for the request)."""
+    if request.endpoint not in PUBLIC:
+        api_user()
 #: The longest search text accepted.
 MAX_QUERY = 200
 
@@ -58,7 +68,6 @@ def _upload():
 
 @bp.get("/processes")
 def list_processes():
-    api_user()
     return jsonify([shapes.process(d) for d in service().list_processes()])
 
 
@@ -82,7 +91,6 @@ def deploy_process():
 
 @bp.get("/processes/<key>/bpmn")
 def process_bpmn(key: str):
-    api_user()
     definition = service().latest_definition(key)
     return Response(definition.bpmn_xml, mimetype="application/xml", headers={
         "Content-Disposition": f'attachment; filename="{definition.key}.bpmn"'})
@@ -103,7 +111,6 @@ def process_sop_sheet_pdf(key: str):
     from .processes import version_of
     from .sop_sheet import pdf_response
 
-    api_user()
     version = request.args.get("version", type=int)
     return pdf_response(version_of(service(), key, version if version and version > 0 else None))
 
@@ -319,7 +326,6 @@ def _date_arg(name: str) -> date | None:
 
 @bp.get("/reports/kpi")
 def kpi():
-    api_user()
     version = request.args.get("version", type=int)
     return jsonify(service().kpi(request.args.get("process_key") or None, since=_date_arg("since"),
                                  until=_date_arg("until"), version=version if version and version > 0 else None,
