@@ -4,6 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 
+#: How exact the report's order statistics are (engine/kpi_tally.py).
+_HISTOGRAM = ("working minutes, read from running histograms: exact up to 100 minutes, above that "
+              "within 1 % (and half a minute of rounding) of the exact figure")
+
+
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -122,9 +127,10 @@ def openapi_document() -> dict[str, Any]:
             "step", "name", "lane", "target_minutes", "count", "median_minutes", "on_time_ratio"], "properties": {
             "process_key": {"type": "string"}, "step": {"type": ["integer", "null"]}, "name": {"type": "string"},
             "lane": nullable_str, "target_minutes": {"type": ["integer", "null"]}, "count": {"type": "integer"},
-            "median_minutes": {"type": ["number", "null"]}, "on_time_ratio": {"type": ["number", "null"]},
+            "median_minutes": {"type": ["number", "null"], "description": _HISTOGRAM},
+            "on_time_ratio": {"type": ["number", "null"]},
             "version": {"type": "integer"}, "bpmn_id": {"type": "string"},
-            "p90_minutes": {"type": ["integer", "null"]}, "sent_back": {"type": ["integer", "null"]}}},
+            "p90_minutes": {"type": ["integer", "null"], "description": _HISTOGRAM}, "sent_back": {"type": ["integer", "null"]}}},
     }
     responses = {f"E{code}": _json(_ref("Error"), text) for code, text in (
         (400, "Malformed request"), (401, "Not authenticated"), (403, "Not yours / not allowed"),
@@ -176,8 +182,10 @@ def openapi_document() -> dict[str, Any]:
                                                  "events, in time order; tasks_omitted / events_omitted count "
                                                  "the older ones left out; submissions: the newest tasks_limit.",
                                                  "parameters": [instance_id, *(
-            {"name": n, "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2000, "default": 200}}
-            for n in ("tasks_limit", "events_limit"))], "responses": {
+            {"name": n, "in": "query", "description": f"how many of the newest {what} (older ones: ask for more)",
+             "schema": {"type": "integer", "minimum": 1, "maximum": 2000, "default": default}}
+            for n, what, default in (("tasks_limit", "steps and submissions", 25), ("events_limit", "events", 60)))],
+            "responses": {
             "200": _json(_ref("Instance")), **_errors(401, 403, 404)}}},
         "/api/instances/{instance_id}/withdraw": {"post": {
             "summary": "The submitter withdraws their case (while nobody else has acted on it)",
