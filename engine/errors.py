@@ -25,6 +25,8 @@ class AlurError(Exception):
     api_code = "error"
 
     def __init__(self, code: str, /, *, api_code: str | None = None, **params: Any) -> None:
+        if "code" in params:  # the old spelling (``code=`` was the API's word before messages had codes)
+            api_code = api_code or params.pop("code")
         said = Message(code, **params)
         super().__init__(str(said))
         self.said = said

@@ -283,6 +283,9 @@ MESSAGES: dict[str, str] = {
     "bpmn.bad_sop_assignee": "sop.assignee '{value}' is not a variable name",
     "bpmn.bad_assignment": ("{attr} '{value}' is an expression alur cannot read; give role or user names, or one "
                             "variable as ${{name}} (Camunda 7) or =name (Camunda 8)"),
+    # ---- qualifications a process asks of who does its steps (engine/qualifications.py) --------
+    "qualification.too_many": "{name} names more than {n} items",
+    "qualification.too_long": "{name}: '{item}…' is longer than {n} characters",
     # ---- durations (engine/calendar.py) --------------------------------------------------------
     "duration.not_iso": "'{value}' is not an ISO 8601 duration like P3D or PT120M",
     "duration.negative": "the duration '{value}' is negative",

@@ -225,9 +225,9 @@ def end_delegation(delegation_id: int):
     return jsonify(shapes.delegation(service().end_delegation(delegation_id, api_user())))
 
 
-def _history_limit(name: str) -> int:
-    """``tasks_limit`` / ``events_limit`` (1..2000, default 200): how much of a case's history."""
-    value = request.args.get(name, shapes.HISTORY_DEFAULT, type=int) or shapes.HISTORY_DEFAULT
+def _history_limit(name: str, default: int) -> int:
+    """``tasks_limit`` / ``events_limit`` (1..2000): how much of a case's history."""
+    value = request.args.get(name, default, type=int) or default
     return min(max(value, 1), shapes.HISTORY_MAX)
 
 
@@ -235,7 +235,8 @@ def _history_limit(name: str) -> int:
 def get_instance(instance_id: int):
     svc = service()
     inst = svc.visible_instance(instance_id, api_user())
-    return jsonify(shapes.instance(svc, inst, _history_limit("tasks_limit"), _history_limit("events_limit")))
+    return jsonify(shapes.instance(svc, inst, _history_limit("tasks_limit", shapes.TASKS_DEFAULT),
+                                   _history_limit("events_limit", shapes.EVENTS_DEFAULT)))
 
 
 @bp.get("/instances/<int:instance_id>/diagram.svg")

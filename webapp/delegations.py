@@ -109,8 +109,7 @@ def end(delegation_id: int):
         svc.session.rollback()
         flash(_("Perwakilan ini sudah berakhir."), "warning")
         return redirect(url_for(".index"))
-    except NotAllowed:
-        raise NotAllowed(_("Hanya pejabat, Plt/Plh-nya, atau admin yang dapat mengakhiri perwakilan ini."),
-                         code="delegation.not_yours") from None
+    except NotAllowed as exc:
+        raise NotAllowed(say(exc), api_code=exc.api_code) from None
     flash(_("Perwakilan diakhiri."), "success")
     return redirect(url_for(".index"))

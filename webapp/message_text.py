@@ -292,6 +292,9 @@ TEXTS = {
     "bpmn.bad_sop_assignee": _l("sop.assignee '%(value)s' bukan nama variabel."),
     "bpmn.bad_assignment": _l("%(attr)s '%(value)s' adalah ekspresi yang tidak dapat dibaca alur; tulis nama peran "
                               "atau pengguna, atau satu variabel sebagai ${name} (Camunda 7) atau =name (Camunda 8)."),
+    # qualifications
+    "qualification.too_many": _l("%(name)s menyebut lebih dari %(n)s butir."),
+    "qualification.too_long": _l("%(name)s: '%(item)s…' lebih dari %(n)s karakter."),
     # durations
     "duration.not_iso": _l("'%(value)s' bukan durasi ISO 8601 seperti P3D atau PT120M."),
     "duration.negative": _l("Durasi '%(value)s' negatif."),

@@ -198,8 +198,10 @@ def openapi_document() -> dict[str, Any]:
                                                  "events, in time order; tasks_omitted / events_omitted count "
                                                  "the older ones left out; submissions: the newest tasks_limit.",
                                                  "parameters": [instance_id, *(
-            {"name": n, "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2000, "default": 200}}
-            for n in ("tasks_limit", "events_limit"))], "responses": {
+            {"name": n, "in": "query", "description": f"how many of the newest {what} (older ones: ask for more)",
+             "schema": {"type": "integer", "minimum": 1, "maximum": 2000, "default": default}}
+            for n, what, default in (("tasks_limit", "steps and submissions", 25), ("events_limit", "events", 60)))],
+            "responses": {
             "200": _json(_ref("Instance")), **_errors(401, 403, 404)}}},
         "/api/instances/{instance_id}/withdraw": {"post": {
             "summary": "The submitter withdraws their case (while nobody else has acted on it)",

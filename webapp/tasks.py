@@ -51,7 +51,8 @@ def _page(row: TaskRecord, *, raw: dict | None = None, problems: list[Problem] |
     values = row.data if row.state == "completed" else (
         {k: v for k, v in previous.data.items() if k not in decisions} if previous else None)
     form_fields = form_render.fields(schema, values, raw=raw, problems=problems,
-                                     candidates=_candidates if can_work else None, decisions=decisions)
+                                     candidates=_candidates if can_work else None, decisions=decisions,
+                                     qualification=svc.compiled(svc.definition(row.definition_id)).qualification)
     submissions = svc.earlier_submissions(row)
     people = svc.users.full_names([row.claimed_by, row.completed_by, (row.returned or {}).get("by"),
                                    row.on_behalf_of, *(c.author for c in comments),
