@@ -23,6 +23,7 @@ from .expressions import RestrictedScriptEngine
 from . import message_waits
 from .message_waits import catches_messages
 from .models import Instance, ProcessDefinition
+from .qualifications import Qualification, qualification_of
 from .state import DefinitionCache, dump_instance, load_instance, load_spec
 
 
@@ -47,6 +48,8 @@ class CompiledDefinition:
     repeatable: frozenset[str] = frozenset()
     #: does the process wait for messages anywhere (so its cases keep message-wait rows)?
     catches_messages: bool = False
+    #: Kualifikasi Pelaksana as the appointment picker checks it (engine/qualifications.py).
+    qualification: Qualification = field(default_factory=Qualification)
 
 
 DEFINITIONS = DefinitionCache()
@@ -62,7 +65,9 @@ def compiled(definition: ProcessDefinition) -> CompiledDefinition:
             gateway_variables=dossier.gateway_variables(spec, subs), repeatable=dossier.repeatable_tasks(spec, subs),
             catches_messages=catches_messages([spec, *subs.values()]),
             prefix=meta.get("prefix") or derive_prefix(definition.name, definition.key),
-            start_form=meta.get("start_form"))
+            start_form=meta.get("start_form"),
+            qualification=Qualification.from_dict(meta["qualification"]) if "qualification" in meta
+            else qualification_of(definition.bpmn_xml, definition.key))
 
     # Keyed by content: ids repeat across databases (tests, benchmarks), content does not lie.
     return DEFINITIONS.get((definition.id, definition.content_hash), build)
@@ -82,7 +87,7 @@ class StateUnreadable(Conflict):
     """A case's saved state cannot be restored (written by a broken version, damaged, or poisoned
     before data was bounded): the case can show its rows but cannot move (HTTP 409)."""
 
-    code = "instance.state_unreadable"
+    api_code = "instance.state_unreadable"
 
 
 def load(instance: Instance, cd: CompiledDefinition, engine: RestrictedScriptEngine) -> BpmnWorkflow:
@@ -90,8 +95,7 @@ def load(instance: Instance, cd: CompiledDefinition, engine: RestrictedScriptEng
         workflow = load_instance(instance.state, cd.spec, cd.subprocess_specs, engine)
     except Exception as exc:  # noqa: BLE001 - whatever the restore hits, the case is unreadable
         reason = "nested too deeply" if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}"[:300]
-        raise StateUnreadable(f"the saved state of case {instance.id} cannot be read ({reason}); "
-                              "an administrator can inspect it with 'alur check'") from None
+        raise StateUnreadable("instance.state_unreadable", id=instance.id, why=reason) from None
     # Tasks that change state from now on belong to this unit of work; compaction keeps them.
     workflow.alur_loaded_at = time.time()
     return workflow
