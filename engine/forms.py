@@ -10,6 +10,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
+from . import item_lists
 from .errors import Problem
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,150}\.json$")
@@ -46,6 +47,9 @@ def _load(path: str, _mtime: int) -> dict[str, Any]:
         Draft202012Validator.check_schema(schema)
     except (ValueError, SchemaError) as exc:
         raise FormError(f"form file '{Path(path).name}' is not a valid JSON Schema: {exc}") from None
+    wrong = item_lists.schema_problems(schema)
+    if wrong:
+        raise FormError(f"form file '{Path(path).name}': " + "; ".join(wrong))
     return schema
 
 
@@ -75,7 +79,9 @@ def validate_data(schema: dict[str, Any], data: Any) -> list[Problem]:
     validator = validator_for(schema)
     problems = []
     for err in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
-        path = ".".join(str(p) for p in err.absolute_path)
+        # a list item's problem names the item by its id: ``kebutuhan.K-03.deskripsi``
+        path = item_lists.item_path(data, list(err.absolute_path)) if isinstance(data, dict) \
+            else ".".join(str(p) for p in err.absolute_path)
         if err.validator == "required" and isinstance(err.instance, dict):
             missing = [r for r in err.validator_value if r not in err.instance]
             for name in missing:

@@ -26,6 +26,12 @@ LANE_REFUSAL = ("you may not do this step: this step belongs to the lane 'Instan
 
 #: Engine messages (as the engine's raise sites write them) and what an Indonesian page says.
 INDONESIAN = [
+    ("item K-05 (Laporan harian) has no 'Skenario uji'", "Butir K-05 (Laporan harian) belum memiliki 'Skenario uji'."),
+    ("item K-03 is not in the list 'kebutuhan'", "Butir K-03 tidak ada dalam daftar 'kebutuhan'."),
+    ("item K-01 is in the list more than once", "Butir K-01 tercantum lebih dari sekali."),
+    ("item id 'X-1' should look like K-01", "Nomor butir 'X-1' seharusnya berbentuk seperti K-01."),
+    ("each item needs an id", "Setiap butir memerlukan nomor."),
+    ("the list has more than 100 items", "Daftar ini berisi lebih dari 100 butir."),
     (LANE_REFUSAL, "Anda tidak dapat mengerjakan langkah ini: langkah ini dikerjakan oleh pelaksana "
                    "'Instansi Pemilik', dan Anda tidak memegang peran itu."),
     ("you may not do this step: this step is appointed to sari, andi",
@@ -200,6 +206,9 @@ INDONESIAN = [
 #: jsonschema's words for a form field (``Problem.field`` set), as the form shows them.
 FIELD_CHECKS = [
     ("[] should be non-empty", "Wajib diisi."),
+    ("'perbaiki' should not be valid under {'const': 'perbaiki'}",
+     "Pilihan ini tidak dapat dipakai bersama keputusan yang dipilih."),
+    ("'xxxx' is too long", "Isian ini terlalu panjang."),
     ("'' is too short", "Wajib diisi."),
     ("'31-02-2026' is not a 'date'", "Isi dengan tanggal yang sah (hari-bulan-tahun)."),
     ("'x' is not a 'email'", "Isian ini tidak sesuai format."),
@@ -275,6 +284,7 @@ def test_english_pages_get_the_english_words(page_app):
         assert say("a case that is 'completed' cannot be suspended") == "A case that is completed cannot be suspended."
         assert say("this step is already completed") == "This step is already completed."
         assert say("no task 'abc'") == "No step 'abc'."
+        assert say("item K-04 (Ekspor data) has no 'Skenario uji'") == "Item K-04 (Ekspor data) has no 'Skenario uji'."
 
 
 def _raised(call) -> list[str]:

@@ -115,6 +115,17 @@ _MESSAGES: list[tuple[re.Pattern, Say]] = [(re.compile(p, re.S), words) for p, w
     (r"no user '(.*)'", lambda m: _("Pengguna '%(u)s' tidak ditemukan.", u=m[1])),
     # the step's form and its people (engine/ops_tasks.py)
     (r"this field is required", lambda m: _("Wajib diisi.")),
+    # list fields (engine/item_lists.py)
+    (r"item (\S+) \((.*)\) has no '(.*)'",
+     lambda m: _("Butir %(id)s (%(label)s) belum memiliki '%(column)s'.", id=m[1], label=m[2], column=m[3])),
+    (r"item (\S+) is not in the list '(.*)'",
+     lambda m: _("Butir %(id)s tidak ada dalam daftar '%(list)s'.", id=m[1], list=m[2])),
+    (r"item (\S+) is in the list more than once",
+     lambda m: _("Butir %(id)s tercantum lebih dari sekali.", id=m[1])),
+    (r"item id '(.*)' should look like (\S+)",
+     lambda m: _("Nomor butir '%(id)s' seharusnya berbentuk seperti %(example)s.", id=m[1], example=m[2])),
+    (r"each item needs an id", lambda m: _("Setiap butir memerlukan nomor.")),
+    (r"the list has more than (\d+) items", lambda m: _("Daftar ini berisi lebih dari %(n)s butir.", n=m[1])),
     (r"no active user '(.*)'", lambda m: _("Pengguna '%(u)s' tidak ada atau tidak aktif.", u=m[1])),
     (r"'(.*)' does not hold the role '(.*)'", lambda m: _("'%(u)s' tidak memegang peran '%(r)s'.", u=m[1], r=m[2])),
     (r"attach the deliverable '(.*)' before completing",
@@ -298,6 +309,8 @@ _VALIDATION: list[tuple[re.Pattern, Say]] = [(re.compile(p), words) for p, words
     (r"is not of type 'integer'", lambda m: _("Isi dengan bilangan bulat, misalnya 3.")),
     (r"is not of type 'number'", lambda m: _("Isi dengan angka, misalnya 2,5.")),
     (r"has non-unique elements", lambda m: _("Ada pilihan yang sama lebih dari sekali.")),
+    (r"should not be valid under", lambda m: _("Pilihan ini tidak dapat dipakai bersama keputusan yang dipilih.")),
+    (r"is too long|is longer than", lambda m: _("Isian ini terlalu panjang.")),
 ]]
 
 #: Every pattern (the tests check that some engine message meets each).
