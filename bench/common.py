@@ -644,3 +644,9 @@ def run_main(main: Callable[[list[str] | None], Any]) -> None:
     targets = result.get("targets", []) if isinstance(result, dict) else []
     if targets:
         print_targets(targets)
+        missed = [t for t in targets if not t.met]
+        if missed:  # loudly: the lines on stderr, and a failing exit status
+            for t in missed:
+                print(f"MISSED: {t.bench}: {t.name}: {t.value if t.value is not None else '—'} (limit "
+                      f"{t.limit:g})", file=sys.stderr)
+            sys.exit(1)

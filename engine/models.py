@@ -20,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, relationship
 
@@ -417,22 +418,26 @@ class CaseComment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class KpiTally(Base):
-    """Laporan Kinerja's running tally: the completions of one step of one process version on one
-    office day that took the same working time (rounded to 3 significant digits). Written in each
-    completion's transaction (engine/kpi_tally.py), so the report reads a few rows per step and day
-    instead of every completion ever."""
+class KpiHistogram(Base):
+    """Laporan Kinerja's running figures for one step of one process version over one office year
+    (``kind`` "y", ``period`` "2026"), month ("m", "2026-12") or day ("d", "2026-12-01"):
+    how many completions, how many on time, how many sent work back, and a histogram of their
+    realisations in log buckets (``counts``: bucket index → completions; at most
+    :data:`engine.kpi_tally.BUCKETS` entries). Written in each completion's transaction by one
+    upsert (engine/kpi_tally.py); a report reads one row per step and year, plus the months and
+    days at the period's edges, however many cases there are."""
 
-    __tablename__ = "kpi_tallies"
-    __table_args__ = (UniqueConstraint("definition_id", "day", "bpmn_id", "minutes", name="uq_kpi_tallies_cell"),)
+    __tablename__ = "kpi_histograms"
+    __table_args__ = (UniqueConstraint("definition_id", "kind", "period", "bpmn_id", name="uq_kpi_histograms_cell"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id", ondelete="CASCADE"))
-    day: Mapped[str] = mapped_column(String(10))  # ISO date in the office's time zone
+    kind: Mapped[str] = mapped_column(String(1))  # "y" a year, "m" a month, "d" a day
+    period: Mapped[str] = mapped_column(String(10))  # ISO year, month or date in the office's time zone
     bpmn_id: Mapped[str] = mapped_column(String(200))
-    minutes: Mapped[int] = mapped_column(Integer)  # realisation in working minutes (bucket)
     completions: Mapped[int] = mapped_column(Integer, default=0)
     on_time: Mapped[int] = mapped_column(Integer, default=0)  # of those with a due time, done by it
     sent_back: Mapped[int] = mapped_column(Integer, default=0)  # completions that reopened earlier work
+    counts: Mapped[dict[str, int]] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
 
 
 class DocumentTemplate(Base):

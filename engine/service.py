@@ -11,6 +11,7 @@ from .ops_check import CheckOperations
 from .ops_instances import INSTANCE_STATUSES, InstanceOperations
 from .ops_logins import LoginOperations
 from .ops_messages import MessageOperations
+from .ops_migration import MigrationOperations
 from .ops_notifications import NotificationOperations
 from .ops_people import PeopleOperations
 from .ops_processes import ProcessOperations
@@ -22,5 +23,5 @@ __all__ = ["WorkflowService", "INSTANCE_STATUSES"]
 
 class WorkflowService(ProcessOperations, InstanceOperations, TaskOperations, AdministrationOperations,
                       MessageOperations, LoginOperations, CheckOperations, NotificationOperations,
-                      RetentionOperations, PeopleOperations):
+                      RetentionOperations, PeopleOperations, MigrationOperations):
     """Everything alur does to processes, cases and tasks, on one SQLAlchemy session."""

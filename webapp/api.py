@@ -153,6 +153,19 @@ def withdraw_instance(instance_id: int):
     return jsonify(shapes.instance(svc, svc.withdraw(instance_id, user, reason)))
 
 
+@bp.post("/instances/<int:instance_id>/migrate")
+def migrate_instance(instance_id: int):
+    """Dry run (admins, Process Owners) or move (admins) a running case to a later version."""
+    user = api_user()
+    body = _json_body()
+    to_version, dry_run = body.get("to_version"), body.get("dry_run", True)
+    if to_version is not None and (isinstance(to_version, bool) or not isinstance(to_version, int)):
+        raise Invalid("Invalid request", [Problem("to_version must be a version number", field="to_version")])
+    if not isinstance(dry_run, bool):
+        raise Invalid("Invalid request", [Problem("dry_run must be true or false", field="dry_run")])
+    return jsonify(shapes.case_migration(service().migrate_instance(instance_id, user, to_version, dry_run=dry_run)))
+
+
 @bp.get("/instances/<int:instance_id>/comments")
 def list_comments(instance_id: int):
     return jsonify([shapes.comment(c) for c in service().comments(instance_id, api_user())])
@@ -206,9 +219,9 @@ def end_delegation(delegation_id: int):
     return jsonify(shapes.delegation(service().end_delegation(delegation_id, api_user())))
 
 
-def _history_limit(name: str) -> int:
-    """``tasks_limit`` / ``events_limit`` (1..2000, default 200): how much of a case's history."""
-    value = request.args.get(name, shapes.HISTORY_DEFAULT, type=int) or shapes.HISTORY_DEFAULT
+def _history_limit(name: str, default: int) -> int:
+    """``tasks_limit`` / ``events_limit`` (1..2000): how much of a case's history."""
+    value = request.args.get(name, default, type=int) or default
     return min(max(value, 1), shapes.HISTORY_MAX)
 
 
@@ -216,7 +229,8 @@ def _history_limit(name: str) -> int:
 def get_instance(instance_id: int):
     svc = service()
     inst = svc.visible_instance(instance_id, api_user())
-    return jsonify(shapes.instance(svc, inst, _history_limit("tasks_limit"), _history_limit("events_limit")))
+    return jsonify(shapes.instance(svc, inst, _history_limit("tasks_limit", shapes.TASKS_DEFAULT),
+                                   _history_limit("events_limit", shapes.EVENTS_DEFAULT)))
 
 
 @bp.get("/instances/<int:instance_id>/diagram.svg")

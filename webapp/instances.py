@@ -54,7 +54,7 @@ def event_labels() -> dict[str, str]:
             "terminate": _("Hentikan"), "error": _("Galat"), "overdue": _("Terlambat"),
             "timer": _("Pengatur waktu"), "end": _("Selesai"), "message": _("Pesan diterima"),
             "archive": _("Diarsipkan"),
-            "withdraw": _("Ditarik kembali"), "comment": _("Komentar")}
+            "withdraw": _("Ditarik kembali"), "comment": _("Komentar"), "migrate": _("Dipindahkan ke versi baru")}
 
 
 def diagram_labels() -> dict[str, str]:

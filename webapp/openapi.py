@@ -4,6 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 
+#: How exact the report's order statistics are (engine/kpi_tally.py).
+_HISTOGRAM = ("working minutes, read from running histograms: exact up to 100 minutes, above that "
+              "within 1 % (and half a minute of rounding) of the exact figure")
+
+
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -89,6 +94,16 @@ def openapi_document() -> dict[str, Any]:
             "task_id": {"type": "string"}, "step": {"type": ["integer", "null"]}, "name": {"type": "string"},
             "lane": nullable_str, "claimed_by": nullable_str, "assignees": {"type": "array", "items": {"type": "string"}},
             "due_at": nullable_time, "overdue": {"type": "boolean"}}},
+        "MigrationNote": {"type": "object", "required": ["code", "params", "message"], "properties": {
+            "code": {"type": "string", "description": "stable, e.g. migration.waiting_step_removed, migration.step_added"},
+            "params": {"type": "object"}, "message": {"type": "string"}}},
+        "CaseMigration": {"type": "object", "required": ["instance_id", "from_version", "to_version", "can_migrate",
+                                                         "migrated", "reasons", "changes"], "properties": {
+            "instance_id": {"type": "integer"}, "from_version": {"type": "integer"}, "to_version": {"type": "integer"},
+            "can_migrate": {"type": "boolean"}, "migrated": {"type": "boolean"},
+            "reasons": {"type": "array", "items": _ref("MigrationNote"), "description": "why it cannot move"},
+            "changes": {"type": "array", "items": _ref("MigrationNote"),
+                        "description": "what changes for its open and coming steps"}}},
         "Comment": {"type": "object", "required": ["id", "instance_id", "author", "body", "mentions", "created_at"],
                     "properties": {
             "id": {"type": "integer"}, "instance_id": {"type": "integer"}, "task_id": nullable_str,
@@ -112,9 +127,10 @@ def openapi_document() -> dict[str, Any]:
             "step", "name", "lane", "target_minutes", "count", "median_minutes", "on_time_ratio"], "properties": {
             "process_key": {"type": "string"}, "step": {"type": ["integer", "null"]}, "name": {"type": "string"},
             "lane": nullable_str, "target_minutes": {"type": ["integer", "null"]}, "count": {"type": "integer"},
-            "median_minutes": {"type": ["number", "null"]}, "on_time_ratio": {"type": ["number", "null"]},
+            "median_minutes": {"type": ["number", "null"], "description": _HISTOGRAM},
+            "on_time_ratio": {"type": ["number", "null"]},
             "version": {"type": "integer"}, "bpmn_id": {"type": "string"},
-            "p90_minutes": {"type": ["integer", "null"]}, "sent_back": {"type": ["integer", "null"]}}},
+            "p90_minutes": {"type": ["integer", "null"], "description": _HISTOGRAM}, "sent_back": {"type": ["integer", "null"]}}},
     }
     responses = {f"E{code}": _json(_ref("Error"), text) for code, text in (
         (400, "Malformed request"), (401, "Not authenticated"), (403, "Not yours / not allowed"),
@@ -166,8 +182,10 @@ def openapi_document() -> dict[str, Any]:
                                                  "events, in time order; tasks_omitted / events_omitted count "
                                                  "the older ones left out; submissions: the newest tasks_limit.",
                                                  "parameters": [instance_id, *(
-            {"name": n, "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2000, "default": 200}}
-            for n in ("tasks_limit", "events_limit"))], "responses": {
+            {"name": n, "in": "query", "description": f"how many of the newest {what} (older ones: ask for more)",
+             "schema": {"type": "integer", "minimum": 1, "maximum": 2000, "default": default}}
+            for n, what, default in (("tasks_limit", "steps and submissions", 25), ("events_limit", "events", 60)))],
+            "responses": {
             "200": _json(_ref("Instance")), **_errors(401, 403, 404)}}},
         "/api/instances/{instance_id}/withdraw": {"post": {
             "summary": "The submitter withdraws their case (while nobody else has acted on it)",
@@ -175,6 +193,16 @@ def openapi_document() -> dict[str, Any]:
                 "schema": {"type": "object", "required": ["reason"], "properties": {
                     "reason": {"type": "string", "minLength": 1, "maxLength": 500}}}}}},
             "responses": {"200": _json(_ref("Instance")), **_errors(400, 401, 403, 404, 409, 422)}}},
+        "/api/instances/{instance_id}/migrate": {"post": {
+            "summary": "Move a running case to a later version of its process, or only say whether it can (dry run)",
+            "description": "dry_run (default true; admins and Process Owners): whether the case can move to "
+                           "to_version (default: the latest) and what changes for it. dry_run false (admins): "
+                           "moves it, audited on its timeline; a case that cannot move answers 409 with the "
+                           "reasons in details and stays where it is.",
+            "parameters": [instance_id], "requestBody": {"required": False, "content": {"application/json": {
+                "schema": {"type": "object", "properties": {
+                    "to_version": {"type": "integer", "minimum": 1}, "dry_run": {"type": "boolean"}}}}}},
+            "responses": {"200": _json(_ref("CaseMigration")), **_errors(400, 401, 403, 404, 409, 422)}}},
         "/api/instances/{instance_id}/comments": {
             "get": {"summary": "The case's discussion thread (its participants)", "parameters": [instance_id],
                     "responses": {"200": _json({"type": "array", "items": _ref("Comment")}),

@@ -27,7 +27,9 @@ def register(app: Flask) -> None:
     app.register_blueprint(admin_notifications.bp)
     app.register_blueprint(audit_log.bp)
     app.register_blueprint(reports.bp)
-    from . import case_record, doc_templates, sop_sheet
+    from . import case_moves, case_record, doc_templates, sop_sheet
+
+    app.register_blueprint(case_moves.bp)
 
     app.register_blueprint(case_record.bp)
 

@@ -99,6 +99,7 @@ def _render_detail(svc: WorkflowService, definition: ProcessDefinition, errors: 
         start_errors=form_render.errors_by_field(problems or [], (start_schema or {}).get("properties") or {})
         .get(form_render.FORM, []),
         default_role=svc.default_role(definition),
+        older_running=svc.running_on_older_versions(definition.key) if access.is_process_owner(user) else 0,
     ), status
 
 

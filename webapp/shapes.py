@@ -96,12 +96,14 @@ def delegation(d: Delegation) -> dict[str, Any]:
             "ended_by": d.ended_by}
 
 
-#: A case's answer carries its newest steps (and every open one) and events, this many by default.
-HISTORY_DEFAULT, HISTORY_MAX = 200, 2000
+#: A case's answer carries its newest steps (and every open one) and events, this many unless
+#: asked for more (up to HISTORY_MAX): a whole SOP walk with its loops fits, and a case that looped
+#: fifty times answers in the same ~95 KB as one that looped twenty-five (each step carries its form).
+TASKS_DEFAULT, EVENTS_DEFAULT, HISTORY_MAX = 25, 60, 2000
 
 
-def instance(svc: WorkflowService, i: Instance, tasks_limit: int = HISTORY_DEFAULT,
-             events_limit: int = HISTORY_DEFAULT) -> dict[str, Any]:
+def instance(svc: WorkflowService, i: Instance, tasks_limit: int = TASKS_DEFAULT,
+             events_limit: int = EVENTS_DEFAULT) -> dict[str, Any]:
     """A case with its newest ``tasks_limit`` steps (and every open step) and ``events_limit``
     events, in time order (and the newest ``tasks_limit`` submissions); ``tasks_omitted`` /
     ``events_omitted`` / ``submissions_omitted`` count the older ones left out."""
@@ -118,3 +120,11 @@ def instance(svc: WorkflowService, i: Instance, tasks_limit: int = HISTORY_DEFAU
     body["submissions"] = [submission(s) for s in submissions[-tasks_limit:]]
     body["submissions_omitted"] = max(len(submissions) - tasks_limit, 0)
     return body
+
+
+def case_migration(m) -> dict[str, Any]:
+    """A case's dry run or move to another version (engine.ops_migration.CaseMigration): each
+    reason and change with its stable code, its parameters and its English words."""
+    return {"instance_id": m.instance.id, "from_version": m.plan.from_version, "to_version": m.plan.to_version,
+            "can_migrate": m.plan.can_migrate, "migrated": m.migrated,
+            "reasons": [r.as_dict() for r in m.plan.reasons], "changes": [c.as_dict() for c in m.plan.changes]}

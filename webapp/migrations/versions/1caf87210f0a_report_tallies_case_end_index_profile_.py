@@ -1,7 +1,7 @@
 """report tallies, case end index, profile fields, document templates
 
-The Laporan Kinerja reads running tallies instead of every completion (engine/kpi_tally.py);
-they are counted here once from the task rows a database already holds. Users get NIP,
+The Laporan Kinerja reads running tallies instead of every completion (engine/kpi_tally.py;
+revision 5e1f0c3a7b21 replaces them by histograms counted from the task rows). Users get NIP,
 jabatan, pangkat/golongan and unit for letters.
 
 Revision ID: 1caf87210f0a
@@ -11,7 +11,6 @@ Create Date: 2026-12-01 03:35:12.736130
 """
 from alembic import op
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 
 # revision identifiers, used by Alembic.
@@ -79,12 +78,8 @@ def upgrade():
         batch_op.add_column(sa.Column('unit', sa.String(length=200), nullable=False, server_default=''))
 
     # ### end Alembic commands ###
-    from engine.calendar import WorkingCalendar
-    from engine.kpi_tally import rebuild
-
-    session = Session(bind=op.get_bind())
-    rebuild(session, WorkingCalendar())
-    session.flush()
+    # The tallies were counted here from the task rows; they are replaced by the month and day
+    # histograms of revision 5e1f0c3a7b21, which counts them from the task rows instead.
 
 
 def downgrade():
