@@ -24,6 +24,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser, SpiffTaskParser
 from SpiffWorkflow.spiff.specs.defaults import ManualTask, ScriptTask, ServiceTask
 
+from . import qualifications
 from .case_numbers import PREFIX_PATTERN, derive_prefix
 from .bpmn_checks import (
     PLACEHOLDER_KEY, assignment_attributes, check_document, deployable_processes, pinned_version, split_names,
@@ -144,6 +145,8 @@ class ParsedProcess:
     prefix: str = ""
     #: The start event's ``sop.form``: the form that start data must pass, like any step's.
     start_form: str | None = None
+    #: Kualifikasi Pelaksana as the appointment picker checks it (:mod:`engine.qualifications`).
+    qualification: dict[str, Any] = field(default_factory=dict)
 
 
 class Deployed(Protocol):
@@ -362,6 +365,10 @@ def _compile(parser, process, root, filename: str, data: bytes, deployed: Deploy
     if prefix and not PREFIX_PATTERN.match(prefix):
         raise Invalid("Invalid BPMN", [Problem(
             f"sop.prefix '{prefix[:40]}' must be 1 to 10 letters or digits (e.g. PAE)", **where(process))])
+    qualification_properties = {n: _process_property(process, n) for n in (qualifications.TEXT, *qualifications.PROPERTIES)}
+    qualification_problems = qualifications.problems(qualification_properties)
+    if qualification_problems:
+        raise Invalid("Invalid BPMN", [Problem(p.message, **where(process)) for p in qualification_problems])
     lanes = list(dict.fromkeys(l.get("name") for l in process.iter(bpmn("lane")) if l.get("name")))
     for meta in tasks.values():
         for r in meta.candidate_roles:
@@ -383,7 +390,8 @@ def _compile(parser, process, root, filename: str, data: bytes, deployed: Deploy
         content_hash=digest, xml=data.decode("utf-8", errors="replace"), spec=spec,
         subprocess_specs=subs, tasks=tasks, lanes=lanes, default_role=role, start_messages=start_messages,
         decisions=dict(decisions), filename=filename, prefix=prefix.upper() or derive_prefix(name, key),
-        start_form=(start_forms[0] or None) if start_forms else None)
+        start_form=(start_forms[0] or None) if start_forms else None,
+        qualification=qualifications.Qualification.from_properties(qualification_properties).as_dict())
 
 
 def _process_property(process, name: str) -> str:

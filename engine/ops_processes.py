@@ -11,6 +11,7 @@ from .bpmn_loader import DEFAULT_ROLE, ParsedProcess, load_bundle
 from .errors import Invalid, NotAllowed, NotFound, Problem
 from .forms import form_names
 from .models import DocumentTemplate, ProcessDefinition, User, utcnow
+from .qualifications import same
 from .sop_table_import import SopTableDraft, draft_from_sop_table
 from .sop_table_messages import MESSAGES as SOP_TABLE_MESSAGES
 from .state import dump_spec
@@ -104,7 +105,8 @@ class ProcessOperations(UnitOfWork):
             meta_json=json.dumps({"tasks": {k: v.as_dict() for k, v in parsed.tasks.items()},
                                   "lanes": parsed.lanes, "default_role": parsed.default_role,
                                   "start_messages": parsed.start_messages, "decisions": parsed.decisions,
-                                  "prefix": parsed.prefix, "start_form": parsed.start_form}),
+                                  "prefix": parsed.prefix, "start_form": parsed.start_form,
+                                  "qualification": parsed.qualification}),
             documentation=parsed.documentation, filename=Path(parsed.filename).name[:300],
             deployed_by=actor.username if actor else None, deployed_at=utcnow())
         self.session.add(definition)
@@ -205,6 +207,17 @@ class ProcessOperations(UnitOfWork):
     def form_names(self) -> list[str]:
         """The step forms this server has (``forms/``), for ``sop.form``."""
         return form_names(self.config.forms_dir)
+
+    def education_levels(self) -> list[str]:
+        """Education levels to suggest when recording a person's: those the processes' Kualifikasi
+        Pelaksana name (latest versions) and those already recorded, each spelling once."""
+        named = [level for d in self.list_processes() for level in runtime.compiled(d).qualification.levels]
+        recorded = self.session.scalars(select(User.education_level).where(User.education_level != "").distinct())
+        levels: list[str] = []
+        for level in [*named, *sorted(recorded)]:
+            if not any(same(level, known) for known in levels):
+                levels.append(level)
+        return levels
 
     def compiled(self, definition: ProcessDefinition) -> runtime.CompiledDefinition:
         return runtime.compiled(definition)

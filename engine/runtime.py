@@ -23,6 +23,7 @@ from .expressions import RestrictedScriptEngine
 from . import message_waits
 from .message_waits import catches_messages
 from .models import Instance, ProcessDefinition
+from .qualifications import Qualification, qualification_of
 from .state import DefinitionCache, dump_instance, load_instance, load_spec
 
 
@@ -47,6 +48,8 @@ class CompiledDefinition:
     repeatable: frozenset[str] = frozenset()
     #: does the process wait for messages anywhere (so its cases keep message-wait rows)?
     catches_messages: bool = False
+    #: Kualifikasi Pelaksana as the appointment picker checks it (engine/qualifications.py).
+    qualification: Qualification = field(default_factory=Qualification)
 
 
 DEFINITIONS = DefinitionCache()
@@ -62,7 +65,9 @@ def compiled(definition: ProcessDefinition) -> CompiledDefinition:
             gateway_variables=dossier.gateway_variables(spec, subs), repeatable=dossier.repeatable_tasks(spec, subs),
             catches_messages=catches_messages([spec, *subs.values()]),
             prefix=meta.get("prefix") or derive_prefix(definition.name, definition.key),
-            start_form=meta.get("start_form"))
+            start_form=meta.get("start_form"),
+            qualification=Qualification.from_dict(meta["qualification"]) if "qualification" in meta
+            else qualification_of(definition.bpmn_xml, definition.key))
 
     # Keyed by content: ids repeat across databases (tests, benchmarks), content does not lie.
     return DEFINITIONS.get((definition.id, definition.content_hash), build)

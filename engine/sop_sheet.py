@@ -22,6 +22,7 @@ from datetime import date
 from lxml import etree
 
 from .bpmn_xml import BPMN_NS, SPIFF_NS, _hardened_parser
+from . import qualifications
 from .calendar import WorkingCalendar
 from .errors import Invalid, Problem
 from .flowchart import FlowRow, process_element, read
@@ -29,7 +30,7 @@ from .flowchart import FlowRow, process_element, read
 #: The header fields, in the order the sheet and the edit form show them.
 HEADER_FIELDS = ("sop.instansi", "sop.nomor", "sop.tanggal_pembuatan", "sop.tanggal_revisi", "sop.tanggal_efektif",
                  "sop.disahkan_oleh", "sop.dasar_hukum", "sop.kualifikasi", "sop.keterkaitan", "sop.peralatan",
-                 "sop.peringatan", "sop.pencatatan")
+                 "sop.peringatan", "sop.pencatatan", *qualifications.PROPERTIES)
 DATE_FIELDS = ("sop.tanggal_pembuatan", "sop.tanggal_revisi", "sop.tanggal_efektif")
 MAX_FIELD_CHARS = 4000
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",

@@ -30,6 +30,10 @@ HEADER_FIELDS: dict[str, str] = {
     "nama sop": "name", "judul sop": "name",
     "dasar hukum": "sop.dasar_hukum",
     "kualifikasi pelaksana": "sop.kualifikasi", "kualifikasi": "sop.kualifikasi",
+    # the lists the appointment picker checks (engine/qualifications.py), where a table states them
+    "kualifikasi pendidikan": "sop.kualifikasi.pendidikan", "kualifikasi jenjang pendidikan": "sop.kualifikasi.pendidikan",
+    "kualifikasi bidang studi": "sop.kualifikasi.bidang", "kualifikasi bidang": "sop.kualifikasi.bidang",
+    "kualifikasi keahlian": "sop.kualifikasi.keahlian",
     "keterkaitan": "sop.keterkaitan",
     "peralatan perlengkapan": "sop.peralatan", "peralatan": "sop.peralatan", "perlengkapan": "sop.peralatan",
     "peringatan": "sop.peringatan",

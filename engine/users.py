@@ -15,11 +15,9 @@ from .data_limits import text_problem
 from .errors import Conflict, Invalid, NotFound, Problem
 from .models import ApiToken, Role, User, utcnow
 
-EDUCATION_LEVELS = ("", "SMA", "D-III", "D-IV", "S-1", "S-2", "S-3")
-#: Kualifikasi Pelaksana (SOP header): fields of study that qualify for appointment.
-QUALIFYING_FIELDS = ("Teknik Komputer", "Teknik Informatika", "Manajemen Informatika",
-                     "Sistem Informasi", "Teknik Komputer dan Jaringan")
-QUALIFYING_LEVELS = ("D-III", "S-1", "S-2", "S-3")
+#: A recorded education level is free text of at most this many characters: which levels qualify
+#: is each process's own Kualifikasi Pelaksana (engine/qualifications.py).
+EDUCATION_LEVEL_CHARS = 20
 
 
 # Built once: every API request runs it, and building it cost more than running it.
@@ -200,15 +198,3 @@ def employment_problems(fields: dict) -> list[Problem]:
     if isinstance(nip, str) and nip and not (normal_nip(nip).isdigit() and len(normal_nip(nip)) == 18):
         problems.append(Problem("a NIP has 18 digits", field="nip"))
     return problems
-
-
-def qualification_gaps(user: User) -> list[str]:
-    """Where a candidate falls short of the SOP's Kualifikasi Pelaksana (a warning, not a bar)."""
-    gaps = []
-    if user.education_level not in QUALIFYING_LEVELS:
-        gaps.append("pendidikan minimal D-III")
-    if not any(f.lower() == (user.field_of_study or "").strip().lower() for f in QUALIFYING_FIELDS):
-        gaps.append("bidang studi komputer/informatika")
-    if not (user.expertise or "").strip():
-        gaps.append("keahlian TI belum dicatat")
-    return gaps

@@ -248,7 +248,9 @@ def test_appointment_picker_shows_qualifications_and_warnings(client, login, svc
     assert "Teknik Informatika" in page and "pemrograman web dan mobile" in page
     andi = page[page.index('value="andi"'):]
     andi = andi[:andi.index("</li>")]
-    assert "Belum memenuhi kualifikasi" in andi and "pendidikan minimal D-III" in andi
+    assert "Belum memenuhi kualifikasi" in andi and "pendidikan D-III, S-1, S-2 atau S-3" in andi
+    assert "bidang studi Teknik Komputer, Teknik Informatika" in andi and "keahlian belum dicatat" in andi
+    assert "Kualifikasi pelaksana menurut SOP:" in page  # the SOP's own words above the candidates
     budi = page[page.index('value="budi"'):]
     assert "Belum memenuhi kualifikasi" not in budi[:budi.index("</li>")]
     upload(client, row.id, "surat-tugas.pdf")

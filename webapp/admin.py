@@ -13,7 +13,7 @@ from engine.access import PROCESS_OWNER
 from engine.errors import Conflict, Invalid, NotAllowed
 from engine.models import User
 from engine.service import WorkflowService
-from engine.users import EDUCATION_LEVELS, EMPLOYMENT_FIELDS, normal_nip
+from engine.users import EDUCATION_LEVEL_CHARS, EMPLOYMENT_FIELDS, normal_nip
 
 from .engine_text import problem_text, say
 from .extensions import login_manager
@@ -64,8 +64,8 @@ def _read_form(editing: User | None) -> tuple[dict[str, Any], dict[str, str]]:
     new_role = form.get("new_role", "").strip()
     values["roles"] = list(dict.fromkeys([r for r in form.getlist("roles") if r.strip()] + ([new_role] if new_role else [])))
     errors: dict[str, str] = {}
-    if values["education_level"] not in EDUCATION_LEVELS:
-        errors["education_level"] = _("Pilih jenjang pendidikan dari daftar.")
+    if len(values["education_level"]) > EDUCATION_LEVEL_CHARS:
+        errors["education_level"] = _("Paling banyak %(n)d karakter.", n=EDUCATION_LEVEL_CHARS)
     if values["email"] and ("@" not in values["email"] or len(values["email"]) > 200):
         errors["email"] = _("Alamat email tidak valid.")
     if len(new_role) > 200:
@@ -100,7 +100,7 @@ def _form_page(svc: WorkflowService, values: dict[str, Any], editing: User | Non
                errors: dict[str, str] | None = None, status: int = 200):
     steps = svc.open_steps_of(editing) if editing is not None else {"claimed": [], "appointed": []}
     return render_template("admin/user_form.html", values=values, editing=editing, errors=errors or {},
-                           roles=known_roles(svc), education_levels=EDUCATION_LEVELS, steps=steps,
+                           roles=known_roles(svc), education_levels=svc.education_levels(), steps=steps,
                            locked_until=svc.locked_until(editing.username) if editing is not None else None,
                            sessions=svc.login_sessions(editing) if editing is not None else [],
                            titles=svc.instance_titles(t.instance_id for ts in steps.values() for t in ts)), status

@@ -19,17 +19,11 @@ from flask_babel import lazy_gettext as _l
 from engine import data_limits, dossier, item_lists
 from engine.errors import Problem
 from engine.models import User
-from engine.users import qualification_gaps
+from engine.qualifications import Gap, Qualification
 
 from .engine_text import problem_text  # used below; importable from here as before
 
 TRUE_WORDS = {"on", "true", "1", "ya", "yes"}
-#: qualification_gaps() speaks Indonesian; these are its words as UI strings (so English works).
-GAP_TEXT = {
-    "pendidikan minimal D-III": _l("pendidikan minimal D-III"),
-    "bidang studi komputer/informatika": _l("bidang studi komputer/informatika"),
-    "keahlian TI belum dicatat": _l("keahlian TI belum dicatat"),
-}
 #: The data every field's problems are listed under when they name no field of the form.
 FORM = "__form__"
 
@@ -86,6 +80,8 @@ class Field:
     value: Any = ""  # str for inputs; bool for checkbox; list[str] for users
     options: list[tuple[str, str]] = field(default_factory=list)
     candidates: list[Candidate] = field(default_factory=list)
+    #: a picker's: the process's Kualifikasi Pelaksana in its own words
+    qualification: str = ""
     errors: list[str] = field(default_factory=list)
     minimum: Any = None
     maximum: Any = None
@@ -170,19 +166,36 @@ def _display(kind: str, value: Any) -> Any:
     return str(value)
 
 
-def candidate(user: User) -> Candidate:
+def _either(items: Iterable[str]) -> str:
+    """``["D-III", "S-1", "S-2"]`` → ``"D-III, S-1 atau S-2"``."""
+    items = list(items)
+    return items[0] if len(items) == 1 else _("%(items)s atau %(last)s", items=", ".join(items[:-1]), last=items[-1])
+
+
+def gap_text(gap: Gap) -> str:
+    """Where a candidate falls short of the process's Kualifikasi Pelaksana, in the page's language."""
+    if gap.kind == "education":
+        return _("pendidikan %(accepted)s", accepted=_either(gap.accepted))
+    if gap.kind == "field":
+        return _("bidang studi %(accepted)s", accepted=_either(gap.accepted))
+    return _("keahlian belum dicatat")
+
+
+def candidate(user: User, qualification: Qualification | None = None) -> Candidate:
+    gaps = (qualification or Qualification()).gaps(user.education_level, user.field_of_study, user.expertise)
     return Candidate(user.username, user.full_name or user.username, user.education_level or "",
-                     user.field_of_study or "", user.expertise or "",
-                     [str(GAP_TEXT.get(g, g)) for g in qualification_gaps(user)])
+                     user.field_of_study or "", user.expertise or "", [gap_text(g) for g in gaps])
 
 
 def fields(schema: Mapping[str, Any] | None, values: Mapping[str, Any] | None = None, *,
            raw: Mapping[str, Any] | None = None, problems: Iterable[Problem] = (),
            candidates: Callable[[str | None], list[User]] | None = None,
-           decisions: Iterable[str] = (), lists: Mapping[str, item_lists.BoundView] | None = None) -> list[Field]:
+           decisions: Iterable[str] = (), qualification: Qualification | None = None,
+           lists: Mapping[str, item_lists.BoundView] | None = None) -> list[Field]:
     """The form to draw. ``values``: typed data (saved, the previous round's, or defaults); ``raw``:
     what the user typed (wins, so a refused form comes back as it was sent); ``candidates(role)``:
     users for pickers; ``decisions``: fields a gateway reads (asked as two choices, required);
+    ``qualification``: the process's Kualifikasi Pelaksana, which the pickers show and check;
     ``lists``: the bound lists' items (:meth:`engine.service.WorkflowService.list_views`)."""
     schema = schema or {}
     props: Mapping[str, Mapping[str, Any]] = schema.get("properties") or {}
@@ -210,7 +223,9 @@ def fields(schema: Mapping[str, Any] | None, values: Mapping[str, Any] | None = 
         if kind in ("user", "users") and candidates is not None:
             role = prop.get("x-role") if kind == "user" else (prop.get("items") or {}).get("x-role")
             # the qualified first, then by name (Kualifikasi Pelaksana: a warning, not a bar)
-            f.candidates = sorted((candidate(u) for u in candidates(role)), key=lambda c: (bool(c.gaps), c.name))
+            f.candidates = sorted((candidate(u, qualification) for u in candidates(role)),
+                                  key=lambda c: (bool(c.gaps), c.name))
+            f.qualification = qualification.text if qualification is not None else ""
             known = {c.username for c in f.candidates}
             f.candidates += [Candidate(v, v, "", "", "", []) for v in f.value if v not in known]
         out.append(f)

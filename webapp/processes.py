@@ -80,7 +80,7 @@ def _render_detail(svc: WorkflowService, definition: ProcessDefinition, errors: 
     cd = svc.compiled(definition)
     start_schema = svc.start_form(definition)
     start_fields = form_render.fields(start_schema, None, raw=raw, problems=problems or [],
-                                      candidates=_candidates) if start_schema else []
+                                      candidates=_candidates, qualification=cd.qualification) if start_schema else []
     steps = sorted(cd.tasks.values(), key=lambda m: (m.step is None, m.step or 0, m.name))
     versions = svc.versions(definition.key)
     latest = versions[0]

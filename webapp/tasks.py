@@ -52,6 +52,7 @@ def _page(row: TaskRecord, *, raw: dict | None = None, problems: list[Problem] |
         {k: v for k, v in previous.data.items() if k not in decisions} if previous else None)
     form_fields = form_render.fields(schema, values, raw=raw, problems=problems,
                                      candidates=_candidates if can_work else None, decisions=decisions,
+                                     qualification=svc.compiled(svc.definition(row.definition_id)).qualification,
                                      lists=svc.list_views(row))
     submissions = svc.earlier_submissions(row)
     people = svc.users.full_names([row.claimed_by, row.completed_by, (row.returned or {}).get("by"),
