@@ -20,6 +20,8 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import (
     TaskDataEnvironment,
 )
 
+from .messages import Coded
+
 #: The most items :func:`count` and :func:`all_set` read (a case's lists are bounded where they
 #: enter, see :mod:`engine.item_lists`; this holds for any list a script may have built).
 MAX_ITEMS_READ = 10_000
@@ -29,9 +31,9 @@ def _item_list(items: Any, name: str) -> list:
     if items is None:  # the step that fills the list has not been done yet
         return []
     if not isinstance(items, (list, tuple)):
-        raise UnsafeExpression(f"{name}() reads a list of items, not {type(items).__name__}")
+        raise UnsafeExpression("expression.list_expected", function=name, kind=type(items).__name__)
     if len(items) > MAX_ITEMS_READ:
-        raise UnsafeExpression(f"{name}() reads at most {MAX_ITEMS_READ} items")
+        raise UnsafeExpression("expression.too_many_items", function=name, n=MAX_ITEMS_READ)
     return list(items)
 
 
@@ -43,7 +45,7 @@ def count(items: Any, key: Any, *value: Any) -> int:
     """How many items (dicts of a list field, see :mod:`engine.item_lists`) have ``key`` set, or,
     given a third argument, have ``key`` equal to it: ``count(hasil_uji, 'hasil', 'gagal')``."""
     if len(value) > 1:
-        raise UnsafeExpression("count() takes a list, a column name and at most one value")
+        raise UnsafeExpression("expression.count_arguments")
     rows = [i for i in _item_list(items, "count") if isinstance(i, dict)]
     if value:
         return sum(1 for i in rows if i.get(key) == value[0])
@@ -75,18 +77,18 @@ _ALLOWED_NODES = (
 MAX_EXPRESSION_LENGTH = 2000
 
 
-class UnsafeExpression(ValueError):
+class UnsafeExpression(Coded, ValueError):
     """The expression uses something outside the allow-list (or is not an expression)."""
 
 
 def check_expression(source: str) -> ast.Expression:
     """Parse ``source`` and refuse anything outside the allow-list. Returns the checked tree."""
     if len(source) > MAX_EXPRESSION_LENGTH:
-        raise UnsafeExpression(f"expression longer than {MAX_EXPRESSION_LENGTH} characters")
+        raise UnsafeExpression("expression.too_long", n=MAX_EXPRESSION_LENGTH)
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
-        raise UnsafeExpression(f"not a valid expression: {exc.msg}") from None
+        raise UnsafeExpression("expression.syntax", why=exc.msg) from None
     check_tree(tree)
     return tree
 
@@ -95,25 +97,24 @@ def check_tree(tree: ast.AST) -> None:
     """Refuse any node of ``tree`` outside the allow-list (shared with safe scripts)."""
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED_NODES):
-            raise UnsafeExpression(f"'{type(node).__name__}' is not allowed in an expression")
+            raise UnsafeExpression("expression.node", what=type(node).__name__)
         if isinstance(node, ast.Name) and (node.id.startswith("_") or "__" in node.id):
-            raise UnsafeExpression(f"name '{node.id}' is not allowed (no underscore names)")
+            raise UnsafeExpression("expression.underscore", name=node.id)
         if isinstance(node, ast.Constant) and isinstance(node.value, bytes):
-            raise UnsafeExpression("bytes literals are not allowed")
+            raise UnsafeExpression("expression.bytes")
         if isinstance(node, ast.Constant) and isinstance(node.value, int) and abs(node.value) > 10**12:
-            raise UnsafeExpression("number too large")
+            raise UnsafeExpression("expression.number_too_large")
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult) and any(
             isinstance(side, (ast.Constant, ast.List, ast.Tuple)) and not isinstance(
                 getattr(side, "value", 0), (int, float))
             for side in (node.left, node.right)
         ):
-            raise UnsafeExpression("repeating strings or lists with * is not allowed")
+            raise UnsafeExpression("expression.repeat")
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in ALLOWED_FUNCTIONS:
-                raise UnsafeExpression("only these functions may be called: "
-                                       + ", ".join(sorted(ALLOWED_FUNCTIONS)))
+                raise UnsafeExpression("expression.functions", names=", ".join(sorted(ALLOWED_FUNCTIONS)))
             if any(isinstance(a, ast.Starred) for a in node.args) or node.keywords:
-                raise UnsafeExpression("function calls take plain positional arguments only")
+                raise UnsafeExpression("expression.call_arguments")
 
 
 #: The longest text, list or number of digits an expression may build (``x * 200000000`` must
@@ -135,7 +136,7 @@ def _size(value: Any) -> int:
 
 def _checked(value: Any) -> Any:
     if _size(value) > MAX_RESULT_SIZE:
-        raise UnsafeExpression(f"the expression builds a value larger than {MAX_RESULT_SIZE} items")
+        raise UnsafeExpression("expression.value_too_large", n=MAX_RESULT_SIZE)
     return value
 
 
@@ -143,22 +144,22 @@ def _mul(a: Any, b: Any) -> Any:
     if isinstance(a, (str, list, tuple)) or isinstance(b, (str, list, tuple)):
         seq, times = (a, b) if isinstance(a, (str, list, tuple)) else (b, a)
         if isinstance(times, int) and len(seq) * max(times, 0) > MAX_RESULT_SIZE:
-            raise UnsafeExpression(f"the expression builds a value larger than {MAX_RESULT_SIZE} items")
+            raise UnsafeExpression("expression.value_too_large", n=MAX_RESULT_SIZE)
     if isinstance(a, int) and isinstance(b, int) and (a.bit_length() + b.bit_length()) // 3 > MAX_RESULT_SIZE:
-        raise UnsafeExpression("the expression builds a number too large")
+        raise UnsafeExpression("expression.result_too_large")
     return a * b
 
 
 def _add(a: Any, b: Any) -> Any:
     if isinstance(a, (str, list, tuple)) and isinstance(b, (str, list, tuple)) \
             and len(a) + len(b) > MAX_RESULT_SIZE:
-        raise UnsafeExpression(f"the expression builds a value larger than {MAX_RESULT_SIZE} items")
+        raise UnsafeExpression("expression.value_too_large", n=MAX_RESULT_SIZE)
     return a + b
 
 
 def _mod(a: Any, b: Any) -> Any:
     if isinstance(a, str):  # printf-style formatting can pad to any width ("%0999999999d")
-        raise UnsafeExpression("'%' formatting of text is not allowed")
+        raise UnsafeExpression("expression.percent")
     return a % b
 
 

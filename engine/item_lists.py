@@ -77,21 +77,22 @@ def column_title(prop: Mapping[str, Any], column: str) -> str:
     return str(col.get("title") or column.replace("_", " ").capitalize())
 
 
-def schema_problems(schema: Mapping[str, Any] | None) -> list[str]:
-    """What is wrong with a form's list fields (for deploy-time and form-loading checks)."""
-    found = []
+def schema_problems(schema: Mapping[str, Any] | None) -> list[tuple[str, dict[str, Any]]]:
+    """What is wrong with a form's list fields (for deploy-time and form-loading checks), as
+    message codes with their params (``engine.messages``)."""
+    found: list[tuple[str, dict[str, Any]]] = []
     for name, prop in _props(schema).items():
         if not is_list_field(prop):
             continue
         if ITEM_ID in prop and ITEMS_FROM in prop:
-            found.append(f"field '{name}': use either {ITEM_ID} or {ITEMS_FROM}, not both")
+            found.append(("form.list_both", {"field": name}))
         prefix = prop.get(ITEM_ID)
         if prefix is not None and not (isinstance(prefix, str) and _PREFIX.match(prefix)):
-            found.append(f"field '{name}': {ITEM_ID} must be 1-10 capital letters or digits, starting with a letter")
+            found.append(("form.list_prefix", {"field": name}))
         items = prop.get("items") or {}
         id_prop = (items.get("properties") or {}).get(ID)
         if items.get("type") != "object" or not isinstance(id_prop, Mapping) or id_prop.get("type") != "string":
-            found.append(f"field '{name}': its items must be objects with an 'id' string property")
+            found.append(("form.list_items", {"field": name}))
     return found
 
 
@@ -241,7 +242,7 @@ def check(schema: Mapping[str, Any] | None, data: Mapping[str, Any],
         if not isinstance(items, list):
             continue  # the schema's type check says so
         if len(items) > _limit(prop):
-            problems.append(Problem(f"the list has more than {_limit(prop)} items", field=name))
+            problems.append(Problem("list.too_many", field=name, n=_limit(prop)))
             continue
         seen: set[str] = set()
         prefix = prop.get(ITEM_ID)
@@ -253,17 +254,17 @@ def check(schema: Mapping[str, Any] | None, data: Mapping[str, Any],
                 continue
             item_id = item.get(ID)
             if not isinstance(item_id, str) or not item_id or len(item_id) > MAX_ID_LENGTH:
-                problems.append(Problem("each item needs an id", field=where(name, item, index, ID)))
+                problems.append(Problem("list.no_id", field=where(name, item, index, ID)))
                 continue
             if item_id in seen:
-                problems.append(Problem(f"item {item_id} is in the list more than once", field=where(name, item, index, ID)))
+                problems.append(Problem("list.duplicate", field=where(name, item, index, ID), id=item_id))
             seen.add(item_id)
             if pattern is not None and not pattern.match(item_id):
-                problems.append(Problem(f"item id '{item_id}' should look like {prefix}-01",
-                                        field=where(name, item, index, ID)))
+                problems.append(Problem("list.bad_id", field=where(name, item, index, ID), id=item_id,
+                                        example=f"{prefix}-01"))
             if ITEMS_FROM in prop and item_id not in known:
-                problems.append(Problem(f"item {item_id} is not in the list '{prop[ITEMS_FROM]}'",
-                                        field=where(name, item, index, ID)))
+                problems.append(Problem("list.not_in_source", field=where(name, item, index, ID), id=item_id,
+                                        list=str(prop[ITEMS_FROM])))
         if ITEMS_FROM in prop and name in required:
             wanted = required_columns(prop) or list(columns(prop))[:1]
             rows = {str(i.get(ID)): i for i in items if isinstance(i, Mapping)}
@@ -271,9 +272,9 @@ def check(schema: Mapping[str, Any] | None, data: Mapping[str, Any],
             for item in asked(prop, source):
                 row = rows.get(str(item[ID]))
                 if row is None:
-                    problems.append(Problem(
-                        f"item {item[ID]} ({labels.get(item[ID]) or label(item)}) has no "
-                        f"'{column_title(prop, wanted[0])}'", field=where(name, item, 0, wanted[0])))
+                    problems.append(Problem("list.uncovered", field=where(name, item, 0, wanted[0]), id=item[ID],
+                                            label=labels.get(item[ID]) or label(item),
+                                            column=column_title(prop, wanted[0])))
     return problems
 
 

@@ -18,9 +18,8 @@ from engine.bpmn_loader import PLACEHOLDER_KEY
 from engine.errors import Invalid, NotAllowed, Problem, TooLarge
 from engine.models import User
 
-from .engine_text import problem_text, say
+from .message_text import located, problem_text, say
 from .processes import render_index, version_of
-from .sop_table_text import located, sop_table_text
 from .services import service
 
 bp = Blueprint("modeler", __name__, url_prefix="/processes")
@@ -89,9 +88,9 @@ def import_table():
     try:
         draft = service().draft_from_sop_table(file.read(), file.filename, _me())
     except Invalid as exc:
-        return render_index([located(p) for p in exc.problems] or [sop_table_text(exc)], 422)
+        return render_index([located(p) for p in exc.problems] or [say(exc)], 422)
     except TooLarge as exc:
-        return render_index([sop_table_text(exc)], 413)
+        return render_index([say(exc)], 413)
     summary = {"xml": draft.xml, "filename": file.filename, "steps": len(draft.table.steps),
                "lanes": len(draft.table.lanes), "problems": [located(p) for p in draft.problems]}
     return render_template("processes/edit.html", definition=None, latest=None, forms=service().form_names(),
@@ -141,6 +140,6 @@ def _not_empty(data: bytes) -> None:
 
 def _refused(exc: Invalid):
     """422 with the problems in the page's language, each with the id of the shape to mark."""
-    return jsonify({"message": say(exc.message), "problems": [
+    return jsonify({"message": say(exc), "problems": [
         {"element": p.element, "element_id": element_id(p.element), "line": p.line, "field": p.field,
          "message": problem_text(p)} for p in exc.problems]}), 422
