@@ -259,8 +259,9 @@ class TaskOperations(UnitOfWork):
             query = query.where(Deliverable.instance_id == instance_id)
         return list(self.session.scalars(query))
 
-    def _stored_attachments(self, task_id: str) -> list[Deliverable]:
-        """A task's attachments as stored (no queued document rendered first): the completion's check."""
+    def stored_attachments(self, task_id: str) -> list[Deliverable]:
+        """A task's attachments as stored, no queued document rendered first: the completion's
+        check, and its answer (the worker renders the step's letter, or the next read of it)."""
         if task_id not in self._task_attachments:
             self._task_attachments[task_id] = list(self.session.scalars(_TASK_ATTACHMENTS, {"task_id": task_id}))
         return list(self._task_attachments[task_id])
@@ -339,7 +340,7 @@ class TaskOperations(UnitOfWork):
         problems = self.check_form(row, data)
         meta = self.task_meta(row)
         document = meta.properties.get("sop.document") if meta is not None else None
-        if meta is not None and meta.output_required and not document and not self._stored_attachments(row.id):
+        if meta is not None and meta.output_required and not document and not self.stored_attachments(row.id):
             problems.append(Problem("task.deliverable_missing", o=meta.output or "output",
                                     field="attachments"))
         if problems:
