@@ -9,7 +9,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import bindparam, func, insert, select, update
 from SpiffWorkflow.util.task import TaskState
 
-from . import access, audit, documents, dossier, kpi_tally, outbox, runtime, search
+from . import access, audit, documents, dossier, item_lists, kpi_tally, outbox, runtime, search
 from .data_limits import check_data
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .forms import FormError, load_form, user_fields, validate_data
@@ -259,8 +259,9 @@ class TaskOperations(UnitOfWork):
             query = query.where(Deliverable.instance_id == instance_id)
         return list(self.session.scalars(query))
 
-    def _stored_attachments(self, task_id: str) -> list[Deliverable]:
-        """A task's attachments as stored (no queued document rendered first): the completion's check."""
+    def stored_attachments(self, task_id: str) -> list[Deliverable]:
+        """A task's attachments as stored, no queued document rendered first: the completion's
+        check, and its answer (the worker renders the step's letter, or the next read of it)."""
         if task_id not in self._task_attachments:
             self._task_attachments[task_id] = list(self.session.scalars(_TASK_ATTACHMENTS, {"task_id": task_id}))
         return list(self._task_attachments[task_id])
@@ -298,7 +299,13 @@ class TaskOperations(UnitOfWork):
         schema = self.task_form(row)
         if schema is None:
             return []
+        has_lists = bool(item_lists.own_lists(schema) or item_lists.bound_lists(schema))
+        history = self.submissions(row.instance_id) if has_lists else []
+        if has_lists:  # items sent without an id get the next free one (never one used before)
+            item_lists.assign_ids(schema, data, [s.data for s in history])
         problems = validate_data(schema, data)
+        if has_lists:
+            problems += item_lists.check(schema, data, [s for s in history if s.task_id != row.id])
         # A decision has no default: the person says which way, even where the schema forgot `required`.
         problems += [Problem("form.required", field=name) for name in self.decision_fields(row)
                      if name not in data and not any(p.field == name for p in problems)]
@@ -333,7 +340,7 @@ class TaskOperations(UnitOfWork):
         problems = self.check_form(row, data)
         meta = self.task_meta(row)
         document = meta.properties.get("sop.document") if meta is not None else None
-        if meta is not None and meta.output_required and not document and not self._stored_attachments(row.id):
+        if meta is not None and meta.output_required and not document and not self.stored_attachments(row.id):
             problems.append(Problem("task.deliverable_missing", o=meta.output or "output",
                                     field="attachments"))
         if problems:
@@ -457,6 +464,17 @@ class TaskOperations(UnitOfWork):
         if wanted is not None:
             query = query.where(Submission.bpmn_id.in_(sorted(wanted | {row.bpmn_id})))
         return list(self.session.scalars(query.order_by(Submission.completed_at, Submission.id)))
+
+    def list_views(self, row: TaskRecord) -> dict[str, item_lists.BoundView]:
+        """The step's bound lists (``x-items-from``) as its page shows them: the latest items of the
+        lists they read, from the case's kept submissions before this step's own completion."""
+        schema = self.task_form(row)
+        if not item_lists.bound_lists(schema):
+            return {}
+        before = [s for s in self.submissions(row.instance_id) if s.task_id != row.id
+                  and (row.completed_at is None or s.completed_at <= row.completed_at)]
+        forms = {b: self.step_form(row.definition_id, b) for b in {s.bpmn_id for s in before}}
+        return item_lists.bound_views(schema, before, forms)
 
     def previous_round(self, row: TaskRecord) -> Submission | None:
         """The same step's answers in the round before this one (to prefill the form), or None."""
