@@ -28,6 +28,22 @@ MESSAGES: dict[str, str] = {
     "migration.step_added": "step {step} '{name}' is added ahead of the case",
     "migration.step_removed": "step {step} '{name}' is no longer ahead of the case",
     "migration.no_change": "nothing changes for this case's open and coming steps",
+    # what a diagram changes against the deployed version (the modeler asks before publishing)
+    "diff.step_renamed": "step {step}: its name '{old}' becomes '{new}'",
+    "diff.step_duration": "standard time of step {step}: {old} → {new}",
+    "diff.step_lane": "step {step} moves from '{old}' to '{new}'",
+    "diff.step_form": "step {step} gets another form ({old} → {new})",
+    "diff.step_number": "step '{name}' is numbered {new} instead of {old}",
+    "diff.step_output": "output of step {step}: '{old}' → '{new}'",
+    "diff.step_added": "step {step} '{name}' is added",
+    "diff.step_removed": "step {step} '{name}' is removed",
+    "diff.lane_added": "lane '{name}' is added",
+    "diff.lane_removed": "lane '{name}' is removed",
+    "diff.decision_changed": "the decision '{name}' goes elsewhere or asks something else",
+    "diff.decision_added": "decision '{name}' is added",
+    "diff.decision_removed": "decision '{name}' is removed",
+    "diff.process_renamed": "the process's name '{old}' becomes '{new}'",
+    "diff.no_change": "the diagram's steps, lanes and decisions are as in version {version}",
 }
 
 

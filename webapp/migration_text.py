@@ -1,5 +1,5 @@
-"""What moving a case to another version says, in the page's language, by code
-(:mod:`engine.migration_messages` holds the English words of each code)."""
+"""What moving a case to another version, or comparing a diagram with the deployed version, says
+in the page's language, by code (:mod:`engine.migration_messages` holds the English words of each code)."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -36,7 +36,20 @@ TEXTS: dict[str, str] = {
     "migration.step_added": N_("Langkah %(step)s '%(name)s' ditambahkan di depan kasus ini."),
     "migration.step_removed": N_("Langkah %(step)s '%(name)s' tidak lagi ada di depan kasus ini."),
     "migration.no_change": N_("Tidak ada yang berubah pada langkah yang terbuka maupun yang akan datang."),
+    "diff.step_output": N_("Output langkah %(step)s: '%(old)s' → '%(new)s'."),
+    "diff.step_added": N_("Langkah %(step)s '%(name)s' ditambahkan."),
+    "diff.step_removed": N_("Langkah %(step)s '%(name)s' dihapus."),
+    "diff.lane_added": N_("Lane '%(name)s' ditambahkan."),
+    "diff.lane_removed": N_("Lane '%(name)s' dihapus."),
+    "diff.decision_changed": N_("Keputusan '%(name)s' berubah arah atau syaratnya."),
+    "diff.decision_added": N_("Keputusan '%(name)s' ditambahkan."),
+    "diff.decision_removed": N_("Keputusan '%(name)s' dihapus."),
+    "diff.process_renamed": N_("Nama proses '%(old)s' menjadi '%(new)s'."),
+    "diff.no_change": N_("Langkah, lane dan keputusannya sama dengan versi %(version)s."),
 }
+# a step's own changes read the same whether a case moves or a diagram is compared
+for _what in ("step_renamed", "step_duration", "step_lane", "step_form", "step_number"):
+    TEXTS[f"diff.{_what}"] = TEXTS[f"migration.{_what}"]
 
 
 def migration_text(note: Note) -> str:
@@ -45,7 +58,7 @@ def migration_text(note: Note) -> str:
     if words is None:
         return note.message
     params = dict(note.params)
-    if note.code == "migration.step_duration":
+    if note.code.endswith(".step_duration"):
         language = str(get_locale() or "id")
         params["old"] = describe_duration(params.get("old_iso"), language) or "–"
         params["new"] = describe_duration(params.get("new_iso"), language) or "–"
