@@ -380,6 +380,10 @@ class Floors:
     def restart(self) -> None:
         self.states = {mode: b.new_state() for mode, b in self.bare.items()}
 
+    def ready(self) -> bool:
+        """Whether every floor's case still has a step to take."""
+        return bool(self.states) and all(b.ready_step(self.states[m]) is not None for m, b in self.bare.items())
+
     def step(self, data: dict, repeat: int = 1) -> dict[str, float]:
         """One step on every floor: the time each took."""
         times = {}
@@ -519,8 +523,17 @@ class JsonClient:
         """(status, body, seconds the successful attempt took)."""
         import json
 
-        payload = json.dumps(body).encode("utf-8")
-        headers = {**headers, "Content-Type": "application/json", "Accept": "application/json"}
+        return self.request("POST", path, headers, json.dumps(body).encode("utf-8"))
+
+    def get(self, path: str, headers: dict[str, str]) -> tuple[int, str, float]:
+        return self.request("GET", path, headers)
+
+    def request(self, method: str, path: str, headers: dict[str, str], payload: bytes | None = None
+                ) -> tuple[int, str, float]:
+        """(status, body, seconds the successful attempt took)."""
+        headers = {**headers, "Accept": "application/json"}
+        if payload is not None:
+            headers["Content-Type"] = "application/json"
         if self.fresh:
             headers["Connection"] = "close"
             self.conn.close()
@@ -529,7 +542,7 @@ class JsonClient:
         for attempt in range(2):
             t0 = time.perf_counter()
             try:
-                self.conn.request("POST", path, body=payload, headers=headers)
+                self.conn.request(method, path, body=payload, headers=headers)
                 response = self.conn.getresponse()
                 text = response.read().decode("utf-8")
             except (BrokenPipeError, ConnectionResetError, self._http.RemoteDisconnected):

@@ -21,6 +21,7 @@ completions).
 from __future__ import annotations
 
 import argparse
+import time
 from collections import defaultdict
 
 from .common import (FLOORS, HONEST_FLOOR, ApiCase, EngineCase, EngineEnv, Floors, JsonClient, Server, Target,
@@ -109,6 +110,7 @@ def http_run(kind: str, lifecycles: int, floors: Floors, repeat: int, workers: i
                                    f"{sum(seen.values())} steps with each client, errors so far "
                                    f"{sum(len(r['errors']) for r in runs.values())}, keep-alive renewals "
                                    f"{clients['http.client'].reconnects}")
+                _empty_inbox(server, http, clients, runs, floors)
                 for c in clients.values():
                     if c is not None:
                         c.close()
@@ -116,6 +118,42 @@ def http_run(kind: str, lifecycles: int, floors: Floors, repeat: int, workers: i
             if kind == "postgresql":
                 drop_postgres()
     return runs
+
+
+EMPTY_ROUNDS = 60
+CHEAP_LIMIT = 0.5
+
+
+def _empty_inbox(server, http, clients: dict, runs: dict, floors: Floors) -> None:
+    """The fixed cost of a request (issue 12, item 4): an authenticated ``GET /api/tasks`` whose
+    inbox is empty (every case walked to its end), with each client in turn, a floor step between
+    rounds so the machine's noise hits both alike."""
+    headers = server.auth("analis")
+    floors.restart()
+    for client in CLIENTS:
+        runs[client]["empty"] = []
+    for k in range(EMPTY_ROUNDS + 3):  # the first rounds warm the connections up, not counted
+        for client in CLIENTS:
+            lean = clients[client]
+            if lean is None:
+                t0 = time.perf_counter()
+                r = http.get(server.base + "/api/tasks", headers=headers, timeout=120)
+                elapsed, status, body = time.perf_counter() - t0, r.status_code, r.text
+            else:
+                status, body, elapsed = lean.get("/api/tasks", headers)
+            if status != 200 or body.strip() != "[]":
+                runs[client]["errors"].append(f"empty inbox: HTTP {status} {body[:80]}")
+            elif k >= 3:
+                runs[client]["empty"].append(elapsed)
+        if floors.ready():
+            floors.step(EMPTY_DATA)
+        else:
+            floors.restart()
+
+
+#: Form data any step of the walk accepts for the floors' steps between the empty-inbox rounds.
+EMPTY_DATA = {"spec_approved": True, "prototype_accepted": True, "system_programmer": "budi",
+              "programmers": ["sari", "andi"]}
 
 
 def _totals(run: dict, floor: str, last: bool = False) -> tuple[float, float]:
@@ -162,6 +200,7 @@ def main(argv: list[str] | None = None) -> dict:
         rows.append(row)
     targets: list[Target] = []
     summary = []
+    cheap: list[list[str]] = []
 
     def add(path: str, run: dict, limit: float, kind: str, target: bool, note: str = "") -> None:
         a, _ = _totals(run, HONEST_FLOOR)
@@ -188,10 +227,20 @@ def main(argv: list[str] | None = None) -> dict:
             if run["errors"]:
                 targets.append(Target(NAME, f"HTTP completions answered 200 ({k}, {client})", 0.0, 1,
                                       higher_is_better=True, note=run["errors"][0][:120]))
+            if run.get("empty"):
+                step = _totals(run, HONEST_FLOOR)[1] / len(order)
+                empty = median(run["empty"])
+                cheap.append([f"{k}, {client}", ms(empty), ms(step), ratio(empty, step)])
+                targets.append(Target(NAME, f"empty-inbox GET /api/tasks ({k}, {client}) / honest floor step",
+                                      empty / step, CHEAP_LIMIT, informative=client == "http.client",
+                                      note="the fixed cost of an authenticated request"))
     print_table(f"Completion per step (median of {args.lifecycles} lifecycles; floors: {', '.join(FLOORS)})",
                 headers, rows)
     print_table("Completion, whole lifecycle (mean step time; ratios of sums)",
                 ["path", *(f"{f} ms/step" for f in FLOORS), "alur ms/step", *(f"/ {f}" for f in FLOORS)], summary)
+    if cheap:
+        print_table(f"An authenticated GET /api/tasks with an empty inbox (median of {EMPTY_ROUNDS}) against "
+                    "one honest-floor step", ["server, client", "request ms", "floor step ms", "ratio"], cheap)
     return {"targets": targets, "engine": engine_runs, "http": http_runs}
 
 

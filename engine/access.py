@@ -9,6 +9,7 @@ from typing import Sequence
 
 from sqlalchemy import exists, not_, or_, select, union_all
 
+from .messages import Message
 from .models import Instance, TaskRecord, User, task_assignees
 
 PROCESS_OWNER = "Process Owner"
@@ -38,12 +39,11 @@ def principal(user: User, row: TaskRecord, acting_for: Sequence[User] = ()) -> U
     return None
 
 
-def refusal(user: User, row: TaskRecord) -> str:
+def refusal(user: User, row: TaskRecord) -> Message:
     """Why ``may_do`` said no, in words the user can act on."""
     if row.has_assignees:
-        names = ", ".join(a.username for a in row.assignees)
-        return f"this step is appointed to {names}"
-    return f"this step belongs to the lane '{row.lane}', and you do not hold that role"
+        return Message("task.appointed_refusal", names=", ".join(a.username for a in row.assignees))
+    return Message("task.lane_refusal", lane=row.lane)
 
 
 def sees_everything(user: User) -> bool:

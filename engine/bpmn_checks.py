@@ -20,6 +20,7 @@ from .calendar import duration_problem
 from .errors import Problem
 from .expressions import UnsafeExpression, check_expression
 from .forms import FormError, load_form
+from .messages import Message
 from .safe_scripts import UnsafeScript, check_script
 
 #: Ids SpiffWorkflow uses for its own internal task specs.
@@ -57,22 +58,18 @@ def check_document(root, forms_dir: Path, compiled: list, decision_known: Callab
     if not compiled:
         sleeping = [p for p in root.findall(bpmn("process")) if _has_flow_nodes(p)]
         for p in sleeping:
-            problems.append(Problem(
-                f"the process is marked isExecutable=\"false\": set isExecutable=\"true\" on bpmn:process "
-                f"'{p.get('id')}' (Camunda Modeler: tick \"Executable\" in the process's properties)", **where(p)))
+            problems.append(Problem("bpmn.not_executable", **where(p), id=p.get("id")))
         if not sleeping:
-            problems.append(Problem("the file holds no process with steps to run: draw a start event, the steps "
-                                    "and an end event in a pool", **where(root)))
+            problems.append(Problem("bpmn.no_process", **where(root)))
         return problems
     _check_ids(root, problems)
     for process in compiled:
         if not process.get("id"):
-            problems.append(Problem("the process has no id", **where(process)))
+            problems.append(Problem("bpmn.no_process_id", **where(process)))
         elif len(process.get("id")) > 200:
-            problems.append(Problem("the process id is longer than 200 characters", **where(process)))
+            problems.append(Problem("bpmn.process_id_too_long", **where(process)))
         elif process.get("id") == PLACEHOLDER_KEY:
-            problems.append(Problem(f"'{PLACEHOLDER_KEY}' is the key of a new, unnamed diagram; give the process "
-                                    "a key of its own", **where(process)))
+            problems.append(Problem("bpmn.placeholder_key", **where(process), key=PLACEHOLDER_KEY))
         _check_process(process, forms_dir, decision_known, process_known, problems)
     return problems
 
@@ -86,12 +83,10 @@ def _check_ids(root, problems: list[Problem]) -> None:
         if ident is None:
             continue
         if ident in ids:
-            problems.append(Problem(f"duplicate id '{ident}'", **where(el)))
+            problems.append(Problem("bpmn.duplicate_id", **where(el), id=ident))
         ids.setdefault(ident, el)
         if ident in RESERVED_IDS:
-            problems.append(Problem(
-                f"the id '{ident}' collides with SpiffWorkflow's internal task names; rename it "
-                f"(e.g. '{ident}Event_1')", **where(el)))
+            problems.append(Problem("bpmn.reserved_id", **where(el), id=ident, other=f"{ident}Event_1"))
 
 
 def _check_process(process, forms_dir: Path, decision_known, process_known, problems: list[Problem]) -> None:
@@ -101,7 +96,7 @@ def _check_process(process, forms_dir: Path, decision_known, process_known, prob
         for attr in ("sourceRef", "targetRef"):
             ref = flow.get(attr)
             if not ref or ref not in nodes:
-                problems.append(Problem(f"{attr} '{ref}' does not name a flow node of this process", **where(flow)))
+                problems.append(Problem("bpmn.bad_flow_ref", **where(flow), attr=attr, ref=ref))
         cond = flow.find(bpmn("conditionExpression"))
         if cond is not None and (cond.text or "").strip():
             message = _expression_problem(cond.text, cond.get("language"))
@@ -121,43 +116,35 @@ def _check_process(process, forms_dir: Path, decision_known, process_known, prob
     for el in process.iter(bpmn("businessRuleTask")):
         ref = decision_ref(el)
         if not ref:
-            problems.append(Problem("the business rule task names no decision table: set camunda:decisionRef "
-                                    "(or spiffworkflow:calledDecisionId) to the id of a DMN decision", **where(el)))
+            problems.append(Problem("bpmn.no_decision_ref", **where(el)))
         elif not decision_known(ref):
-            problems.append(Problem(f"no DMN decision '{ref}': deploy its .dmn file together with this diagram "
-                                    "(alur deploy diagram.bpmn table.dmn)", **where(el)))
+            problems.append(Problem("bpmn.unknown_decision", **where(el), ref=ref))
     for el in process.iter(bpmn("callActivity")):
         target = el.get("calledElement")
         if not target:
-            problems.append(Problem("the call activity names no process to call: set calledElement to a "
-                                    "process id", **where(el)))
+            problems.append(Problem("bpmn.no_called_element", **where(el)))
         elif pinned_version(el) == -1:
-            problems.append(Problem(f"camunda:calledElementVersion '{el.get(camunda('calledElementVersion'))}' is "
-                                    "not a version number", **where(el)))
+            problems.append(Problem("bpmn.bad_called_version", **where(el),
+                                    version=el.get(camunda("calledElementVersion"))))
         elif not process_known(target, pinned_version(el)):
             version = pinned_version(el)
-            problems.append(Problem(
-                f"no process '{target}'" + (f" version {version}" if version else "")
-                + " in this file or deployed on this server: deploy it first, or deploy both files together",
-                **where(el)))
+            problems.append(Problem("bpmn.unknown_called_version", **where(el), name=target, version=version)
+                            if version else Problem("bpmn.unknown_called_process", **where(el), name=target))
     _check_lanes(process, nodes, problems)
     for start in process.iter(bpmn("startEvent")):
         for kind in ("errorEventDefinition", "escalationEventDefinition", "compensateEventDefinition"):
             if start.find(bpmn(kind)) is not None:
-                problems.append(Problem(
-                    f"a start event with {kind} is not supported (it would start at once, like a plain start): "
-                    "catch the error or escalation with a boundary event on the activity instead", **where(start)))
+                problems.append(Problem("bpmn.start_event_kind", **where(start), kind=kind))
     outgoing = {f.get("sourceRef") for f in process.iter(bpmn("sequenceFlow"))}
     for start in process.findall(bpmn("startEvent")):
         if start.get("id") not in outgoing:
-            problems.append(Problem("the start event leads nowhere: draw a flow from it to the first step",
-                                    **where(start)))
+            problems.append(Problem("bpmn.start_leads_nowhere", **where(start)))
         for form in start.xpath("./bpmn:extensionElements/spiffworkflow:properties/"
                                 "spiffworkflow:property[@name='sop.form']/@value", namespaces=NS):
             try:
                 load_form(forms_dir, form)
             except FormError as exc:
-                problems.append(Problem(f"sop.form: {exc}", **where(start)))
+                problems.append(Problem("bpmn.sop_form", **where(start), why=exc.msg))
     for ident, el in nodes.items():
         if local(el) in HUMAN_TASK_TAGS:
             _check_human_task(el, forms_dir, problems)
@@ -167,9 +154,7 @@ def _check_process(process, forms_dir: Path, decision_known, process_known, prob
         if len(outgoing) > 1:
             for f in outgoing:
                 if f.find(bpmn("conditionExpression")) is None and f.get("id") != gw.get("default"):
-                    problems.append(Problem(
-                        "a flow leaving a decision needs a condition or must be the gateway's default "
-                        "(only one flow may go without a condition)", **where(f)))
+                    problems.append(Problem("bpmn.flow_needs_condition", **where(f)))
 
 
 def pinned_version(call_activity) -> int | None:
@@ -180,23 +165,21 @@ def pinned_version(call_activity) -> int | None:
     return int(value) if value.isdigit() and 0 < int(value) < 10**9 else -1
 
 
-def _expression_problem(text: str, language: str | None) -> str | None:
+def _expression_problem(text: str, language: str | None) -> Message | None:
     source = text.strip()
     lang = (language or "").lower()
     if "xpath" in lang or source.startswith(("/", "bpmn:getDataObject", "getDataObject")):
-        return (f"the condition '{source}' is XPath, which alur does not evaluate; write a plain expression "
-                "over the case's data, like: approved == True")
+        return Message("bpmn.xpath_condition", source=source)
     if lang and lang not in _SCRIPT_LANGUAGES and "feel" not in lang:
-        return f"conditions in '{language}' are not supported; write a plain expression like: approved == True"
+        return Message("bpmn.condition_language", language=language)
     juel = _JUEL.fullmatch(source)
     if juel:
         inner = juel.group(1).strip()
-        return (f"the condition '{source}' is JUEL (Camunda 7); write it without ${{…}} as a plain expression: "
-                f"{_juel_hint(inner)}")
+        return Message("bpmn.juel_condition", source=source, hint=_juel_hint(inner))
     try:
         check_expression(source)
     except UnsafeExpression as exc:
-        return f"unsafe or invalid condition '{source}': {exc}"
+        return Message("bpmn.unsafe_condition", cond=source, why=exc.msg)
     return None
 
 
@@ -208,17 +191,16 @@ def _juel_hint(inner: str) -> str:
     return " ".join(hint.split())
 
 
-def _timer_problem(tag: str, text: str) -> str | None:
+def _timer_problem(tag: str, text: str) -> Message | None:
     source = text.strip()
     if not source:
-        return f"the timer has an empty {tag}: give an ISO 8601 value like PT1H, 2025-01-31T09:00 or R3/PT1H"
+        return Message("bpmn.timer_empty", tag=tag)
     if _JUEL.fullmatch(source):
-        return f"the timer '{source}' is JUEL; give an ISO 8601 value like PT1H, or a plain expression"
+        return Message("bpmn.timer_juel", source=source)
     try:
         tree = check_expression(source)
     except UnsafeExpression as exc:
-        return (f"invalid timer '{source}': {exc}; give an ISO 8601 value like PT1H, 2025-01-31T09:00 or R3/PT1H, "
-                "or timedelta(hours=1)")
+        return Message("bpmn.timer_invalid", source=source, why=exc.msg)
     value = tree.body.value if hasattr(tree.body, "value") and tree.body.__class__.__name__ == "Constant" else None
     if isinstance(value, str):
         try:
@@ -229,13 +211,13 @@ def _timer_problem(tag: str, text: str) -> str | None:
             else:
                 TimerEventDefinition.parse_iso_recurring_interval(value)
         except Exception:  # noqa: BLE001 - SpiffWorkflow raises bare Exception, ValueError, OverflowError
-            kind = {"timeDuration": "a duration like PT1H or P3D", "timeDate": "a date like 2025-01-31T09:00",
-                    "timeCycle": "a cycle like R3/PT1H"}[tag]
-            return f"the timer '{value}' is not {kind} (ISO 8601), or is out of range"
+            code = {"timeDuration": "bpmn.timer_not_duration", "timeDate": "bpmn.timer_not_date",
+                    "timeCycle": "bpmn.timer_not_cycle"}[tag]
+            return Message(code, value=value)
         if tag == "timeDuration" and (why := duration_problem(value)):
-            return f"timer: {why}"
+            return Message("bpmn.timer_duration", why=why)
     elif value is not None:
-        return f"the timer '{source}' is not an ISO 8601 text; write it like 'PT1H'"
+        return Message("bpmn.timer_not_text", source=source)
     return None
 
 
@@ -247,48 +229,41 @@ def _check_code(el, problems: list[Problem]) -> None:
         for attr in _DELEGATES:
             value = el.get(camunda(attr))
             if value and name in ("serviceTask", "sendTask", "businessRuleTask", "scriptTask", "task"):
-                problems.append(Problem(
-                    f"camunda:{attr}=\"{value}\" calls Java code, which alur does not run: model this step as a "
-                    "user task (a person does it) or a script task of plain assignments", **where(el)))
+                problems.append(Problem("bpmn.java_delegate", **where(el), attr=attr, value=value))
         if el.get(camunda("type")) == "external" or (name == "serviceTask" and el.xpath(
                 "./bpmn:extensionElements/zeebe:taskDefinition", namespaces=NS)):
-            problems.append(Problem("an external-worker service task needs a worker alur does not have: model "
-                                    "this step as a user task or a script task of plain assignments", **where(el)))
+            problems.append(Problem("bpmn.external_worker", **where(el)))
         elif name == "serviceTask" and not any(el.get(camunda(a)) for a in _DELEGATES) and el.xpath(
                 "./bpmn:extensionElements/spiffworkflow:serviceTaskOperator", namespaces=NS):
-            problems.append(Problem("service tasks call outside systems, which alur does not do: model this step "
-                                    "as a user task (a person does it) or a script task of plain assignments",
-                                    **where(el)))
+            problems.append(Problem("bpmn.service_task", **where(el)))
         if name == "scriptTask":
             _check_script_task(el, problems)
     elif ns == CAMUNDA_NS and name in ("executionListener", "taskListener"):
         owner = el.getparent().getparent()
         if el.get("class") or el.get("delegateExpression") or el.get("expression") \
                 or el.find(camunda("script")) is not None:
-            problems.append(Problem(f"a camunda:{name} runs Java or script code, which alur does not run: "
-                                    "remove the listener", **where(owner)))
+            problems.append(Problem("bpmn.listener", **where(owner), name=name))
     elif ns == SPIFF_NS and name in ("preScript", "postScript") and (el.text or "").strip():
         owner = el.getparent().getparent()
-        _check_script_text(el.text, owner, el.sourceline, f"the {name}", problems)
+        _check_script_text(el.text, owner, el.sourceline,
+                           "bpmn.unsafe_pre_script" if name == "preScript" else "bpmn.unsafe_post_script", problems)
 
 
 def _check_script_task(el, problems: list[Problem]) -> None:
     fmt = (el.get("scriptFormat") or "").strip().lower()
     if fmt and fmt not in _SCRIPT_LANGUAGES:
-        problems.append(Problem(f"scripts in '{el.get('scriptFormat')}' do not run in alur; write plain "
-                                "assignments like: total = jumlah * harga", **where(el)))
+        problems.append(Problem("bpmn.script_language", **where(el), language=el.get("scriptFormat")))
         return
     if el.get(camunda("resource")):
-        problems.append(Problem("an external script resource does not run in alur; write the script inside the "
-                                "task as plain assignments", **where(el)))
+        problems.append(Problem("bpmn.script_resource", **where(el)))
         return
     script = el.find(bpmn("script"))
     if script is None or not (script.text or "").strip():
         return  # nothing to run: it passes straight through
-    _check_script_text(script.text, el, script.sourceline, "the script", problems)
+    _check_script_text(script.text, el, script.sourceline, "bpmn.unsafe_script", problems)
 
 
-def _check_script_text(text: str, owner, first_line: int | None, what: str, problems: list[Problem]) -> None:
+def _check_script_text(text: str, owner, first_line: int | None, code: str, problems: list[Problem]) -> None:
     try:
         check_script(text)
     except UnsafeScript as exc:
@@ -296,8 +271,7 @@ def _check_script_text(text: str, owner, first_line: int | None, what: str, prob
         line = (first_line + offset + exc.line - 1) if first_line and exc.line else (first_line or owner.sourceline)
         found = where(owner)
         found["line"] = line
-        problems.append(Problem(f"{what} may hold only assignments over plain expressions "
-                                f"(total = jumlah * harga), line {exc.line or 1} of the script: {exc}", **found))
+        problems.append(Problem(code, **found, n=exc.line or 1, why=exc.msg))
 
 
 def _leading_blank_lines(text: str) -> int:
@@ -312,12 +286,11 @@ def _leading_blank_lines(text: str) -> int:
 def _check_lanes(process, nodes: dict, problems: list[Problem]) -> None:
     for lane in process.iter(bpmn("lane")):
         if not (lane.get("name") or "").strip():
-            problems.append(Problem("the lane has no name (its name is the role that does its tasks): name it "
-                                    "after the role, e.g. 'Kepala Bidang'", **where(lane)))
+            problems.append(Problem("bpmn.unnamed_lane", **where(lane)))
         for ref in lane.findall(bpmn("flowNodeRef")):
             target = (ref.text or "").strip()
             if target not in nodes:
-                problems.append(Problem(f"flowNodeRef '{target}' does not name a flow node", **where(lane)))
+                problems.append(Problem("bpmn.bad_lane_ref", **where(lane), ref=target))
 
 
 def _check_human_task(el, forms_dir: Path, problems: list[Problem]) -> None:
@@ -328,32 +301,28 @@ def _check_human_task(el, forms_dir: Path, problems: list[Problem]) -> None:
         try:
             load_form(forms_dir, form)
         except FormError as exc:
-            problems.append(Problem(f"sop.form: {exc}", **where(el)))
+            problems.append(Problem("bpmn.sop_form", **where(el), why=exc.msg))
     due = el.get(CAMUNDA_DUE_DATE)
     if due is not None and not props.get("sop.duration") and not is_duration(due):
-        problems.append(Problem(
-            f"camunda:dueDate '{due}' is not a duration alur can use; give an ISO 8601 duration like P3D "
-            "(working time from when the step becomes ready), or set sop.duration", **where(el)))
+        problems.append(Problem("bpmn.bad_due_date", **where(el), value=due))
     duration = props.get("sop.duration")
     if duration:
         try:
             isodate.parse_duration(duration)
         except (isodate.ISO8601Error, ValueError, OverflowError, ArithmeticError):
-            problems.append(Problem(f"sop.duration '{duration}' is not an ISO 8601 duration like P3D or PT120M", **where(el)))
+            problems.append(Problem("bpmn.bad_sop_duration", **where(el), value=duration))
         else:
             if why := duration_problem(duration):
-                problems.append(Problem(f"sop.duration: {why}", **where(el)))
+                problems.append(Problem("bpmn.sop_duration", **where(el), why=why))
     step = props.get("sop.step")
     if step and not step.strip().isdigit():
-        problems.append(Problem(f"sop.step '{step}' is not a whole number", **where(el)))
+        problems.append(Problem("bpmn.bad_sop_step", **where(el), value=step))
     assignee = props.get("sop.assignee")
     if assignee and not assignee.replace("_", "a").isalnum():
-        problems.append(Problem(f"sop.assignee '{assignee}' is not a variable name", **where(el)))
+        problems.append(Problem("bpmn.bad_sop_assignee", **where(el), value=assignee))
     for attr, value in assignment_attributes(el).items():
         if value and variable_of(value) is None and ("{" in value or value.startswith("=")):
-            problems.append(Problem(
-                f"{attr} '{value}' is an expression alur cannot read; give role or user names, or one variable "
-                "as ${name} (Camunda 7) or =name (Camunda 8)", **where(el)))
+            problems.append(Problem("bpmn.bad_assignment", **where(el), attr=attr, value=value))
 
 
 def assignment_attributes(el) -> dict[str, str]:

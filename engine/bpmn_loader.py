@@ -34,6 +34,7 @@ from .bpmn_dialects import normalize
 from .bpmn_xml import BPMN_NS, NS, bpmn, is_dmn, local, parse_document, parse_xml, where
 from .errors import Invalid, Problem
 from .expressions import UnsafeExpression, check_expression
+from .messages import Message
 
 __all__ = ["TaskMeta", "ParsedProcess", "load_bpmn", "load_bundle", "parse_xml", "PLACEHOLDER_KEY",
            "DEFAULT_ROLE"]
@@ -182,9 +183,9 @@ def load_bundle(files: list[tuple[str, bytes]], *, forms_dir: Path, max_bytes: i
     (participant order) first. Raises :class:`Invalid` listing every problem."""
     deployed = deployed or NothingDeployed()
     if not files:
-        raise Invalid("Invalid BPMN", [Problem("no file given")])
+        raise Invalid("bpmn.invalid", [Problem("bpmn.no_file")])
     if len(files) > MAX_FILES:
-        raise Invalid("Invalid BPMN", [Problem(f"at most {MAX_FILES} files may be deployed together")])
+        raise Invalid("bpmn.invalid", [Problem("bpmn.too_many_files", n=MAX_FILES)])
     several = len(files) > 1
     bpmn_roots: list[tuple[str, bytes, Any]] = []
     dmn_roots: list[tuple[str, bytes, Any]] = []
@@ -192,7 +193,7 @@ def load_bundle(files: list[tuple[str, bytes]], *, forms_dir: Path, max_bytes: i
         root = _parse_one(filename, data, max_bytes, several)
         (dmn_roots if is_dmn(root) else bpmn_roots).append((filename, data, root))
     if not bpmn_roots:
-        raise Invalid("Invalid BPMN", [Problem("the deployment holds no BPMN file, only decision tables")])
+        raise Invalid("bpmn.invalid", [Problem("bpmn.only_dmn")])
 
     # No XSD validation: alur's checks and SpiffWorkflow's parser say what matters, and files from
     # other modelers (Signavio writes <outgoing> before <incoming>) run although the schema frowns.
@@ -207,8 +208,8 @@ def load_bundle(files: list[tuple[str, bytes]], *, forms_dir: Path, max_bytes: i
         try:
             normalize(root)
         except Exception as exc:  # noqa: BLE001 - a file nobody foresaw is refused, never a 500
-            raise Invalid("Invalid BPMN", [Problem(f"the diagram could not be read ({type(exc).__name__}: {exc})",
-                                                   **where(root))]) from None
+            raise Invalid("bpmn.invalid", [Problem("bpmn.unreadable", **where(root), type=type(exc).__name__,
+                                                   detail=str(exc))]) from None
         for process in deployable_processes(root):
             executable.setdefault(process.get("id"), process)
 
@@ -233,17 +234,17 @@ def load_bundle(files: list[tuple[str, bytes]], *, forms_dir: Path, max_bytes: i
         try:
             found = check_document(root, forms_dir, deployable_processes(root), decision_known, process_known)
         except Exception as exc:  # noqa: BLE001 - a file nobody foresaw is refused, never a 500
-            found = [Problem(f"the diagram could not be read ({type(exc).__name__}: {exc})", **where(root))]
+            found = [Problem("bpmn.unreadable", **where(root), type=type(exc).__name__, detail=str(exc))]
         problems += [_in_file(p, filename) for p in found] if several else found
     if problems:
-        raise Invalid("Invalid BPMN", problems)
+        raise Invalid("bpmn.invalid", problems)
 
     parsed: list[ParsedProcess] = []
     for filename, data, root in bpmn_roots:
         try:
             parser.add_bpmn_xml(root.getroottree(), filename=filename)
         except Exception as exc:  # noqa: BLE001 - SpiffWorkflow raises anything; each becomes a problem
-            raise Invalid("Invalid BPMN", [_spiff_problem(exc, root, filename if several else None)]) from None
+            raise Invalid("bpmn.invalid", [_spiff_problem(exc, root, filename if several else None)]) from None
     for filename, data, root in bpmn_roots:
         for process in _in_participant_order(root):
             parsed.append(_compile(parser, process, root, filename, data, deployed, default_role, decisions,
@@ -264,7 +265,7 @@ def _parse_one(filename: str, data: bytes, max_bytes: int, several: bool):
 
 def _in_file(problem: Problem, filename: str) -> Problem:
     element = f"{filename}: {problem.element}" if problem.element else filename
-    return Problem(problem.message, field=problem.field, element=element, line=problem.line)
+    return problem.at(element=element)
 
 
 def _add_dmn(parser, root, filename: str, xml: str, decisions: dict[str, str]) -> list[Problem]:
@@ -309,8 +310,8 @@ def _dmn_cell(text: str, el, filename: str, problems: list[Problem], *, operand:
         check_expression(source)
     except UnsafeExpression as exc:
         found = where(el)
-        problems.append(Problem(f"the decision table cell '{text.strip()}' is not a plain expression: {exc}",
-                                element=f"{filename}: {found['element']}", line=found["line"]))
+        problems.append(Problem("bpmn.dmn_cell", element=f"{filename}: {found['element']}", line=found["line"],
+                                cell=text.strip(), why=exc.msg))
 
 
 def _in_participant_order(root) -> list:
@@ -337,7 +338,7 @@ def _compile(parser, process, root, filename: str, data: bytes, deployed: Deploy
         spec = parser.get_spec(key)
         subs = parser.get_subprocess_specs(key, require_call_activity_specs=False)
     except Exception as exc:  # noqa: BLE001 - SpiffWorkflow raises anything; each becomes a problem
-        raise Invalid("Invalid BPMN", [_spiff_problem(exc, root, filename if several else None, process)]) from None
+        raise Invalid("bpmn.invalid", [_spiff_problem(exc, root, filename if several else None, process)]) from None
     tasks: dict[str, TaskMeta] = {}
     role = (default_role or "").strip() or DEFAULT_ROLE
     _collect_tasks(spec, root, role, tasks)
@@ -350,7 +351,7 @@ def _compile(parser, process, root, filename: str, data: bytes, deployed: Deploy
         if subs[name] is None:
             found = deployed.process(name, pins.get(name))
             if found is None:
-                raise Invalid("Invalid BPMN", [Problem(f"no process '{name}' to call", **where(process))])
+                raise Invalid("bpmn.invalid", [Problem("bpmn.no_called_process", **where(process), name=name)])
             called_spec, called_subs, called_tasks = found
             subs[name] = called_spec
             for sub_name, sub_spec in called_subs.items():
@@ -363,12 +364,11 @@ def _compile(parser, process, root, filename: str, data: bytes, deployed: Deploy
     name = (process.get("name") or _participant_name(root, key) or key)[:300]
     prefix = _process_property(process, "sop.prefix")
     if prefix and not PREFIX_PATTERN.match(prefix):
-        raise Invalid("Invalid BPMN", [Problem(
-            f"sop.prefix '{prefix[:40]}' must be 1 to 10 letters or digits (e.g. PAE)", **where(process))])
+        raise Invalid("bpmn.invalid", [Problem("bpmn.bad_prefix", **where(process), prefix=prefix[:40])])
     qualification_properties = {n: _process_property(process, n) for n in (qualifications.TEXT, *qualifications.PROPERTIES)}
     qualification_problems = qualifications.problems(qualification_properties)
     if qualification_problems:
-        raise Invalid("Invalid BPMN", [Problem(p.message, **where(process)) for p in qualification_problems])
+        raise Invalid("bpmn.invalid", [p.at(**where(process)) for p in qualification_problems])
     lanes = list(dict.fromkeys(l.get("name") for l in process.iter(bpmn("lane")) if l.get("name")))
     for meta in tasks.values():
         for r in meta.candidate_roles:
@@ -443,28 +443,26 @@ def _collect_tasks(spec, root, default_role: str, tasks: dict[str, TaskMeta]) ->
             assignee_expression=expression)
 
 
-#: What to do about SpiffWorkflow's own refusals (its words, then alur's hint).
+#: What to do about SpiffWorkflow's own refusals (its words, then alur's hint's code).
 SPIFF_HINTS = {
-    "There is no support implemented for this task type": "alur runs user, manual, script, business rule, send "
-    "and receive tasks, call activities, subprocesses, events and exclusive, inclusive, parallel and "
-    "event-based gateways; draw this element as one of those",
-    "No start event found": "draw a start event where the process begins",
-    "Duplicate process ID": "each process of a deployment needs an id of its own",
-    "Multiple decision tables are not current supported": "give each DMN decision one decision table",
-    "No decisions found": "the DMN file needs a decision with a decision table",
-    "Could not find messageRef": "choose the message the event sends or waits for (messageRef)",
+    "There is no support implemented for this task type": "bpmn.hint_task_type",
+    "No start event found": "bpmn.hint_no_start",
+    "Duplicate process ID": "bpmn.hint_duplicate_process",
+    "Multiple decision tables are not current supported": "bpmn.hint_dmn_tables",
+    "No decisions found": "bpmn.hint_no_decisions",
+    "Could not find messageRef": "bpmn.hint_message_ref",
 }
 
 
 def _spiff_problem(exc: Exception, root, filename: str | None = None, process=None) -> Problem:
     """SpiffWorkflow's message, with the element and line it is about found in our tree, and a
     hint where alur knows one."""
-    message = str(exc.args[0]) if exc.args else str(exc) or type(exc).__name__
-    hint = next((h for words, h in SPIFF_HINTS.items() if words in message), None)
-    if hint:
-        message = f"{message.rstrip('.')}: {hint}"
+    words = str(exc.args[0]) if exc.args else str(exc) or type(exc).__name__
+    hint = next((h for found, h in SPIFF_HINTS.items() if found in words), None)
+    message = Message("bpmn.spiff_hint", detail=words.rstrip("."), hint=Message(hint)) if hint \
+        else Message("bpmn.spiff", detail=words)
     if not isinstance(exc, (ValidationException, SpiffWorkflowException)):
-        message = f"the diagram could not be compiled ({type(exc).__name__}: {message})"
+        message = Message("bpmn.not_compiled", type=type(exc).__name__, detail=message)
     el = None
     ident = getattr(exc, "id", "") or ""
     if ident:

@@ -51,26 +51,25 @@ def parse_document(data: bytes, max_bytes: int, *, dmn_allowed: bool = False) ->
     """Parse untrusted bytes into an element tree, refusing DTDs, entities and foreign roots.
     The root is bpmn:definitions (or, where ``dmn_allowed``, a DMN definitions)."""
     if len(data) > max_bytes:
-        raise Invalid("BPMN file too large", [Problem(f"the file is {len(data)} bytes; at most {max_bytes} are accepted")])
+        raise Invalid("bpmn.too_large_title", [Problem("bpmn.too_large", n=len(data), max=max_bytes)])
     if not data.strip():
-        raise Invalid("Invalid BPMN", [Problem("the file is empty")])
+        raise Invalid("bpmn.invalid", [Problem("bpmn.empty")])
     try:
         root = etree.fromstring(data, _hardened_parser())
     except etree.XMLSyntaxError as exc:
-        raise Invalid("Invalid BPMN: not well-formed XML", [Problem(str(exc.msg), line=exc.lineno)]) from None
+        raise Invalid("bpmn.not_xml", [Problem("bpmn.xml_error", line=exc.lineno, detail=str(exc.msg))]) from None
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise Invalid("Invalid BPMN", [Problem("DOCTYPE and entity declarations are not allowed", line=1)])
+        raise Invalid("bpmn.invalid", [Problem("bpmn.doctype", line=1)])
     for el in root.iter():
         if isinstance(el, etree._Entity):
-            raise Invalid("Invalid BPMN", [Problem("entity references are not allowed", line=el.sourceline)])
+            raise Invalid("bpmn.invalid", [Problem("bpmn.entity", line=el.sourceline)])
     if root.tag == bpmn("definitions"):
         return root
     if dmn_allowed and etree.QName(root).namespace in DMN_NAMESPACES and local(root) == "definitions":
         return root
-    raise Invalid("Invalid BPMN: not a BPMN 2.0 file", [Problem(
-        f"the root element is '{etree.QName(root).localname}', expected bpmn:definitions in namespace {BPMN_NS}",
-        line=root.sourceline)])
+    raise Invalid("bpmn.not_bpmn", [Problem("bpmn.bad_root", line=root.sourceline,
+                                            root=etree.QName(root).localname, ns=BPMN_NS)])
 
 
 def parse_xml(data: bytes, max_bytes: int) -> etree._Element:

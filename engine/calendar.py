@@ -12,29 +12,30 @@ from zoneinfo import ZoneInfo
 import holidays
 import isodate
 
+from .messages import Message
 
 #: The longest standard time or timer duration a diagram may give: three years. Longer ones are
 #: refused at deploy (a due time decades away is a typo, and past what the calendar can count).
 MAX_DURATION_DAYS = 3 * 366
 
 
-def duration_problem(text: str) -> str | None:
+def duration_problem(text: str) -> Message | None:
     """Why ``text`` is not a usable ISO 8601 duration (``P3D``, ``PT120M``), or None."""
     value = (text or "").strip()
     try:
         parsed = isodate.parse_duration(value)
     except (isodate.ISO8601Error, ValueError, OverflowError, ArithmeticError):
-        return f"'{value[:60]}' is not an ISO 8601 duration like P3D or PT120M"
+        return Message("duration.not_iso", value=value[:60])
     if not value.startswith("P"):
-        return f"'{value[:60]}' is not an ISO 8601 duration like P3D or PT120M"
+        return Message("duration.not_iso", value=value[:60])
     if isinstance(parsed, isodate.Duration):
         days = float(parsed.years) * 366 + float(parsed.months) * 31 + parsed.tdelta.total_seconds() / 86400
     else:
         days = parsed.total_seconds() / 86400
     if days < 0:
-        return f"the duration '{value[:60]}' is negative"
+        return Message("duration.negative", value=value[:60])
     if days > MAX_DURATION_DAYS:
-        return f"the duration '{value[:60]}' is longer than the {MAX_DURATION_DAYS} days alur accepts"
+        return Message("duration.too_long", value=value[:60], n=MAX_DURATION_DAYS)
     return None
 
 

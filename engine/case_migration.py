@@ -36,7 +36,7 @@ from SpiffWorkflow.util.task import TaskState
 from .bpmn_loader import TaskMeta
 from .compaction import compact
 from .expressions import ALLOWED_CONSTANTS, ALLOWED_FUNCTIONS
-from .migration_messages import Note
+from .messages import Message
 from .safe_scripts import UnsafeScript, check_script
 from .state import SPEC_SERIALIZER, dump_instance, load_instance
 from .version_diff import compare_steps, step_label
@@ -56,8 +56,8 @@ class MigrationPlan:
 
     from_version: int
     to_version: int
-    reasons: list[Note] = field(default_factory=list)
-    changes: list[Note] = field(default_factory=list)
+    reasons: list[Message] = field(default_factory=list)
+    changes: list[Message] = field(default_factory=list)
 
     @property
     def can_migrate(self) -> bool:
@@ -97,19 +97,19 @@ def plan_and_migrate(workflow: BpmnWorkflow, old: Version, new: Version, form_fi
     try:
         _migrate(workflow, new)
     except Exception as exc:  # noqa: BLE001 - SpiffWorkflow's own failure keeps the case where it is
-        plan.reasons.append(Note("migration.state_unusable", {"detail": f"{type(exc).__name__}: {exc}"[:300]}))
+        plan.reasons.append(Message("migration.state_unusable", **{"detail": f"{type(exc).__name__}: {exc}"[:300]}))
         return plan
     for task in workflow.get_tasks(state=OPEN):
         if task.id in saved:  # a re-predicted open step keeps the data it had
             task.data = saved[task.id]
     error = advance(workflow)
     if error:
-        plan.reasons.append(Note("migration.engine_error", {"version": new.number, "detail": error[:300]}))
+        plan.reasons.append(Message("migration.engine_error", **{"version": new.number, "detail": error[:300]}))
         return plan
     try:
         load_instance(dump_instance(workflow), new.spec, new.subprocess_specs, script_engine)
     except Exception as exc:  # noqa: BLE001 - whatever stops a read-back keeps the case where it is
-        plan.reasons.append(Note("migration.state_unusable", {"detail": f"{type(exc).__name__}: {exc}"[:300]}))
+        plan.reasons.append(Message("migration.state_unusable", **{"detail": f"{type(exc).__name__}: {exc}"[:300]}))
     return plan
 
 
@@ -133,9 +133,9 @@ def _check_open_steps(workflow: BpmnWorkflow, open_tasks: list, new: Version, pl
         if target is None:
             sub = task.workflow
             if sub is not workflow and sub.spec.name not in new.subprocess_specs:
-                plan.reasons.append(Note("migration.subprocess_removed", {"name": sub.spec.name, "version": new.number}))
+                plan.reasons.append(Message("migration.subprocess_removed", **{"name": sub.spec.name, "version": new.number}))
             else:
-                plan.reasons.append(Note("migration.waiting_step_removed", {
+                plan.reasons.append(Message("migration.waiting_step_removed", **{
                     "name": _label(task.task_spec), "bpmn_id": task.task_spec.bpmn_id, "version": new.number}))
     seen: set[str] = set()
     plan.reasons[:] = [r for r in plan.reasons if not (r.message in seen or seen.add(r.message))]
@@ -157,7 +157,7 @@ def _check_history(workflow: BpmnWorkflow, new: Version, plan: MigrationPlan) ->
             continue
         if _spec_for(task, new) is None and task.task_spec.name not in reported:
             reported.add(task.task_spec.name)
-            plan.reasons.append(Note("migration.history_step_removed", {
+            plan.reasons.append(Message("migration.history_step_removed", **{
                 "name": _label(task.task_spec), "bpmn_id": task.task_spec.bpmn_id, "version": new.number}))
 
 
@@ -234,7 +234,7 @@ def _check_gateway_data(workflow: BpmnWorkflow, open_tasks: list, new: Version, 
                 key = (gateway.name, name)
                 if key not in reported:
                     reported.add(key)
-                    plan.reasons.append(Note("migration.gateway_data_missing", {
+                    plan.reasons.append(Message("migration.gateway_data_missing", **{
                         "gateway": _label(gateway), "variable": name, "version": new.number}))
 
 
@@ -245,10 +245,10 @@ def _human_ahead(start: Any, tasks: dict[str, TaskMeta]) -> list[TaskMeta]:
 
 def _describe_changes(open_tasks: list, old: Version, new: Version, plan: MigrationPlan) -> None:
     """What changes for the case: its open steps and the steps ahead of them (new version's order)."""
-    notes: list[Note] = []
+    notes: list[Message] = []
     seen: set[str] = set()
 
-    def add(note: Note) -> None:
+    def add(note: Message) -> None:
         if note.message not in seen:
             seen.add(note.message)
             notes.append(note)
@@ -263,11 +263,11 @@ def _describe_changes(open_tasks: list, old: Version, new: Version, plan: Migrat
         for meta in order:
             before = old_ahead.get(meta.bpmn_id) or old.tasks.get(meta.bpmn_id)
             if before is None:
-                add(Note("migration.step_added", {"step": step_label(meta), "name": meta.name}))
+                add(Message("migration.step_added", **{"step": step_label(meta), "name": meta.name}))
             else:
                 for note in compare_steps(before, meta, "migration"):
                     add(note)
         for bpmn_id, meta in sorted(old_ahead.items(), key=lambda kv: (kv[1].step is None, kv[1].step or 0)):
             if bpmn_id not in new_ahead:
-                add(Note("migration.step_removed", {"step": step_label(meta), "name": meta.name}))
-    plan.changes = notes or ([] if plan.reasons else [Note("migration.no_change")])
+                add(Message("migration.step_removed", **{"step": step_label(meta), "name": meta.name}))
+    plan.changes = notes or ([] if plan.reasons else [Message("migration.no_change")])

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import Invalid, Problem
+from .messages import Message
 
 MAX_INT = 2**63 - 1
 
@@ -38,14 +39,14 @@ class DataLimits:
 DEFAULT_LIMITS = DataLimits()
 
 
-def text_problem(value: str) -> str | None:
+def text_problem(value: str) -> Message | None:
     """Why ``value`` cannot be stored as text (NUL, lone surrogate), or None."""
     if "\x00" in value:
-        return "text must not contain NUL characters"
+        return Message("data.nul")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        return "text must be valid Unicode (a lone surrogate was found)"
+        return Message("data.surrogate")
     return None
 
 
@@ -61,51 +62,51 @@ def check_data(value: Any, field: str | None = None, limits: DataLimits = DEFAUL
     stack: list[tuple[Any, tuple, int]] = [(value, root, 0)]
     count = 0
 
-    def refuse(message: str, parts: tuple) -> None:
-        problems.append(Problem(message, field=_path(parts) or None))
+    def refuse(code: str, parts: tuple, **params: Any) -> None:
+        problems.append(Problem(code, field=_path(parts) or None, **params))
 
     while stack and len(problems) < max_problems:
         item, parts, depth = stack.pop()
         count += 1
         if count > limits.max_values:
-            refuse(f"too much data: at most {limits.max_values} values in all", root)
+            refuse("data.too_many_values", root, n=limits.max_values)
             break
         if depth > limits.max_depth:
-            refuse(f"nested too deeply: at most {limits.max_depth} levels", parts)
+            refuse("data.too_deep", parts, n=limits.max_depth)
             continue
         if item is None or isinstance(item, bool):
             continue
         if isinstance(item, int):
             if abs(item) > MAX_INT:
-                refuse("the number is too large", parts)
+                refuse("data.number_too_large", parts)
         elif isinstance(item, float):
             if not math.isfinite(item):
-                refuse("the number must be finite (NaN and Infinity are not numbers JSON knows)", parts)
+                refuse("data.not_finite", parts)
         elif isinstance(item, str):
             if len(item) > limits.max_string:
-                refuse(f"the text is too long: at most {limits.max_string} characters", parts)
+                refuse("data.text_too_long", parts, n=limits.max_string)
             elif (why := text_problem(item)) is not None:
                 refuse(why, parts)
         elif isinstance(item, (list, tuple)):
             if len(item) > limits.max_items:
-                refuse(f"the list is too long: at most {limits.max_items} items", parts)
+                refuse("data.list_too_long", parts, n=limits.max_items)
                 continue
             stack.extend((v, parts + (i,), depth + 1) for i, v in enumerate(item))
         elif isinstance(item, dict):
             if len(item) > limits.max_keys:
-                refuse(f"too many fields: at most {limits.max_keys}", parts)
+                refuse("data.too_many_fields", parts, n=limits.max_keys)
                 continue
             for key, v in item.items():
                 if not isinstance(key, str):
-                    refuse("field names must be text", parts)
+                    refuse("data.key_not_text", parts)
                 elif len(key) > limits.max_key or not key:
-                    refuse(f"a field name must have 1 to {limits.max_key} characters", parts)
+                    refuse("data.key_length", parts, n=limits.max_key)
                 elif (why := text_problem(key)) is not None:
-                    refuse("field name: " + why, parts)
+                    refuse("data.key_problem", parts, why=why)
                 else:
                     stack.append((v, parts + (key,), depth + 1))
         else:
-            refuse(f"a value of type {type(item).__name__} is not JSON data", parts)
+            refuse("data.not_json", parts, type=type(item).__name__)
     return problems
 
 
@@ -113,7 +114,7 @@ def require_data(value: Any, field: str | None = "data", limits: DataLimits = DE
     """Raise :class:`Invalid` (422) listing what is wrong with ``value`` as case data."""
     problems = check_data(value, field, limits)
     if problems:
-        raise Invalid("The data cannot be accepted", problems, code="data.out_of_bounds")
+        raise Invalid("data.out_of_bounds", problems, api_code="data.out_of_bounds")
 
 
 def _no_constant(name: str) -> Any:

@@ -48,20 +48,20 @@ def check_template(data: bytes) -> None:
     from jinja2 import TemplateError
 
     if len(data) > MAX_TEMPLATE_BYTES:
-        raise Invalid("Template too large", [Problem(
-            f"the template is {len(data)} bytes; at most {MAX_TEMPLATE_BYTES} are accepted", field="file")])
+        raise Invalid("template.too_large_title", [Problem("template.too_large", field="file", n=len(data),
+                                                           max=MAX_TEMPLATE_BYTES)])
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if "word/document.xml" not in archive.namelist():
                 raise zipfile.BadZipFile
     except zipfile.BadZipFile:
-        raise Invalid("Not a DOCX", [Problem("the file is not a Word document (.docx)", field="file")]) from None
+        raise Invalid("template.not_docx_title", [Problem("template.not_docx", field="file")]) from None
     try:
         DocxTemplate(io.BytesIO(data)).get_undeclared_template_variables(jinja_env=_environment())
     except TemplateError as exc:
-        raise Invalid("Invalid template", [Problem(f"the template's fields do not parse: {exc}", field="file")]) from None
+        raise Invalid("template.invalid", [Problem("template.bad_fields", field="file", why=str(exc))]) from None
     except Exception as exc:  # a damaged document python-docx cannot read
-        raise Invalid("Invalid template", [Problem(f"the Word document cannot be read: {exc}", field="file")]) from None
+        raise Invalid("template.invalid", [Problem("template.unreadable", field="file", why=str(exc))]) from None
 
 
 def _environment():
@@ -74,7 +74,7 @@ def store_template(session: Session, files: FileStore, process_key: str, name: s
                    actor: str | None) -> DocumentTemplate:
     """A new version of the template ``name`` of process ``process_key`` (not committed)."""
     if not name or len(name) > 200 or "/" in name or "\\" in name or not name.lower().endswith(".docx"):
-        raise Invalid("Invalid template name", [Problem("a template is a .docx file name", field="name")])
+        raise Invalid("template.bad_name_title", [Problem("template.bad_name", field="name")])
     check_template(data)
     stored = files.save(name, io.BytesIO(data))
     template = DocumentTemplate(process_key=process_key, name=name, sha256=stored.sha256, size=stored.size,
@@ -140,8 +140,7 @@ def render_docx(template_bytes: bytes, values: dict[str, Any]) -> bytes:
     try:
         document.render(values, jinja_env=_environment(), autoescape=True)
     except TemplateError as exc:
-        raise Invalid("The document template failed", [Problem(f"the document template failed: {exc}",
-                                                               field="document")]) from None
+        raise Invalid("template.failed_title", [Problem("template.failed", field="document", why=str(exc))]) from None
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -223,10 +222,10 @@ def render_step_files(session: Session, files: FileStore, *, process_key: str, t
     """The rendered DOCX and its PDF, as (file name, bytes); nothing is written yet."""
     template = latest_template(session, process_key, template_name)
     if template is None:
-        raise NotFound(f"the process has no document template '{template_name}'")
+        raise NotFound("template.missing", name=template_name)
     path = files.path_for(template.sha256)
     if not path.exists():
-        raise NotFound(f"the document template '{template_name}' is missing from storage")
+        raise NotFound("template.missing_file", name=template_name)
     docx = render_docx(path.read_bytes(), values)
     return [(f"{base_name}.docx", docx), (f"{base_name}.pdf", docx_pdf(docx, base_name))]
 

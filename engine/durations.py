@@ -12,6 +12,8 @@ from decimal import Decimal, InvalidOperation
 
 import isodate
 
+from .messages import Coded
+
 #: unit word → (ISO designator, how many of it one unit is, is it a time part)
 _UNITS: dict[str, tuple[str, int, bool]] = {}
 for _words, _unit in (
@@ -30,7 +32,7 @@ _NONE = {"", "-", "–", "—", "tidak ada", "n/a", "na"}
 MAX_MINUTES = 5 * 366 * 24 * 60
 
 
-class DurationWordsError(ValueError):
+class DurationWordsError(Coded, ValueError):
     """The text is not a duration alur understands; ``str()`` says what was expected."""
 
 
@@ -44,7 +46,7 @@ def parse_duration_words(text: str | None) -> str | None:
         try:
             isodate.parse_duration(value.upper())
         except (isodate.ISO8601Error, ValueError):
-            raise DurationWordsError(f"'{text}' is not a duration such as '3 hari', '120 menit' or P3D") from None
+            raise DurationWordsError("duration_words.not_iso", text=text) from None
         return value.upper()
     days = minutes = months = Decimal(0)
     consumed = 0
@@ -52,11 +54,11 @@ def parse_duration_words(text: str | None) -> str | None:
     for m in _PART.finditer(value):
         unit = m.group(2).lower().removesuffix(" kerja").strip()
         if unit not in _UNITS:
-            raise DurationWordsError(f"'{m.group(2)}' in '{text}' is not a unit (hari, jam, menit, minggu, bulan)")
+            raise DurationWordsError("duration_words.bad_unit", unit=m.group(2), text=text)
         try:
             amount = Decimal(m.group(1).replace(",", "."))
         except InvalidOperation:
-            raise DurationWordsError(f"'{m.group(1)}' in '{text}' is not a number") from None
+            raise DurationWordsError("duration_words.bad_number", number=m.group(1), text=text) from None
         designator, factor, is_time = _UNITS[unit]
         units_seen.add(designator + ("t" if is_time else ""))
         if is_time:
@@ -68,18 +70,18 @@ def parse_duration_words(text: str | None) -> str | None:
         consumed += len(m.group(0))
     leftover = re.sub(r"[\s,+&]|dan|and", "", _PART.sub("", value))
     if consumed == 0 or leftover:
-        raise DurationWordsError(f"'{text}' is not a duration such as '3 hari', '120 menit' or '1 jam'")
+        raise DurationWordsError("duration_words.unknown", text=text)
     if months != months.to_integral_value():
-        raise DurationWordsError(f"'{text}': give months as whole numbers, or the time in days")
+        raise DurationWordsError("duration_words.months", text=text)
     if days != days.to_integral_value():  # half a day: in minutes of an 8-hour office day
         minutes += (days - days.to_integral_value()) * 8 * 60
         days = days.to_integral_value(rounding="ROUND_FLOOR")
     if minutes != minutes.to_integral_value():
-        raise DurationWordsError(f"'{text}': the time must come to whole minutes")
+        raise DurationWordsError("duration_words.minutes", text=text)
     if days * 8 * 60 + minutes + months * 22 * 8 * 60 > MAX_MINUTES:
-        raise DurationWordsError(f"'{text}' is longer than five years")
+        raise DurationWordsError("duration_words.too_long", text=text)
     if not (days or minutes or months):
-        raise DurationWordsError(f"'{text}' is no time at all")
+        raise DurationWordsError("duration_words.zero", text=text)
     iso = "P" + (f"{int(months)}M" if months else "") + (f"{int(days)}D" if days else "")
     if minutes:  # kept in the writer's unit: "120 menit" stays PT120M
         in_hours = minutes % 60 == 0 and "Mt" not in units_seen

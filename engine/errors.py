@@ -1,52 +1,114 @@
-"""The engine's error hierarchy; the web layer maps each class to one HTTP status."""
+"""The engine's error hierarchy; the web layer maps each class to one HTTP status.
+
+Every refusal and every problem is a registered message (:mod:`engine.messages`): a stable
+``code`` and its ``params``, with English ``message`` words made from the code's template::
+
+    raise NotFound("task.not_found", id=task_id)
+    raise Invalid("user.invalid", [Problem("user.short_password", field="password")])
+    raise Conflict("task.already_completed", api_code="already_completed")
+
+``api_code`` is the JSON API's top-level ``error.code`` (API.md): by default the class's word
+(``not_found``, ``forbidden``, ``conflict``, ``too_large``, ``invalid``); a raise site that always
+answered with a more precise word keeps it with ``api_code=``.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
+
+from .messages import Message
 
 
 class AlurError(Exception):
-    """Base class: ``code`` is a stable machine-readable word, ``message`` is for people."""
+    """Base class: ``code`` and ``params`` name the message, ``message`` is its English words,
+    ``api_code`` the API's error word."""
 
-    code = "error"
+    api_code = "error"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
+    def __init__(self, code: str, /, *, api_code: str | None = None, **params: Any) -> None:
+        if "code" in params:  # the old spelling (``code=`` was the API's word before messages had codes)
+            api_code = api_code or params.pop("code")
+        said = Message(code, **params)
+        super().__init__(str(said))
+        self.said = said
+        self.message = str(said)
+        if api_code:
+            self.api_code = api_code
+
+    @property
+    def code(self) -> str:
+        return self.said.code
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.said.params
 
 
 class NotFound(AlurError):
-    code = "not_found"
+    api_code = "not_found"
 
 
 class NotAllowed(AlurError):
     """The user is known but may not do this (HTTP 403)."""
 
-    code = "forbidden"
+    api_code = "forbidden"
 
 
 class Conflict(AlurError):
     """Already done, changed meanwhile, or not claimable (HTTP 409)."""
 
-    code = "conflict"
+    api_code = "conflict"
 
 
 class TooLarge(AlurError):
-    code = "too_large"
+    api_code = "too_large"
 
 
-@dataclass
 class Problem:
-    """One thing wrong with an input: where (field or element + line) and what."""
+    """One thing wrong with an input: where (field or element + line) and what (a registered
+    message: ``code``, ``params``, English ``message``)."""
 
-    message: str
-    field: str | None = None
-    element: str | None = None
-    line: int | None = None
+    __slots__ = ("said", "field", "element", "line")
+
+    def __init__(self, code: str, /, *, field: str | None = None, element: str | None = None,
+                 line: int | None = None, **params: Any) -> None:
+        self.said = Message(code, **params)
+        self.field, self.element, self.line = field, element, line
+
+    @property
+    def code(self) -> str:
+        return self.said.code
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.said.params
+
+    @property
+    def message(self) -> str:
+        return str(self.said)
+
+    def at(self, **where: Any) -> "Problem":
+        """The same problem somewhere else (``field``, ``element`` or ``line`` replaced)."""
+        found = Problem(self.said, field=self.field, element=self.element, line=self.line)
+        for name, value in where.items():
+            setattr(found, name, value)
+        return found
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        """The problem as the JSON API sends it (an item of ``details``)."""
+        found: dict[str, Any] = {"message": self.message}
+        for name in ("field", "element", "line"):
+            if getattr(self, name) is not None:
+                found[name] = getattr(self, name)
+        found["code"] = self.code
+        if self.params:
+            found["params"] = self.said.as_params()
+        return found
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Problem) and self.as_dict() == other.as_dict()
+
+    def __repr__(self) -> str:
+        return f"Problem({self.code!r}, {self.as_dict()!r})"
 
     def __str__(self) -> str:
         where = []
@@ -62,10 +124,11 @@ class Problem:
 class Invalid(AlurError):
     """Input refused; ``problems`` lists each one (HTTP 422)."""
 
-    code = "invalid"
+    api_code = "invalid"
 
-    def __init__(self, message: str, problems: list[Problem] | None = None, *, code: str | None = None):
-        super().__init__(message, code=code)
+    def __init__(self, code: str, problems: list[Problem] | None = None, /, *, api_code: str | None = None,
+                 **params: Any):
+        super().__init__(code, api_code=api_code, **params)
         self.problems: list[Problem] = list(problems or [])
 
     def __str__(self) -> str:

@@ -19,6 +19,8 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import (
     TaskDataEnvironment,
 )
 
+from .messages import Coded
+
 ALLOWED_FUNCTIONS: dict[str, Any] = {
     "len": len, "str": str, "int": int, "float": float, "bool": bool,
     "min": min, "max": max, "sum": sum, "any": any, "all": all, "abs": abs,
@@ -37,18 +39,18 @@ _ALLOWED_NODES = (
 MAX_EXPRESSION_LENGTH = 2000
 
 
-class UnsafeExpression(ValueError):
+class UnsafeExpression(Coded, ValueError):
     """The expression uses something outside the allow-list (or is not an expression)."""
 
 
 def check_expression(source: str) -> ast.Expression:
     """Parse ``source`` and refuse anything outside the allow-list. Returns the checked tree."""
     if len(source) > MAX_EXPRESSION_LENGTH:
-        raise UnsafeExpression(f"expression longer than {MAX_EXPRESSION_LENGTH} characters")
+        raise UnsafeExpression("expression.too_long", n=MAX_EXPRESSION_LENGTH)
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
-        raise UnsafeExpression(f"not a valid expression: {exc.msg}") from None
+        raise UnsafeExpression("expression.syntax", why=exc.msg) from None
     check_tree(tree)
     return tree
 
@@ -57,25 +59,24 @@ def check_tree(tree: ast.AST) -> None:
     """Refuse any node of ``tree`` outside the allow-list (shared with safe scripts)."""
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED_NODES):
-            raise UnsafeExpression(f"'{type(node).__name__}' is not allowed in an expression")
+            raise UnsafeExpression("expression.node", what=type(node).__name__)
         if isinstance(node, ast.Name) and (node.id.startswith("_") or "__" in node.id):
-            raise UnsafeExpression(f"name '{node.id}' is not allowed (no underscore names)")
+            raise UnsafeExpression("expression.underscore", name=node.id)
         if isinstance(node, ast.Constant) and isinstance(node.value, bytes):
-            raise UnsafeExpression("bytes literals are not allowed")
+            raise UnsafeExpression("expression.bytes")
         if isinstance(node, ast.Constant) and isinstance(node.value, int) and abs(node.value) > 10**12:
-            raise UnsafeExpression("number too large")
+            raise UnsafeExpression("expression.number_too_large")
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult) and any(
             isinstance(side, (ast.Constant, ast.List, ast.Tuple)) and not isinstance(
                 getattr(side, "value", 0), (int, float))
             for side in (node.left, node.right)
         ):
-            raise UnsafeExpression("repeating strings or lists with * is not allowed")
+            raise UnsafeExpression("expression.repeat")
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in ALLOWED_FUNCTIONS:
-                raise UnsafeExpression("only these functions may be called: "
-                                       + ", ".join(sorted(ALLOWED_FUNCTIONS)))
+                raise UnsafeExpression("expression.functions", names=", ".join(sorted(ALLOWED_FUNCTIONS)))
             if any(isinstance(a, ast.Starred) for a in node.args) or node.keywords:
-                raise UnsafeExpression("function calls take plain positional arguments only")
+                raise UnsafeExpression("expression.call_arguments")
 
 
 #: The longest text, list or number of digits an expression may build (``x * 200000000`` must
@@ -97,7 +98,7 @@ def _size(value: Any) -> int:
 
 def _checked(value: Any) -> Any:
     if _size(value) > MAX_RESULT_SIZE:
-        raise UnsafeExpression(f"the expression builds a value larger than {MAX_RESULT_SIZE} items")
+        raise UnsafeExpression("expression.value_too_large", n=MAX_RESULT_SIZE)
     return value
 
 
@@ -105,22 +106,22 @@ def _mul(a: Any, b: Any) -> Any:
     if isinstance(a, (str, list, tuple)) or isinstance(b, (str, list, tuple)):
         seq, times = (a, b) if isinstance(a, (str, list, tuple)) else (b, a)
         if isinstance(times, int) and len(seq) * max(times, 0) > MAX_RESULT_SIZE:
-            raise UnsafeExpression(f"the expression builds a value larger than {MAX_RESULT_SIZE} items")
+            raise UnsafeExpression("expression.value_too_large", n=MAX_RESULT_SIZE)
     if isinstance(a, int) and isinstance(b, int) and (a.bit_length() + b.bit_length()) // 3 > MAX_RESULT_SIZE:
-        raise UnsafeExpression("the expression builds a number too large")
+        raise UnsafeExpression("expression.result_too_large")
     return a * b
 
 
 def _add(a: Any, b: Any) -> Any:
     if isinstance(a, (str, list, tuple)) and isinstance(b, (str, list, tuple)) \
             and len(a) + len(b) > MAX_RESULT_SIZE:
-        raise UnsafeExpression(f"the expression builds a value larger than {MAX_RESULT_SIZE} items")
+        raise UnsafeExpression("expression.value_too_large", n=MAX_RESULT_SIZE)
     return a + b
 
 
 def _mod(a: Any, b: Any) -> Any:
     if isinstance(a, str):  # printf-style formatting can pad to any width ("%0999999999d")
-        raise UnsafeExpression("'%' formatting of text is not allowed")
+        raise UnsafeExpression("expression.percent")
     return a % b
 
 

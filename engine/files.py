@@ -35,21 +35,21 @@ def check_filename(name: str | None) -> str:
     problems = []
     raw = name or ""
     if not raw.strip():
-        problems.append(Problem("the file has no name", field="file"))
+        problems.append(Problem("file.no_name", field="file"))
     elif "/" in raw or "\\" in raw or raw.startswith(".") or ".." in raw:
-        problems.append(Problem(f"the file name '{raw[:100]}' contains a path; send a plain file name", field="file"))
+        problems.append(Problem("file.has_path", field="file", name=raw[:100]))
     elif any(unicodedata.category(ch).startswith("C") for ch in raw):
-        problems.append(Problem("the file name contains control characters", field="file"))
+        problems.append(Problem("file.control_chars", field="file"))
     elif len(raw.encode("utf-8")) > 200:
-        problems.append(Problem("the file name is longer than 200 bytes", field="file"))
+        problems.append(Problem("file.name_too_long", field="file"))
     else:
         ext = raw.rsplit(".", 1)[-1].lower() if "." in raw else ""
         if ext not in ALLOWED_EXTENSIONS:
-            problems.append(Problem(
-                f"files of type '.{ext}' are not accepted; allowed: {', '.join(sorted(ALLOWED_EXTENSIONS))}"
-                if ext else "the file name has no extension (e.g. .pdf, .docx)", field="file"))
+            problems.append(Problem("file.bad_type", field="file", ext=f".{ext}",
+                                        allowed=", ".join(sorted(ALLOWED_EXTENSIONS)))
+                            if ext else Problem("file.no_extension", field="file"))
     if problems:
-        raise Invalid("Invalid attachment", problems)
+        raise Invalid("attachment.invalid", problems)
     return re.sub(r"\s+", " ", raw.strip())
 
 
@@ -78,11 +78,11 @@ class FileStore:
                         break
                     size += len(chunk)
                     if size > self.max_bytes:
-                        raise TooLarge(f"the file is larger than {self.max_bytes // (1024 * 1024)} MB")
+                        raise TooLarge("file.too_large", n=self.max_bytes // (1024 * 1024))
                     digest.update(chunk)
                     out.write(chunk)
             if size == 0:
-                raise Invalid("Invalid attachment", [Problem("the file is empty", field="file")])
+                raise Invalid("attachment.invalid", [Problem("file.empty", field="file")])
             sha = digest.hexdigest()
             final = self.path_for(sha)
             final.parent.mkdir(parents=True, exist_ok=True)

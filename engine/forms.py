@@ -11,23 +11,24 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
 from .errors import Problem
+from .messages import Coded
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,150}\.json$")
 
 
-class FormError(ValueError):
-    pass
+class FormError(Coded, ValueError):
+    """A step's form file cannot be used (``msg`` says why)."""
 
 
 def load_form(forms_dir: Path, name: str) -> dict[str, Any]:
     """Return the JSON Schema called ``name`` in ``forms_dir`` (cached by path and mtime)."""
     if not _SAFE_NAME.match(name) or ".." in name:
-        raise FormError(f"'{name}' is not a form file name (expected something like step01_x.json)")
+        raise FormError("form.bad_name", name=name)
     path = Path(forms_dir) / name
     try:
         mtime = path.stat().st_mtime_ns
     except OSError:
-        raise FormError(f"form file '{name}' does not exist in {forms_dir}") from None
+        raise FormError("form.no_file", name=name, folder=str(forms_dir)) from None
     return _load(str(path), mtime)
 
 
@@ -45,7 +46,7 @@ def _load(path: str, _mtime: int) -> dict[str, Any]:
         schema = json.loads(Path(path).read_text(encoding="utf-8"))
         Draft202012Validator.check_schema(schema)
     except (ValueError, SchemaError) as exc:
-        raise FormError(f"form file '{Path(path).name}' is not a valid JSON Schema: {exc}") from None
+        raise FormError("form.bad_schema", name=Path(path).name, why=str(exc)) from None
     return schema
 
 
@@ -80,12 +81,10 @@ def validate_data(schema: dict[str, Any], data: Any) -> list[Problem]:
             missing = [r for r in err.validator_value if r not in err.instance]
             for name in missing:
                 field = f"{path}.{name}" if path else name
-                problems.append(Problem("this field is required", field=field))
+                problems.append(Problem("form.required", field=field))
             continue
-        if err.validator == "additionalProperties":
-            problems.append(Problem(err.message, field=path or None))
-            continue
-        problems.append(Problem(err.message, field=path or None))
+        problems.append(Problem(_schema_code(err), field=path or None, detail=err.message,
+                                **_schema_params(err)))
     return problems
 
 
@@ -98,3 +97,27 @@ def user_fields(schema: dict[str, Any]) -> dict[str, tuple[bool, str | None]]:
         elif prop.get("type") == "array" and (prop.get("items") or {}).get("x-widget") == "user":
             found[name] = (True, prop["items"].get("x-role"))
     return found
+
+
+#: jsonschema's checks the pages say in their own words, by the check's name (``err.validator``).
+_SCHEMA_CODES = {"enum": "form.not_choice", "minimum": "form.below_minimum", "maximum": "form.above_maximum",
+                 "uniqueItems": "form.not_unique"}
+
+
+def _schema_code(err) -> str:
+    """The code of one of jsonschema's refusals; its English words stay jsonschema's (``detail``)."""
+    check, value = err.validator, err.validator_value
+    if check in ("minLength", "minItems") and isinstance(value, int) and value <= 1:
+        return "form.empty"
+    if check == "format":
+        return "form.not_date" if value == "date" else "form.bad_format"
+    if check == "type" and value in ("integer", "number"):
+        return "form.not_integer" if value == "integer" else "form.not_number"
+    return _SCHEMA_CODES.get(check, "form.schema")
+
+
+def _schema_params(err) -> dict[str, Any]:
+    """The limit a minimum or maximum names (``n``)."""
+    if err.validator in ("minimum", "maximum") and isinstance(err.validator_value, (int, float)):
+        return {"n": err.validator_value}
+    return {}

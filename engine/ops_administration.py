@@ -125,7 +125,7 @@ class AdministrationOperations(UnitOfWork):
                     **fields: Any) -> User:
         """An administrator creates a user (audited)."""
         if not admin.is_admin:
-            raise NotAllowed("only administrators manage users")
+            raise NotAllowed("user.admins_only")
         user = self.users.create(username, password, roles, **fields)
         audit.record(self.session, "user_create", admin.username, username=user.username,
                      roles=user.role_names, is_admin=user.is_admin)
@@ -136,10 +136,9 @@ class AdministrationOperations(UnitOfWork):
                     password: str | None = None, **fields: Any) -> User:
         """An administrator edits a user: profile, roles (lanes), admin flag, password (audited)."""
         if not admin.is_admin:
-            raise NotAllowed("only administrators manage users")
+            raise NotAllowed("user.admins_only")
         if user.id == admin.id and (fields.get("is_admin") is False or fields.get("active") is False):
-            raise Invalid("Invalid user", [Problem(
-                "you cannot take away your own administrator rights or deactivate yourself", field="is_admin")])
+            raise Invalid("user.invalid", [Problem("user.not_yourself", field="is_admin")])
         before = {"roles": user.role_names, **{k: getattr(user, k) for k in fields}}
         self.users.update(user, roles=roles, password=password, **fields)
         after = {"roles": user.role_names, **{k: getattr(user, k) for k in fields}}
@@ -153,10 +152,9 @@ class AdministrationOperations(UnitOfWork):
     def change_own_password(self, user: User, current: str, new: str) -> None:
         """A person changes their own password: the current one first (audited, never logged)."""
         if not self.users.check_password(user, current):
-            raise Invalid("Invalid password", [Problem("the current password is wrong", field="current")])
+            raise Invalid("password.invalid", [Problem("password.wrong", field="current")])
         if new == current:
-            raise Invalid("Invalid password", [Problem("the new password is the same as the current one",
-                                                       field="password")])
+            raise Invalid("password.invalid", [Problem("password.unchanged", field="password")])
         self.users.update(user, password=new)
         audit.record(self.session, "password_change", user.username)
         self._commit()
@@ -191,13 +189,13 @@ class AdministrationOperations(UnitOfWork):
 
     def add_holiday(self, day: str, name: str, actor: User) -> Holiday:
         if not actor.is_admin:
-            raise NotAllowed("only administrators manage holidays")
+            raise NotAllowed("holiday.admins_only")
         try:
             day = datetime.fromisoformat(day.strip()).date().isoformat()
         except ValueError:
-            raise Invalid("Invalid date", [Problem("use YYYY-MM-DD", field="day")]) from None
+            raise Invalid("date.invalid", [Problem("date.format", field="day")]) from None
         if self.session.scalar(select(Holiday.id).where(Holiday.day == day)) is not None:
-            raise Conflict(f"{day} is already an extra holiday", code="duplicate")
+            raise Conflict("holiday.exists", api_code="duplicate", day=day)
         holiday = Holiday(day=day, name=name)
         self.session.add(holiday)
         self._flush()  # a colleague adding the same day at once: 409
@@ -208,10 +206,10 @@ class AdministrationOperations(UnitOfWork):
 
     def remove_holiday(self, holiday_id: int, actor: User) -> None:
         if not actor.is_admin:
-            raise NotAllowed("only administrators manage holidays")
+            raise NotAllowed("holiday.admins_only")
         holiday = self.session.get(Holiday, holiday_id) if _valid_id(holiday_id) else None
         if holiday is None:
-            raise NotFound(f"no holiday {holiday_id}")
+            raise NotFound("holiday.not_found", id=holiday_id)
         day, name = holiday.day, holiday.name
         self.session.delete(holiday)
         self._flush()  # a colleague adding the same day at once: 409
@@ -239,7 +237,7 @@ class AdministrationOperations(UnitOfWork):
         office days (both included, in the office's time zone). Each page reads an index range of
         its own size, whatever the size of the log; the count stops at a thousand."""
         if not reader.is_admin:
-            raise NotAllowed("only administrators read the audit log")
+            raise NotAllowed("audit.admins_only")
         limit = bounded_page(limit, 0)[0]
         query = select(AuditEvent)
         if kind:
@@ -312,4 +310,4 @@ class AdministrationOperations(UnitOfWork):
     @staticmethod
     def _check_period(since: date | None, until: date | None) -> None:
         if since and until and since > until:
-            raise Invalid("Invalid period", [Problem("the period ends before it starts", field="until")])
+            raise Invalid("period.invalid", [Problem("period.reversed", field="until")])

@@ -15,6 +15,7 @@ from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .models import AuditEvent, Deliverable, Instance, ProcessDefinition, TaskRecord, User, utcnow
 from .data_limits import require_data, text_problem
 from .forms import FormError, load_form, validate_data
+from .messages import Message
 from .ops_retention import archived_data
 from .paging import COUNT_CAP, Count, bounded_count
 from .state import SERIALIZER_VERSION
@@ -39,18 +40,22 @@ class CaseHistory:
 _LANES_BY_VERSION: dict[tuple[int, str], frozenset[str]] = {}
 
 
+#: The refusal of each administrator's action on a case whose status does not allow it.
+REFUSED_ACTION = {"suspend": "instance.cannot_suspend", "resume": "instance.cannot_resume",
+                  "terminate": "instance.cannot_terminate"}
+
 class InstanceOperations(UnitOfWork):
     # ---- instances ----------------------------------------------------------------------
     def start(self, process_key: str, user: User, title: str = "", data: dict | None = None) -> Instance:
         definition = self.latest_definition(process_key)
         cd = runtime.compiled(definition)
         if not access.may_start(user, cd.lanes):
-            raise NotAllowed("you hold none of this process's roles, so you may not start it")
+            raise NotAllowed("instance.start_no_role")
         if data is not None and not isinstance(data, dict):
-            raise Invalid("Invalid data", [Problem("data must be an object", field="data")])
+            raise Invalid("data.invalid", [Problem("data.not_object", field="data")])
         title_problem = text_problem(title or "")
         if title_problem:
-            raise Invalid("Invalid title", [Problem(title_problem, field="title")])
+            raise Invalid("title.invalid", [Problem(title_problem, field="title")])
         require_data(data or {}, None)
         if cd.start_form:
             self._check_start_form(cd, data or {})
@@ -104,10 +109,10 @@ class InstanceOperations(UnitOfWork):
         try:
             schema = load_form(self.config.forms_dir, cd.start_form)
         except FormError as exc:
-            raise Conflict(f"the start form cannot be read: {exc}", code="form.unreadable") from None
+            raise Conflict("instance.start_form_unreadable", api_code="form.unreadable", why=exc.msg) from None
         problems = validate_data(schema, data) or self.check_user_fields(schema, data)
         if problems:
-            raise Invalid("The case cannot be started with this data", problems, code="invalid_data")
+            raise Invalid("instance.cannot_start", problems, api_code="invalid_data")
 
     def start_form(self, definition: ProcessDefinition) -> dict | None:
         """The JSON Schema a new case's start data must pass, or None."""
@@ -135,14 +140,14 @@ class InstanceOperations(UnitOfWork):
     def instance(self, instance_id: int) -> Instance:
         instance = self.session.get(Instance, instance_id) if _valid_id(instance_id) else None
         if instance is None:
-            raise NotFound(f"no instance {instance_id}")
+            raise NotFound("instance.not_found", id=instance_id)
         self._pinned[(Instance, instance_id)] = instance
         return instance
 
     def visible_instance(self, instance_id: int, user: User) -> Instance:
         instance = self.instance(instance_id)
         if not self.may_view_instance(user, instance):
-            raise NotAllowed("you may not see this case")
+            raise NotAllowed("instance.not_visible")
         return instance
 
     def may_view_instance(self, user: User, instance: Instance) -> bool:
@@ -173,7 +178,8 @@ class InstanceOperations(UnitOfWork):
             query = query.where(access.took_part_clause([user]))
         if status:
             if status not in INSTANCE_STATUSES:
-                raise Invalid("Invalid filter", [Problem(f"status must be one of {', '.join(INSTANCE_STATUSES)}", field="status")])
+                raise Invalid("filter.invalid", [Problem("instance.bad_status", field="status",
+                                                          choices=", ".join(INSTANCE_STATUSES))])
             query = query.where(Instance.status == status)
         if process_key:
             query = query.where(Instance.definition_id.in_(
@@ -314,15 +320,15 @@ class InstanceOperations(UnitOfWork):
                 marks[bpmn_id] = "error" if instance.status == "error" else "active"
         return marks
 
-    def withdrawal_refusal(self, instance: Instance, user: User) -> tuple[str, str] | None:
-        """Why ``user`` may not withdraw the case now, as (code, message); None if they may.
+    def withdrawal_refusal(self, instance: Instance, user: User) -> Message | None:
+        """Why ``user`` may not withdraw the case now (its ``code`` says which reason); None if they may.
 
         The one who started a case may withdraw it while nobody else has acted on it: it waits at
         its first step, or at a step of theirs, and every step taken, done or uploaded to was theirs."""
         if instance.started_by != user.username:
-            return "withdraw.not_submitter", "only the person who started this case may withdraw it"
+            return Message("withdraw.not_submitter")
         if instance.status not in ("running", "suspended"):
-            return "withdraw.not_running", f"a case that is '{instance.status}' cannot be withdrawn"
+            return Message("withdraw.not_running", status=instance.status)
         others = self.session.execute(select(TaskRecord.name, TaskRecord.completed_by, TaskRecord.claimed_by).where(
             TaskRecord.instance_id == instance.id,
             or_(TaskRecord.completed_by != user.username, TaskRecord.claimed_by != user.username)).limit(1)).first()
@@ -333,15 +339,11 @@ class InstanceOperations(UnitOfWork):
                 others = (None, uploader, None)
         if others is not None:
             who = others[1] if others[1] and others[1] != user.username else others[2]
-            return ("withdraw.others_acted",
-                    f"{who} has already acted on this case, so it can no longer be withdrawn; "
-                    "ask an administrator to stop it")
+            return Message("withdraw.others_acted", who=who)
         for row in self.session.scalars(select(TaskRecord).where(
                 TaskRecord.instance_id == instance.id, TaskRecord.state == "ready")):
             if not access.may_do(user, row):
-                return ("withdraw.not_yours",
-                        f"the case is now at the step '{row.name}', which is not yours; "
-                        "ask an administrator to stop it")
+                return Message("withdraw.not_yours", step=row.name)
         return None
 
     def withdraw(self, instance_id: int, user: User, reason: str) -> Instance:
@@ -350,14 +352,14 @@ class InstanceOperations(UnitOfWork):
         reason = (reason or "").strip()
         refused = self.withdrawal_refusal(instance, user)
         if refused is not None:
-            code, message = refused
-            raise (NotAllowed if code == "withdraw.not_submitter" else Conflict)(message, code=code)
+            raise (NotAllowed if refused.code == "withdraw.not_submitter" else Conflict)(
+                refused, api_code=refused.code)
         if not reason:
-            raise Invalid("Invalid withdrawal", [Problem("give a reason for withdrawing", field="reason")],
-                          code="withdraw.no_reason")
+            raise Invalid("withdraw.invalid", [Problem("withdraw.no_reason", field="reason")],
+                          api_code="withdraw.no_reason")
         if len(reason) > MAX_REASON:
-            raise Invalid("Invalid withdrawal", [Problem(f"the reason is longer than {MAX_REASON} characters",
-                                                         field="reason")], code="withdraw.reason_too_long")
+            raise Invalid("withdraw.invalid", [Problem("withdraw.reason_too_long", field="reason", n=MAX_REASON)],
+                          api_code="withdraw.reason_too_long")
         task_index.cancel_open(self.session, instance)
         instance.status, instance.ended_at = "withdrawn", utcnow()
         audit.record(self.session, "withdraw", user.username, instance_id=instance.id, reason=reason)
@@ -369,19 +371,18 @@ class InstanceOperations(UnitOfWork):
     def set_status(self, instance_id: int, user: User, action: str, reason: str = "") -> Instance:
         """Admin actions: suspend, resume, terminate (with a reason, audited)."""
         if not user.is_admin:
-            raise NotAllowed("only administrators may suspend, resume or terminate a case")
+            raise NotAllowed("instance.admins_only")
         instance = self.instance(instance_id)
         transitions = {"suspend": ({"running", "error"}, "suspended"), "resume": ({"suspended"}, "running"),
                        "terminate": ({"running", "suspended", "error"}, "terminated")}
-        done = {"suspend": "suspended", "resume": "resumed", "terminate": "terminated"}
         if action not in transitions:
-            raise Invalid("Invalid action", [Problem(f"unknown action '{action}'", field="action")])
+            raise Invalid("action.invalid", [Problem("action.unknown", field="action", action=action)])
         allowed, target = transitions[action]
         if instance.status not in allowed:
-            raise Conflict(f"a case that is '{instance.status}' cannot be {done[action]}")
+            raise Conflict(REFUSED_ACTION[action], status=instance.status)
         if action == "terminate":
             if not reason.strip():
-                raise Invalid("Invalid action", [Problem("give a reason for terminating", field="reason")])
+                raise Invalid("action.invalid", [Problem("instance.terminate_reason", field="reason")])
             task_index.cancel_open(self.session, instance)
             instance.ended_at = utcnow()
         if action == "resume" and instance.error_message:

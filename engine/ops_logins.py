@@ -32,10 +32,10 @@ TOUCH_EVERY = timedelta(minutes=5)
 class LoginLocked(AlurError):
     """Too many failed logins: the account or the address is locked until ``until`` (HTTP 429)."""
 
-    code = "login.locked"
+    api_code = "login.locked"
 
-    def __init__(self, message: str, until: datetime, *, scope: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, until: datetime, *, scope: str) -> None:
+        super().__init__(code, until=until.isoformat())
         self.until = until
         self.scope = scope
 
@@ -77,7 +77,7 @@ class LoginOperations(UnitOfWork):
     def unlock(self, admin: User, username: str) -> None:
         """An administrator lifts an account's lock and its count of failures (audited)."""
         if not admin.is_admin:
-            raise NotAllowed("only administrators may unlock accounts")
+            raise NotAllowed("login.unlock_admins_only")
         self.session.execute(delete(LoginThrottle).where(LoginThrottle.scope == "user",
                                                          LoginThrottle.key == _name_key(username)))
         audit.record(self.session, "unlock", admin.username, username=username)
@@ -89,8 +89,7 @@ class LoginOperations(UnitOfWork):
             until = self.session.scalar(select(LoginThrottle.locked_until).where(
                 LoginThrottle.scope == scope, LoginThrottle.key == key))
             if until is not None and until > now:
-                what = "this account is" if scope == "user" else "logins from this address are"
-                raise LoginLocked(f"{what} locked after too many failed logins until {until.isoformat()}",
+                raise LoginLocked("login.account_locked" if scope == "user" else "login.address_locked",
                                   until, scope=scope)
 
     def _count_failure(self, scope: str, key: str, limit: int, now: datetime) -> None:
@@ -170,7 +169,7 @@ class LoginOperations(UnitOfWork):
         """End one (``session_id``) or all of ``user``'s login sessions but ``keep_key``'s; the
         user themself or an admin. Returns how many ended."""
         if actor.id != user.id and not actor.is_admin:
-            raise NotAllowed("you may end only your own login sessions")
+            raise NotAllowed("login.not_yours")
         query = update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
         if session_id is not None:
             query = query.where(LoginSession.id == session_id)
@@ -200,9 +199,9 @@ class LoginOperations(UnitOfWork):
         """Revoke (delete) a token: its owner or an admin (``actor=None``: the server's CLI)."""
         token = self.session.get(ApiToken, token_id) if valid_id(token_id) else None
         if token is None:
-            raise NotFound(f"no API token {token_id}")
+            raise NotFound("token.not_found", id=token_id)
         if actor is not None and actor.id != token.user_id and not actor.is_admin:
-            raise NotAllowed("you may revoke only your own API tokens")
+            raise NotAllowed("token.not_yours")
         audit.record(self.session, "token_revoke", actor.username if actor else None,
                      username=token.user.username, token_id=token.id, name=token.name)
         self.session.delete(token)

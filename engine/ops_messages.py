@@ -26,26 +26,25 @@ class MessageOperations(UnitOfWork):
         """Deliver a message; returns the ids of the cases it reached or started. Callers from
         outside (the API) must be administrators or Process Owners."""
         if actor is not None and not access.is_process_owner(actor):
-            raise NotAllowed("only administrators and Process Owners may send messages to cases")
+            raise NotAllowed("message.owners_only")
         problems = []
         if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
-            problems.append(Problem(f"name must be a message name of 1 to {MAX_NAME} characters", field="name"))
+            problems.append(Problem("message.bad_name", field="name", n=MAX_NAME))
         if isinstance(correlation_key, (int, float)) and not isinstance(correlation_key, bool):
             correlation_key = str(correlation_key)
         if correlation_key is not None and (not isinstance(correlation_key, str) or len(correlation_key) > 200):
-            problems.append(Problem("correlation_key must be a text of at most 200 characters",
-                                    field="correlation_key"))
+            problems.append(Problem("message.bad_key", field="correlation_key"))
         for field, text in (("name", name), ("correlation_key", correlation_key)):
             if isinstance(text, str) and (why := text_problem(text)):
                 problems.append(Problem(why, field=field))
         if data is not None and not isinstance(data, dict):
-            problems.append(Problem("data must be an object", field="data"))
+            problems.append(Problem("data.not_object", field="data"))
         elif data is not None and (bounds := check_data(data, "data")):
             problems += bounds
         elif data is not None and len(json.dumps(data, default=str)) > MAX_PAYLOAD_BYTES:
-            problems.append(Problem(f"data is larger than {MAX_PAYLOAD_BYTES} bytes", field="data"))
+            problems.append(Problem("message.too_large", field="data", n=MAX_PAYLOAD_BYTES))
         if problems:
-            raise Invalid("Invalid message", problems)
+            raise Invalid("message.invalid", problems)
         delivered = self._deliver(name.strip(), correlation_key, json.loads(json.dumps(data or {})),
                                   actor.username if actor else None, hops=0, source=None)
         self._commit()

@@ -12,7 +12,7 @@ from .bpmn_loader import TaskMeta
 from .case_migration import MigrationPlan, Version, plan_and_migrate
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .forms import FormError, load_form
-from .migration_messages import Note
+from .messages import Message
 from .models import Instance, ProcessDefinition, TaskRecord, User, utcnow
 from .task_index import near_due
 from .unit_of_work import UnitOfWork
@@ -44,12 +44,13 @@ class MigrationOverview:
 class MigrationRefused(Conflict):
     """A case asked to move that cannot (HTTP 409); ``problems`` lists each reason."""
 
-    code = "migration.refused"
+    api_code = "migration.refused"
 
-    def __init__(self, message: str, reasons: list[Note]) -> None:
-        super().__init__(message)
+    def __init__(self, instance_id: int, version: int, reasons: list[Message]) -> None:
+        super().__init__("migration.refused", id=instance_id, version=version,
+                         reasons="; ".join(r.message for r in reasons))
         self.reasons = reasons
-        self.problems = [Problem(r.message, element=r.params.get("bpmn_id")) for r in reasons]
+        self.problems = [Problem(r, element=r.params.get("bpmn_id")) for r in reasons]
 
 
 class MigrationOperations(UnitOfWork):
@@ -59,8 +60,8 @@ class MigrationOperations(UnitOfWork):
             query.order_by(ProcessDefinition.version.desc()).limit(1)
         definition = self.session.scalar(query)
         if definition is None:
-            raise NotFound(f"process '{key}' has no version {number}" if number is not None else f"no process '{key}'",
-                           code="migration.no_version")
+            raise NotFound("migration.no_version", api_code="migration.no_version", key=key, number=number) \
+                if number is not None else NotFound("process.not_found", api_code="migration.no_version", key=key)
         return definition
 
     def _form_fields(self, meta: TaskMeta) -> list[str]:
@@ -81,10 +82,10 @@ class MigrationOperations(UnitOfWork):
         source = instance.definition
         plan = MigrationPlan(source.version, target.version)
         if instance.archived_at is not None:
-            plan.reasons.append(Note("migration.archived"))
+            plan.reasons.append(Message("migration.archived"))
             return plan, None
         if instance.status != "running":
-            plan.reasons.append(Note("migration.not_running", {"status": instance.status}))
+            plan.reasons.append(Message("migration.not_running", **{"status": instance.status}))
             return plan, None
         old, old_cd = self._side(source)
         new, _new_cd = self._side(target)
@@ -97,11 +98,11 @@ class MigrationOperations(UnitOfWork):
         if to_version is None:
             return self._version_of(source.key, None)
         if isinstance(to_version, bool) or not isinstance(to_version, int) or not 0 < to_version < 2**31:
-            raise Invalid("Invalid version", [Problem("to_version must be a version number", field="to_version")])
+            raise Invalid("migration.invalid_version", [Problem("migration.bad_to_version", field="to_version")])
         if to_version <= source.version:
-            raise Invalid("Invalid version", [Problem(
-                f"the case runs version {source.version}; it can only move to a later version",
-                field="to_version")], code="migration.not_later")
+            raise Invalid("migration.invalid_version", [Problem("migration.not_later", field="to_version",
+                                                                version=source.version)],
+                          api_code="migration.not_later")
         return self._version_of(source.key, to_version)
 
     def migrate_instance(self, instance_id: int, user: User, to_version: int | None = None, *,
@@ -110,15 +111,14 @@ class MigrationOperations(UnitOfWork):
         process (default: the latest). A move is audited and shows on the case's timeline; a case
         that cannot move stays where it is and the answer (a :class:`Conflict` when moving) says why."""
         if not (user.is_admin or (dry_run and access.is_process_owner(user))):
-            raise NotAllowed("only administrators may move cases to another version", code="migration.admins_only")
+            raise NotAllowed("migration.admins_only", api_code="migration.admins_only")
         instance = self.instance(instance_id)
         target = self._target_for(instance, to_version)
         plan, workflow = self._plan(instance, target)
         if dry_run:
             return CaseMigration(instance, plan)
         if workflow is None:
-            raise MigrationRefused(f"case {instance.id} cannot move to version {target.version}: "
-                                   + "; ".join(r.message for r in plan.reasons), plan.reasons)
+            raise MigrationRefused(instance.id, target.version, plan.reasons)
         self._apply(instance, workflow, target, plan, user)
         self._commit()
         return CaseMigration(instance, plan, migrated=True)
@@ -167,8 +167,7 @@ class MigrationOperations(UnitOfWork):
         """Dry runs of the running cases of ``key``'s versions older than ``to_version`` (default:
         the latest), oldest case first, at most ``limit``."""
         if not access.is_process_owner(user):
-            raise NotAllowed("only administrators and Process Owners may see cases' migrations",
-                             code="migration.admins_only")
+            raise NotAllowed("migration.owners_only", api_code="migration.admins_only")
         target = self._version_of(key, to_version)
         older = select(ProcessDefinition.id).where(ProcessDefinition.key == key,
                                                    ProcessDefinition.version < target.version)
@@ -181,7 +180,7 @@ class MigrationOperations(UnitOfWork):
                 plan, _workflow = self._plan(instance, target)
             except runtime.StateUnreadable as exc:
                 plan = MigrationPlan(instance.definition.version, target.version,
-                                     [Note("migration.state_unusable", {"detail": exc.message[:300]})])
+                                     [Message("migration.state_unusable", **{"detail": exc.message[:300]})])
             overview.cases.append(CaseMigration(instance, plan))
         return overview
 
@@ -189,7 +188,7 @@ class MigrationOperations(UnitOfWork):
         """Move every running case of ``key``'s older versions that can move (at most MAX_BATCH,
         oldest first), each in its own transaction; the others stay, each with its reasons."""
         if not user.is_admin:
-            raise NotAllowed("only administrators may move cases to another version", code="migration.admins_only")
+            raise NotAllowed("migration.admins_only", api_code="migration.admins_only")
         target = self._version_of(key, to_version)
         overview = self.migration_overview(key, user, target.version)
         results = []
@@ -204,7 +203,7 @@ class MigrationOperations(UnitOfWork):
                 instance = self.instance(case.instance.id)
                 plan, _ = self._plan(instance, target)
                 if plan.can_migrate:
-                    plan.reasons.append(Note("migration.state_unusable", {"detail": exc.message[:300]}))
+                    plan.reasons.append(Message("migration.state_unusable", **{"detail": exc.message[:300]}))
                 results.append(CaseMigration(instance, plan))
         overview.cases = results
         return overview

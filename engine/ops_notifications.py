@@ -73,20 +73,20 @@ class NotificationOperations(UnitOfWork):
         """A person sets their own way of hearing per channel; an admin sets the office default
         (``user`` None) or anyone's. All channels are checked before anything is written."""
         if user is None and not actor.is_admin:
-            raise NotAllowed("only administrators set the office's defaults")
+            raise NotAllowed("notify.defaults_admins_only")
         if user is not None and user.id != actor.id and not actor.is_admin:
-            raise NotAllowed("you may change only your own notification settings")
+            raise NotAllowed("notify.not_yours")
         problems = []
         for channel, mode in modes.items():
             if channel not in outbox.CHANNELS:
-                problems.append(Problem(f"channel must be one of {', '.join(outbox.CHANNELS)}", field="channel"))
+                problems.append(Problem("notify.bad_channel", field="channel", choices=", ".join(outbox.CHANNELS)))
             elif mode not in outbox.CHANNEL_MODES[channel]:
-                problems.append(Problem(f"mode must be one of {', '.join(outbox.CHANNEL_MODES[channel])}",
-                                        field=f"{channel}_mode"))
+                problems.append(Problem("notify.bad_mode", field=f"{channel}_mode",
+                                        choices=", ".join(outbox.CHANNEL_MODES[channel])))
         if isinstance(digest_hour, bool) or not isinstance(digest_hour, int) or not 0 <= digest_hour <= 23:
-            problems.append(Problem("the digest hour is a whole hour from 0 to 23", field="digest_hour"))
+            problems.append(Problem("notify.bad_hour", field="digest_hour"))
         if problems:
-            raise Invalid("Invalid notification settings", problems)
+            raise Invalid("notify.invalid", problems)
         user_id = user.id if user is not None else None
         for channel, mode in modes.items():
             pref = self.session.scalar(select(NotificationPreference).where(
@@ -119,10 +119,10 @@ class NotificationOperations(UnitOfWork):
         events = list(dict.fromkeys(events or []))
         unknown = [e for e in events if e not in outbox.WEBHOOK_EVENTS]
         if unknown or not events:
-            problems.append(Problem("choose at least one of the known events" if not unknown else
-                                    f"unknown events: {', '.join(unknown)[:200]}", field="events"))
+            problems.append(Problem("webhook.unknown_events", field="events", events=", ".join(unknown)[:200])
+                            if unknown else Problem("webhook.no_events", field="events"))
         if problems:
-            raise Invalid("Invalid webhook", problems)
+            raise Invalid("webhook.invalid", problems)
         secret = secrets.token_urlsafe(32)
         hook = Webhook(url=url, events=events, secret=secret, active=True, created_by=admin.username,
                        created_at=utcnow())
@@ -151,7 +151,7 @@ class NotificationOperations(UnitOfWork):
         self._admin(admin)
         hook = self.session.get(Webhook, webhook_id) if _valid_id(webhook_id) else None
         if hook is None:
-            raise NotFound(f"no webhook {webhook_id}")
+            raise NotFound("webhook.not_found", id=webhook_id)
         return hook
 
     # ---- deliveries that failed (admin) --------------------------------------------------------
@@ -174,4 +174,4 @@ class NotificationOperations(UnitOfWork):
     @staticmethod
     def _admin(user: User) -> None:
         if not user.is_admin:
-            raise NotAllowed("only administrators manage webhooks and deliveries")
+            raise NotAllowed("webhook.admins_only")

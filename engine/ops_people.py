@@ -45,37 +45,37 @@ class PeopleOperations(UnitOfWork):
         problems: list[Problem] = []
         official = self.users.find(delegator) if isinstance(delegator, str) else None
         if official is None:
-            raise Invalid("Invalid delegation", [Problem(f"no user '{delegator}'", field="delegator")],
-                          code="delegation.no_delegator")
+            raise Invalid("delegation.invalid", [Problem("delegation.no_delegator", field="delegator", u=delegator)],
+                          api_code="delegation.no_delegator")
         if official.id != actor.id and not actor.is_admin:
-            raise NotAllowed("you may name an acting official only for yourself", code="delegation.not_yours")
+            raise NotAllowed("delegation.not_yours", api_code="delegation.not_yours")
         acting = self.users.find(delegate) if isinstance(delegate, str) and delegate else None
         if acting is None or not acting.active:
-            problems.append(Problem(f"no active user '{delegate}'", field="delegate"))
+            problems.append(Problem("delegation.no_delegate", field="delegate", u=delegate))
         elif acting.id == official.id:
-            problems.append(Problem("a person cannot act for themselves", field="delegate"))
+            problems.append(Problem("delegation.self", field="delegate"))
         if kind not in DELEGATION_KINDS:
-            problems.append(Problem("kind must be plt or plh", field="kind"))
+            problems.append(Problem("delegation.bad_kind", field="kind"))
         reason = _plain_text(reason or "").strip()
         if len(reason) > MAX_DELEGATION_REASON:
-            problems.append(Problem(f"the reason is longer than {MAX_DELEGATION_REASON} characters", field="reason"))
+            problems.append(Problem("delegation.reason_too_long", field="reason", n=MAX_DELEGATION_REASON))
         now = utcnow()
         if ends_at <= now:
-            problems.append(Problem("the period is already over", field="ends_at"))
+            problems.append(Problem("delegation.over", field="ends_at"))
         elif ends_at <= starts_at:
-            problems.append(Problem("the period ends before it starts", field="ends_at"))
+            problems.append(Problem("delegation.reversed", field="ends_at"))
         elif ends_at - starts_at > timedelta(days=MAX_DELEGATION_DAYS):
-            problems.append(Problem(f"a delegation covers at most {MAX_DELEGATION_DAYS} days", field="ends_at"))
+            problems.append(Problem("delegation.too_long", field="ends_at", n=MAX_DELEGATION_DAYS))
         elif starts_at - now > timedelta(days=MAX_DELEGATION_DAYS):
-            problems.append(Problem(f"a delegation starts within {MAX_DELEGATION_DAYS} days", field="starts_at"))
+            problems.append(Problem("delegation.too_far", field="starts_at", n=MAX_DELEGATION_DAYS))
         if problems:
-            raise Invalid("Invalid delegation", problems, code="delegation.invalid")
+            raise Invalid("delegation.invalid", problems, api_code="delegation.invalid")
         overlapping = self.session.scalar(select(Delegation.id).where(
             Delegation.delegator_id == official.id, Delegation.delegate_id == acting.id,
             Delegation.ended_at.is_(None), Delegation.starts_at < ends_at, Delegation.ends_at > starts_at).limit(1))
         if overlapping is not None:
-            raise Conflict(f"{acting.username} already acts for {official.username} in part of that period",
-                           code="delegation.overlap")
+            raise Conflict("delegation.overlap", api_code="delegation.overlap", acting=acting.username,
+                           official=official.username)
         delegation = Delegation(delegator_id=official.id, delegate_id=acting.id, kind=kind, starts_at=starts_at,
                                 ends_at=ends_at, reason=reason, created_by=actor.username, created_at=now)
         self.session.add(delegation)
@@ -91,13 +91,12 @@ class PeopleOperations(UnitOfWork):
         """End a delegation now (the official, the acting official, or an administrator)."""
         delegation = self.session.get(Delegation, delegation_id) if _valid_id(delegation_id) else None
         if delegation is None:
-            raise NotFound(f"no delegation {delegation_id}")
+            raise NotFound("delegation.not_found", id=delegation_id)
         if actor.id not in (delegation.delegator_id, delegation.delegate_id) and not actor.is_admin:
-            raise NotAllowed("only the official, their acting official or an administrator may end this delegation",
-                             code="delegation.not_yours")
+            raise NotAllowed("delegation.end_not_yours", api_code="delegation.not_yours")
         now = utcnow()
         if delegation.ended_at is not None or delegation.ends_at <= now:
-            raise Conflict("this delegation has already ended", code="delegation.ended")
+            raise Conflict("delegation.ended", api_code="delegation.ended")
         delegation.ended_at, delegation.ended_by = now, actor.username
         audit.record(self.session, "delegation_end", actor.username, delegation_id=delegation.id,
                      delegator=delegation.delegator.username, delegate=delegation.delegate.username)
@@ -127,8 +126,7 @@ class PeopleOperations(UnitOfWork):
     def _discussable(self, instance_id: int, user: User) -> Instance:
         instance = self.visible_instance(instance_id, user)
         if not self.may_discuss(user, instance):
-            raise NotAllowed("the discussion of this case is for the people taking part in it",
-                             code="comment.not_participant")
+            raise NotAllowed("comment.not_participant", api_code="comment.not_participant")
         return instance
 
     def comments(self, instance_id: int, user: User) -> list[CaseComment]:
@@ -143,18 +141,18 @@ class PeopleOperations(UnitOfWork):
         instance = self._discussable(instance_id, user)
         text = _plain_text(body if isinstance(body, str) else "").strip()
         if not text:
-            raise Invalid("Invalid comment", [Problem("write a comment", field="body")], code="comment.empty")
+            raise Invalid("comment.invalid", [Problem("comment.empty", field="body")], api_code="comment.empty")
         if len(text) > MAX_COMMENT:
-            raise Invalid("Invalid comment", [Problem(f"a comment is at most {MAX_COMMENT} characters",
-                                                      field="body")], code="comment.too_long")
+            raise Invalid("comment.invalid", [Problem("comment.too_long", field="body", n=MAX_COMMENT)],
+                          api_code="comment.too_long")
         if task_id is not None:
             row = self.task(task_id)
             if row.instance_id != instance.id:
-                raise NotFound("that step is not part of this case")
+                raise NotFound("comment.step_elsewhere")
         count = self.session.scalar(select(func.count()).select_from(CaseComment).where(
             CaseComment.instance_id == instance.id)) or 0
         if count >= MAX_COMMENTS_PER_CASE:
-            raise Conflict(f"this case already holds {MAX_COMMENTS_PER_CASE} comments", code="comment.full")
+            raise Conflict("comment.full", api_code="comment.full", n=MAX_COMMENTS_PER_CASE)
         named = mentioned_usernames(text)
         known = set(self.session.scalars(select(User.username).where(User.username.in_(named), User.active.is_(True)))) \
             if named else set()

@@ -13,10 +13,9 @@ from .forms import form_names
 from .models import DocumentTemplate, ProcessDefinition, User, utcnow
 from .qualifications import same
 from .sop_table_import import SopTableDraft, draft_from_sop_table
-from .sop_table_messages import MESSAGES as SOP_TABLE_MESSAGES
 from .state import dump_spec
 from .unit_of_work import UnitOfWork, valid_id as _valid_id
-from .migration_messages import Note
+from .messages import Message
 from .version_diff import diff_versions
 
 
@@ -80,18 +79,17 @@ class ProcessOperations(UnitOfWork):
             latest = self.latest_definition(expected_key, required=False)
             role = json.loads(latest.meta_json).get("default_role") if latest is not None else None
         if role is not None and len(role) > 200:
-            raise Invalid("Invalid role", [Problem("the default role is longer than 200 characters",
-                                                   field="default_role")])
+            raise Invalid("process.bad_role", [Problem("process.role_too_long", field="default_role")])
         parsed = self.validate_files(files, default_role=role)
         if expected_key is not None:
             if expected_key not in [p.key for p in parsed]:
-                raise Invalid("Another process", [Problem(
-                    f"the diagram holds the process '{parsed[0].key}', not '{expected_key}'",
-                    element=f"process '{parsed[0].key}'")])
+                raise Invalid("process.another", [Problem(
+                    "process.other_key", element=f"process '{parsed[0].key}'", found=parsed[0].key,
+                    expected=expected_key)])
             parsed.sort(key=lambda p: p.key != expected_key)
         if new_process and self.latest_definition(parsed[0].key, required=False) is not None:
-            raise Invalid("Process exists", [Problem(f"a process with the key '{parsed[0].key}' already exists",
-                                                     element=f"process '{parsed[0].key}'")])
+            raise Invalid("process.exists_title", [Problem("process.exists", element=f"process '{parsed[0].key}'",
+                                                           key=parsed[0].key)])
         answer = [self._store_version(p, actor) for p in parsed]
         self._commit()
         return answer
@@ -121,27 +119,27 @@ class ProcessOperations(UnitOfWork):
         """The problems a deployment of ``data`` would be refused with (the modeler asks as one
         edits), none when it would deploy; nothing is stored. ``expected_key``: as for a deploy."""
         if not access.is_process_owner(user):
-            raise NotAllowed("only administrators and Process Owners may check diagrams")
+            raise NotAllowed("process.owners_check")
         try:
             parsed = self.validate_files([("diagram.bpmn", data)], default_role=self._role_of(expected_key))
         except Invalid as exc:
-            return exc.problems or [Problem(exc.message)]
+            return exc.problems or [Problem(exc.said)]
         if expected_key is not None and expected_key not in [p.key for p in parsed]:
-            return [Problem(f"the diagram holds the process '{parsed[0].key}', not '{expected_key}'",
-                            element=f"process '{parsed[0].key}'")]
+            return [Problem("process.other_key", element=f"process '{parsed[0].key}'", found=parsed[0].key,
+                            expected=expected_key)]
         return []
 
-    def diff_with_latest(self, data: bytes, key: str, user: User) -> tuple[ProcessDefinition, list[Note]]:
+    def diff_with_latest(self, data: bytes, key: str, user: User) -> tuple[ProcessDefinition, list[Message]]:
         """What ``data`` changes against the latest deployed version of ``key`` (checked as a deploy
         is: :class:`Invalid` with the problems when it would be refused)."""
         if not access.is_process_owner(user):
-            raise NotAllowed("only administrators and Process Owners may compare diagrams")
+            raise NotAllowed("process.owners_check")
         latest = self.latest_definition(key)
         parsed = self.validate_files([("diagram.bpmn", data)], default_role=self._role_of(key))
         mine = next((p for p in parsed if p.key == key), None)
         if mine is None:
-            raise Invalid("Another process", [Problem(f"the diagram holds the process '{parsed[0].key}', not '{key}'",
-                                                      element=f"process '{parsed[0].key}'")])
+            raise Invalid("process.another", [Problem("process.other_key", element=f"process '{parsed[0].key}'",
+                                                      found=parsed[0].key, expected=key)])
         return latest, diff_versions(runtime.compiled(latest), mine, latest.version)
 
     def _role_of(self, key: str | None) -> str | None:
@@ -152,7 +150,7 @@ class ProcessOperations(UnitOfWork):
         """A draft diagram from an office's SOP table (XLSX, CSV, DOCX), checked but not deployed:
         for admins and Process Owners, who publish it from the modeler."""
         if not access.is_process_owner(actor):
-            raise NotAllowed(SOP_TABLE_MESSAGES["sop_table.owners_only"], code="forbidden")
+            raise NotAllowed("sop_table.owners_only")
         return draft_from_sop_table(data, filename, forms_dir=self.config.forms_dir,
                                     max_bpmn_bytes=self.config.max_bpmn_bytes)
 
@@ -194,10 +192,10 @@ class ProcessOperations(UnitOfWork):
     def upload_template(self, key: str, name: str, data: bytes, user: User) -> DocumentTemplate:
         """A process owner replaces a template: a new version of it, used from the next completion on."""
         if not access.is_process_owner(user):
-            raise NotAllowed("only administrators and Process Owners may replace document templates")
+            raise NotAllowed("template.owners_only")
         definition = self.latest_definition(key)
         if name not in self.document_names(definition):
-            raise NotFound(f"no step of '{key}' names the document template '{name}'")
+            raise NotFound("template.unknown_name", key=key, name=name)
         template = documents.store_template(self.session, self.files, key, name, data, user.username)
         audit.record(self.session, "template", user.username, key=key, name=name, sha256=template.sha256)
         self._commit()
@@ -206,23 +204,23 @@ class ProcessOperations(UnitOfWork):
     def template_file(self, template_id: int) -> tuple[DocumentTemplate, Path]:
         template = self.session.get(DocumentTemplate, template_id) if _valid_id(template_id) else None
         if template is None:
-            raise NotFound(f"no document template {template_id}")
+            raise NotFound("template.not_found", id=template_id)
         path = self.files.path_for(template.sha256)
         if not path.exists():
-            raise NotFound("the file is missing from storage")
+            raise NotFound("file.missing")
         return template, path
 
     def latest_definition(self, key: str, *, required: bool = True) -> ProcessDefinition | None:
         definition = self.session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key)
                                          .order_by(ProcessDefinition.version.desc()).limit(1))
         if definition is None and required:
-            raise NotFound(f"no process '{key}'")
+            raise NotFound("process.not_found", key=key)
         return definition
 
     def definition(self, definition_id: int) -> ProcessDefinition:
         definition = self.session.get(ProcessDefinition, definition_id) if _valid_id(definition_id) else None
         if definition is None:
-            raise NotFound(f"no process definition {definition_id}")
+            raise NotFound("definition.not_found", id=definition_id)
         self._pinned[(ProcessDefinition, definition_id)] = definition
         return definition
 

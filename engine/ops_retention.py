@@ -67,10 +67,9 @@ class RetentionOperations(UnitOfWork):
         orphaned files. ``dry_run`` changes nothing and says what would be done. ``actor`` None is
         the system (the command line)."""
         if actor is not None and not actor.is_admin:
-            raise NotAllowed("only administrators archive cases")
+            raise NotAllowed("retention.admins_only")
         if not isinstance(after_months, int) or not 1 <= after_months <= MAX_MONTHS:
-            raise Invalid("Invalid policy", [Problem(f"archive after 1 to {MAX_MONTHS} months",
-                                                     field="after_months")])
+            raise Invalid("retention.invalid", [Problem("retention.bad_months", field="after_months", n=MAX_MONTHS)])
         now = now or utcnow()
         report = ArchiveReport(cutoff=months_before(now, after_months), dry_run=dry_run)
         due = (select(Instance.id, func.length(Instance.state))

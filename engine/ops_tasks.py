@@ -26,13 +26,23 @@ _TASK_ATTACHMENTS = (select(Deliverable).where(Deliverable.task_id == bindparam(
                      .order_by(Deliverable.uploaded_at, Deliverable.id))
 
 
+def _already(row: TaskRecord, *, api_code: str | None = None) -> Conflict:
+    """The refusal for a step that is no longer ready (API word ``already_<state>``)."""
+    api_code = api_code or "already_" + row.state
+    if row.state == "completed":
+        return Conflict("task.already_completed", api_code=api_code)
+    if row.state == "cancelled":
+        return Conflict("task.already_cancelled", api_code=api_code)
+    return Conflict("task.already_state", api_code=api_code, state=row.state)
+
+
 class TaskOperations(UnitOfWork):
     # ---- tasks ------------------------------------------------------------------------
     def task(self, task_id: str) -> TaskRecord:
         row = self.session.get(TaskRecord, task_id, options=ASSIGNEES_ON_DEMAND) \
             if isinstance(task_id, str) and len(task_id) <= 36 else None
         if row is None:
-            raise NotFound(f"no task '{task_id}'")
+            raise NotFound("task.not_found", id=task_id)
         return row
 
     def task_meta(self, row: TaskRecord):
@@ -65,7 +75,7 @@ class TaskOperations(UnitOfWork):
         if access.principal(user, row, self.acting_for(user)) or row.completed_by == user.username:
             return row
         if not self.may_view_instance(user, self.instance(row.instance_id)):
-            raise NotAllowed("you may not see this task")
+            raise NotAllowed("task.not_visible")
         return row
 
     def principal(self, user: User, row: TaskRecord) -> User | None:
@@ -83,7 +93,7 @@ class TaskOperations(UnitOfWork):
         found = self.session.execute(_TASK_AND_CASE, {"task_id": task_id}).first() \
             if isinstance(task_id, str) and len(task_id) <= 36 else None
         if found is None:
-            raise NotFound(f"no task '{task_id}'")
+            raise NotFound("task.not_found", id=task_id)
         row, instance = found
         self._pinned[(Instance, instance.id)] = instance
         return row, instance
@@ -91,15 +101,15 @@ class TaskOperations(UnitOfWork):
     def _workable(self, task_id: str, user: User) -> TaskRecord:
         row, instance = self._task_and_case(task_id)
         if row.state != "ready":
-            raise Conflict(f"this step is already {row.state}", code="already_" + row.state)
+            raise _already(row)
         instance_status = instance.status
         if instance_status != "running":
-            raise Conflict(f"the case is {instance_status}; nothing can be done on it now", code="not_running")
+            raise Conflict("instance.not_running", api_code="not_running", status=instance_status)
         official = self.principal(user, row)
         if official is None:
-            raise NotAllowed("you may not do this step: " + access.refusal(user, row))
+            raise NotAllowed("task.not_yours", why=access.refusal(user, row))
         if row.claimed_by and row.claimed_by not in (user.username, official.username):
-            raise NotAllowed(f"this step has been taken by {row.claimed_by}")
+            raise NotAllowed("task.taken", user=row.claimed_by)
         return row
 
     def inbox(self, user: User, tab: str = "ready", *, process_key: str | None = None, overdue: bool = False,
@@ -140,7 +150,7 @@ class TaskOperations(UnitOfWork):
             elif tab == "ready":
                 query = query.where(TaskRecord.claimed_by.is_(None) | TaskRecord.claimed_by.in_(mine))
             else:
-                raise Invalid("Invalid filter", [Problem("tab must be ready, mine, lanes or done", field="tab")])
+                raise Invalid("filter.invalid", [Problem("task.bad_tab", field="tab")])
         if process_key:
             query = query.where(TaskRecord.definition_id.in_(
                 select(ProcessDefinition.id).where(ProcessDefinition.key == process_key)))
@@ -166,7 +176,7 @@ class TaskOperations(UnitOfWork):
             .values(claimed_by=user.username))
         if done.rowcount != 1:
             self.session.rollback()
-            raise Conflict("someone else took this step meanwhile", code="not_claimable")
+            raise Conflict("task.claimed_meanwhile", api_code="not_claimable")
         audit.record(self.session, "claim", user.username, instance_id=row.instance_id, task_id=row.id,
                      **self._behalf(user, row))
         outbox.step_claimed(self.session, self.instance(row.instance_id), row, user, utcnow())
@@ -177,12 +187,12 @@ class TaskOperations(UnitOfWork):
     def unclaim(self, task_id: str, user: User) -> TaskRecord:
         row = self.task(task_id)
         if row.state != "ready":
-            raise Conflict(f"this step is already {row.state}", code="already_" + row.state)
+            raise _already(row)
         if row.claimed_by is None:
-            raise Conflict("this step is not taken by anyone", code="not_claimed")
+            raise Conflict("task.not_claimed", api_code="not_claimed")
         acting = {o.username for o in self.acting_for(user)}
         if row.claimed_by != user.username and row.claimed_by not in acting and not user.is_admin:
-            raise NotAllowed(f"this step was taken by {row.claimed_by}; only they or an admin may release it")
+            raise NotAllowed("task.release_not_yours", user=row.claimed_by)
         row.claimed_by = None
         audit.record(self.session, "unclaim", user.username, instance_id=row.instance_id, task_id=row.id)
         self._commit()
@@ -190,13 +200,13 @@ class TaskOperations(UnitOfWork):
 
     def reassign(self, task_id: str, admin: User, username: str) -> TaskRecord:
         if not admin.is_admin:
-            raise NotAllowed("only administrators may reassign a step")
+            raise NotAllowed("task.reassign_admins_only")
         row = self.task(task_id)
         if row.state != "ready":
-            raise Conflict(f"this step is already {row.state}")
+            raise _already(row, api_code="conflict")
         target = self.users.find(username)
         if target is None:
-            raise Invalid("Invalid user", [Problem(f"no user '{username}'", field="username")])
+            raise Invalid("user.invalid", [Problem("user.not_found", field="username", u=username)])
         before = outbox.people_of_step(self.session, row)
         row.assignees = [target]
         row.has_assignees = True
@@ -224,7 +234,7 @@ class TaskOperations(UnitOfWork):
     def remove_attachment(self, deliverable_id: int, user: User) -> None:
         deliverable = self.session.get(Deliverable, deliverable_id) if _valid_id(deliverable_id) else None
         if deliverable is None:
-            raise NotFound(f"no attachment {deliverable_id}")
+            raise NotFound("attachment.not_found", id=deliverable_id)
         self._workable(deliverable.task_id, user)
         audit.record(self.session, "detach", user.username, instance_id=deliverable.instance_id,
                      task_id=deliverable.task_id, filename=deliverable.filename)
@@ -249,8 +259,9 @@ class TaskOperations(UnitOfWork):
             query = query.where(Deliverable.instance_id == instance_id)
         return list(self.session.scalars(query))
 
-    def _stored_attachments(self, task_id: str) -> list[Deliverable]:
-        """A task's attachments as stored (no queued document rendered first): the completion's check."""
+    def stored_attachments(self, task_id: str) -> list[Deliverable]:
+        """A task's attachments as stored, no queued document rendered first: the completion's
+        check, and its answer (the worker renders the step's letter, or the next read of it)."""
         if task_id not in self._task_attachments:
             self._task_attachments[task_id] = list(self.session.scalars(_TASK_ATTACHMENTS, {"task_id": task_id}))
         return list(self._task_attachments[task_id])
@@ -271,17 +282,17 @@ class TaskOperations(UnitOfWork):
     def attachment_file(self, deliverable_id: int, user: User) -> tuple[Deliverable, Path]:
         deliverable = self.session.get(Deliverable, deliverable_id) if _valid_id(deliverable_id) else None
         if deliverable is None:
-            raise NotFound(f"no attachment {deliverable_id}")
+            raise NotFound("attachment.not_found", id=deliverable_id)
         self.visible_instance(deliverable.instance_id, user)
         path = self.files.path_for(deliverable.sha256)
         if not path.exists():
-            raise NotFound("the file is missing from storage")
+            raise NotFound("file.missing")
         return deliverable, path
 
     def check_form(self, row: TaskRecord, data: Any) -> list[Problem]:
         """Problems with submitted data: schema, then appointed users exist and hold the role."""
         if not isinstance(data, dict):
-            return [Problem("data must be an object", field="data")]
+            return [Problem("data.not_object", field="data")]
         problems = check_data(data)
         if problems:
             return problems
@@ -290,7 +301,7 @@ class TaskOperations(UnitOfWork):
             return []
         problems = validate_data(schema, data)
         # A decision has no default: the person says which way, even where the schema forgot `required`.
-        problems += [Problem("this field is required", field=name) for name in self.decision_fields(row)
+        problems += [Problem("form.required", field=name) for name in self.decision_fields(row)
                      if name not in data and not any(p.field == name for p in problems)]
         if problems:
             return problems
@@ -310,9 +321,9 @@ class TaskOperations(UnitOfWork):
             for username in values:
                 user = known.get(username) if isinstance(username, str) else None
                 if user is None or not user.active:
-                    problems.append(Problem(f"no active user '{username}'", field=name))
+                    problems.append(Problem("user.inactive", field=name, u=username))
                 elif role and role not in user.role_names:
-                    problems.append(Problem(f"'{username}' does not hold the role '{role}'", field=name))
+                    problems.append(Problem("user.lacks_role", field=name, u=username, r=role))
                 if len(problems) >= 20:
                     return problems
         return problems
@@ -323,17 +334,17 @@ class TaskOperations(UnitOfWork):
         problems = self.check_form(row, data)
         meta = self.task_meta(row)
         document = meta.properties.get("sop.document") if meta is not None else None
-        if meta is not None and meta.output_required and not document and not self._stored_attachments(row.id):
-            problems.append(Problem(f"attach the deliverable '{meta.output or 'output'}' before completing",
+        if meta is not None and meta.output_required and not document and not self.stored_attachments(row.id):
+            problems.append(Problem("task.deliverable_missing", o=meta.output or "output",
                                     field="attachments"))
         if problems:
-            raise Invalid("The step cannot be completed yet", problems, code="invalid_data")
+            raise Invalid("task.cannot_complete", problems, api_code="invalid_data")
         instance = self.instance(row.instance_id)
         cd = runtime.compiled(instance.definition)
         wf = runtime.load(instance, cd, self.script_engine)
         task = runtime.find_task(wf, row.id)
         if task is None or not task.has_state(TaskState.READY) or not task.task_spec.manual:
-            raise Conflict("this step is no longer waiting; reload the case", code="changed_meanwhile")
+            raise Conflict("task.changed_meanwhile", api_code="changed_meanwhile")
         now = utcnow()
         minutes = self.calendar.between(row.created_at, now)
         behalf = self._behalf(user, row)

@@ -102,11 +102,11 @@ def problems(properties: Mapping[str, str]) -> list[Problem]:
     for name in PROPERTIES:
         items = split_items(properties.get(name), _LINES if name == EXPERTISE else _SEPARATORS)
         if len(items) > MAX_ITEMS:
-            found.append(Problem(f"{name} names more than {MAX_ITEMS} items", element=f"property '{name}'"))
+            found.append(Problem("qualification.too_many", element=f"property '{name}'", name=name, n=MAX_ITEMS))
         long = next((i for i in items if len(i) > ITEM_CHARS), None)
         if long is not None:
-            found.append(Problem(f"{name}: '{long[:40]}…' is longer than {ITEM_CHARS} characters",
-                                 element=f"property '{name}'"))
+            found.append(Problem("qualification.too_long", element=f"property '{name}'", name=name,
+                                 item=long[:40], n=ITEM_CHARS))
     return found
 
 

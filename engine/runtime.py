@@ -87,7 +87,7 @@ class StateUnreadable(Conflict):
     """A case's saved state cannot be restored (written by a broken version, damaged, or poisoned
     before data was bounded): the case can show its rows but cannot move (HTTP 409)."""
 
-    code = "instance.state_unreadable"
+    api_code = "instance.state_unreadable"
 
 
 def load(instance: Instance, cd: CompiledDefinition, engine: RestrictedScriptEngine) -> BpmnWorkflow:
@@ -95,8 +95,7 @@ def load(instance: Instance, cd: CompiledDefinition, engine: RestrictedScriptEng
         workflow = load_instance(instance.state, cd.spec, cd.subprocess_specs, engine)
     except Exception as exc:  # noqa: BLE001 - whatever the restore hits, the case is unreadable
         reason = "nested too deeply" if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}"[:300]
-        raise StateUnreadable(f"the saved state of case {instance.id} cannot be read ({reason}); "
-                              "an administrator can inspect it with 'alur check'") from None
+        raise StateUnreadable("instance.state_unreadable", id=instance.id, why=reason) from None
     # Tasks that change state from now on belong to this unit of work; compaction keeps them.
     workflow.alur_loaded_at = time.time()
     return workflow

@@ -14,29 +14,30 @@ import ast
 from typing import Any, Mapping
 
 from .expressions import UnsafeExpression, check_tree, evaluate
+from .messages import Coded
 
 MAX_SCRIPT_LENGTH = 20_000
 MAX_STATEMENTS = 200
 
 
-class UnsafeScript(ValueError):
+class UnsafeScript(Coded, ValueError):
     """The script is not a sequence of safe assignments; ``line`` is its line in the script."""
 
-    def __init__(self, message: str, line: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, line: int | None = None, /, **params) -> None:
+        super().__init__(code, **params)
         self.line = line
 
 
 def check_script(source: str) -> list[tuple[list[str], str]]:
     """Parse and check a script. Returns its assignments as (target names, expression source)."""
     if len(source) > MAX_SCRIPT_LENGTH:
-        raise UnsafeScript(f"the script is longer than {MAX_SCRIPT_LENGTH} characters")
+        raise UnsafeScript("script.too_long", n=MAX_SCRIPT_LENGTH)
     try:
         tree = ast.parse(_dedent(source), mode="exec")
     except SyntaxError as exc:
-        raise UnsafeScript(f"not valid: {exc.msg}", exc.lineno) from None
+        raise UnsafeScript("script.syntax", exc.lineno, why=exc.msg) from None
     if len(tree.body) > MAX_STATEMENTS:
-        raise UnsafeScript(f"more than {MAX_STATEMENTS} statements")
+        raise UnsafeScript("script.too_many", n=MAX_STATEMENTS)
     steps: list[tuple[list[str], str]] = []
     for stmt in tree.body:
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
@@ -44,20 +45,18 @@ def check_script(source: str) -> list[tuple[list[str], str]]:
         if isinstance(stmt, ast.Pass):
             continue
         if not isinstance(stmt, ast.Assign):
-            raise UnsafeScript(f"only assignments like 'total = jumlah * harga' are allowed, "
-                               f"not '{type(stmt).__name__}'", stmt.lineno)
+            raise UnsafeScript("script.not_assignment", stmt.lineno, what=type(stmt).__name__)
         names = []
         for target in stmt.targets:
             if not isinstance(target, ast.Name):
-                raise UnsafeScript("assign to a plain variable name only (no attributes, items or tuples)",
-                                   stmt.lineno)
+                raise UnsafeScript("script.bad_target", stmt.lineno)
             if target.id.startswith("_") or "__" in target.id:
-                raise UnsafeScript(f"name '{target.id}' is not allowed (no underscore names)", stmt.lineno)
+                raise UnsafeScript("expression.underscore", stmt.lineno, name=target.id)
             names.append(target.id)
         try:
             check_tree(ast.Expression(stmt.value))
         except UnsafeExpression as exc:
-            raise UnsafeScript(str(exc), stmt.lineno) from None
+            raise UnsafeScript(exc.msg, stmt.lineno) from None
         steps.append((names, ast.unparse(stmt.value)))
     return steps
 

@@ -290,16 +290,16 @@ def with_header(bpmn_xml: str, values: dict[str, str], key: str | None = None) -
     problems = []
     for name, value in values.items():
         if name not in HEADER_FIELDS:
-            problems.append(Problem(f"unknown SOP field '{name}'", field=name))
+            problems.append(Problem("sop_sheet.unknown_field", field=name, name=name))
         elif len(value) > MAX_FIELD_CHARS:
-            problems.append(Problem(f"at most {MAX_FIELD_CHARS} characters", field=name))
+            problems.append(Problem("sop_sheet.too_long", field=name, n=MAX_FIELD_CHARS))
         elif name in DATE_FIELDS and value.strip():
             try:
                 date.fromisoformat(value.strip())
             except ValueError:
-                problems.append(Problem("use a date YYYY-MM-DD", field=name))
+                problems.append(Problem("sop_sheet.bad_date", field=name))
     if problems:
-        raise Invalid("Invalid SOP fields", problems)
+        raise Invalid("sop_sheet.invalid", problems)
     root = etree.fromstring(bpmn_xml.encode("utf-8"), _hardened_parser())
     process = process_element(root, key)
     ext = process.find(f"{{{BPMN_NS}}}extensionElements")

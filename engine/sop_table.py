@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 
 from .durations import DurationWordsError, parse_duration_words
 from .errors import Problem
-from .sop_table_messages import problem, refused
-from .sop_table_read import Document, Grid
+from .sop_table_read import Document, Grid, refused
 
 #: Header labels (normalised) → the process property that holds them (``name`` = the process name).
 HEADER_FIELDS: dict[str, str] = {
@@ -101,23 +100,23 @@ def read_sop_table(document: Document) -> SopTable:
             found = (grid, header)
             break
     if found is None:
-        raise refused(problem("sop_table.no_table", field="file"))
+        raise refused(Problem("sop_table.no_table", field="file"))
     grid, (h, data_start, columns, lanes) = found
     problems: list[Problem] = []
     if not lanes:
-        raise refused(problem("sop_table.no_lanes", line=h + 1, field="Pelaksana"))
+        raise refused(Problem("sop_table.no_lanes", line=h + 1, field="Pelaksana"))
     steps = _read_steps(grid, data_start, columns, lanes, problems)
     if not steps:
-        raise refused(problem("sop_table.no_steps", line=data_start + 1, field="Uraian Prosedur"))
+        raise refused(Problem("sop_table.no_steps", line=data_start + 1, field="Uraian Prosedur"))
     properties = _header_fields(document, grid, h)
     name = properties.pop("name", "")
     if not name:
-        problems.append(problem("sop_table.no_name", field="Nama SOP"))
+        problems.append(Problem("sop_table.no_name", field="Nama SOP"))
     _check_decisions(steps, problems)
     used = {s.lane for s in steps}
     for _c, lane in ([] if "actor" in columns else lanes):
         if lane not in used:
-            problems.append(problem("sop_table.unused_lane", field=lane, lane=lane))
+            problems.append(Problem("sop_table.unused_lane", field=lane, lane=lane))
     lane_names = [lane for _c, lane in lanes] if "actor" not in columns else \
         list(dict.fromkeys(s.lane for s in steps))
     return SopTable(name or "SOP baru", lane_names, steps, properties, problems)
@@ -191,9 +190,9 @@ def _read_steps(grid: Grid, start: int, columns: dict[str, int], lanes: list[tup
         else:
             number = (steps[-1].number + 1) if steps else 1
             if raw_no:
-                problems.append(problem("sop_table.bad_number", line=line, field="No", text=raw_no, number=number))
+                problems.append(Problem("sop_table.bad_number", line=line, field="No", text=raw_no, number=number))
         if number in numbers:
-            problems.append(problem("sop_table.duplicate_number", line=line, field="No", number=number))
+            problems.append(Problem("sop_table.duplicate_number", line=line, field="No", number=number))
             number = max(numbers) + 1
         numbers.add(number)
         if "actor" in columns:
@@ -203,11 +202,11 @@ def _read_steps(grid: Grid, start: int, columns: dict[str, int], lanes: list[tup
             marked = [(c, name) for c, name in lanes if row[c].strip()]
         if not marked:
             lane = steps[-1].lane if steps else ("Pelaksana" if "actor" in columns else lanes[0][1])
-            problems.append(problem("sop_table.no_actor", line=line, field="Pelaksana", step=number, lane=lane))
+            problems.append(Problem("sop_table.no_actor", line=line, field="Pelaksana", step=number, lane=lane))
         else:
             lane = marked[0][1]
             if len(marked) > 1:
-                problems.append(problem("sop_table.many_actors", line=line, field="Pelaksana", step=number, lane=lane,
+                problems.append(Problem("sop_table.many_actors", line=line, field="Pelaksana", step=number, lane=lane,
                                         lanes=", ".join(n for _c, n in marked)))
         cell = lambda kind: " ".join(row[columns[kind]].split()) if kind in columns else ""  # noqa: E731
         step = SopStep(number, text, lane, line, inputs=cell("inputs"), time_text=cell("time"),
@@ -215,7 +214,7 @@ def _read_steps(grid: Grid, start: int, columns: dict[str, int], lanes: list[tup
         try:
             step.duration = parse_duration_words(step.time_text)
         except DurationWordsError:
-            problems.append(problem("sop_table.bad_time", line=line, field="Waktu", step=number, text=step.time_text))
+            problems.append(Problem("sop_table.bad_time", line=line, field="Waktu", step=number, text=step.time_text))
         _read_decision(step, "" if "actor" in columns else " ".join(row[c] for c, _n in marked), problems)
         steps.append(step)
     return steps
@@ -234,7 +233,7 @@ def _read_decision(step: SopStep, marks: str, problems: list[Problem]) -> None:
     overlaps = back and forward and forward.start() < back.end() and back.start() < forward.end()
     step.yes_to = int(forward.group(1)) if forward and not overlaps else None
     if step.no_to is None and step.yes_to is None:
-        problems.append(problem("sop_table.decision_without_target", line=step.line, field="Keterangan",
+        problems.append(Problem("sop_table.decision_without_target", line=step.line, field="Keterangan",
                                 step=step.number))
 
 
@@ -244,7 +243,7 @@ def _check_decisions(steps: list[SopStep], problems: list[Problem]) -> None:
         for attr in ("yes_to", "no_to"):
             target = getattr(step, attr)
             if target is not None and (target not in numbers or target == step.number):
-                problems.append(problem("sop_table.self_target" if target == step.number else "sop_table.bad_target",
+                problems.append(Problem("sop_table.self_target" if target == step.number else "sop_table.bad_target",
                                         line=step.line, field="Keterangan", step=step.number, target=target))
                 setattr(step, attr, None)
 

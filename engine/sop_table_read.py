@@ -12,8 +12,7 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 
-from .errors import Invalid
-from .sop_table_messages import problem, refused, too_large
+from .errors import Invalid, Problem, TooLarge
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 40 * 1024 * 1024
@@ -41,7 +40,7 @@ class Document:
 def read_table_file(data: bytes, filename: str) -> Document:
     """The tables of an XLSX, CSV or DOCX file, chosen by its content (its name only breaks ties)."""
     if len(data) > MAX_FILE_BYTES:
-        raise too_large("sop_table.too_large", limit_mb=MAX_FILE_BYTES // (1024 * 1024))
+        raise TooLarge("sop_table.too_large", api_code="sop_table.too_large", limit_mb=MAX_FILE_BYTES // (1024 * 1024))
     if not data.strip():
         raise _refuse("sop_table.empty")
     if data[:4] == b"PK\x03\x04":
@@ -58,8 +57,13 @@ def read_table_file(data: bytes, filename: str) -> Document:
     return _read_csv(data)
 
 
+def refused(*problems: Problem) -> Invalid:
+    """The whole file refused, for the reasons given."""
+    return Invalid("sop_table.unreadable", list(problems), api_code="sop_table.unreadable")
+
+
 def _refuse(code: str, **params) -> Invalid:
-    return refused(problem(code, field="file", **params))
+    return refused(Problem(code, field="file", **params))
 
 
 def _zip_names(data: bytes) -> set[str]:
@@ -69,7 +73,8 @@ def _zip_names(data: bytes) -> set[str]:
     except zipfile.BadZipFile:
         raise _refuse("sop_table.damaged") from None
     if sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES or len(infos) > 2000:
-        raise too_large("sop_table.unpacked_too_large", limit_mb=MAX_UNPACKED_BYTES // (1024 * 1024))
+        raise TooLarge("sop_table.unpacked_too_large", api_code="sop_table.unpacked_too_large",
+                       limit_mb=MAX_UNPACKED_BYTES // (1024 * 1024))
     return {i.filename for i in infos}
 
 

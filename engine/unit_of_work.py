@@ -134,17 +134,15 @@ class UnitOfWork:
             yield
         except StaleDataError:
             self.session.rollback()
-            raise Conflict("the case was changed by someone else meanwhile; reload and try again",
-                           code="changed_meanwhile") from None
+            raise Conflict("instance.changed_meanwhile", api_code="changed_meanwhile") from None
         except OperationalError as exc:
             self.session.rollback()
             if "locked" in str(exc).lower():
-                raise Conflict("the case is being changed by someone else; try again",
-                               code="changed_meanwhile") from None
+                raise Conflict("instance.busy", api_code="changed_meanwhile") from None
             raise
         except IntegrityError:
             self.session.rollback()
-            raise Conflict("that was just done by someone else", code="changed_meanwhile") from None
+            raise Conflict("instance.done_meanwhile", api_code="changed_meanwhile") from None
 
     def _write_instance(self, instance: Instance, values: dict[str, Any]) -> None:
         """UPDATE the case row at once, guarded by its version column like the ORM's flush

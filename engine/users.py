@@ -45,7 +45,7 @@ class UserDirectory:
     def get(self, username: str) -> User:
         user = self.session.scalar(select(User).where(User.username == username))
         if user is None:
-            raise NotFound(f"no user '{username}'")
+            raise NotFound("user.not_found", u=username)
         return user
 
     def find(self, username: str) -> User | None:
@@ -91,14 +91,14 @@ class UserDirectory:
                full_name: str = "", **profile: str) -> User:
         problems = []
         if not username or not username.replace("_", "").replace(".", "").replace("-", "").isalnum() or len(username) > 80:
-            problems.append(Problem("use letters, digits, '.', '-' or '_' (at most 80)", field="username"))
+            problems.append(Problem("user.bad_name", field="username"))
         if len(password or "") < 8:
-            problems.append(Problem("the password needs at least 8 characters", field="password"))
+            problems.append(Problem("user.short_password", field="password"))
         problems += employment_problems(profile)
         if problems:
-            raise Invalid("Invalid user", problems)
+            raise Invalid("user.invalid", problems)
         if self.find(username) is not None:
-            raise Conflict(f"user '{username}' already exists")
+            raise Conflict("user.exists", u=username)
         user = User(username=username, password_hash=generate_password_hash(password, method=self.hash_method),
                     is_admin=is_admin,
                     full_name=full_name or username, **profile)
@@ -111,11 +111,11 @@ class UserDirectory:
                **fields) -> User:
         if password:
             if len(password) < 8:
-                raise Invalid("Invalid user", [Problem("the password needs at least 8 characters", field="password")])
+                raise Invalid("user.invalid", [Problem("user.short_password", field="password")])
             user.password_hash = generate_password_hash(password, method=self.hash_method)
         problems = employment_problems(fields)
         if problems:
-            raise Invalid("Invalid user", problems)
+            raise Invalid("user.invalid", problems)
         if roles is not None:
             user.roles = [self.role(r) for r in dict.fromkeys(r for r in roles if r)]
         for key, value in fields.items():
@@ -151,9 +151,9 @@ class UserDirectory:
         user = self.get(username)
         name = (name or "api").strip()
         if len(name) > 100 or text_problem(name):
-            raise Invalid("Invalid token", [Problem("the name must be 1 to 100 characters of text", field="name")])
+            raise Invalid("token.invalid", [Problem("token.bad_name", field="name")])
         if days is not None and not 1 <= days <= 3650:
-            raise Invalid("Invalid token", [Problem("the expiry must be 1 to 3650 days", field="days")])
+            raise Invalid("token.invalid", [Problem("token.bad_days", field="days")])
         token = secrets.token_urlsafe(32)
         now = utcnow()
         self.session.add(ApiToken(user_id=user.id, name=name, token_hash=_token_hash(token), created_at=now,
@@ -193,8 +193,8 @@ def employment_problems(fields: dict) -> list[Problem]:
         if value is None:
             continue
         if not isinstance(value, str) or len(value) > limit:
-            problems.append(Problem(f"at most {limit} characters", field=name))
+            problems.append(Problem("user.field_too_long", field=name, n=limit))
     nip = fields.get("nip")
     if isinstance(nip, str) and nip and not (normal_nip(nip).isdigit() and len(normal_nip(nip)) == 18):
-        problems.append(Problem("a NIP has 18 digits", field="nip"))
+        problems.append(Problem("user.bad_nip", field="nip"))
     return problems

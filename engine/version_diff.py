@@ -9,7 +9,7 @@ from typing import Any, Mapping
 
 from .bpmn_loader import TaskMeta
 from .durations import describe_duration
-from .migration_messages import Note
+from .messages import Message
 
 
 def step_label(meta: TaskMeta) -> str:
@@ -17,24 +17,34 @@ def step_label(meta: TaskMeta) -> str:
     return str(meta.step) if meta.step is not None else meta.name
 
 
-def compare_steps(old: TaskMeta, new: TaskMeta, prefix: str) -> list[Note]:
-    """What changed in one step (``prefix``: "migration" or "diff", the codes' family)."""
+#: A step's own changes, worded for a case that moves ("migration") or a diagram compared ("diff").
+STEP_CODES: dict[str, dict[str, str]] = {
+    "migration": {"renamed": "migration.step_renamed", "duration": "migration.step_duration",
+                  "lane": "migration.step_lane", "form": "migration.step_form", "number": "migration.step_number"},
+    "diff": {"renamed": "diff.step_renamed", "duration": "diff.step_duration", "lane": "diff.step_lane",
+             "form": "diff.step_form", "number": "diff.step_number"},
+}
+
+
+def compare_steps(old: TaskMeta, new: TaskMeta, family: str) -> list[Message]:
+    """What changed in one step (``family``: "migration" or "diff", see :data:`STEP_CODES`)."""
+    codes = STEP_CODES[family]
     step = step_label(new)
     notes = []
     if (old.name or "") != (new.name or ""):
-        notes.append(Note(f"{prefix}.step_renamed", {"step": step, "old": old.name, "new": new.name}))
+        notes.append(Message(codes["renamed"], step=step, old=old.name, new=new.name))
     if (old.duration or "") != (new.duration or ""):
-        notes.append(Note(f"{prefix}.step_duration", {
-            "step": step, "old": describe_duration(old.duration) or "–", "new": describe_duration(new.duration) or "–",
-            "old_iso": old.duration, "new_iso": new.duration}))
+        notes.append(Message(codes["duration"], step=step, old=describe_duration(old.duration) or "–",
+                             new=describe_duration(new.duration) or "–", old_iso=old.duration,
+                             new_iso=new.duration))
     if (old.lane or "") != (new.lane or ""):
-        notes.append(Note(f"{prefix}.step_lane", {"step": step, "old": old.lane or "–", "new": new.lane or "–"}))
+        notes.append(Message(codes["lane"], step=step, old=old.lane or "–", new=new.lane or "–"))
     if (old.form or "") != (new.form or ""):
-        notes.append(Note(f"{prefix}.step_form", {"step": step, "old": old.form or "–", "new": new.form or "–"}))
+        notes.append(Message(codes["form"], step=step, old=old.form or "–", new=new.form or "–"))
     if old.step != new.step:
-        notes.append(Note(f"{prefix}.step_number", {"name": new.name, "old": old.step, "new": new.step}))
-    if prefix == "diff" and (old.output or "") != (new.output or ""):
-        notes.append(Note("diff.step_output", {"step": step, "old": old.output or "–", "new": new.output or "–"}))
+        notes.append(Message(codes["number"], name=new.name, old=old.step, new=new.step))
+    if family == "diff" and (old.output or "") != (new.output or ""):
+        notes.append(Message("diff.step_output", step=step, old=old.output or "–", new=new.output or "–"))
     return notes
 
 
@@ -56,29 +66,29 @@ def _order(meta: TaskMeta) -> tuple:
     return (meta.step is None, meta.step or 0, meta.name)
 
 
-def diff_versions(old: Any, new: Any, old_version: int) -> list[Note]:
+def diff_versions(old: Any, new: Any, old_version: int) -> list[Message]:
     """The changes from ``old`` (a compiled deployed version) to ``new`` (a checked, undeployed
     diagram): both carry ``tasks``, ``lanes``, ``spec``, ``subprocess_specs`` and ``name``."""
-    notes: list[Note] = []
+    notes: list[Message] = []
     if (old.name or "") != (new.name or ""):
-        notes.append(Note("diff.process_renamed", {"old": old.name, "new": new.name}))
+        notes.append(Message("diff.process_renamed", **{"old": old.name, "new": new.name}))
     for meta in sorted(new.tasks.values(), key=_order):
         before = old.tasks.get(meta.bpmn_id)
         if before is None:
-            notes.append(Note("diff.step_added", {"step": step_label(meta), "name": meta.name}))
+            notes.append(Message("diff.step_added", **{"step": step_label(meta), "name": meta.name}))
         else:
             notes += compare_steps(before, meta, "diff")
     for meta in sorted(old.tasks.values(), key=_order):
         if meta.bpmn_id not in new.tasks:
-            notes.append(Note("diff.step_removed", {"step": step_label(meta), "name": meta.name}))
-    notes += [Note("diff.lane_added", {"name": lane}) for lane in new.lanes if lane not in old.lanes]
-    notes += [Note("diff.lane_removed", {"name": lane}) for lane in old.lanes if lane not in new.lanes]
+            notes.append(Message("diff.step_removed", **{"step": step_label(meta), "name": meta.name}))
+    notes += [Message("diff.lane_added", **{"name": lane}) for lane in new.lanes if lane not in old.lanes]
+    notes += [Message("diff.lane_removed", **{"name": lane}) for lane in old.lanes if lane not in new.lanes]
     before, after = _decisions(old.spec, old.subprocess_specs), _decisions(new.spec, new.subprocess_specs)
     for gateway_id, (label, pairs, default) in after.items():
         if gateway_id not in before:
-            notes.append(Note("diff.decision_added", {"name": label}))
+            notes.append(Message("diff.decision_added", **{"name": label}))
         elif (before[gateway_id][1], before[gateway_id][2]) != (pairs, default):
-            notes.append(Note("diff.decision_changed", {"name": label}))
-    notes += [Note("diff.decision_removed", {"name": label}) for gid, (label, _p, _d) in before.items()
+            notes.append(Message("diff.decision_changed", **{"name": label}))
+    notes += [Message("diff.decision_removed", **{"name": label}) for gid, (label, _p, _d) in before.items()
               if gid not in after]
-    return notes or [Note("diff.no_change", {"version": old_version})]
+    return notes or [Message("diff.no_change", **{"version": old_version})]

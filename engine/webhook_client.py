@@ -9,6 +9,8 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
+from .messages import Message
+
 TIMEOUT_SECONDS = 10
 MAX_URL = 2000
 
@@ -17,13 +19,13 @@ class WebhookFailed(Exception):
     """The receiver did not take the event (an error status, no answer, a refused address)."""
 
 
-def check_url(url: str) -> str | None:
+def check_url(url: str) -> Message | None:
     """Why ``url`` cannot be a webhook address, or None."""
     if len(url) > MAX_URL:
-        return f"the address is longer than {MAX_URL} characters"
+        return Message("webhook.url_too_long", n=MAX_URL)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "use an http:// or https:// address"
+        return Message("webhook.bad_url")
     return None
 
 

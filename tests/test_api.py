@@ -1,6 +1,7 @@
 """The JSON API of API.md through Flask's test client: shapes, auth and error semantics."""
 from __future__ import annotations
 
+import re
 
 import pytest
 
@@ -187,3 +188,17 @@ def test_camunda_properties_are_accepted(api, svc):
     definition, created = svc.deploy(xml, "camunda.bpmn")
     meta = svc.compiled(definition).tasks["Task_Terima"]
     assert created and meta.step == 1 and meta.duration == "PT60M"
+
+
+def test_every_api_route_but_the_openapi_document_needs_a_caller(app, client):
+    """Authentication happens once, before any route of the API blueprint (webapp/api.py)."""
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("api.")]
+    assert len(rules) > 20
+    for rule in rules:
+        path = re.sub(r"<[^>]+>", "1", rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            status = client.open(path, method=method).status_code
+            if rule.endpoint == "api.openapi":
+                assert status == 200
+            else:
+                assert status == 401, (method, rule.rule, status)

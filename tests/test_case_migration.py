@@ -235,7 +235,7 @@ def test_who_may_move_cases_and_to_which_versions(svc):
         svc.migrate_instance(case.id, owner, 2, dry_run=False)
     with pytest.raises(Invalid) as older:
         svc.migrate_instance(case.id, admin, 1)
-    assert older.value.code == "migration.not_later"
+    assert older.value.api_code == "migration.not_later" and older.value.problems[0].code == "migration.not_later"
     with pytest.raises(Exception) as missing:
         svc.migrate_instance(case.id, admin, 7)
     assert getattr(missing.value, "code", "") == "migration.no_version"

@@ -149,7 +149,8 @@ def test_the_api_reports_a_period_and_names_a_bad_date(client, tokens, period_da
     assert sum(r["count"] for r in rows) == 0
     response = client.get("/api/reports/kpi?since=kemarin", headers=auth)
     assert response.status_code == 422
-    assert response.get_json()["error"]["details"] == [{"field": "since", "message": "use YYYY-MM-DD"}]
+    assert response.get_json()["error"]["details"] == [{"field": "since", "message": "use YYYY-MM-DD",
+                                                        "code": "date.format"}]
 
 
 @pytest.fixture

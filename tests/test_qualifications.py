@@ -86,7 +86,7 @@ def test_the_header_editor_writes_the_lists_and_bounds_them(client, login, svc):
     form["sop_kualifikasi_bidang"] = "\n".join(f"Bidang {n}" for n in range(101))
     response = client.post(f"/processes/{SOP_KEY}/sop-fields", data=form)
     assert response.status_code == 422
-    assert "sop.kualifikasi.bidang names more than 100 items" in response.get_data(as_text=True)
+    assert "sop.kualifikasi.bidang menyebut lebih dari 100 butir." in response.get_data(as_text=True)
     assert svc.compiled(svc.latest_definition(SOP_KEY)).qualification.levels == ("S-1", "S-2"), "nothing deployed"
     with pytest.raises(Invalid) as refused:
         other_sop(svc, svc.users.get("admin"), bidang="x" * 201)

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user
 from engine.errors import Invalid
 from engine.models import utcnow
 
-from .engine_text import problem_text
+from .message_text import problem_text
 from .services import service
 
 bp = Blueprint("account", __name__, url_prefix="/account")

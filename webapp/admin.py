@@ -15,7 +15,7 @@ from engine.models import User
 from engine.service import WorkflowService
 from engine.users import EDUCATION_LEVEL_CHARS, EMPLOYMENT_FIELDS, normal_nip
 
-from .engine_text import problem_text, say
+from .message_text import problem_text, say
 from .extensions import login_manager
 from .services import service
 

@@ -10,7 +10,7 @@ from engine.errors import Invalid, NotAllowed
 from engine.models import User
 from engine.outbox import WEBHOOK_EVENTS
 
-from .engine_text import problem_text
+from .message_text import problem_text
 from .extensions import login_manager
 from .notification_text import event_labels, headline, mode_labels
 from .notifications import _int, read_settings, save_settings

@@ -11,7 +11,7 @@ from engine.access import is_process_owner
 from engine.errors import NotAllowed
 from engine.ops_migration import MAX_BATCH, MigrationRefused
 
-from .migration_text import migration_text
+from .message_text import say
 from .services import service
 
 bp = Blueprint("case_moves", __name__, url_prefix="/processes")
@@ -33,7 +33,7 @@ def page(key: str):
     latest = svc.latest_definition(key)
     movable = sum(1 for c in overview.cases if c.plan.can_migrate)
     return render_template("processes/migrations.html", overview=overview, definition=latest, movable=movable,
-                           say=migration_text, may_move=user.is_admin, batch=MAX_BATCH)
+                           say=say, may_move=user.is_admin, batch=MAX_BATCH)
 
 
 @bp.post("/<key>/migrations/<int:instance_id>")
@@ -43,7 +43,7 @@ def move_one(key: str, instance_id: int):
     try:
         moved = svc.migrate_instance(instance_id, user, None, dry_run=False)
     except MigrationRefused as exc:
-        flash(_("Kasus tidak dipindahkan: %(reasons)s", reasons=" ".join(migration_text(r) for r in exc.reasons)),
+        flash(_("Kasus tidak dipindahkan: %(reasons)s", reasons=" ".join(say(r) for r in exc.reasons)),
               "error")
         return redirect(url_for(".page", key=key))
     flash(_("Kasus %(number)s dipindahkan ke versi %(version)d.", number=moved.instance.number or moved.instance.id,

@@ -11,11 +11,12 @@ from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
 from engine.errors import Conflict, Invalid, NotAllowed
+from engine.messages import Message
 from engine.models import CaseComment, User, utcnow
-from engine.ops_people import MAX_COMMENT, MENTION
+from engine.ops_people import MENTION
 
 from .auth import _safe_next
-from .engine_text import problem_text
+from .message_text import problem_text, say
 from .services import service
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -92,26 +93,17 @@ def withdraw(instance_id: int):
         return _render_detail(svc, svc.visible_instance(instance_id, user), errors, 422)
     except Conflict as exc:
         svc.session.rollback()
-        flash(withdrawal_refusal_text(exc.code, exc.message), "error")
+        flash(say(exc), "error")
         return redirect(url_for("instances.detail", instance_id=instance_id))
     except NotAllowed as exc:  # the page says it in its language; the API keeps the engine's words
-        raise NotAllowed(withdrawal_refusal_text(exc.code, exc.message), code=exc.code) from None
+        raise NotAllowed(say(exc), api_code=exc.api_code) from None
     flash(_("Pengajuan ditarik kembali."), "success")
     return redirect(url_for("instances.detail", instance_id=instance_id))
 
 
-def withdrawal_refusal_text(code: str, message: str) -> str:
-    """Why a withdrawal is refused, in the page's language (by the engine's code)."""
-    who = message.split(" has already", 1)[0]
-    texts = {
-        "withdraw.not_submitter": _("Hanya orang yang memulai pengajuan ini yang dapat menariknya kembali."),
-        "withdraw.not_running": _("Pengajuan yang sudah berakhir tidak dapat ditarik kembali."),
-        "withdraw.others_acted": _("%(who)s sudah menindaklanjuti pengajuan ini, sehingga tidak dapat ditarik "
-                                   "kembali lagi. Minta administrator untuk menghentikannya.", who=who),
-        "withdraw.not_yours": _("Pengajuan ini sudah berada di langkah orang lain, sehingga tidak dapat ditarik "
-                                "kembali lagi. Minta administrator untuk menghentikannya."),
-    }
-    return texts.get(code, message)
+def withdrawal_refusal_text(refused: Message) -> str:
+    """Why a withdrawal is refused (:meth:`engine.service.Service.withdrawal_refusal`), in the page's language."""
+    return say(refused)
 
 
 @bp.post("/<int:instance_id>/comments")
@@ -124,16 +116,13 @@ def comment(instance_id: int):
         svc.add_comment(instance_id, user, request.form.get("body", ""), task_id)
     except Invalid as exc:
         svc.session.rollback()
-        code = exc.code
-        flash(_("Komentar paling panjang %(n)d karakter.", n=MAX_COMMENT) if code == "comment.too_long"
-              else _("Tuliskan komentar terlebih dahulu."), "error")
+        flash(" ".join(say(p) for p in exc.problems) or say(exc), "error")
         return redirect(back + "#diskusi")
     except Conflict:
         svc.session.rollback()
         flash(_("Diskusi pengajuan ini sudah penuh."), "error")
         return redirect(back + "#diskusi")
     except NotAllowed as exc:
-        raise NotAllowed(_("Diskusi pengajuan ini hanya untuk orang-orang yang terlibat di dalamnya.")
-                         if exc.code == "comment.not_participant" else exc.message, code=exc.code) from None
+        raise NotAllowed(say(exc), api_code=exc.api_code) from None
     flash(_("Komentar ditambahkan."), "success")
     return redirect(back + "#diskusi")

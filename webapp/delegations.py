@@ -12,6 +12,7 @@ from engine.errors import Conflict, Invalid, NotAllowed
 from engine.models import User, utcnow
 from engine.ops_people import DELEGATION_KINDS, MAX_DELEGATION_REASON
 
+from .message_text import say
 from .services import service
 
 bp = Blueprint("delegations", __name__, url_prefix="/delegations")
@@ -52,17 +53,9 @@ def _page(errors: dict[str, str] | None = None, form: dict | None = None, status
                            max_reason=MAX_DELEGATION_REASON), status
 
 
-def _problem_text(message: str) -> str:
+def _problem_text(problem) -> str:
     """An engine problem with a delegation, in the page's language."""
-    texts = [("no active user", _("Tidak ada pengguna aktif dengan nama itu.")),
-             ("a person cannot act for themselves", _("Seseorang tidak dapat mewakili dirinya sendiri.")),
-             ("the period ends before it starts", _("Periode berakhir sebelum dimulai.")),
-             ("the period is already over", _("Periode itu sudah lewat.")),
-             ("a delegation covers at most", _("Perwakilan paling lama 366 hari.")),
-             ("a delegation starts within", _("Perwakilan harus dimulai dalam 366 hari ke depan.")),
-             ("the reason is longer", _("Alasan paling panjang %(n)d karakter.", n=MAX_DELEGATION_REASON)),
-             ("kind must be", _("Pilih Plt atau Plh."))]
-    return next((text for start, text in texts if message.startswith(start)), message)
+    return say(problem)
 
 
 @bp.get("/")
@@ -96,7 +89,7 @@ def create():
         except Invalid as exc:
             svc.session.rollback()
             fields = {"ends_at": "ends_on", "starts_at": "starts_on"}
-            errors = {fields.get(p.field, p.field or "delegate"): _problem_text(p.message) for p in exc.problems}
+            errors = {fields.get(p.field, p.field or "delegate"): _problem_text(p) for p in exc.problems}
         except Conflict:
             svc.session.rollback()
             errors["delegate"] = _("Orang ini sudah mewakili pejabat yang sama pada sebagian periode itu.")
@@ -116,8 +109,7 @@ def end(delegation_id: int):
         svc.session.rollback()
         flash(_("Perwakilan ini sudah berakhir."), "warning")
         return redirect(url_for(".index"))
-    except NotAllowed:
-        raise NotAllowed(_("Hanya pejabat, Plt/Plh-nya, atau admin yang dapat mengakhiri perwakilan ini."),
-                         code="delegation.not_yours") from None
+    except NotAllowed as exc:
+        raise NotAllowed(say(exc), api_code=exc.api_code) from None
     flash(_("Perwakilan diakhiri."), "success")
     return redirect(url_for(".index"))

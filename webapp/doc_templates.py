@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from engine.errors import Invalid, NotFound
 
-from .engine_text import problem_text
+from .message_text import problem_text
 from .services import service
 
 bp = Blueprint("doc_templates", __name__, url_prefix="/processes")

@@ -1,7 +1,7 @@
 """One place mapping engine errors and HTTP errors to JSON (under /api) or pages.
 
-JSON keeps the engine's English words (an outside contract); pages say them in the user's
-language (:mod:`webapp.engine_text`).
+JSON keeps the engine's English words and sends each problem's ``code`` and ``params`` (an outside
+contract); pages say them in the user's language by code (:mod:`webapp.message_text`).
 """
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from engine.errors import AlurError, Conflict, Invalid, NotAllowed, NotFound, To
 from engine.models import utcnow
 from engine.ops_logins import LoginLocked
 
-from .engine_text import problem_text, say
+from engine.messages import Message
+
+from .message_text import problem_text, say
 
 STATUS = {NotFound: 404, NotAllowed: 403, Conflict: 409, TooLarge: 413, Invalid: 422, LoginLocked: 429}
 
@@ -48,9 +50,9 @@ def init_app(app: Flask) -> None:
         if isinstance(exc, LoginLocked):
             headers["Retry-After"] = str(max(1, int((exc.until - utcnow()).total_seconds())))
         if wants_json():  # the API's contract: the engine's own words
-            return jsonify(error_body(exc.code, exc.message, [p.as_dict() for p in problems])), status, headers
+            return jsonify(error_body(exc.api_code, exc.message, [p.as_dict() for p in problems])), status, headers
         details = [{**p.as_dict(), "message": problem_text(p)} for p in problems]
-        return render_template("error.html", status=status, message=say(exc.message), details=details), status, headers
+        return render_template("error.html", status=status, message=say(exc), details=details), status, headers
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
@@ -64,11 +66,11 @@ def init_app(app: Flask) -> None:
         message = exc.description or exc.name
         if status == 413:
             limit = app.config["ALUR_MAX_UPLOAD_MB"]
-            message = f"the upload is larger than {limit} MB"
+            message = Message("request.upload_too_large", n=limit)
         if wants_json():
             code = {400: "malformed", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                     405: "method_not_allowed", 413: "too_large"}.get(status, exc.name.lower().replace(" ", "_"))
-            response = jsonify(error_body(code, message))
+            response = jsonify(error_body(code, str(message)))
             response.status_code = status
             if status == 401:
                 response.headers["WWW-Authenticate"] = 'Bearer realm="alur", Basic realm="alur"'

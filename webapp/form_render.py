@@ -3,7 +3,7 @@
 ``fields`` describes what to draw (one :class:`Field` per schema property, in schema order);
 ``parse`` turns ``request.form`` into the dict the engine validates, reporting only what cannot
 be typed at all (a word in a number field); ``errors_by_field`` words the engine's problems for
-people (with :func:`webapp.engine_text.problem_text`, re-exported here). The engine stays the judge
+people (with :func:`webapp.message_text.problem_text`, re-exported here). The engine stays the judge
 of validity: the page sends it what the user typed.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from engine.errors import Problem
 from engine.models import User
 from engine.qualifications import Gap, Qualification
 
-from .engine_text import problem_text  # used below; importable from here as before
+from .message_text import problem_text  # used below; importable from here as before
 
 TRUE_WORDS = {"on", "true", "1", "ya", "yes"}
 #: The data every field's problems are listed under when they name no field of the form.

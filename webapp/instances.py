@@ -163,7 +163,7 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
     withdrawal = None  # the submitter's: (may they, why not)
     if instance.started_by == user.username and instance.status in ("running", "suspended"):
         refused = svc.withdrawal_refusal(instance, user)
-        withdrawal = (refused is None, withdrawal_refusal_text(*refused) if refused else "")
+        withdrawal = (refused is None, withdrawal_refusal_text(refused) if refused else "")
     # Everyone the page names, by full name: one query.
     people = svc.users.full_names([instance.started_by] + [e.actor for e in events]
                                   + [(e.details or {}).get("on_behalf_of") for e in events]

@@ -20,10 +20,8 @@ from engine.durations import DurationWordsError, describe_duration, parse_durati
 from engine.errors import Invalid, NotAllowed, Problem, TooLarge
 from engine.models import User
 
-from .engine_text import problem_text, say
-from .migration_text import migration_text
+from .message_text import located, problem_text, say
 from .processes import render_index, version_of
-from .sop_table_text import located, sop_table_text
 from .services import service
 
 bp = Blueprint("modeler", __name__, url_prefix="/processes")
@@ -102,9 +100,9 @@ def import_table():
     try:
         draft = service().draft_from_sop_table(file.read(), file.filename, _me())
     except Invalid as exc:
-        return render_index([located(p) for p in exc.problems] or [sop_table_text(exc)], 422)
+        return render_index([located(p) for p in exc.problems] or [say(exc)], 422)
     except TooLarge as exc:
-        return render_index([sop_table_text(exc)], 413)
+        return render_index([say(exc)], 413)
     summary = {"xml": draft.xml, "filename": file.filename, "steps": len(draft.table.steps),
                "lanes": len(draft.table.lanes), "problems": [located(p) for p in draft.problems]}
     svc = service()
@@ -199,7 +197,7 @@ def diff(key: str):
         latest, notes = service().diff_with_latest(_diagram(), key, _me())
     except Invalid as exc:
         return _refused(exc)
-    return jsonify({"version": latest.version, "changes": [migration_text(n) for n in notes]})
+    return jsonify({"version": latest.version, "changes": [say(n) for n in notes]})
 
 
 def _not_empty(data: bytes) -> None:
@@ -209,4 +207,4 @@ def _not_empty(data: bytes) -> None:
 
 def _refused(exc: Invalid):
     """422 with the problems in the page's language, each with the id of the shape to mark."""
-    return jsonify({"message": say(exc.message), "problems": _problems_json(exc.problems)}), 422
+    return jsonify({"message": say(exc), "problems": _problems_json(exc.problems)}), 422

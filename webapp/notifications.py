@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from engine.errors import Invalid
 from engine.models import User
 
-from .engine_text import problem_text
+from .message_text import problem_text
 from .notification_text import event_labels, facts, headline, link, mode_labels
 from .services import service
 

@@ -34,10 +34,26 @@ def openapi_document() -> dict[str, Any]:
     nullable_str = {"type": ["string", "null"]}
     nullable_time = {"type": ["string", "null"], "format": "date-time"}
     schemas = {
+        "Problem": {
+            "type": "object", "required": ["message", "code"],
+            "description": "One thing wrong with the input. `code` is stable (say it in your own language by "
+                           "it); `message` is alur's English words for it, made from `params`.",
+            "properties": {
+                "message": {"type": "string"},
+                "code": {"type": "string", "description": "stable message code, e.g. `user.inactive`, "
+                                                          "`bpmn.unnamed_lane`, `form.required`"},
+                "params": {"type": "object", "description": "the values the message names; a reason inside "
+                           "the message is itself an object with `code`, `message` and `params`",
+                           "additionalProperties": True},
+                "field": {"type": "string", "description": "the form field or request field it is about"},
+                "element": {"type": "string", "description": "the BPMN element (or table column) it is about"},
+                "line": {"type": "integer", "description": "the line of the file (or the table's row)"}}},
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {
             "type": "object", "required": ["code", "message"], "properties": {
-                "code": {"type": "string"}, "message": {"type": "string"},
-                "details": {"type": "array", "items": {"type": "object"}}}}}},
+                "code": {"type": "string", "description": "what kind of refusal, e.g. `not_found`, `forbidden`, "
+                                                          "`already_completed`, `invalid_data`"},
+                "message": {"type": "string"},
+                "details": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}}}}}},
         "Process": {"type": "object", "required": ["key", "name", "version", "id", "deployed_at"], "properties": {
             "key": {"type": "string"}, "name": {"type": "string"}, "version": {"type": "integer"},
             "id": {"type": "integer"}, "deployed_at": {"type": "string", "format": "date-time"}}},
@@ -286,7 +302,7 @@ def openapi_document() -> dict[str, Any]:
             "responses": {"200": _json({"type": "object", "required": ["bpmn", "problems"], "properties": {
                 "bpmn": {"type": "string", "description": "the draft BPMN 2.0 XML, with DI"},
                 "problems": {"type": "array", "description": "what to check: each with its code, message, "
-                             "row (line) and column (field)", "items": {"type": "object"}}}}),
+                             "row (line) and column (field)", "items": {"$ref": "#/components/schemas/Problem"}}}}),
                 **_errors(400, 401, 403, 413, 422)}}},
         "/api/messages": {"post": {
             "summary": "Deliver a message to the cases waiting for it; start the processes whose start event "

@@ -14,7 +14,7 @@ from engine.models import ProcessDefinition, User
 from engine.service import WorkflowService
 
 from . import form_render
-from .engine_text import problem_text
+from .message_text import problem_text
 from .instances import diagram_labels
 from .tasks import _candidates
 from .services import service

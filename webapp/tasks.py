@@ -112,7 +112,7 @@ def complete(task_id: str):
         problems += [p for p in svc.check_form(row, data) if (p.field or "").split(".")[0] not in bad]
         meta = svc.task_meta(row)
         if meta is not None and meta.output_required and not svc.attachments(task_id=row.id):
-            problems.append(Problem(f"attach the deliverable '{meta.output or 'output'}' before completing",
+            problems.append(Problem("task.deliverable_missing", o=meta.output or "output",
                                     field="attachments"))
     else:
         try:
@@ -191,7 +191,7 @@ def upload(task_id: str):
     if file is None or not file.filename:
         problem = Problem(_("Pilih berkas yang akan diunggah."), field="attachments")
         if wants_json():
-            raise Invalid(problem.message, [problem], code="no_file")
+            raise Invalid(problem.message, [problem], api_code="no_file")
         return _page(svc.visible_task(task_id, user), problems=[problem], status=422)
     deliverable = svc.attach(task_id, user, file.filename, file.stream)
     if wants_json():  # upload.js adds the attachment's row from this, as the page draws it
@@ -215,7 +215,7 @@ def remove_attachment(task_id: str, attachment_id: int):
     svc = service()
     deliverable = next((d for d in svc.attachments(task_id=task_id) if d.id == attachment_id), None)
     if deliverable is None:
-        raise NotFound(f"no attachment {attachment_id} on this step")
+        raise NotFound("attachment.not_on_step", id=attachment_id)
     name = deliverable.filename
     svc.remove_attachment(attachment_id, _user())
     flash(_("Lampiran \"%(name)s\" dihapus.", name=name), "success")
