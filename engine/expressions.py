@@ -3,7 +3,8 @@
 SpiffWorkflow's default script engine hands expressions to bare ``eval``; a condition in an
 uploaded diagram could run ``__import__('os').system(...)``. Here every expression is parsed and
 checked against an AST allow-list first: names (never dunders), literals, comparisons, boolean
-and arithmetic operators, subscripts, conditional expressions and calls to a few pure built-ins.
+and arithmetic operators, subscripts, conditional expressions and calls to a few pure built-ins
+and two readers of item lists (``count(items, 'hasil', 'gagal')``, ``all_set(items, 'skenario')``).
 No attribute access, no imports, no lambdas or comprehensions. Only a checked tree is evaluated,
 with empty ``__builtins__``.
 """
@@ -21,10 +22,47 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import (
 
 from .messages import Coded
 
+#: The most items :func:`count` and :func:`all_set` read (a case's lists are bounded where they
+#: enter, see :mod:`engine.item_lists`; this holds for any list a script may have built).
+MAX_ITEMS_READ = 10_000
+
+
+def _item_list(items: Any, name: str) -> list:
+    if items is None:  # the step that fills the list has not been done yet
+        return []
+    if not isinstance(items, (list, tuple)):
+        raise UnsafeExpression("expression.list_expected", function=name, kind=type(items).__name__)
+    if len(items) > MAX_ITEMS_READ:
+        raise UnsafeExpression("expression.too_many_items", function=name, n=MAX_ITEMS_READ)
+    return list(items)
+
+
+def _is_set(value: Any) -> bool:
+    return value is not None and value != "" and value != [] and not (isinstance(value, str) and not value.strip())
+
+
+def count(items: Any, key: Any, *value: Any) -> int:
+    """How many items (dicts of a list field, see :mod:`engine.item_lists`) have ``key`` set, or,
+    given a third argument, have ``key`` equal to it: ``count(hasil_uji, 'hasil', 'gagal')``."""
+    if len(value) > 1:
+        raise UnsafeExpression("expression.count_arguments")
+    rows = [i for i in _item_list(items, "count") if isinstance(i, dict)]
+    if value:
+        return sum(1 for i in rows if i.get(key) == value[0])
+    return sum(1 for i in rows if _is_set(i.get(key)))
+
+
+def all_set(items: Any, key: Any) -> bool:
+    """Does every item have ``key`` filled in (and is there at least one item)?
+    ``all_set(skenario_uji, 'skenario')``."""
+    rows = _item_list(items, "all_set")
+    return bool(rows) and all(isinstance(i, dict) and _is_set(i.get(key)) for i in rows)
+
+
 ALLOWED_FUNCTIONS: dict[str, Any] = {
     "len": len, "str": str, "int": int, "float": float, "bool": bool,
     "min": min, "max": max, "sum": sum, "any": any, "all": all, "abs": abs,
-    "round": round, "sorted": sorted,
+    "round": round, "sorted": sorted, "count": count, "all_set": all_set,
 }
 ALLOWED_CONSTANTS = {"True": True, "False": False, "None": None,
                      "true": True, "false": False, "null": None}

@@ -10,6 +10,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
+from . import item_lists
 from .errors import Problem
 from .messages import Coded
 
@@ -47,6 +48,10 @@ def _load(path: str, _mtime: int) -> dict[str, Any]:
         Draft202012Validator.check_schema(schema)
     except (ValueError, SchemaError) as exc:
         raise FormError("form.bad_schema", name=Path(path).name, why=str(exc)) from None
+    wrong = item_lists.schema_problems(schema)
+    if wrong:
+        code, params = wrong[0]
+        raise FormError(code, name=Path(path).name, **params)
     return schema
 
 
@@ -76,7 +81,9 @@ def validate_data(schema: dict[str, Any], data: Any) -> list[Problem]:
     validator = validator_for(schema)
     problems = []
     for err in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
-        path = ".".join(str(p) for p in err.absolute_path)
+        # a list item's problem names the item by its id: ``kebutuhan.K-03.deskripsi``
+        path = item_lists.item_path(data, list(err.absolute_path)) if isinstance(data, dict) \
+            else ".".join(str(p) for p in err.absolute_path)
         if err.validator == "required" and isinstance(err.instance, dict):
             missing = [r for r in err.validator_value if r not in err.instance]
             for name in missing:
@@ -101,7 +108,7 @@ def user_fields(schema: dict[str, Any]) -> dict[str, tuple[bool, str | None]]:
 
 #: jsonschema's checks the pages say in their own words, by the check's name (``err.validator``).
 _SCHEMA_CODES = {"enum": "form.not_choice", "minimum": "form.below_minimum", "maximum": "form.above_maximum",
-                 "uniqueItems": "form.not_unique"}
+                 "uniqueItems": "form.not_unique", "not": "form.excluded", "maxLength": "form.too_long"}
 
 
 def _schema_code(err) -> str:
@@ -118,6 +125,6 @@ def _schema_code(err) -> str:
 
 def _schema_params(err) -> dict[str, Any]:
     """The limit a minimum or maximum names (``n``)."""
-    if err.validator in ("minimum", "maximum") and isinstance(err.validator_value, (int, float)):
+    if err.validator in ("minimum", "maximum", "maxLength") and isinstance(err.validator_value, (int, float)):
         return {"n": err.validator_value}
     return {}

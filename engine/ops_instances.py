@@ -394,6 +394,18 @@ class InstanceOperations(UnitOfWork):
         self._commit()
         return instance
 
+    def traceability(self, instance: Instance):
+        """The case's traceability matrices (one per item list its forms declare): see
+        :mod:`engine.traceability`."""
+        from . import traceability
+
+        cd = runtime.compiled(instance.definition)
+        forms = {b: self.step_form(instance.definition_id, b) for b in cd.tasks}
+        steps = {b: (meta.step, meta.name) for b, meta in cd.tasks.items()}
+        if not any(traceability.item_lists.own_lists(f) for f in forms.values()):
+            return []
+        return traceability.build(self.submissions(instance.id), forms, steps)
+
     def case_record(self, instance: Instance):
         """The case record (lembar kendali) of ``instance``: see :mod:`engine.case_record`."""
         from . import case_record

@@ -9,7 +9,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import bindparam, func, insert, select, update
 from SpiffWorkflow.util.task import TaskState
 
-from . import access, audit, documents, dossier, kpi_tally, outbox, runtime, search
+from . import access, audit, documents, dossier, item_lists, kpi_tally, outbox, runtime, search
 from .data_limits import check_data
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .forms import FormError, load_form, user_fields, validate_data
@@ -113,10 +113,11 @@ class TaskOperations(UnitOfWork):
         return row
 
     def inbox(self, user: User, tab: str = "ready", *, process_key: str | None = None, overdue: bool = False,
-              q: str | None = None, sort: str = "created", limit: int = 50, offset: int = 0
-              ) -> tuple[list[TaskRecord], int]:
+              q: str | None = None, sort: str = "created", limit: int = 50, offset: int = 0,
+              count: bool = True) -> tuple[list[TaskRecord], int | None]:
         """Tabs: ``ready`` (all I may do), ``mine`` (claimed by or appointed to me),
-        ``lanes`` (unclaimed in my lanes), ``done`` (completed by me)."""
+        ``lanes`` (unclaimed in my lanes), ``done`` (completed by me). The total is None when
+        ``count`` is false (a caller that shows no count spares the query)."""
         limit, offset = bounded_page(limit, offset)
         query = self._inbox_query(user, tab, process_key, overdue, q)
         order = {"created": TaskRecord.created_at.asc(), "due": TaskRecord.due_at.asc(),
@@ -124,9 +125,10 @@ class TaskOperations(UnitOfWork):
                  "completed": TaskRecord.completed_at.desc()}.get(sort, TaskRecord.created_at.asc())
         if tab == "done" and sort == "created":
             order = TaskRecord.completed_at.desc()
-        total = self.session.scalar(select(func.count()).select_from(query.subquery())) if offset or limit else None
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) \
+            if count and (offset or limit) else None
         rows = list(self.session.scalars(query.order_by(order, TaskRecord.id).limit(limit).offset(offset)))
-        return rows, (total if total is not None else len(rows))
+        return rows, (total if total is not None else len(rows) if count else None)
 
     def inbox_count(self, user: User, tab: str = "ready", *, overdue: bool = False) -> int:
         """How many steps wait in one tab of ``user``'s inbox (one count, for a badge)."""
@@ -299,7 +301,13 @@ class TaskOperations(UnitOfWork):
         schema = self.task_form(row)
         if schema is None:
             return []
+        has_lists = bool(item_lists.own_lists(schema) or item_lists.bound_lists(schema))
+        history = self.submissions(row.instance_id) if has_lists else []
+        if has_lists:  # items sent without an id get the next free one (never one used before)
+            item_lists.assign_ids(schema, data, [s.data for s in history])
         problems = validate_data(schema, data)
+        if has_lists:
+            problems += item_lists.check(schema, data, [s for s in history if s.task_id != row.id])
         # A decision has no default: the person says which way, even where the schema forgot `required`.
         problems += [Problem("form.required", field=name) for name in self.decision_fields(row)
                      if name not in data and not any(p.field == name for p in problems)]
@@ -458,6 +466,17 @@ class TaskOperations(UnitOfWork):
         if wanted is not None:
             query = query.where(Submission.bpmn_id.in_(sorted(wanted | {row.bpmn_id})))
         return list(self.session.scalars(query.order_by(Submission.completed_at, Submission.id)))
+
+    def list_views(self, row: TaskRecord) -> dict[str, item_lists.BoundView]:
+        """The step's bound lists (``x-items-from``) as its page shows them: the latest items of the
+        lists they read, from the case's kept submissions before this step's own completion."""
+        schema = self.task_form(row)
+        if not item_lists.bound_lists(schema):
+            return {}
+        before = [s for s in self.submissions(row.instance_id) if s.task_id != row.id
+                  and (row.completed_at is None or s.completed_at <= row.completed_at)]
+        forms = {b: self.step_form(row.definition_id, b) for b in {s.bpmn_id for s in before}}
+        return item_lists.bound_views(schema, before, forms)
 
     def previous_round(self, row: TaskRecord) -> Submission | None:
         """The same step's answers in the round before this one (to prefill the form), or None."""

@@ -8,6 +8,9 @@ service, the HTTP API via Flask's client, and a real server.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
+from pathlib import Path
 from typing import Any, Callable
 
 SOP_KEY = "pengembangan_aplikasi_egov"
@@ -24,8 +27,39 @@ PROGRAMMERS = ["sari", "andi"]
 EXPECTED_STEPS = [1, 2, 3, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 9, 10, 11, 12, 13, 14]
 
 
+#: How many items a sample item list holds (their ids: K-01, K-02, K-03, the same every round).
+SAMPLE_ITEMS = 3
+FORMS_DIR = Path(__file__).resolve().parents[1] / "forms"
+
+
+@functools.lru_cache(maxsize=64)
+def _list_field(name: str) -> dict[str, Any] | None:
+    """The schema of the list field called ``name`` in the repository's forms (a bound list's source)."""
+    for path in sorted(FORMS_DIR.glob("*.json")):
+        prop = (json.loads(path.read_text(encoding="utf-8")).get("properties") or {}).get(name)
+        if isinstance(prop, dict) and prop.get("type") == "array" and ("x-item-id" in prop or "x-items-from" in prop):
+            return prop
+    return None
+
+
+def sample_items(name: str, prop: dict[str, Any]) -> list[dict[str, Any]]:
+    """A list field's sample items: an item list's with explicit ids (kept every round); a bound
+    list's answering each item of its source's sample that it asks (``x-items-when``)."""
+    columns = {k: v for k, v in ((prop.get("items") or {}).get("properties") or {}).items() if k != "id"}
+    def row(item_id: str) -> dict[str, Any]:
+        return {"id": item_id, **{k: sample_value(k, v) for k, v in columns.items()}}
+    if isinstance(prop.get("x-item-id"), str):
+        return [row(f"{prop['x-item-id']}-{n:02d}") for n in range(1, SAMPLE_ITEMS + 1)]
+    source = _list_field(prop["x-items-from"])
+    items = sample_items(prop["x-items-from"], source) if source is not None else []
+    when = prop.get("x-items-when") or {}
+    return [row(i["id"]) for i in items if all(i.get(k) in v for k, v in when.items())]
+
+
 def sample_value(name: str, prop: dict[str, Any]) -> Any:
     kind = prop.get("type")
+    if kind == "array" and ("x-item-id" in prop or "x-items-from" in prop):
+        return sample_items(name, prop)
     if "enum" in prop:
         return prop["enum"][0]
     if kind == "boolean":

@@ -169,7 +169,8 @@ def test_rework_pages_show_the_banner_the_prefill_and_earlier_answers(app, clien
 
     complete_ready()  # 3 approves
     while ready_task()["step"] != 12:
-        complete_ready({"hasil_uat": "lulus_dengan_catatan", "temuan_uat": "Cetak antrean lambat"}
+        complete_ready({"hasil_uji": [{"id": "K-01", "hasil": "lulus_dengan_catatan", "catatan": "Cetak antrean lambat"},
+                                      {"id": "K-02", "hasil": "lulus"}, {"id": "K-03", "hasil": "lulus"}]}
                        if ready_task()["step"] == 10 else None)
     step12 = ready_task()
     login("kabid")
@@ -181,7 +182,8 @@ def test_rework_pages_show_the_banner_the_prefill_and_earlier_answers(app, clien
     step11 = earlier.split("Langkah 11 — ")[1].split("</details>")[0]
     assert "<dt>" in step10 and "<dt>" in step11 and "langkah-10-r1.pdf" in step10
     # the UAT result (by its title) and findings, and the internal review, readable at step 12
-    assert "<dt>Hasil UAT</dt><dd>Lulus dengan catatan</dd>" in step10 and "Cetak antrean lambat" in step10
+    assert ("<dt>Hasil uji per kebutuhan</dt><dd class=\"pre\">K-01 — Hasil: Lulus dengan catatan; "
+            "Catatan hasil uji: Cetak antrean lambat\nK-02 — Hasil: Lulus") in step10
     internal = [s for s in api.request("GET", f"/api/instances/{instance_id}", "admin")[1]["submissions"]
                 if s["step"] == 11][0]
     assert all(str(v) in step11 for v in internal["data"].values()

@@ -102,18 +102,18 @@ def test_invalid_data_comes_back_422_with_messages_next_to_fields_and_input_kept
 
 
 def test_a_number_field_with_words_is_refused_next_to_it(client, login, svc, case):
-    row = advance(svc, case, 2)
-    login("analis")
-    upload(client, row.id, "spesifikasi.pdf")
+    row = advance(svc, case, 13)
+    login(row.assignees[0].username)
+    upload(client, row.id, "pelatihan.pdf")
     response = client.post(f"/tasks/{row.id}/complete",
-                           data={"ringkasan_kebutuhan": "Modul antrean", "jumlah_kebutuhan": "dua belas"})
+                           data={"tanggal_pelatihan": "2026-12-01", "jumlah_peserta": "dua belas"})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert error_after(page, "f-jumlah_kebutuhan") == "Isi dengan bilangan bulat, misalnya 3."
+    assert error_after(page, "f-jumlah_peserta") == "Isi dengan bilangan bulat, misalnya 3."
     assert 'value="dua belas"' in page
-    response = client.post(f"/tasks/{row.id}/complete", data={"ringkasan_kebutuhan": "Modul", "jumlah_kebutuhan": "0"})
+    response = client.post(f"/tasks/{row.id}/complete", data={"tanggal_pelatihan": "2026-12-01", "jumlah_peserta": "0"})
     assert response.status_code == 422
-    assert error_after(response.get_data(as_text=True), "f-jumlah_kebutuhan") == "Paling sedikit 1."
+    assert error_after(response.get_data(as_text=True), "f-jumlah_peserta") == "Paling sedikit 1."
 
 
 def test_missing_deliverable_is_said_next_to_the_upload(client, login, step1):

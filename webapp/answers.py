@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping
 
 from flask_babel import gettext as _
 
-from engine import dossier
+from engine import item_lists, dossier
 from engine.forms import user_fields
 from engine.models import Deliverable, Submission
 from engine.service import WorkflowService
@@ -92,6 +92,8 @@ def answer_list(schema: Mapping[str, Any] | None, data: Mapping[str, Any], decis
         if kind == "choice" and isinstance(value, bool):
             choice = next(c for c in dossier.choices(prop) if c.value is value)
             text = choice.title or (_("Ya") if value else _("Tidak"))
+        elif kind in ("items", "bound"):  # one line per item, its columns by their titles
+            text = "\n".join(item_lists.item_lines(prop, value)) or "—"
         else:
             titles = dict(zip(prop.get("enum") or [], prop.get("x-enum-titles") or []))
             if isinstance(value, (str, int)) and not isinstance(value, bool) and value in titles:

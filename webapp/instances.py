@@ -201,6 +201,7 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
         candidates=candidates, errors=errors or {}, now=utcnow(), status_labels=status_labels(),
         event_labels=event_labels(), age=age, waits=svc.message_waits(instance.id), realisation=realisation,
         may_discuss=may_discuss, comments=comments, withdrawal=withdrawal,
+        matrices=svc.traceability(instance),
     ), status
 
 

@@ -17,9 +17,10 @@ def register(app: Flask) -> None:
     # on the app itself, not through the blueprint's record-once hook: every page and error page
     # of every app draws the menu's unread count
     app.context_processor(notifications.unread_badge)
-    from . import admin, admin_notifications, audit_log, instances, modeler, processes, reports
+    from . import admin, admin_notifications, audit_log, instances, modeler, processes, reports, traceability
 
     app.register_blueprint(instances.bp)
+    app.register_blueprint(traceability.bp)
     app.register_blueprint(processes.bp)
     app.register_blueprint(modeler.bp)
     app.register_blueprint(admin.bp)

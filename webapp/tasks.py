@@ -52,7 +52,8 @@ def _page(row: TaskRecord, *, raw: dict | None = None, problems: list[Problem] |
         {k: v for k, v in previous.data.items() if k not in decisions} if previous else None)
     form_fields = form_render.fields(schema, values, raw=raw, problems=problems,
                                      candidates=_candidates if can_work else None, decisions=decisions,
-                                     qualification=svc.compiled(svc.definition(row.definition_id)).qualification)
+                                     qualification=svc.compiled(svc.definition(row.definition_id)).qualification,
+                                     lists=svc.list_views(row))
     submissions = svc.earlier_submissions(row)
     people = svc.users.full_names([row.claimed_by, row.completed_by, (row.returned or {}).get("by"),
                                    row.on_behalf_of, *(c.author for c in comments),
@@ -105,6 +106,8 @@ def complete(task_id: str):
     row = svc.visible_task(task_id, user)
     schema = svc.task_form(row)
     decisions = svc.decision_fields(row)
+    if request.form.get(form_render.ADD_ROW):  # "Tambah baris": the same form, one blank row more
+        return _page(row, raw=form_render.raw_values(schema, request.form, decisions))
     data, problems = form_render.parse(schema, request.form, decisions)
     if problems:
         # Say everything at once: what could not be typed, and what the engine would refuse besides.
@@ -125,7 +128,9 @@ def complete(task_id: str):
             flash(_("Langkah ini sudah selesai atau berubah sementara itu. Periksa keadaannya di bawah."), "warning")
             return redirect(url_for("tasks.show", task_id=task_id))
     if problems:
-        return _page(row, raw=form_render.raw_values(schema, request.form, decisions), problems=problems, status=422)
+        raw = form_render.raw_values(schema, request.form, decisions)
+        form_render.adopt_ids(schema, raw, data)
+        return _page(row, raw=raw, problems=problems, status=422)
     flash(_("%(step)s selesai. Terima kasih.", step=step_label(row)) + " " + who_is_next(row.instance_id), "success")
     return redirect(url_for("inbox.index"))
 

@@ -124,14 +124,23 @@ def test_analyst_sees_step_2_in_the_inbox_and_completes_it(page, api):
 
     upload(page, "spesifikasi-kebutuhan.pdf")
     page.get_by_label("Ringkasan kebutuhan").fill("Pendaftaran pedagang, tagihan retribusi, laporan harian.")
-    page.get_by_label("Jumlah kebutuhan").fill("12")
+    # the requirement list: one blank row to start; "Tambah baris" asks for another (no script needed)
+    page.get_by_label("Uraian kebutuhan").fill("Pendaftaran pedagang pasar")
+    page.get_by_label("Prioritas").select_option(label="Tinggi")
+    page.get_by_role("button", name="Tambah baris").click()
+    expect(page.get_by_label("Uraian kebutuhan")).to_have_count(2)
+    expect(page.get_by_label("Uraian kebutuhan").first).to_have_value("Pendaftaran pedagang pasar")
+    page.get_by_label("Uraian kebutuhan").nth(1).fill("Tagihan retribusi harian")
+    page.get_by_label("Prioritas").nth(1).select_option(label="Sedang")
     page.get_by_role("button", name="Selesaikan").click()
     expect(page.get_by_role("status").filter(has_text="selesai")).to_contain_text(f"Langkah 2 — {STEP2} selesai")
     expect(inbox_row(page, title, STEP2)).to_have_count(0)
 
     body = case(api, instance_id)
     step2 = [t for t in body["tasks"] if t["step"] == 2][0]
-    assert step2["completed_by"] == "analis" and step2["data"]["jumlah_kebutuhan"] == 12
+    assert step2["completed_by"] == "analis" and step2["data"]["kebutuhan"] == [
+        {"id": "K-01", "deskripsi": "Pendaftaran pedagang pasar", "prioritas": "tinggi"},
+        {"id": "K-02", "deskripsi": "Tagihan retribusi harian", "prioritas": "sedang"}]
     assert [a["filename"] for a in step2["attachments"]] == ["spesifikasi-kebutuhan.pdf"]
     assert ready_step(api, instance_id)["step"] == 3
 
