@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import socket
+import time
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import sessionmaker
 
 from .models import Base
+
+#: Seconds between two PRAGMA optimize runs on one SQLite connection.
+OPTIMIZE_EVERY = 60.0
 
 
 def configure_engine(engine: Engine) -> Engine:
@@ -24,14 +28,19 @@ def configure_engine(engine: Engine) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "checkin")
-        def _optimize(dbapi_conn, _record):
-            # SQLite's advice: run PRAGMA optimize regularly on long-lived connections. It costs
-            # tens of microseconds, and re-runs ANALYZE only on tables that grew (25×) since they
-            # were last analyzed, so the planner knows that "state = 'ready'" matches thousands of
-            # task rows and a user's lanes a few: without statistics SQLite walks every ready task
-            # to draw one inbox (docs/benchmarks.md, inbox flatness).
+        def _optimize(dbapi_conn, record):
+            # SQLite's advice: run PRAGMA optimize regularly on long-lived connections. It re-runs
+            # ANALYZE only on tables that grew (25×) since they were last analyzed, so the planner
+            # knows that "state = 'ready'" matches thousands of task rows and a user's lanes a few:
+            # without statistics SQLite walks every ready task to draw one inbox (docs/benchmarks.md,
+            # inbox flatness). Once a minute per connection is regular enough, and spares every
+            # request its cost (a tenth of an empty-inbox API request).
             if dbapi_conn is None:
                 return
+            now = time.monotonic()
+            if now - record.info.get("alur_optimized", -OPTIMIZE_EVERY) < OPTIMIZE_EVERY:
+                return
+            record.info["alur_optimized"] = now
             try:
                 dbapi_conn.execute("PRAGMA optimize")
             except Exception:  # a busy or read-only database: statistics can wait for the next time

@@ -113,10 +113,11 @@ class TaskOperations(UnitOfWork):
         return row
 
     def inbox(self, user: User, tab: str = "ready", *, process_key: str | None = None, overdue: bool = False,
-              q: str | None = None, sort: str = "created", limit: int = 50, offset: int = 0
-              ) -> tuple[list[TaskRecord], int]:
+              q: str | None = None, sort: str = "created", limit: int = 50, offset: int = 0,
+              count: bool = True) -> tuple[list[TaskRecord], int | None]:
         """Tabs: ``ready`` (all I may do), ``mine`` (claimed by or appointed to me),
-        ``lanes`` (unclaimed in my lanes), ``done`` (completed by me)."""
+        ``lanes`` (unclaimed in my lanes), ``done`` (completed by me). The total is None when
+        ``count`` is false (a caller that shows no count spares the query)."""
         limit, offset = bounded_page(limit, offset)
         query = self._inbox_query(user, tab, process_key, overdue, q)
         order = {"created": TaskRecord.created_at.asc(), "due": TaskRecord.due_at.asc(),
@@ -124,9 +125,10 @@ class TaskOperations(UnitOfWork):
                  "completed": TaskRecord.completed_at.desc()}.get(sort, TaskRecord.created_at.asc())
         if tab == "done" and sort == "created":
             order = TaskRecord.completed_at.desc()
-        total = self.session.scalar(select(func.count()).select_from(query.subquery())) if offset or limit else None
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) \
+            if count and (offset or limit) else None
         rows = list(self.session.scalars(query.order_by(order, TaskRecord.id).limit(limit).offset(offset)))
-        return rows, (total if total is not None else len(rows))
+        return rows, (total if total is not None else len(rows) if count else None)
 
     def inbox_count(self, user: User, tab: str = "ready", *, overdue: bool = False) -> int:
         """How many steps wait in one tab of ``user``'s inbox (one count, for a badge)."""

@@ -257,7 +257,7 @@ def list_tasks():
     limit, offset = _page()
     svc = service()
     rows, _ = svc.inbox(user, tabs[state], process_key=request.args.get("process_key") or None,
-                        limit=limit, offset=offset)
+                        limit=limit, offset=offset, count=False)
     files = svc.attachments_by_task([r.id for r in rows])
     return jsonify([shapes.task(svc, r, files[r.id]) for r in rows])
 
