@@ -35,6 +35,9 @@ def test_record_of_a_case_with_two_review_loops(client, login, svc, monkeypatch,
         assert f.sha256[:32] in text.replace(" ", "")  # every document with its sha256
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/instances/{instance_id}/documents.zip").data))
     assert f"lembar-kendali-{instance_id}.pdf" in archive.namelist()
+    # the requirements' traceability matrix: in the record, and beside it as a workbook
+    assert "Ketertelusuran: Daftar kebutuhan" in text and "K-03" in text
+    assert f"ketertelusuran-{instance_id}.xlsx" in archive.namelist()
     svc.create_user(svc.users.get("admin"), "tamu", "rahasia123", [])
     login("tamu", "rahasia123")
     assert client.get(f"/instances/{instance_id}/record.pdf").status_code == 403

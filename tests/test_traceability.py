@@ -75,6 +75,13 @@ def table(m):
     return out
 
 
+def unchanged(svc, instance_id, step):
+    """A step that fills no list leaves the matrix as it was."""
+    before = table(matrix(svc, instance_id))
+    do(svc, instance_id, step)
+    assert table(matrix(svc, instance_id)) == before, step
+
+
 def test_requirements_are_traced_through_rework_uat_and_review(svc, any_db):
     case = svc.start(SOP_KEY, svc.users.get("pemilik"), "Aplikasi antrean puskesmas").id
     do(svc, case, 1)
@@ -103,7 +110,7 @@ def test_requirements_are_traced_through_rework_uat_and_review(svc, any_db):
 
     do(svc, case, 3, {"spec_approved": True})
     for step in (4, 5, 6, 7):
-        do(svc, case, step)
+        unchanged(svc, case, step)
 
     # step 8 shows the latest list with what changed, and will not finish while one has no scenario
     row8 = ready_row(svc, case)
@@ -127,7 +134,7 @@ def test_requirements_are_traced_through_rework_uat_and_review(svc, any_db):
     assert not matrix(svc, case).uncovered
 
     # step 10, round 1: K-04 fails (a failure needs its note)
-    do(svc, case, 9)
+    unchanged(svc, case, 9)
     verdicts = [{"id": i, "hasil": "lulus"} for i in ("K-01", "K-02", "K-05", "K-06")]
     problems = refused(svc, case, {"tanggal_uat": "2026-12-01", "hasil_uji": verdicts + [{"id": "K-04", "hasil": "gagal"}]})
     assert [p.field for p in problems] == ["hasil_uji.K-04.catatan"]
@@ -136,7 +143,7 @@ def test_requirements_are_traced_through_rework_uat_and_review(svc, any_db):
     rows = table(matrix(svc, case))
     assert rows["K-04"][2] == {"8/1/skenario": "Uji K-04", "10/1/hasil": "Gagal", "10/1/catatan": "Layar tidak berbunyi"}
     assert rows["K-01"][2]["10/1/hasil"] == "Lulus"
-    do(svc, case, 11)
+    unchanged(svc, case, 11)
 
     # step 12, round 1: the failed one first; it must be decided, and "perbaiki" bars acceptance
     row12 = ready_row(svc, case)
@@ -155,19 +162,22 @@ def test_requirements_are_traced_through_rework_uat_and_review(svc, any_db):
     assert rows["K-04"][2]["12/1/keputusan"] == "Perbaiki" and "12/1/keputusan" not in rows["K-01"][2]
 
     # round 2: fixed, every requirement passes; nothing is asked at step 12, which accepts
-    do(svc, case, 9)
+    unchanged(svc, case, 9)
     do(svc, case, 10, {"tanggal_uat": "2026-12-08",
                        "hasil_uji": [{"id": i, "hasil": "lulus"} for i in ("K-01", "K-02", "K-04", "K-05", "K-06")]})
     rows = table(matrix(svc, case))
     assert (rows["K-04"][2]["10/1/hasil"], rows["K-04"][2]["10/2/hasil"]) == ("Gagal", "Lulus")
     assert [g.rounds for g in matrix(svc, case).groups] == [[1], [1, 2], [1]]
-    do(svc, case, 11)
+    unchanged(svc, case, 11)
     assert svc.list_views(ready_row(svc, case))["tinjauan_butir"].asked == set()
     do(svc, case, 12, {"prototype_accepted": True})
     assert ready_row(svc, case).step == 13
     final = matrix(svc, case)
     assert [g.rounds for g in final.groups] == [[1], [1, 2], [1, 2]] and not final.uncovered
     assert table(final)["K-03"] == (True, None, {}, [])
+    unchanged(svc, case, 13)
+    unchanged(svc, case, 14)
+    assert svc.instance(case).status == "completed"
 
 
 def test_a_required_bound_list_marks_the_items_it_leaves_uncovered(svc, any_db, tmp_path):
@@ -231,3 +241,21 @@ def test_list_functions_are_bounded_and_held_to_the_same_rules():
                    "[x for x in items]"):
         with pytest.raises(UnsafeExpression):
             check_expression(unsafe)
+
+
+def test_item_lists_are_bounded_and_their_ids_checked(svc):
+    case = svc.start(SOP_KEY, svc.users.get("pemilik"), "Batas daftar").id
+    do(svc, case, 1)
+
+    def codes(items):
+        return sorted((p.field, p.code) for p in refused(svc, case, {"ringkasan_kebutuhan": "x", "kebutuhan": items}))
+
+    one = {"deskripsi": "Daftar", "prioritas": "tinggi"}
+    assert ("kebutuhan", "list.too_many") in codes([dict(one) for _ in range(101)])
+    assert codes([{"deskripsi": "x" * 501, "prioritas": "tinggi"}]) == [("kebutuhan.K-01.deskripsi", "form.too_long")]
+    assert codes([{"id": "K-01", **one}, {"id": "K-01", **one}]) == [("kebutuhan.K-01.id", "list.duplicate")]
+    assert codes([{"id": "X-1", **one}]) == [("kebutuhan.X-1.id", "list.bad_id")]
+    assert codes([{"id": "K-01", "deskripsi": "", "prioritas": "penting"}]) == [
+        ("kebutuhan.K-01.deskripsi", "form.empty"), ("kebutuhan.K-01.prioritas", "form.not_choice")]
+    assert codes([]) == [("kebutuhan", "form.empty")]
+    assert svc.submissions(case)[-1].step == 1  # nothing of it kept

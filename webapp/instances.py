@@ -239,9 +239,13 @@ def documents(instance_id: int):
         raise NotFound(_("Pengajuan ini belum memiliki dokumen."))
     steps = {t.id: t for t in svc.instance_tasks(instance.id)}
     from .case_record import record_filename, record_pdf
+    from .traceability import case_workbook
 
-    archive = write_archive(files, steps, svc.files, svc.calendar.tz,
-                            extra=[(record_filename(instance), record_pdf(instance))])
+    extra = [(record_filename(instance), record_pdf(instance))]
+    matrix = case_workbook(instance)
+    if matrix is not None:  # the traceability matrix beside the record, as a workbook
+        extra.append(matrix)
+    archive = write_archive(files, steps, svc.files, svc.calendar.tz, extra=extra)
     return send_file(archive, mimetype="application/zip", as_attachment=True,
                      download_name=f"pengajuan-{instance.id}-dokumen.zip")
 

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from engine.models import Instance
 from engine.traceability import Matrix
 
 from .services import service
@@ -92,16 +93,23 @@ def workbook(matrices: list[Matrix], title: str) -> bytes:
     return out.getvalue()
 
 
+def case_workbook(instance: Instance) -> tuple[str, bytes] | None:
+    """The case's matrices as a workbook (its file name and bytes), or None where its process
+    has no item list."""
+    matrices = service().traceability(instance)
+    if not matrices:
+        return None
+    number = getattr(instance, "number", None) or instance.id
+    return f"ketertelusuran-{instance.id}.xlsx", workbook(matrices, f"{number} — {instance.title}")
+
+
 @bp.get("/<int:instance_id>/traceability.xlsx")
 @login_required
 def xlsx(instance_id: int):
-    svc = service()
-    instance = svc.visible_instance(instance_id, current_user._get_current_object())
-    matrices = svc.traceability(instance)
-    if not matrices:
+    instance = service().visible_instance(instance_id, current_user._get_current_object())
+    found = case_workbook(instance)
+    if found is None:
         return Response(_("Proses ini tidak memiliki daftar butir untuk ditelusuri."), status=404,
                         mimetype="text/plain")
-    number = getattr(instance, "number", None) or instance.id
-    body = workbook(matrices, f"{number} — {instance.title}")
-    return Response(body, mimetype=XLSX, headers={
-        "Content-Disposition": f'attachment; filename="ketertelusuran-{instance.id}.xlsx"'})
+    name, body = found
+    return Response(body, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
