@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from sop_walk import SOP_KEY
+from helpers.sop_walk import SOP_KEY
 
 
 @pytest.fixture
@@ -238,7 +238,7 @@ def test_answers_per_step_follow_each_form_with_its_titles_and_dates(client, log
     from test_pages_inbox import advance
     from webapp.i18n import format_moment
 
-    from sop_walk import form_data
+    from helpers.sop_walk import form_data
 
     review = advance(svc, case, 3)
     svc.complete(review.id, svc.users.get("kabid"), form_data(svc.task_form(review), 3, {}))  # sent back

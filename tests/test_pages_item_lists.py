@@ -8,9 +8,9 @@ import re
 
 from openpyxl import load_workbook
 
-from sop_walk import SOP_KEY
-from test_pages_inbox import advance, ready
-from test_traceability import do
+from helpers.sop_walk import SOP_KEY
+from helpers.cases import advance, ready
+from helpers.cases import do
 
 STEP2_ROWS = {"ringkasan_kebutuhan": "Antrean puskesmas",
               "kebutuhan.0.deskripsi": "Pendaftaran antrean daring", "kebutuhan.0.prioritas": "tinggi",

@@ -7,9 +7,9 @@ import pytest
 from engine import flowchart, sop_sheet
 from engine.errors import Invalid
 from engine.qualifications import Gap, Qualification, split_items
-from sop_walk import SOP_KEY
-from test_pages_inbox import advance
-from test_pages_tasks import page_of
+from helpers.sop_walk import SOP_KEY
+from helpers.cases import advance
+from helpers.pages import page_of
 
 
 def candidate_html(page: str, username: str) -> str:
