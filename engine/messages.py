@@ -120,6 +120,7 @@ MESSAGES: dict[str, str] = {
     "form.excluded": "this value cannot go with the rest of the form ({detail})",
     "form.too_long": "longer than {n} characters",
     "form.bad_schema": "form file '{name}' is not a valid JSON Schema: {why}",
+    "form.in_diagram": "the form in the diagram",
     "form.inline_too_large": "the form of step '{step}' is larger than {n} KB",
     "form.inline_json": "the form of step '{step}' is not JSON: {why}",
     "form.inline_not_object": "the form of step '{step}' must be a JSON Schema of type object with properties",

@@ -27,6 +27,13 @@ STEP_CODES: dict[str, dict[str, str]] = {
 }
 
 
+def _form_source(meta: TaskMeta) -> str:
+    """Where a step's form comes from: its file's name, the diagram itself, or nowhere."""
+    if meta.form_schema is not None:
+        return Message("form.in_diagram")
+    return meta.form or "–"
+
+
 def compare_steps(old: TaskMeta, new: TaskMeta, family: str) -> list[Message]:
     """What changed in one step (``family``: "migration" or "diff", see :data:`STEP_CODES`)."""
     codes = STEP_CODES[family]
@@ -40,8 +47,8 @@ def compare_steps(old: TaskMeta, new: TaskMeta, family: str) -> list[Message]:
                              new_iso=new.duration))
     if (old.lane or "") != (new.lane or ""):
         notes.append(Message(codes["lane"], step=step, old=old.lane or "–", new=new.lane or "–"))
-    if (old.form or "") != (new.form or ""):
-        notes.append(Message(codes["form"], step=step, old=old.form or "–", new=new.form or "–"))
+    if _form_source(old) != _form_source(new):
+        notes.append(Message(codes["form"], step=step, old=_form_source(old), new=_form_source(new)))
     elif old.form_schema != new.form_schema:
         notes.append(Message(codes["fields"], step=step))
     if old.step != new.step:

@@ -75,3 +75,61 @@ def test_a_step_keeps_one_form(svc):
                    expected_key=SOP_KEY)
     (problem,) = refused.value.problems
     assert problem.code == "bpmn.form_both" and "Step02" in problem.element
+
+
+CHECKLIST = {"type": "object", "properties": {
+    "kelengkapan": {"type": "array", "title": "Kelengkapan dokumen", "uniqueItems": True, "x-widget": "checklist",
+                    "items": {"type": "string", "enum": ["KAK", "RAB", "Jadwal"]}},
+    "keputusan": {"type": "boolean", "title": "Dokumen lengkap", "x-choices": {"true": "Ya", "false": "Tidak"}}},
+    "required": ["keputusan"]}
+
+
+def test_the_preview_draws_the_form_as_the_task_page_does(client, login):
+    login("admin")
+    page = client.post("/processes/modeler/form-preview", json={"schema": CHECKLIST}).get_data(as_text=True)
+    assert '<fieldset class="checklist"' in page and 'value="RAB"' in page and 'type="radio"' in page
+    assert 'name="pratinjau-kelengkapan"' in page, "the preview's inputs keep clear of the modeler's ids"
+    broken = client.post("/processes/modeler/form-preview", json={"schema": {"type": "string"}}).get_data(as_text=True)
+    assert "harus berupa JSON Schema bertipe object" in broken
+    opened = client.get("/processes/modeler/forms/step03_review_spesifikasi.json").get_json()
+    assert "spec_approved" in opened["properties"]
+    assert client.get("/processes/modeler/forms/tidak_ada.json").status_code == 404
+    login("budi")
+    assert client.post("/processes/modeler/form-preview", json={"schema": CHECKLIST}).status_code == 403
+
+
+def test_a_downloaded_bpmn_carries_its_form_to_a_fresh_alur(app, make_app, tmp_path, client, login):
+    """The BPMN download of a version whose step carries its form deploys on another alur (its own
+    database, no such form file) and the step's page draws the same fields."""
+    from webapp.services import service
+
+    with app.test_request_context():
+        svc = service()
+        svc.deploy(with_form(json.dumps(CHECKLIST)), "v2.bpmn", svc.users.get("admin"), expected_key=SOP_KEY)
+    login("admin")
+    downloaded = client.get(f"/processes/{SOP_KEY}/bpmn").get_data()
+    assert b"<alur:form>" in downloaded
+
+    def step2_fields(an_app) -> str:
+        with an_app.test_request_context():
+            svc = service()
+            case = svc.start(SOP_KEY, svc.users.get("pemilik"), "Kasus")
+            row = advance(svc, case, 2)
+            row_id = row.id
+        browser = an_app.test_client()
+        browser.post("/login", data={"username": "analis", "password": "demo12345"})
+        page = browser.get(f"/tasks/{row_id}").get_data(as_text=True)
+        return page[page.index('<fieldset class="checklist"'):page.index("</form>", page.index('<fieldset class="checklist"'))]
+
+    here = step2_fields(app)
+    fresh = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'fresh.db'}", ALUR_FILES_DIR=str(tmp_path / "f2"))
+    runner = fresh.test_cli_runner()
+    assert runner.invoke(args=["init"]).exit_code == 0
+    for name, role in [("pemilik", "Instansi Pemilik"), ("analis", "System Analyst"), ("admin", None)]:
+        extra = ["--role", role] if role else ["--admin"]
+        assert runner.invoke(args=["user", "add", name, "--password", "demo12345", *extra]).exit_code == 0
+    path = tmp_path / "downloaded.bpmn"
+    path.write_bytes(downloaded)
+    result = runner.invoke(args=["deploy", str(path)])
+    assert result.exit_code == 0, result.output
+    assert step2_fields(fresh).replace(" ", "") == here.replace(" ", "")

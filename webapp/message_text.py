@@ -465,6 +465,7 @@ TEXTS = {
     "diff.step_output": _l("Output langkah %(step)s: '%(old)s' → '%(new)s'."),
     "diff.step_form_fields": _l("Formulir langkah %(step)s berubah."),
     "migration.step_form_fields": _l("Formulir langkah %(step)s berubah."),
+    "form.in_diagram": _l("formulir di diagram"),
     "form.inline_too_large": _l("Formulir langkah '%(step)s' lebih besar dari %(n)s KB."),
     "form.inline_json": _l("Formulir langkah '%(step)s' bukan JSON: %(why)s"),
     "form.inline_not_object": _l("Formulir langkah '%(step)s' harus berupa JSON Schema bertipe object dengan properties."),
