@@ -259,3 +259,14 @@ def test_item_lists_are_bounded_and_their_ids_checked(svc):
         ("kebutuhan.K-01.deskripsi", "form.empty"), ("kebutuhan.K-01.prioritas", "form.not_choice")]
     assert codes([]) == [("kebutuhan", "form.empty")]
     assert svc.submissions(case)[-1].step == 1  # nothing of it kept
+
+
+def test_the_page_view_keeps_the_last_rounds_only():
+    from engine.traceability import Group, Matrix, TraceRow, latest_rounds
+
+    group = Group("Step10", 10, "UAT", "hasil_uji", "Hasil uji", [("hasil", "Hasil")], [1, 2, 3, 4, 5], True)
+    row = TraceRow("K-01", [("Uraian", "Daftar")], cells={group.key(r, "hasil"): "Gagal" for r in range(1, 6)})
+    m = Matrix("kebutuhan", "Daftar kebutuhan", 2, "Spesifikasi", [("deskripsi", "Uraian")], [group], [row])
+    [shown] = latest_rounds([m], 3)
+    assert shown.groups[0].rounds == [3, 4, 5] and shown.groups[0].rounds_hidden == 2
+    assert m.groups[0].rounds == [1, 2, 3, 4, 5]  # the full matrix (the workbook's) is untouched
