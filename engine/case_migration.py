@@ -35,11 +35,11 @@ from SpiffWorkflow.util.task import TaskState
 
 from .bpmn_loader import TaskMeta
 from .compaction import compact
-from .durations import describe_duration
 from .expressions import ALLOWED_CONSTANTS, ALLOWED_FUNCTIONS
 from .messages import Message
 from .safe_scripts import UnsafeScript, check_script
 from .state import SPEC_SERIALIZER, dump_instance, load_instance
+from .version_diff import compare_steps, step_label
 
 #: States of the tasks a case is at: a person's step ready or started, an event or join waiting.
 OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
@@ -238,28 +238,6 @@ def _check_gateway_data(workflow: BpmnWorkflow, open_tasks: list, new: Version, 
                         "gateway": _label(gateway), "variable": name, "version": new.number}))
 
 
-def _step(meta: TaskMeta) -> str:
-    return str(meta.step) if meta.step is not None else meta.name
-
-
-def _compare(old: TaskMeta, new: TaskMeta) -> list[Message]:
-    step = _step(new)
-    notes = []
-    if (old.name or "") != (new.name or ""):
-        notes.append(Message("migration.step_renamed", **{"step": step, "old": old.name, "new": new.name}))
-    if (old.duration or "") != (new.duration or ""):
-        notes.append(Message("migration.step_duration", **{"step": step, "old": describe_duration(old.duration) or "–",
-                                                      "new": describe_duration(new.duration) or "–",
-                                                      "old_iso": old.duration, "new_iso": new.duration}))
-    if (old.lane or "") != (new.lane or ""):
-        notes.append(Message("migration.step_lane", **{"step": step, "old": old.lane or "–", "new": new.lane or "–"}))
-    if (old.form or "") != (new.form or ""):
-        notes.append(Message("migration.step_form", **{"step": step, "old": old.form or "–", "new": new.form or "–"}))
-    if old.step != new.step:
-        notes.append(Message("migration.step_number", **{"name": new.name, "old": old.step, "new": new.step}))
-    return notes
-
-
 def _human_ahead(start: Any, tasks: dict[str, TaskMeta]) -> list[TaskMeta]:
     found = {getattr(s, "bpmn_id", None) for s in _reach(start)}
     return [m for k, m in tasks.items() if k in found]
@@ -285,11 +263,11 @@ def _describe_changes(open_tasks: list, old: Version, new: Version, plan: Migrat
         for meta in order:
             before = old_ahead.get(meta.bpmn_id) or old.tasks.get(meta.bpmn_id)
             if before is None:
-                add(Message("migration.step_added", **{"step": _step(meta), "name": meta.name}))
+                add(Message("migration.step_added", **{"step": step_label(meta), "name": meta.name}))
             else:
-                for note in _compare(before, meta):
+                for note in compare_steps(before, meta, "migration"):
                     add(note)
         for bpmn_id, meta in sorted(old_ahead.items(), key=lambda kv: (kv[1].step is None, kv[1].step or 0)):
             if bpmn_id not in new_ahead:
-                add(Message("migration.step_removed", **{"step": _step(meta), "name": meta.name}))
+                add(Message("migration.step_removed", **{"step": step_label(meta), "name": meta.name}))
     plan.changes = notes or ([] if plan.reasons else [Message("migration.no_change")])

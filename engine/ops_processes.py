@@ -15,6 +15,8 @@ from .qualifications import same
 from .sop_table_import import SopTableDraft, draft_from_sop_table
 from .state import dump_spec
 from .unit_of_work import UnitOfWork, valid_id as _valid_id
+from .messages import Message
+from .version_diff import diff_versions
 
 
 class _DeployedLookup:
@@ -112,6 +114,37 @@ class ProcessOperations(UnitOfWork):
         audit.record(self.session, "deploy", actor.username if actor else None,
                      key=parsed.key, version=definition.version)
         return definition, True
+
+    def check_diagram(self, data: bytes, user: User, *, expected_key: str | None = None) -> list[Problem]:
+        """The problems a deployment of ``data`` would be refused with (the modeler asks as one
+        edits), none when it would deploy; nothing is stored. ``expected_key``: as for a deploy."""
+        if not access.is_process_owner(user):
+            raise NotAllowed("process.owners_check")
+        try:
+            parsed = self.validate_files([("diagram.bpmn", data)], default_role=self._role_of(expected_key))
+        except Invalid as exc:
+            return exc.problems or [Problem(exc.said)]
+        if expected_key is not None and expected_key not in [p.key for p in parsed]:
+            return [Problem("process.other_key", element=f"process '{parsed[0].key}'", found=parsed[0].key,
+                            expected=expected_key)]
+        return []
+
+    def diff_with_latest(self, data: bytes, key: str, user: User) -> tuple[ProcessDefinition, list[Message]]:
+        """What ``data`` changes against the latest deployed version of ``key`` (checked as a deploy
+        is: :class:`Invalid` with the problems when it would be refused)."""
+        if not access.is_process_owner(user):
+            raise NotAllowed("process.owners_check")
+        latest = self.latest_definition(key)
+        parsed = self.validate_files([("diagram.bpmn", data)], default_role=self._role_of(key))
+        mine = next((p for p in parsed if p.key == key), None)
+        if mine is None:
+            raise Invalid("process.another", [Problem("process.other_key", element=f"process '{parsed[0].key}'",
+                                                      found=parsed[0].key, expected=key)])
+        return latest, diff_versions(runtime.compiled(latest), mine, latest.version)
+
+    def _role_of(self, key: str | None) -> str | None:
+        latest = self.latest_definition(key, required=False) if key else None
+        return json.loads(latest.meta_json).get("default_role") if latest is not None else None
 
     def draft_from_sop_table(self, data: bytes, filename: str, actor: User) -> SopTableDraft:
         """A draft diagram from an office's SOP table (XLSX, CSV, DOCX), checked but not deployed:

@@ -133,3 +133,54 @@ def test_a_new_process_starts_from_a_small_valid_diagram_and_needs_its_own_key(c
     assert "Proses Izin Keramaian telah diterbitkan sebagai versi 1." in \
         client.get("/processes/izin_keramaian").get_data(as_text=True)
     assert svc.latest_definition("izin_keramaian").version == 1
+
+
+CHECK, DIFF = "/processes/modeler/check", f"/processes/{SOP_KEY}/diff"
+
+
+def test_the_check_runs_the_deploy_checks_and_stores_nothing(client, login, svc):
+    login("admin")
+    clean = client.post(f"{CHECK}?key={SOP_KEY}", data=sop_bytes(), content_type="application/xml")
+    assert clean.status_code == 200 and clean.get_json() == {"problems": []}
+    broken = sop_bytes().replace(b'sourceRef="Step01" targetRef="Gateway_GabungSpesifikasi"',
+                                 b'sourceRef="Step01" targetRef="Nowhere"', 1)
+    body = client.post(f"{CHECK}?key={SOP_KEY}", data=broken, content_type="application/xml").get_json()
+    assert body["problems"] and any(p["element_id"] for p in body["problems"]), body
+    other = client.post(f"{CHECK}?key=lain", data=sop_bytes(), content_type="application/xml").get_json()
+    assert [p["message"].split(".")[0] for p in other["problems"]] == [
+        "Diagram ini berisi proses 'pengembangan_aplikasi_egov', bukan 'lain'"]
+    assert client.post(CHECK, data=b"", content_type="application/xml").status_code == 422
+    assert client.post(CHECK, data=b"x" * (2 * 1024 * 1024 + 1), content_type="application/xml").status_code == 413
+    assert [d.version for d in svc.versions(SOP_KEY)] == [1], "a check deploys nothing"
+    login("budi")
+    assert client.post(CHECK, data=sop_bytes(), content_type="application/xml").status_code == 403
+
+
+def test_standard_times_go_in_as_words_and_come_back_in_words(client, login):
+    login("admin")
+    for text, iso, words in [("3 hari kerja", "P3D", "3 hari kerja"), ("120 menit", "PT120M", "120 menit"),
+                             ("2 jam", "PT2H", "2 jam"), ("P1D", "P1D", "1 hari kerja"), ("", "", "")]:
+        body = client.get("/processes/modeler/duration", query_string={"text": text}).get_json()
+        assert body == {"valid": True, "iso": iso, "words": words}, (text, body)
+    refused = client.get("/processes/modeler/duration", query_string={"text": "1 jam lebih"}).get_json()
+    assert refused == {"valid": False, "message": "'1 jam lebih' bukan waktu baku seperti '3 hari kerja', "
+                                                  "'120 menit' atau '2 jam'."}
+    english = client.get("/processes/modeler/duration", query_string={"text": "3 hari", "lang": "en"})
+    assert english.get_json()["words"] == "3 working day(s)"
+
+
+def test_the_diff_says_what_changes_against_the_deployed_version(client, login, svc):
+    login("admin")
+    edited = sop_bytes().replace(b'name="Pembuatan spesifikasi kebutuhan"', b'name="Penyusunan spesifikasi"', 1)
+    edited = edited.replace(b'<spiffworkflow:property name="sop.duration" value="P1D"/>',
+                            b'<spiffworkflow:property name="sop.duration" value="P2D"/>', 1)
+    body = client.post(DIFF, data=edited, content_type="application/xml").get_json()
+    assert body["version"] == 1
+    assert "Nama langkah 2: 'Pembuatan spesifikasi kebutuhan' menjadi 'Penyusunan spesifikasi'." in body["changes"]
+    assert "Waktu baku langkah 2: 1 hari kerja → 2 hari kerja." in body["changes"]
+    assert len(body["changes"]) == 2, body
+    same = client.post(DIFF, data=sop_bytes(), content_type="application/xml").get_json()
+    assert same["changes"] == ["Langkah, lane dan keputusannya sama dengan versi 1."]
+    broken = client.post(DIFF, data=b"<bukan-bpmn/>", content_type="application/xml")
+    assert broken.status_code == 422 and broken.get_json()["problems"]
+    assert [d.version for d in svc.versions(SOP_KEY)] == [1]

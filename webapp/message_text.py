@@ -456,6 +456,22 @@ TEXTS = {
     "migration.step_added": _l("Langkah %(step)s '%(name)s' ditambahkan di depan kasus ini."),
     "migration.step_removed": _l("Langkah %(step)s '%(name)s' tidak lagi ada di depan kasus ini."),
     "migration.no_change": _l("Tidak ada yang berubah pada langkah yang terbuka maupun yang akan datang."),
+    "process.owners_check": _l("Hanya admin dan Process Owner yang boleh memeriksa dan membandingkan diagram."),
+    "diff.step_renamed": _l("Nama langkah %(step)s: '%(old)s' menjadi '%(new)s'."),
+    "diff.step_duration": _l("Waktu baku langkah %(step)s: %(old)s → %(new)s."),
+    "diff.step_lane": _l("Langkah %(step)s pindah dari '%(old)s' ke '%(new)s'."),
+    "diff.step_form": _l("Langkah %(step)s memakai formulir lain (%(old)s → %(new)s)."),
+    "diff.step_number": _l("Langkah '%(name)s' bernomor %(new)s, bukan %(old)s."),
+    "diff.step_output": _l("Output langkah %(step)s: '%(old)s' → '%(new)s'."),
+    "diff.step_added": _l("Langkah %(step)s '%(name)s' ditambahkan."),
+    "diff.step_removed": _l("Langkah %(step)s '%(name)s' dihapus."),
+    "diff.lane_added": _l("Lane '%(name)s' ditambahkan."),
+    "diff.lane_removed": _l("Lane '%(name)s' dihapus."),
+    "diff.decision_changed": _l("Keputusan '%(name)s' berubah arah atau syaratnya."),
+    "diff.decision_added": _l("Keputusan '%(name)s' ditambahkan."),
+    "diff.decision_removed": _l("Keputusan '%(name)s' dihapus."),
+    "diff.process_renamed": _l("Nama proses '%(old)s' menjadi '%(new)s'."),
+    "diff.no_change": _l("Langkah, lane dan keputusannya sama dengan versi %(version)s."),
     # durations in words
     "duration_words.not_iso": _l("'%(text)s' bukan durasi seperti '3 hari', '120 menit' atau P3D."),
     "duration_words.bad_unit": _l("'%(unit)s' dalam '%(text)s' bukan satuan (hari, jam, menit, minggu, bulan)."),
@@ -496,7 +512,7 @@ def _durations_in_language(params: dict[str, Any]) -> dict[str, Any]:
 
 
 #: Codes whose params the page words itself before saying them.
-ADJUST = {"migration.step_duration": _durations_in_language}
+ADJUST = {"migration.step_duration": _durations_in_language, "diff.step_duration": _durations_in_language}
 
 
 def _param(name: str, value: Any) -> Any:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, flash, jsonify, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from engine import access
 from engine.bpmn_loader import PLACEHOLDER_KEY
+from engine.durations import DurationWordsError, describe_duration, parse_duration_words
 from engine.errors import Invalid, NotAllowed, Problem, TooLarge
 from engine.models import User
 
@@ -59,15 +61,25 @@ def edit(key: str):
     return render_template(
         "processes/edit.html", definition=definition, latest=svc.latest_definition(key), forms=svc.form_names(),
         xml_url=url_for("processes.download", key=definition.key, version=definition.version),
-        save_url=url_for(".publish", key=definition.key), back_url=url_for("processes.detail", key=definition.key))
+        save_url=url_for(".publish", key=definition.key), back_url=url_for("processes.detail", key=definition.key),
+        **_helpers(svc, key))
+
+
+def _helpers(svc, key: str | None) -> dict:
+    """What the modeler asks of the server as one works: the checks, standard times in words, the
+    diff against the deployed version (an existing process), and the roles lanes may name."""
+    return {"check_url": url_for(".check", key=key) if key else url_for(".check"),
+            "duration_url": url_for(".duration"), "diff_url": url_for(".diff", key=key) if key else None,
+            "roles": svc.users.roles()}
 
 
 @bp.get("/new")
 def new():
     """The modeler with a small starting diagram, for a process this server does not have yet."""
-    return render_template("processes/edit.html", definition=None, latest=None, forms=service().form_names(),
+    svc = service()
+    return render_template("processes/edit.html", definition=None, latest=None, forms=svc.form_names(),
                            xml_url=url_for(".new_diagram"), save_url=url_for(".publish_new"),
-                           back_url=url_for("processes.index"))
+                           back_url=url_for("processes.index"), **_helpers(svc, None))
 
 
 @bp.get("/new.bpmn")
@@ -93,9 +105,10 @@ def import_table():
         return render_index([say(exc)], 413)
     summary = {"xml": draft.xml, "filename": file.filename, "steps": len(draft.table.steps),
                "lanes": len(draft.table.lanes), "problems": [located(p) for p in draft.problems]}
-    return render_template("processes/edit.html", definition=None, latest=None, forms=service().form_names(),
+    svc = service()
+    return render_template("processes/edit.html", definition=None, latest=None, forms=svc.form_names(),
                            draft=summary, xml_url=url_for(".new_diagram"), save_url=url_for(".publish_new"),
-                           back_url=url_for("processes.index"))
+                           back_url=url_for("processes.index"), **_helpers(svc, None))
 
 
 @bp.post("/new")
@@ -133,6 +146,60 @@ def publish(key: str):
                     "redirect": url_for("processes.detail", key=definition.key)})
 
 
+#: A diagram the modeler sends to be checked or compared is at most this large (a deploy's own
+#: limit, ALUR_MAX_BPMN, applies too); the check runs as one types, so it is kept small and quick.
+MAX_CHECK_BYTES = 2 * 1024 * 1024
+
+
+def _diagram() -> bytes:
+    if (request.content_length or 0) > MAX_CHECK_BYTES:
+        raise TooLarge(_("Diagram lebih besar dari %(mb)d MB.", mb=MAX_CHECK_BYTES // (1024 * 1024)))
+    data = request.get_data(cache=False)
+    _not_empty(data)
+    return data
+
+
+def _problems_json(problems: list[Problem]) -> list[dict]:
+    return [{"element": p.element, "element_id": element_id(p.element), "line": p.line, "field": p.field,
+             "message": problem_text(p)} for p in problems]
+
+
+@bp.post("/modeler/check")
+def check():
+    """The server's deploy checks on the posted diagram, nothing stored (the modeler calls it as
+    one types): ``{"problems": [...]}``, each with the id of the shape it names. ``?key=``: the
+    process the diagram must hold (a new version of it)."""
+    key = request.args.get("key") or None
+    problems = service().check_diagram(_diagram(), _me(), expected_key=key)
+    return jsonify({"problems": _problems_json(problems)})
+
+
+@bp.get("/modeler/duration")
+def duration():
+    """What a text is as a standard time: ``{"valid": true, "iso": "P3D", "words": "3 hari kerja"}``
+    (words in the page's language), or ``{"valid": false, "message": …}`` (an answer about the
+    text, not a failed request: the modeler asks as one types)."""
+    text = (request.args.get("text") or "")[:100]
+    try:
+        iso = parse_duration_words(text)
+    except DurationWordsError:
+        return jsonify({"valid": False, "message": _(
+            "'%(text)s' bukan waktu baku seperti '3 hari kerja', '120 menit' atau '2 jam'.", text=text)})
+    return jsonify({"valid": True, "iso": iso or "",
+                    "words": describe_duration(iso, str(get_locale() or "id")) if iso else ""})
+
+
+@bp.post("/<key>/diff")
+def diff(key: str):
+    """What the posted diagram changes against the deployed version: ``{"version", "changes"}``
+    in the page's language, or 422 with the problems that would refuse it."""
+    try:
+        latest, notes = service().diff_with_latest(_diagram(), key, _me())
+    except Invalid as exc:
+        return _refused(exc)
+    return jsonify({"version": latest.version, "changes": [say(n) for n in notes]})
+
+
 def _not_empty(data: bytes) -> None:
     if not data.strip():
         raise Invalid("No diagram", [Problem(_("Diagram kosong: tidak ada yang diterbitkan."))])
@@ -140,6 +207,4 @@ def _not_empty(data: bytes) -> None:
 
 def _refused(exc: Invalid):
     """422 with the problems in the page's language, each with the id of the shape to mark."""
-    return jsonify({"message": say(exc), "problems": [
-        {"element": p.element, "element_id": element_id(p.element), "line": p.line, "field": p.field,
-         "message": problem_text(p)} for p in exc.problems]}), 422
+    return jsonify({"message": say(exc), "problems": _problems_json(exc.problems)}), 422

@@ -46,13 +46,19 @@ def test_edit_a_steps_properties_and_publish_a_new_version(page, api):
     expect(page.locator("#panel-empty")).to_be_visible()
     select(page, "Step02")
     panel = page.get_by_role("complementary", name="Properti langkah")
-    expect(panel.get_by_label("Waktu baku", exact=True)).to_have_value("P1D")
+    expect(panel.get_by_label("Waktu baku", exact=True)).to_have_value("1 hari kerja")  # P1D, in words
+    expect(panel.get_by_label("Pelaksana (lane)")).to_have_value("Lane_SystemAnalyst")
     expect(panel.get_by_label("Dokumen keluaran (Output)")).to_have_value("Dokumen spesifikasi kebutuhan")
     expect(panel.get_by_label("Dokumen keluaran wajib dilampirkan")).to_be_checked()
     expect(panel.get_by_label("Formulir")).to_have_value("step02_spesifikasi_kebutuhan.json")
 
-    panel.get_by_label("Waktu baku", exact=True).fill("P2D")
+    panel.get_by_label("Waktu baku", exact=True).fill("sebentar saja")
+    panel.get_by_label("Waktu baku", exact=True).press("Tab")
+    expect(panel.locator("#p-duration-error")).to_contain_text("bukan waktu baku")
+    expect(panel.get_by_label("Waktu baku", exact=True)).to_have_attribute("aria-invalid", "true")
+    panel.get_by_label("Waktu baku", exact=True).fill("2 hari kerja")
     panel.get_by_label("Waktu baku", exact=True).press("Tab")  # a change event: one undoable edit
+    expect(panel.locator("#p-duration-error")).to_be_hidden()
     panel.get_by_label("Nama langkah").fill("Penyusunan spesifikasi kebutuhan")
     panel.get_by_label("Nama langkah").press("Tab")
     expect(page.locator('[data-element-id="Step02"]')).to_contain_text("Penyusunan spesifikasi kebutuhan")
@@ -61,6 +67,12 @@ def test_edit_a_steps_properties_and_publish_a_new_version(page, api):
     assert errors == []  # bpmn-js runs under alur's Content-Security-Policy, and without complaints
 
     page.get_by_role("button", name="Terbitkan sebagai versi baru").click()
+    diff = page.get_by_role("region", name="Perubahan terhadap versi yang berlaku")
+    expect(diff).to_contain_text("Waktu baku langkah 2: 1 hari kerja → 2 hari kerja.")
+    expect(diff).to_contain_text("Nama langkah 2: 'Pembuatan spesifikasi kebutuhan' menjadi "
+                                 "'Penyusunan spesifikasi kebutuhan'.")
+    expect(diff.locator("li")).to_have_count(2)
+    diff.get_by_role("button", name="Terbitkan sekarang").click()
     page.wait_for_url(re.compile(rf"/processes/{SOP_KEY}$"))
     expect(page.get_by_text("Versi 2 dari Pengembangan Aplikasi E-Government telah diterbitkan.")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Penyusunan spesifikasi kebutuhan")  # the steps table
@@ -72,7 +84,7 @@ def test_edit_a_steps_properties_and_publish_a_new_version(page, api):
     text = xml if isinstance(xml, str) else xml.decode()
     assert 'name="Penyusunan spesifikasi kebutuhan"' in text
     assert text.count('name="sop.step"') == 14 and text.count('name="sop.form"') == 14
-    assert re.search(r'name="sop.duration" value="P2D"', text)
+    assert re.search(r'<bpmn:userTask id="Step02"[\s\S]*?name="sop.duration" value="P2D"', text)
 
 
 def test_a_broken_diagram_is_refused_and_its_problems_are_marked(page):
@@ -83,6 +95,10 @@ def test_a_broken_diagram_is_refused_and_its_problems_are_marked(page):
         const lane = modeler.get('elementRegistry').filter(e => e.type === 'bpmn:Lane')[0];
         modeler.get('modeling').updateProperties(lane, {name: ''});
     }""")
+    # the server's checks run as one edits: the lane is marked before anything is published
+    expect(page.locator("#modeler-check-title")).to_have_text(
+        "Pemeriksaan: 1 masalah. Bentuk yang bermasalah ditandai merah.")
+    expect(page.locator(".djs-element.alur-problem")).to_have_count(1)
     page.get_by_role("button", name="Terbitkan sebagai versi baru").click()
     problems = page.get_by_role("alert")
     expect(problems).to_contain_text("Diagram tidak diterbitkan.")
@@ -138,6 +154,9 @@ def test_a_decisions_condition_is_edited_in_the_panel_and_checked_on_publish(pag
     panel.get_by_label("Syarat", exact=True).fill("spec_approved == True and jumlah_kebutuhan >= 1")
     panel.get_by_label("Syarat", exact=True).press("Tab")
     page.get_by_role("button", name="Terbitkan sebagai versi baru").click()
+    diff = page.get_by_role("region", name="Perubahan terhadap versi yang berlaku")
+    expect(diff).to_contain_text("Keputusan 'Spesifikasi disetujui?' berubah arah atau syaratnya.")
+    diff.get_by_role("button", name="Terbitkan sekarang").click()
     page.wait_for_url(re.compile(rf"/processes/{SOP_KEY}$"))
     status, xml = api.request("GET", f"/api/processes/{SOP_KEY}/bpmn", "admin")
     text = xml if isinstance(xml, str) else xml.decode()
