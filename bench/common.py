@@ -285,6 +285,16 @@ FLOORS = ("stock", "spec in memory", "compacted")
 HONEST_FLOOR = "spec in memory"
 
 
+def _script_engine():
+    """SpiffWorkflow's own script engine, with the list functions the SOP's gateways call
+    (``count``, ``all_set``: engine/expressions.py) as globals; none of alur's restrictions."""
+    from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+
+    from engine.expressions import all_set, count
+
+    return PythonScriptEngine(environment=TaskDataEnvironment({"count": count, "all_set": all_set}))
+
+
 class BareSpiff:
     """SpiffWorkflow alone, in memory: the stock spiff parser, then per step deserialize →
     complete the ready user task with the form data → do_engine_steps → serialize. ``mode`` is
@@ -319,16 +329,17 @@ class BareSpiff:
 
     def _load(self, state: str):
         if self.mode == "stock":
-            return self.serializer.deserialize_json(state)
+            wf = self.serializer.deserialize_json(state)
+            wf.script_engine = _script_engine()
+            return wf
         from engine.state import load_instance
-        from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
-        return load_instance(state, self.spec, self.subprocess_specs, PythonScriptEngine())
+        return load_instance(state, self.spec, self.subprocess_specs, _script_engine())
 
     def new_state(self) -> str:
         from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
-        wf = BpmnWorkflow(self.spec, self.subprocess_specs)
+        wf = BpmnWorkflow(self.spec, self.subprocess_specs, script_engine=_script_engine())
         wf.do_engine_steps()
         return self._dump(wf)
 

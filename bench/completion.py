@@ -153,7 +153,7 @@ def _empty_inbox(server, http, clients: dict, runs: dict, floors: Floors) -> Non
 
 #: Form data any step of the walk accepts for the floors' steps between the empty-inbox rounds.
 EMPTY_DATA = {"spec_approved": True, "prototype_accepted": True, "system_programmer": "budi",
-              "programmers": ["sari", "andi"]}
+              "programmers": ["sari", "andi"], "tinjauan_butir": []}
 
 
 def _totals(run: dict, floor: str, last: bool = False) -> tuple[float, float]:

@@ -200,7 +200,7 @@ class BareClock:
     of page calls, so the reference sees the same machine as the pages."""
 
     DATA = {"spec_approved": True, "prototype_accepted": True, "system_programmer": "budi",
-            "programmers": ["sari", "andi"]}
+            "programmers": ["sari", "andi"], "tinjauan_butir": []}
 
     def __init__(self) -> None:
         self.bare = BareSpiff()

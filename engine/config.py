@@ -18,9 +18,18 @@ class EngineConfig:
     processes_dir: Path = PROJECT_ROOT / "processes"
     max_upload_bytes: int = 50 * 1024 * 1024
     max_bpmn_bytes: int = 5 * 1024 * 1024
+    #: The office: its time zone, its regular day, and its working days with any hours of their
+    #: own (``office_week``: Monday first, None on a day off; None here means Monday–Friday).
     timezone: str = "Asia/Jakarta"
     office_start: time = time(8, 0)
     office_end: time = time(16, 0)
+    office_week: tuple | None = None
+
+    @property
+    def minutes_per_day(self) -> int:
+        """One office day in minutes (what ``P1D`` and "1 hari" count)."""
+        return (self.office_end.hour * 60 + self.office_end.minute) - (self.office_start.hour * 60
+                                                                        + self.office_start.minute)
     #: Extra non-working dates (cuti bersama etc.) on top of the ``holidays`` package.
     extra_holidays: tuple = field(default_factory=tuple)
     #: Prune completed history from the Spiff state on every save (see engine/compaction.py): the

@@ -255,6 +255,8 @@ MESSAGES: dict[str, str] = {
                               "start): catch the error or escalation with a boundary event on the activity instead"),
     "bpmn.start_leads_nowhere": "the start event leads nowhere: draw a flow from it to the first step",
     "bpmn.sop_form": "sop.form: {why}",
+    "bpmn.items_from_unknown": ("the form's list '{list}' reads x-items-from '{source}', but no step of this "
+                                "process has a list field of that name"),
     "bpmn.flow_needs_condition": ("a flow leaving a decision needs a condition or must be the gateway's default "
                                   "(only one flow may go without a condition)"),
     "bpmn.xpath_condition": ("the condition '{source}' is XPath, which alur does not evaluate; write a plain "

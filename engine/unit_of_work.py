@@ -98,7 +98,7 @@ class UnitOfWork:
         if self._calendar is None:
             extra = set(extra_holidays(self.session)) | set(self.config.extra_holidays)
             self._calendar = WorkingCalendar(self.config.timezone, self.config.office_start,
-                                             self.config.office_end, frozenset(extra))
+                                             self.config.office_end, frozenset(extra), self.config.office_week)
         return self._calendar
 
     # ---- acting officials (Plt/Plh) ----------------------------------------------------

@@ -1,15 +1,17 @@
 """Administration: users with their roles (lanes) and qualifications, and extra holidays (cuti bersama)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
+from babel.dates import get_day_names
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine.access import PROCESS_OWNER
+from engine.calendar import national_holidays
 from engine.errors import Conflict, Invalid, NotAllowed
 from engine.models import User
 from engine.service import WorkflowService
@@ -17,6 +19,7 @@ from engine.users import EDUCATION_LEVEL_CHARS, EMPLOYMENT_FIELDS, normal_nip
 
 from .message_text import problem_text, say
 from .extensions import login_manager
+from .i18n import zone_name
 from .services import service
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -202,8 +205,32 @@ def holidays():
             flash(_("%(day)s ditambahkan sebagai hari libur.", day=_day_label(holiday.day)), "success")
             flash(reschedule_note(), "info")
             return redirect(url_for(".holidays"))
+    language = str(get_locale() or "id")
+    this_year = datetime.now(svc.calendar.tz).year
+    year = request.args.get("year", this_year, type=int) or this_year
+    year = min(max(year, this_year - 5), this_year + 5)
     return render_template("admin/holidays.html", holidays=svc.holidays(), values=values, errors=errors,
-                           day_label=_day_label), (422 if errors else 200)
+                           day_label=_day_label, week=_office_week(language), year=year, this_year=this_year,
+                           national=national_holidays(year, language), zone=svc.calendar.tz.key,
+                           zone_short=zone_name()), (422 if errors else 200)
+
+
+def _office_week(language: str) -> list[tuple[str, str]]:
+    """The office's working days with their hours, runs of days with the same hours together
+    (``Senin–Jumat``, ``07.30–16.00``), from the settings (``ALUR_OFFICE_HOURS``, ``ALUR_WORKING_DAYS``)."""
+    config = current_app.extensions["alur_engine_config"]
+    week = config.office_week or tuple([(config.office_start, config.office_end)] * 5 + [None, None])
+    names = get_day_names("wide", locale=language)
+    runs: list[tuple[int, int, tuple]] = []
+    for day, hours in enumerate(week):
+        if hours is None:
+            continue
+        if runs and runs[-1][1] == day - 1 and runs[-1][2] == hours:
+            runs[-1] = (runs[-1][0], day, hours)
+        else:
+            runs.append((day, day, hours))
+    return [(names[a] if a == b else f"{names[a]}–{names[b]}",
+             f"{start.strftime('%H.%M')}–{end.strftime('%H.%M')}") for a, b, (start, end) in runs]
 
 
 @bp.post("/holidays/<int:holiday_id>/delete")

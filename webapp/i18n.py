@@ -73,7 +73,7 @@ def format_minutes(minutes: int | None) -> str:
     if minutes is None:
         return "—"
     minutes = int(round(minutes))  # a median may fall between two minutes
-    per_day = 8 * 60
+    per_day = current_app.extensions["alur_engine_config"].minutes_per_day if current_app else 8 * 60
     days, rest = divmod(minutes, per_day)
     parts = []
     if days:

@@ -252,6 +252,7 @@ TEXTS = {
                                 "biasa): tangkap error atau escalation dengan boundary event pada aktivitasnya."),
     "bpmn.start_leads_nowhere": _l("Start event tidak menuju ke mana pun: gambar alur darinya ke langkah pertama."),
     "bpmn.sop_form": _l("sop.form: %(why)s."),
+    "bpmn.items_from_unknown": _l("Daftar '%(list)s' pada formulir langkah ini membaca x-items-from '%(source)s', tetapi tidak ada langkah dalam proses ini yang memiliki daftar bernama itu."),
     "bpmn.flow_needs_condition": _l("Alur yang keluar dari percabangan keputusan perlu syarat, atau harus menjadi "
                                     "alur bawaan gateway itu."),
     "bpmn.xpath_condition": _l("Syarat '%(source)s' ditulis dalam XPath, yang tidak dijalankan alur; tulis ekspresi "

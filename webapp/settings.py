@@ -4,8 +4,10 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pathlib import Path
 
+from engine.calendar import office_hours, office_week
 from engine.config import EngineConfig
 
 
@@ -69,14 +71,37 @@ def defaults(instance_path: str) -> dict:
         "ALUR_PROXY_COUNT": int(os.environ.get("ALUR_PROXY_COUNT", "0")),
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "id",
-        "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
+        # The office (engine/calendar.py): its time zone (WIB Asia/Jakarta, WITA Asia/Makassar, WIT
+        # Asia/Jayapura), its regular day, and its working days (a day may keep hours of its own).
+        # The pages show moments in ALUR_TIMEZONE too (office_settings sets BABEL_DEFAULT_TIMEZONE).
+        "ALUR_TIMEZONE": os.environ.get("ALUR_TIMEZONE") or "Asia/Jakarta",
+        "ALUR_OFFICE_HOURS": os.environ.get("ALUR_OFFICE_HOURS") or "08:00-16:00",
+        "ALUR_WORKING_DAYS": os.environ.get("ALUR_WORKING_DAYS") or "mon-fri",
         "LANGUAGES": ["id", "en"],
     }
+
+
+def office_settings(app_config: dict) -> dict:
+    """The office's time zone, hours and week, checked once at start (a typo stops the app with
+    the reason, instead of counting due times wrong): EngineConfig's fields, and the pages' zone."""
+    zone = app_config["ALUR_TIMEZONE"]
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"ALUR_TIMEZONE '{zone}' is not a time zone like Asia/Jakarta") from None
+    try:
+        start, end = office_hours(app_config["ALUR_OFFICE_HOURS"])
+        week = office_week(app_config["ALUR_WORKING_DAYS"], (start, end))
+    except ValueError as exc:
+        raise ValueError(f"ALUR_OFFICE_HOURS / ALUR_WORKING_DAYS: {exc}") from None
+    app_config["BABEL_DEFAULT_TIMEZONE"] = zone  # one setting: the calendar's zone is the pages' zone
+    return {"timezone": zone, "office_start": start, "office_end": end, "office_week": week}
 
 
 def engine_config(app_config: dict) -> EngineConfig:
     base = EngineConfig()
     return EngineConfig(
+        **office_settings(app_config),
         files_dir=Path(app_config["ALUR_FILES_DIR"]),
         forms_dir=Path(app_config.get("ALUR_FORMS_DIR") or base.forms_dir),
         processes_dir=Path(app_config.get("ALUR_PROCESSES_DIR") or base.processes_dir),
