@@ -10,16 +10,18 @@ from pathlib import Path
 import pytest
 
 from engine.errors import Invalid
-from sop_walk import SOP_KEY
+from sop_walk import SOP_KEY, form_data
 from test_pages_inbox import advance
 
 SEED = Path(__file__).resolve().parents[1] / "processes" / "pengembangan_aplikasi_egov.bpmn"
-FORM = {"type": "object", "properties": {
+STEP2_FILE = json.loads((SEED.parents[1] / "forms" / "step02_spesifikasi_kebutuhan.json").read_text(encoding="utf-8"))
+#: Step 2's form file with three more fields (its requirement list stays: steps 8 and 10 read it)
+FORM = {**STEP2_FILE, "properties": {**STEP2_FILE["properties"],
     "ringkasan": {"type": "string", "title": "Ringkasan kebutuhan", "maxLength": 500},
     "jumlah_modul": {"type": "integer", "title": "Jumlah modul", "minimum": 1},
     "perlu_integrasi": {"type": "boolean", "title": "Perlu integrasi"},
     "sistem_terkait": {"type": "string", "title": "Sistem terkait"}},
-    "required": ["ringkasan", "jumlah_modul"],
+    "required": [*STEP2_FILE.get("required", []), "ringkasan", "jumlah_modul"],
     "allOf": [{"if": {"properties": {"perlu_integrasi": {"const": True}}, "required": ["perlu_integrasi"]},
                "then": {"required": ["sistem_terkait"]}}]}
 
@@ -45,13 +47,14 @@ def test_a_step_uses_the_form_its_diagram_carries(svc, any_db):
     assert svc.task_form(row) == FORM
     analis = svc.users.get("analis")
     svc.attach(row.id, analis, "spesifikasi.pdf", io.BytesIO(b"%PDF-1.4"))
+    base = form_data(STEP2_FILE, 2, {})
     with pytest.raises(Invalid) as refused:
-        svc.complete(row.id, analis, {"ringkasan": "Antrean", "jumlah_modul": 3, "perlu_integrasi": True})
+        svc.complete(row.id, analis, {**base, "ringkasan": "Antrean", "jumlah_modul": 3, "perlu_integrasi": True})
     assert [p.field for p in refused.value.problems] == ["sistem_terkait"], "required when integration is needed"
     with pytest.raises(Invalid) as refused:
-        svc.complete(row.id, analis, {"ringkasan": "Antrean", "jumlah_modul": 0})
+        svc.complete(row.id, analis, {**base, "ringkasan": "Antrean", "jumlah_modul": 0})
     assert [p.field for p in refused.value.problems] == ["jumlah_modul"]
-    done = svc.complete(row.id, analis, {"ringkasan": "Antrean", "jumlah_modul": 3, "perlu_integrasi": False})
+    done = svc.complete(row.id, analis, {**base, "ringkasan": "Antrean", "jumlah_modul": 3, "perlu_integrasi": False})
     assert done.state == "completed" and done.data["jumlah_modul"] == 3
 
 
@@ -64,9 +67,9 @@ def test_a_step_uses_the_form_its_diagram_carries(svc, any_db):
 ])
 def test_a_broken_form_in_the_diagram_is_refused_with_its_step_and_line(svc, text, words):
     with pytest.raises(Invalid) as refused:
-        svc.deploy(with_form(text), "v2.bpmn", svc.users.get("admin"), expected_key=SOP_KEY)
+        svc.deploy(with_form(text, step="Step07"), "v2.bpmn", svc.users.get("admin"), expected_key=SOP_KEY)
     (problem,) = refused.value.problems
-    assert words in problem.message and "Step02" in problem.message and problem.line
+    assert words in problem.message and "Step07" in problem.message and problem.line
 
 
 def test_a_step_keeps_one_form(svc):
@@ -99,13 +102,14 @@ def test_the_preview_draws_the_form_as_the_task_page_does(client, login):
 
 
 def test_a_downloaded_bpmn_carries_its_form_to_a_fresh_alur(app, make_app, tmp_path, client, login):
-    """The BPMN download of a version whose step carries its form deploys on another alur (its own
+    """The BPMN download of a version whose step 7 carries its form deploys on another alur (its own
     database, no such form file) and the step's page draws the same fields."""
     from webapp.services import service
 
     with app.test_request_context():
         svc = service()
-        svc.deploy(with_form(json.dumps(CHECKLIST)), "v2.bpmn", svc.users.get("admin"), expected_key=SOP_KEY)
+        svc.deploy(with_form(json.dumps(CHECKLIST), step="Step07"), "v2.bpmn", svc.users.get("admin"),
+                   expected_key=SOP_KEY)
     login("admin")
     downloaded = client.get(f"/processes/{SOP_KEY}/bpmn").get_data()
     assert b"<alur:form>" in downloaded
@@ -114,20 +118,17 @@ def test_a_downloaded_bpmn_carries_its_form_to_a_fresh_alur(app, make_app, tmp_p
         with an_app.test_request_context():
             svc = service()
             case = svc.start(SOP_KEY, svc.users.get("pemilik"), "Kasus")
-            row = advance(svc, case, 2)
+            row = advance(svc, case, 7)
             row_id = row.id
         browser = an_app.test_client()
-        browser.post("/login", data={"username": "analis", "password": "demo12345"})
+        browser.post("/login", data={"username": "analis", "password": "demo12345"})  # step 7: System Analyst
         page = browser.get(f"/tasks/{row_id}").get_data(as_text=True)
         return page[page.index('<fieldset class="checklist"'):page.index("</form>", page.index('<fieldset class="checklist"'))]
 
     here = step2_fields(app)
     fresh = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'fresh.db'}", ALUR_FILES_DIR=str(tmp_path / "f2"))
     runner = fresh.test_cli_runner()
-    assert runner.invoke(args=["init"]).exit_code == 0
-    for name, role in [("pemilik", "Instansi Pemilik"), ("analis", "System Analyst"), ("admin", None)]:
-        extra = ["--role", role] if role else ["--admin"]
-        assert runner.invoke(args=["user", "add", name, "--password", "demo12345", *extra]).exit_code == 0
+    assert runner.invoke(args=["init", "--demo"]).exit_code == 0  # the SOP's version 1 and its people
     path = tmp_path / "downloaded.bpmn"
     path.write_bytes(downloaded)
     result = runner.invoke(args=["deploy", str(path)])
