@@ -8,7 +8,7 @@ steps' forms (which fields are lists, their columns' titles, which bound lists a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
 from . import item_lists
@@ -30,6 +30,7 @@ class Group:
     columns: list[tuple[str, str]]  # (column, title)
     rounds: list[int]
     required: bool  # every item it asks must be answered (the field is required in its form)
+    rounds_hidden: int = 0  # earlier rounds left out of this view (:func:`latest_rounds`)
 
     def key(self, round_no: int, column: str) -> str:
         return f"{self.bpmn_id}:{self.field}:{round_no}:{column}"
@@ -169,3 +170,14 @@ def _matrix(origin: str, origin_bpmn: str, submissions: Sequence[Any], forms: Ma
     return Matrix(field=origin, title=str(origin_prop.get("title") or origin), step=step, step_name=step_name,
                   origin_columns=[(c, item_lists.column_title(origin_prop, c)) for c in origin_cols],
                   groups=groups, rows=list(rows.values()))
+
+
+def latest_rounds(matrices: list[Matrix], n: int) -> list[Matrix]:
+    """The matrices with each group's last ``n`` rounds only (a page that must not widen with every
+    review loop; the workbook keeps them all). A row's cells and gaps are unchanged."""
+    out = []
+    for m in matrices:
+        groups = [replace(g, rounds=g.rounds[-n:], rounds_hidden=g.rounds_hidden + max(len(g.rounds) - n, 0))
+                  for g in m.groups]
+        out.append(replace(m, groups=groups))
+    return out

@@ -147,3 +147,24 @@ def test_the_case_page_the_record_and_the_workbook_show_the_matrix(app, client, 
     svc.create_user(svc.users.get("admin"), "tamu", "rahasia123", [])
     login("tamu", "rahasia123")  # not in the case: neither its page nor its workbook
     assert client.get(f"/instances/{case}/traceability.xlsx").status_code == 403
+
+
+def test_the_case_page_shows_the_last_three_rounds_and_the_workbook_all(client, login, svc):
+    case = svc.start(SOP_KEY, svc.users.get("pemilik"), "Banyak putaran UAT").id
+    for step in (1, 2):
+        do(svc, case, step)
+    do(svc, case, 3, {"spec_approved": True})
+    for step in range(4, 9):
+        do(svc, case, step)
+    for loop in range(4):  # four UAT rounds: the first three sent back at step 12
+        for step in (9, 10, 11):
+            do(svc, case, step)
+        do(svc, case, 12, {"prototype_accepted": loop == 3, "catatan_review": f"putaran {loop + 1}"})
+    login("admin")
+    page = client.get(f"/instances/{case}").get_data(as_text=True)
+    section = re.search(r'<section aria-labelledby="h-trace-kebutuhan".*?</section>', page, re.S).group(0)
+    assert "Hasil · putaran 4" in section and "Hasil · putaran 2" in section
+    assert "Hasil · putaran 1" not in section and "semua putaran ada pada berkas XLSX" in section
+    sheet = load_workbook(io.BytesIO(client.get(f"/instances/{case}/traceability.xlsx").data)).active
+    headers = [c.value for c in sheet[3]]
+    assert "Hasil · putaran 1" in headers and "Hasil · putaran 4" in headers

@@ -243,3 +243,32 @@ def test_item_lists_are_bounded_and_their_ids_checked(svc):
         ("kebutuhan.K-01.deskripsi", "form.empty"), ("kebutuhan.K-01.prioritas", "form.not_choice")]
     assert codes([]) == [("kebutuhan", "form.empty")]
     assert svc.submissions(case)[-1].step == 1  # nothing of it kept
+
+
+def test_the_page_view_keeps_the_last_rounds_only():
+    from engine.traceability import Group, Matrix, TraceRow, latest_rounds
+
+    group = Group("Step10", 10, "UAT", "hasil_uji", "Hasil uji", [("hasil", "Hasil")], [1, 2, 3, 4, 5], True)
+    row = TraceRow("K-01", [("Uraian", "Daftar")], cells={group.key(r, "hasil"): "Gagal" for r in range(1, 6)})
+    m = Matrix("kebutuhan", "Daftar kebutuhan", 2, "Spesifikasi", [("deskripsi", "Uraian")], [group], [row])
+    [shown] = latest_rounds([m], 3)
+    assert shown.groups[0].rounds == [3, 4, 5] and shown.groups[0].rounds_hidden == 2
+    assert m.groups[0].rounds == [1, 2, 3, 4, 5]  # the full matrix (the workbook's) is untouched
+
+
+def test_a_bound_list_must_read_a_list_the_process_fills(svc, tmp_path):
+    """Deploy refuses a form whose x-items-from names no list of the process (it would ask nothing)."""
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    (forms / "yatim.json").write_text(json.dumps({
+        "type": "object", "properties": {"cek": {"type": "array", "x-items-from": "tidak_ada", "items": {
+            "type": "object", "properties": {"id": {"type": "string"}, "ok": {"type": "boolean"}}}}}}))
+    nodes = [Node("Mulai", "startEvent", "Mulai", "Instansi Pemilik"),
+             Node("Periksa", "userTask", "Periksa", "Instansi Pemilik", {"sop.step": 1, "sop.form": "yatim.json"}),
+             Node("Selesai", "endEvent", "Selesai", "Instansi Pemilik")]
+    flows = [Flow("F1", "Mulai", "Periksa"), Flow("F2", "Periksa", "Selesai")]
+    other = WorkflowService(svc.session, dataclasses.replace(svc.config, forms_dir=forms))
+    with pytest.raises(Invalid) as caught:
+        other.deploy(build_bpmn("yatim", nodes, flows), "yatim.bpmn")
+    assert [(p.code, "Periksa" in p.element, p.params) for p in caught.value.problems] == [
+        ("bpmn.items_from_unknown", True, {"list": "cek", "source": "tidak_ada"})]
