@@ -205,7 +205,7 @@ def _section(page, heading_id):
 def test_detail_names_people_by_full_name_loaded_in_one_query(app, client, login, svc, case):
     from sqlalchemy import event
 
-    from test_pages_inbox import advance
+    from helpers.cases import advance
     from webapp.extensions import db
 
     advance(svc, case, 5)  # steps 1–4 done by four people; step 4 appointed budi
@@ -235,7 +235,7 @@ def test_detail_names_people_by_full_name_loaded_in_one_query(app, client, login
 def test_answers_per_step_follow_each_form_with_its_titles_and_dates(client, login, svc, case):
     from datetime import date
 
-    from test_pages_inbox import advance
+    from helpers.cases import advance
     from webapp.i18n import format_moment
 
     from helpers.sop_walk import form_data

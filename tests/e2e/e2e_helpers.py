@@ -139,3 +139,20 @@ def select(page, element_id: str) -> None:
     box = page.locator("#modeler-canvas").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expect(page.locator("#panel-id" if not element_id.startswith("Flow") else "#flow-id")).to_have_text(element_id)
+
+
+def open_modeler(page) -> list[str]:
+    """Log in as admin and open the SOP in the modeler; returns the page's console errors (a list
+    that keeps filling), which include any Content-Security-Policy violation."""
+    from playwright.sync_api import expect
+
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    login(page, "admin")
+    page.goto(f"/processes/{SOP_KEY}")
+    page.get_by_role("link", name="Sunting diagram").click()
+    expect(page.locator("#modeler")).to_have_attribute("data-ready", "true")
+    # the 14 steps drawn by bpmn-js, in their lanes
+    expect(page.locator('.djs-element[data-element-id^="Step"]')).to_have_count(14)
+    expect(page.locator('[data-element-id="Step02"]')).to_contain_text("Pembuatan spesifikasi kebutuhan")
+    return errors

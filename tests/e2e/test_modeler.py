@@ -6,24 +6,8 @@ import re
 
 from playwright.sync_api import expect
 
-from e2e_helpers import login, screenshot
+from e2e_helpers import login, open_modeler, screenshot, select
 from helpers.sop_walk import SOP_KEY
-from e2e_helpers import select
-
-
-def open_modeler(page) -> list[str]:
-    """Log in as admin and open the SOP in the modeler; returns the page's console errors (a list
-    that keeps filling), which include any Content-Security-Policy violation."""
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    login(page, "admin")
-    page.goto(f"/processes/{SOP_KEY}")
-    page.get_by_role("link", name="Sunting diagram").click()
-    expect(page.locator("#modeler")).to_have_attribute("data-ready", "true")
-    # the 14 steps drawn by bpmn-js, in their lanes
-    expect(page.locator('.djs-element[data-element-id^="Step"]')).to_have_count(14)
-    expect(page.locator('[data-element-id="Step02"]')).to_contain_text("Pembuatan spesifikasi kebutuhan")
-    return errors
 
 
 
