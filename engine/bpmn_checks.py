@@ -15,12 +15,12 @@ from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .bpmn_dialects import CAMUNDA_DUE_DATE, TIMER_TAGS, decision_ref, is_duration
-from .bpmn_xml import BPMN_NS, CAMUNDA_NS, NS, SPIFF_NS, ZEEBE_NS, bpmn, camunda, local, where
+from .bpmn_xml import ALUR_NS, BPMN_NS, CAMUNDA_NS, NS, SPIFF_NS, ZEEBE_NS, bpmn, camunda, local, where
 from . import item_lists
 from .calendar import duration_problem
 from .errors import Problem
 from .expressions import UnsafeExpression, check_expression
-from .forms import FormError, load_form
+from .forms import FormError, inline_form, load_form
 from .messages import Message
 from .safe_scripts import UnsafeScript, check_script
 
@@ -321,6 +321,12 @@ def _check_human_task(el, forms_dir: Path, problems: list[Problem]) -> dict | No
             schema = load_form(forms_dir, form)
         except FormError as exc:
             problems.append(Problem("bpmn.sop_form", **where(el), why=exc.msg))
+    inline = el.find(f"{{{BPMN_NS}}}extensionElements/{{{ALUR_NS}}}form")
+    if inline is not None and not form:  # the form built in the modeler (checked in full as the step is read)
+        try:
+            schema = inline_form(inline.text or "", el.get("id") or "")
+        except FormError:
+            schema = None
     due = el.get(CAMUNDA_DUE_DATE)
     if due is not None and not props.get("sop.duration") and not is_duration(due):
         problems.append(Problem("bpmn.bad_due_date", **where(el), value=due))

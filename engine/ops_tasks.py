@@ -12,7 +12,7 @@ from SpiffWorkflow.util.task import TaskState
 from . import access, audit, documents, dossier, item_lists, kpi_tally, outbox, runtime, search
 from .data_limits import check_data
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
-from .forms import FormError, load_form, user_fields, validate_data
+from .forms import FormError, step_form as form_of_step, user_fields, validate_data
 from .models import Deliverable, DocumentJob, Instance, ProcessDefinition, Submission, TaskRecord, User, utcnow
 from .task_index import ASSIGNEES_ON_DEMAND
 from .unit_of_work import UnitOfWork, bounded_page, valid_id as _valid_id
@@ -54,10 +54,10 @@ class TaskOperations(UnitOfWork):
     def step_form(self, definition_id: int, bpmn_id: str) -> dict | None:
         """The JSON Schema of a step of a deployed version, or None where it has no (readable) form."""
         meta = runtime.compiled(self.definition(definition_id)).tasks.get(bpmn_id)
-        if meta is None or not meta.form:
+        if meta is None:
             return None
         try:
-            return load_form(self.config.forms_dir, meta.form)
+            return form_of_step(meta, self.config.forms_dir)
         except FormError:
             return None
 

@@ -50,7 +50,7 @@ def test_edit_a_steps_properties_and_publish_a_new_version(page, api):
     expect(panel.get_by_label("Pelaksana (lane)")).to_have_value("Lane_SystemAnalyst")
     expect(panel.get_by_label("Dokumen keluaran (Output)")).to_have_value("Dokumen spesifikasi kebutuhan")
     expect(panel.get_by_label("Dokumen keluaran wajib dilampirkan")).to_be_checked()
-    expect(panel.get_by_label("Formulir")).to_have_value("step02_spesifikasi_kebutuhan.json")
+    expect(panel.get_by_label("Formulir", exact=True)).to_have_value("step02_spesifikasi_kebutuhan.json")
 
     panel.get_by_label("Waktu baku", exact=True).fill("sebentar saja")
     panel.get_by_label("Waktu baku", exact=True).press("Tab")
