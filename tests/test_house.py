@@ -6,12 +6,14 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+#: tests/helpers' modules: imported as ``helpers.<name>``, never bare
+HELPERS = {p.stem for p in (ROOT / "tests" / "helpers").glob("*.py")} - {"__init__"}
 
 
 def _imports(path: Path) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module:
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
             found.append(node.module)
         elif isinstance(node, ast.Import):
             found += [a.name for a in node.names]
@@ -20,7 +22,7 @@ def _imports(path: Path) -> list[str]:
 
 def test_no_test_module_imports_another():
     offenders = [f"{p.relative_to(ROOT)} imports {m}" for p in sorted(ROOT.glob("tests/**/*.py"))
-                 for m in _imports(p) if m.split(".")[-1].startswith("test_")]
+                 for m in _imports(p) if m.split(".")[-1].startswith("test_") or m in HELPERS]
     assert offenders == []
 
 
