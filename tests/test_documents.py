@@ -10,7 +10,7 @@ import pytest
 from docx import Document
 
 from engine.errors import Invalid, NotAllowed
-from sop_walk import SOP_KEY, form_data, user_for
+from helpers.sop_walk import SOP_KEY, form_data, user_for
 
 
 def _ready(svc, instance_id):
