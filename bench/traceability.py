@@ -28,7 +28,7 @@ IDS = [f"K-0{n}" for n in range(1, 6)]
 
 
 def _data(svc, row, loop: int, last: bool) -> dict:
-    from sop_walk import form_data
+    from tests.helpers.sop_walk import form_data
 
     if row.step == 2:
         return {"ringkasan_kebutuhan": "Antrean", "kebutuhan": [dict(r) for r in REQUIREMENTS]}
@@ -48,7 +48,7 @@ def _data(svc, row, loop: int, last: bool) -> dict:
 
 def walk_to_step_12(env: EngineEnv, loops: int) -> int:
     """A case at step 12 after ``loops`` UAT rounds (the earlier ones sent back)."""
-    from sop_walk import user_for
+    from tests.helpers.sop_walk import user_for
 
     instance_id = env.start(f"Ketertelusuran {loops}")
     loop = 1
