@@ -98,10 +98,13 @@ def measure(kind: str, repeat: int, sizes: tuple[int, ...] = SIZES) -> dict:
 
                 data = {"prototype_accepted": False, "catatan_review": "x",
                         "tinjauan_butir": [{"id": "K-02", "keputusan": "perbaiki"}]}
-                read = _timed(env, repeat, lambda svc: svc.submissions(instance_id))
-                matrix = _timed(env, repeat, lambda svc: svc.traceability(svc.instance(instance_id)))
-                views = _timed(env, repeat, lambda svc: svc.list_views(step12(svc)))
-                check = _timed(env, repeat, lambda svc: svc.check_form(step12(svc), dict(data)))
+                ops = {"read": lambda svc: svc.submissions(instance_id),
+                       "matrix": lambda svc: svc.traceability(svc.instance(instance_id)),
+                       "views": lambda svc: svc.list_views(step12(svc)),
+                       "check": lambda svc: svc.check_form(step12(svc), dict(data))}
+                for op in ops.values():  # a pass of all four first: the case's pages in the cache for each
+                    _timed(env, 1, op)
+                read, matrix, views, check = (_timed(env, repeat, op) for op in ops.values())
                 with env.Session() as session:
                     svc = env.service(session)
                     count = len(svc.submissions(instance_id))
