@@ -89,7 +89,7 @@ def run(kind: str, workers: int, clients: int, lifecycles: int) -> dict:
 
 def bare_lifecycles_per_minute(lifecycles: int = 2) -> float:
     """Whole SOP lifecycles of the honest floor, one after another in this process."""
-    from sop_walk import form_data
+    from tests.helpers.sop_walk import form_data
 
     floor = BareSpiff(mode=HONEST_FLOOR)
     floor.step(floor.new_state(), {})  # warm

@@ -15,11 +15,12 @@ from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .bpmn_dialects import CAMUNDA_DUE_DATE, TIMER_TAGS, decision_ref, is_duration
-from .bpmn_xml import BPMN_NS, CAMUNDA_NS, NS, SPIFF_NS, ZEEBE_NS, bpmn, camunda, local, where
+from .bpmn_xml import ALUR_NS, BPMN_NS, CAMUNDA_NS, NS, SPIFF_NS, ZEEBE_NS, bpmn, camunda, local, where
+from . import item_lists
 from .calendar import duration_problem
 from .errors import Problem
 from .expressions import UnsafeExpression, check_expression
-from .forms import FormError, load_form
+from .forms import FormError, inline_form, load_form
 from .messages import Message
 from .safe_scripts import UnsafeScript, check_script
 
@@ -145,9 +146,14 @@ def _check_process(process, forms_dir: Path, decision_known, process_known, prob
                 load_form(forms_dir, form)
             except FormError as exc:
                 problems.append(Problem("bpmn.sop_form", **where(start), why=exc.msg))
+    step_forms = []
     for ident, el in nodes.items():
         if local(el) in HUMAN_TASK_TAGS:
-            _check_human_task(el, forms_dir, problems)
+            schema = _check_human_task(el, forms_dir, problems)
+            if schema is not None:
+                step_forms.append((el, schema))
+    if not any(local(el) == "callActivity" for el in nodes.values()):  # a called process may fill it
+        _check_list_sources(step_forms, problems)
     for gw in process.iter(bpmn("exclusiveGateway"), bpmn("inclusiveGateway")):
         outgoing = [f for f in gw.getparent() if isinstance(f.tag, str) and local(f) == "sequenceFlow"
                     and f.get("sourceRef") == gw.get("id")]
@@ -293,15 +299,34 @@ def _check_lanes(process, nodes: dict, problems: list[Problem]) -> None:
                 problems.append(Problem("bpmn.bad_lane_ref", **where(lane), ref=target))
 
 
-def _check_human_task(el, forms_dir: Path, problems: list[Problem]) -> None:
+def _check_list_sources(step_forms: list, problems: list[Problem]) -> None:
+    """A bound list (``x-items-from``) must read a list field some step of the process fills in;
+    otherwise it would silently ask nothing."""
+    lists = {name for _el, schema in step_forms
+             for name in [*item_lists.own_lists(schema), *item_lists.bound_lists(schema)]}
+    for el, schema in step_forms:
+        for name, source in item_lists.bound_lists(schema).items():
+            if source not in lists:
+                problems.append(Problem("bpmn.items_from_unknown", **where(el), list=name, source=source))
+
+
+def _check_human_task(el, forms_dir: Path, problems: list[Problem]) -> dict | None:
+    """Check a human task's SOP properties; returns its form's schema where it has a readable one."""
     props = {p.get("name"): p.get("value", "") for p in el.xpath(
         "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", namespaces=NS) if p.get("name")}
     form = props.get("sop.form")
+    schema = None
     if form:
         try:
-            load_form(forms_dir, form)
+            schema = load_form(forms_dir, form)
         except FormError as exc:
             problems.append(Problem("bpmn.sop_form", **where(el), why=exc.msg))
+    inline = el.find(f"{{{BPMN_NS}}}extensionElements/{{{ALUR_NS}}}form")
+    if inline is not None and not form:  # the form built in the modeler (checked in full as the step is read)
+        try:
+            schema = inline_form(inline.text or "", el.get("id") or "")
+        except FormError:
+            schema = None
     due = el.get(CAMUNDA_DUE_DATE)
     if due is not None and not props.get("sop.duration") and not is_duration(due):
         problems.append(Problem("bpmn.bad_due_date", **where(el), value=due))
@@ -323,6 +348,7 @@ def _check_human_task(el, forms_dir: Path, problems: list[Problem]) -> None:
     for attr, value in assignment_attributes(el).items():
         if value and variable_of(value) is None and ("{" in value or value.startswith("=")):
             problems.append(Problem("bpmn.bad_assignment", **where(el), attr=attr, value=value))
+    return schema
 
 
 def assignment_attributes(el) -> dict[str, str]:

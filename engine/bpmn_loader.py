@@ -31,8 +31,9 @@ from .bpmn_checks import (
     variable_of,
 )
 from .bpmn_dialects import normalize
-from .bpmn_xml import BPMN_NS, NS, bpmn, is_dmn, local, parse_document, parse_xml, where
+from .bpmn_xml import ALUR_NS, BPMN_NS, NS, bpmn, is_dmn, local, parse_document, parse_xml, where
 from .errors import Invalid, Problem
+from .forms import FormError, inline_form
 from .expressions import UnsafeExpression, check_expression
 from .messages import Message
 
@@ -79,6 +80,8 @@ class TaskMeta:
     candidate_users: list[str] = field(default_factory=list)
     #: a variable holding the user name(s) (``${x}`` / ``=x`` in an assignee, or sop.assignee)
     assignee_expression: str | None = None
+    #: the step's form carried in the diagram (``<alur:form>``, built in the modeler), or None
+    form_schema: dict[str, Any] | None = None
 
     @property
     def step(self) -> int | None:
@@ -118,7 +121,7 @@ class TaskMeta:
         return {"bpmn_id": self.bpmn_id, "name": self.name, "lane": self.lane,
                 "properties": self.properties, "documentation": self.documentation,
                 "candidate_roles": self.candidate_roles, "candidate_users": self.candidate_users,
-                "assignee_expression": self.assignee_expression}
+                "assignee_expression": self.assignee_expression, "form_schema": self.form_schema}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "TaskMeta":
@@ -440,7 +443,20 @@ def _collect_tasks(spec, root, default_role: str, tasks: dict[str, TaskMeta]) ->
         tasks[ts.bpmn_id] = TaskMeta(
             bpmn_id=ts.bpmn_id, name=ts.bpmn_name or ts.bpmn_id, lane=lane, properties=props,
             documentation=(ts.documentation or "").strip(), candidate_roles=roles, candidate_users=users,
-            assignee_expression=expression)
+            assignee_expression=expression, form_schema=_form_in_diagram(el, ts.bpmn_id, props))
+
+
+def _form_in_diagram(el, bpmn_id: str, props: dict[str, str]) -> dict[str, Any] | None:
+    """The step's form the diagram carries (``<alur:form>`` in its extensionElements), checked."""
+    found = el.find(f"{{{BPMN_NS}}}extensionElements/{{{ALUR_NS}}}form") if el is not None else None
+    if found is None:
+        return None
+    if props.get("sop.form"):
+        raise Invalid("bpmn.invalid", [Problem("bpmn.form_both", **where(el), form=props["sop.form"])])
+    try:
+        return inline_form(found.text or "", bpmn_id)
+    except FormError as exc:
+        raise Invalid("bpmn.invalid", [Problem(exc.msg, **where(found))]) from None
 
 
 #: What to do about SpiffWorkflow's own refusals (its words, then alur's hint's code).

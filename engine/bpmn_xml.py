@@ -10,6 +10,9 @@ SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
+#: alur's own extension elements: a step's form, built in the modeler (``<alur:form>`` holding its
+#: JSON Schema, inside the step's ``bpmn:extensionElements``).
+ALUR_NS = "urn:alur:bpmn:1.0"
 DMN_NAMESPACES = {
     "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
     "http://www.omg.org/spec/DMN/20180521/MODEL/",
@@ -17,7 +20,7 @@ DMN_NAMESPACES = {
     "https://www.omg.org/spec/DMN/20230324/MODEL/",
 }
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS, "camunda": CAMUNDA_NS, "zeebe": ZEEBE_NS,
-      "bpmndi": BPMNDI_NS}
+      "bpmndi": BPMNDI_NS, "alur": ALUR_NS}
 
 
 def bpmn(tag: str) -> str:

@@ -33,6 +33,42 @@ def load_form(forms_dir: Path, name: str) -> dict[str, Any]:
     return _load(str(path), mtime)
 
 
+#: A form carried in the diagram is at most this large (JSON text).
+MAX_INLINE_FORM_BYTES = 64 * 1024
+
+
+def inline_form(text: str, step: str) -> dict[str, Any]:
+    """The JSON Schema of a step's form carried in the diagram (``<alur:form>``), checked as a form
+    file is; ``step`` names the step in what is refused."""
+    if len(text.encode("utf-8")) > MAX_INLINE_FORM_BYTES:
+        raise FormError("form.inline_too_large", step=step, n=MAX_INLINE_FORM_BYTES // 1024)
+    try:
+        schema = json.loads(text)
+    except ValueError as exc:
+        raise FormError("form.inline_json", step=step, why=str(exc)[:200]) from None
+    if not isinstance(schema, dict) or schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
+        raise FormError("form.inline_not_object", step=step)
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise FormError("form.inline_schema", step=step, why=str(exc.message)[:300]) from None
+    wrong = item_lists.schema_problems(schema)
+    if wrong:
+        code, params = wrong[0]
+        raise FormError(code, name=step, **params)
+    return schema
+
+
+def step_form(meta: Any, forms_dir: Path) -> dict[str, Any] | None:
+    """A step's JSON Schema: the one the diagram carries, else its ``sop.form`` file, else None
+    (:class:`FormError` when the file cannot be read)."""
+    if getattr(meta, "form_schema", None) is not None:
+        return meta.form_schema
+    if not meta.form:
+        return None
+    return load_form(forms_dir, meta.form)
+
+
 def form_names(forms_dir: Path) -> list[str]:
     """The form files a step may name in ``sop.form`` (for the modeler's picker), sorted."""
     folder = Path(forms_dir)

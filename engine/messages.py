@@ -120,6 +120,12 @@ MESSAGES: dict[str, str] = {
     "form.excluded": "this value cannot go with the rest of the form ({detail})",
     "form.too_long": "longer than {n} characters",
     "form.bad_schema": "form file '{name}' is not a valid JSON Schema: {why}",
+    "form.in_diagram": "the form in the diagram",
+    "form.inline_too_large": "the form of step '{step}' is larger than {n} KB",
+    "form.inline_json": "the form of step '{step}' is not JSON: {why}",
+    "form.inline_not_object": "the form of step '{step}' must be a JSON Schema of type object with properties",
+    "form.inline_schema": "the form of step '{step}' is not a valid JSON Schema: {why}",
+    "bpmn.form_both": "the step names a form file ({form}) and carries a form of its own; keep one",
     "user.inactive": "no active user '{u}'",
     "user.lacks_role": "'{u}' does not hold the role '{r}'",
     # ---- users, passwords, tokens, logins (engine/users.py, ops_administration.py, ops_logins.py)
@@ -249,6 +255,8 @@ MESSAGES: dict[str, str] = {
                               "start): catch the error or escalation with a boundary event on the activity instead"),
     "bpmn.start_leads_nowhere": "the start event leads nowhere: draw a flow from it to the first step",
     "bpmn.sop_form": "sop.form: {why}",
+    "bpmn.items_from_unknown": ("the form's list '{list}' reads x-items-from '{source}', but no step of this "
+                                "process has a list field of that name"),
     "bpmn.flow_needs_condition": ("a flow leaving a decision needs a condition or must be the gateway's default "
                                   "(only one flow may go without a condition)"),
     "bpmn.xpath_condition": ("the condition '{source}' is XPath, which alur does not evaluate; write a plain "
@@ -454,6 +462,8 @@ MESSAGES: dict[str, str] = {
     "diff.step_form": "step {step} gets another form ({old} → {new})",
     "diff.step_number": "step '{name}' is numbered {new} instead of {old}",
     "diff.step_output": "output of step {step}: '{old}' → '{new}'",
+    "diff.step_form_fields": "the form of step {step} changes",
+    "migration.step_form_fields": "the form of step {step} changes",
     "diff.step_added": "step {step} '{name}' is added",
     "diff.step_removed": "step {step} '{name}' is removed",
     "diff.lane_added": "lane '{name}' is added",

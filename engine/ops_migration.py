@@ -11,7 +11,7 @@ from . import access, audit, runtime
 from .bpmn_loader import TaskMeta
 from .case_migration import MigrationPlan, Version, plan_and_migrate
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
-from .forms import FormError, load_form
+from .forms import FormError, step_form
 from .messages import Message
 from .models import Instance, ProcessDefinition, TaskRecord, User, utcnow
 from .task_index import near_due
@@ -65,10 +65,8 @@ class MigrationOperations(UnitOfWork):
         return definition
 
     def _form_fields(self, meta: TaskMeta) -> list[str]:
-        if not meta.form:
-            return []
         try:
-            return list((load_form(self.config.forms_dir, meta.form).get("properties") or {}))
+            return list(((step_form(meta, self.config.forms_dir) or {}).get("properties") or {}))
         except FormError:
             return []
 

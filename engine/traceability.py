@@ -8,7 +8,7 @@ steps' forms (which fields are lists, their columns' titles, which bound lists a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
 from . import item_lists
@@ -30,6 +30,7 @@ class Group:
     columns: list[tuple[str, str]]  # (column, title)
     rounds: list[int]
     required: bool  # every item it asks must be answered (the field is required in its form)
+    rounds_hidden: int = 0  # earlier rounds left out of this view (:func:`latest_rounds`)
 
     def key(self, round_no: int, column: str) -> str:
         return f"{self.bpmn_id}:{self.field}:{round_no}:{column}"
@@ -119,15 +120,15 @@ def _matrix(origin: str, origin_bpmn: str, submissions: Sequence[Any], forms: Ma
     versions = [s for s in submissions if s.bpmn_id == origin_bpmn and isinstance((s.data or {}).get(origin), list)]
     first_round = versions[0].round if versions else None
     for s in versions:
-        for item in item_lists._items_of(s.data[origin]):
+        for item in item_lists.items_of(s.data[origin]):
             row = rows.get(item[ID])
             if row is None:
                 row = rows[item[ID]] = TraceRow(id=item[ID], origin=[],
                                                 added_round=s.round if s.round != first_round else None)
             row.origin = [(item_lists.column_title(origin_prop, c), item_lists.display(col, item[c]))
                           for c, col in origin_cols.items() if item.get(c) not in (None, "")]
-    latest = {i[ID] for i in item_lists._items_of(versions[-1].data[origin])} if versions else set()
-    present = [{i[ID] for i in item_lists._items_of(s.data[origin])} for s in versions]
+    latest = {i[ID] for i in item_lists.items_of(versions[-1].data[origin])} if versions else set()
+    present = [{i[ID] for i in item_lists.items_of(s.data[origin])} for s in versions]
     for row in rows.values():
         if row.id not in latest:
             last = max(n for n, ids in enumerate(present) if row.id in ids)
@@ -145,7 +146,7 @@ def _matrix(origin: str, origin_bpmn: str, submissions: Sequence[Any], forms: Ma
                       required=name in set((schema or {}).get("required") or []))
         groups.append(group)
         for s in done:
-            for item in item_lists._items_of(s.data[name]):
+            for item in item_lists.items_of(s.data[name]):
                 row = rows.get(item[ID])
                 if row is None:
                     continue
@@ -154,7 +155,7 @@ def _matrix(origin: str, origin_bpmn: str, submissions: Sequence[Any], forms: Ma
                         row.cells[group.key(s.round, c)] = item_lists.display(col, item[c])
         if not done or not group.required:
             continue
-        answered = {i[ID]: i for i in item_lists._items_of(done[-1].data[name])}
+        answered = {i[ID]: i for i in item_lists.items_of(done[-1].data[name])}
         source = item_lists.source_of(str(prop[item_lists.ITEMS_FROM]), submissions)
         wanted = item_lists.required_columns(prop) or list(cols)[:1]
         for item in item_lists.asked(prop, source):
@@ -169,3 +170,14 @@ def _matrix(origin: str, origin_bpmn: str, submissions: Sequence[Any], forms: Ma
     return Matrix(field=origin, title=str(origin_prop.get("title") or origin), step=step, step_name=step_name,
                   origin_columns=[(c, item_lists.column_title(origin_prop, c)) for c in origin_cols],
                   groups=groups, rows=list(rows.values()))
+
+
+def latest_rounds(matrices: list[Matrix], n: int) -> list[Matrix]:
+    """The matrices with each group's last ``n`` rounds only (a page that must not widen with every
+    review loop; the workbook keeps them all). A row's cells and gaps are unchanged."""
+    out = []
+    for m in matrices:
+        groups = [replace(g, rounds=g.rounds[-n:], rounds_hidden=g.rounds_hidden + max(len(g.rounds) - n, 0))
+                  for g in m.groups]
+        out.append(replace(m, groups=groups))
+    return out

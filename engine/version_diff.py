@@ -20,10 +20,18 @@ def step_label(meta: TaskMeta) -> str:
 #: A step's own changes, worded for a case that moves ("migration") or a diagram compared ("diff").
 STEP_CODES: dict[str, dict[str, str]] = {
     "migration": {"renamed": "migration.step_renamed", "duration": "migration.step_duration",
-                  "lane": "migration.step_lane", "form": "migration.step_form", "number": "migration.step_number"},
+                  "lane": "migration.step_lane", "form": "migration.step_form", "number": "migration.step_number",
+                  "fields": "migration.step_form_fields"},
     "diff": {"renamed": "diff.step_renamed", "duration": "diff.step_duration", "lane": "diff.step_lane",
-             "form": "diff.step_form", "number": "diff.step_number"},
+             "form": "diff.step_form", "number": "diff.step_number", "fields": "diff.step_form_fields"},
 }
+
+
+def _form_source(meta: TaskMeta) -> str:
+    """Where a step's form comes from: its file's name, the diagram itself, or nowhere."""
+    if meta.form_schema is not None:
+        return Message("form.in_diagram")
+    return meta.form or "–"
 
 
 def compare_steps(old: TaskMeta, new: TaskMeta, family: str) -> list[Message]:
@@ -39,8 +47,10 @@ def compare_steps(old: TaskMeta, new: TaskMeta, family: str) -> list[Message]:
                              new_iso=new.duration))
     if (old.lane or "") != (new.lane or ""):
         notes.append(Message(codes["lane"], step=step, old=old.lane or "–", new=new.lane or "–"))
-    if (old.form or "") != (new.form or ""):
-        notes.append(Message(codes["form"], step=step, old=old.form or "–", new=new.form or "–"))
+    if _form_source(old) != _form_source(new):
+        notes.append(Message(codes["form"], step=step, old=_form_source(old), new=_form_source(new)))
+    elif old.form_schema != new.form_schema:
+        notes.append(Message(codes["fields"], step=step))
     if old.step != new.step:
         notes.append(Message(codes["number"], name=new.name, old=old.step, new=new.step))
     if family == "diff" and (old.output or "") != (new.output or ""):

@@ -157,15 +157,15 @@ def test_unknown_user_names_cost_a_password_check_too(make_app):
     app.test_cli_runner().invoke(args=["user", "add", "ada", "--password", "rahasia-sekali"])
     client = app.test_client()
 
-    def timed(name: str) -> float:
-        best = 1e9
-        for _ in range(3):
+    # Interleaved, best of four each (eight failures stay under the address's lockout), so a busy
+    # machine slows both sides alike.
+    best = {"ada": 1e9, "tidak-ada": 1e9}
+    for _ in range(4):
+        for name in best:
             start = time.perf_counter()
             assert client.get("/api/processes", headers=basic(name, "bukan-ini")).status_code == 401
-            best = min(best, time.perf_counter() - start)
-        return best
-
-    known, unknown = timed("ada"), timed("tidak-ada")
+            best[name] = min(best[name], time.perf_counter() - start)
+    known, unknown = best["ada"], best["tidak-ada"]
     assert unknown > known * 0.5, (known, unknown)
 
 
@@ -221,7 +221,7 @@ def test_nul_bytes_are_refused_at_the_edge(app, client, login, tokens, path, any
 
 
 def test_nul_and_surrogates_in_bodies_and_names_are_refused(app, client, login, tokens, any_db):
-    from sop_walk import SOP_KEY
+    from helpers.sop_walk import SOP_KEY
 
     auth = {"Authorization": f"Bearer {tokens['pemilik']}"}
     for body in ('{"process_key": "%s", "title": "a\\u0000b"}' % SOP_KEY,

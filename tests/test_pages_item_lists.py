@@ -8,9 +8,9 @@ import re
 
 from openpyxl import load_workbook
 
-from sop_walk import SOP_KEY
-from test_pages_inbox import advance, ready
-from test_traceability import do
+from helpers.sop_walk import SOP_KEY
+from helpers.cases import advance, ready
+from helpers.cases import do
 
 STEP2_ROWS = {"ringkasan_kebutuhan": "Antrean puskesmas",
               "kebutuhan.0.deskripsi": "Pendaftaran antrean daring", "kebutuhan.0.prioritas": "tinggi",
@@ -147,3 +147,57 @@ def test_the_case_page_the_record_and_the_workbook_show_the_matrix(app, client, 
     svc.create_user(svc.users.get("admin"), "tamu", "rahasia123", [])
     login("tamu", "rahasia123")  # not in the case: neither its page nor its workbook
     assert client.get(f"/instances/{case}/traceability.xlsx").status_code == 403
+
+
+def test_the_case_page_shows_the_last_three_rounds_and_the_workbook_all(client, login, svc):
+    case = svc.start(SOP_KEY, svc.users.get("pemilik"), "Banyak putaran UAT").id
+    for step in (1, 2):
+        do(svc, case, step)
+    do(svc, case, 3, {"spec_approved": True})
+    for step in range(4, 9):
+        do(svc, case, step)
+    for loop in range(4):  # four UAT rounds: the first three sent back at step 12
+        for step in (9, 10, 11):
+            do(svc, case, step)
+        do(svc, case, 12, {"prototype_accepted": loop == 3, "catatan_review": f"putaran {loop + 1}"})
+    login("admin")
+    page = client.get(f"/instances/{case}").get_data(as_text=True)
+    section = re.search(r'<section aria-labelledby="h-trace-kebutuhan".*?</section>', page, re.S).group(0)
+    assert "Hasil · putaran 4" in section and "Hasil · putaran 2" in section
+    assert "Hasil · putaran 1" not in section and "semua putaran ada pada berkas XLSX" in section
+    sheet = load_workbook(io.BytesIO(client.get(f"/instances/{case}/traceability.xlsx").data)).active
+    headers = [c.value for c in sheet[3]]
+    assert "Hasil · putaran 1" in headers and "Hasil · putaran 4" in headers
+
+
+def test_the_matrix_over_real_http(app, live_server):
+    """GET /api/instances/{id}/traceability on a real server: the matrix as data, and who may see it."""
+    from helpers.api_driver import RequestsAPI
+    from webapp.services import service
+
+    base, tokens = live_server.base, live_server.tokens
+    api = RequestsAPI(base, tokens)
+    with app.test_request_context():
+        svc = service()
+        case = svc.start(SOP_KEY, svc.users.get("pemilik"), "Matriks lewat HTTP").id
+        do(svc, case, 1)
+        do(svc, case, 2, {"ringkasan_kebutuhan": "x", "kebutuhan": [
+            {"deskripsi": "Daftar", "prioritas": "tinggi"}, {"deskripsi": "Laporan", "prioritas": "rendah"}]})
+        do(svc, case, 3, {"spec_approved": True})
+        for step in (4, 5, 6, 7):
+            do(svc, case, step)
+        do(svc, case, 8, {"skenario_uji": [{"id": "K-01", "skenario": "Uji daftar"}, {"id": "K-02", "skenario": "Uji laporan"}]})
+        svc.create_user(svc.users.get("admin"), "tamu", "demo12345", [])
+        svc.session.commit()
+    status, body = api.request("GET", f"/api/instances/{case}/traceability", "pemilik")
+    assert status == 200, body
+    [m] = body["matrices"]
+    assert m["field"] == "kebutuhan" and [g["step"] for g in m["groups"]] == [8, 10, 12]
+    assert [g["rounds"] for g in m["groups"]] == [[1], [], []]
+    k2 = m["rows"][1]
+    assert k2["id"] == "K-02" and k2["origin"][0] == {"title": "Uraian kebutuhan", "value": "Laporan"}
+    assert k2["cells"] == [{"step": 8, "field": "skenario_uji", "round": 1, "column": "skenario", "value": "Uji laporan"}]
+    assert not k2["uncovered"] and k2["gaps"] == []
+    assert api.request("GET", f"/api/instances/{case}/traceability", "tamu")[0] == 403  # not in the case
+    assert api.request("GET", "/api/instances/999999/traceability", "admin")[0] == 404
+    assert api.request("GET", f"/api/instances/{case}/traceability", "nobody")[0] == 401

@@ -18,29 +18,13 @@ import pytest
 from engine.errors import Invalid
 from engine.expressions import UnsafeExpression, check_expression, evaluate
 from engine.service import WorkflowService
-from sop_walk import SOP_KEY, form_data, user_for
-from bpmn_builder import Flow, Node, build_bpmn
+from helpers.sop_walk import SOP_KEY, form_data, user_for
+from helpers.bpmn_builder import Flow, Node, build_bpmn
+from helpers.cases import do, ready_row
 
 REQUIREMENTS = ["Pendaftaran antrean daring", "Nomor antrean lewat SMS", "Cetak karcis antrean",
                 "Layar panggilan di ruang tunggu", "Laporan harian jumlah pasien"]
 
-
-def ready_row(svc, instance_id):
-    rows = [r for r in svc.instance_tasks(instance_id) if r.state == "ready"]
-    assert len(rows) == 1, [r.name for r in rows]
-    return rows[0]
-
-
-def do(svc, instance_id, step, data=None, *, rounds=None):
-    """Complete the waiting step (it must be ``step``) with ``data`` (default: the walk's sample)."""
-    row = ready_row(svc, instance_id)
-    assert row.step == step, (row.step, step)
-    task = {"lane": row.lane, "assignees": [u.username for u in row.assignees] if row.has_assignees else []}
-    user = svc.users.get(user_for(task))
-    if svc.task_meta(row).output_required and not svc.attachments(task_id=row.id):
-        svc.attach(row.id, user, f"langkah-{step}.pdf", io.BytesIO(b"%PDF-1.4 isi"))
-    svc.complete(row.id, user, data if data is not None else form_data(svc.task_form(row), step, rounds or {}))
-    return row
 
 
 def refused(svc, instance_id, data):
@@ -259,3 +243,32 @@ def test_item_lists_are_bounded_and_their_ids_checked(svc):
         ("kebutuhan.K-01.deskripsi", "form.empty"), ("kebutuhan.K-01.prioritas", "form.not_choice")]
     assert codes([]) == [("kebutuhan", "form.empty")]
     assert svc.submissions(case)[-1].step == 1  # nothing of it kept
+
+
+def test_the_page_view_keeps_the_last_rounds_only():
+    from engine.traceability import Group, Matrix, TraceRow, latest_rounds
+
+    group = Group("Step10", 10, "UAT", "hasil_uji", "Hasil uji", [("hasil", "Hasil")], [1, 2, 3, 4, 5], True)
+    row = TraceRow("K-01", [("Uraian", "Daftar")], cells={group.key(r, "hasil"): "Gagal" for r in range(1, 6)})
+    m = Matrix("kebutuhan", "Daftar kebutuhan", 2, "Spesifikasi", [("deskripsi", "Uraian")], [group], [row])
+    [shown] = latest_rounds([m], 3)
+    assert shown.groups[0].rounds == [3, 4, 5] and shown.groups[0].rounds_hidden == 2
+    assert m.groups[0].rounds == [1, 2, 3, 4, 5]  # the full matrix (the workbook's) is untouched
+
+
+def test_a_bound_list_must_read_a_list_the_process_fills(svc, tmp_path):
+    """Deploy refuses a form whose x-items-from names no list of the process (it would ask nothing)."""
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    (forms / "yatim.json").write_text(json.dumps({
+        "type": "object", "properties": {"cek": {"type": "array", "x-items-from": "tidak_ada", "items": {
+            "type": "object", "properties": {"id": {"type": "string"}, "ok": {"type": "boolean"}}}}}}))
+    nodes = [Node("Mulai", "startEvent", "Mulai", "Instansi Pemilik"),
+             Node("Periksa", "userTask", "Periksa", "Instansi Pemilik", {"sop.step": 1, "sop.form": "yatim.json"}),
+             Node("Selesai", "endEvent", "Selesai", "Instansi Pemilik")]
+    flows = [Flow("F1", "Mulai", "Periksa"), Flow("F2", "Periksa", "Selesai")]
+    other = WorkflowService(svc.session, dataclasses.replace(svc.config, forms_dir=forms))
+    with pytest.raises(Invalid) as caught:
+        other.deploy(build_bpmn("yatim", nodes, flows), "yatim.bpmn")
+    assert [(p.code, "Periksa" in p.element, p.params) for p in caught.value.problems] == [
+        ("bpmn.items_from_unknown", True, {"list": "cek", "source": "tidak_ada"})]

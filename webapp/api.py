@@ -239,6 +239,16 @@ def get_instance(instance_id: int):
                                    _history_limit("events_limit", shapes.EVENTS_DEFAULT)))
 
 
+@bp.get("/instances/<int:instance_id>/traceability")
+def instance_traceability(instance_id: int):
+    """The case's traceability matrices (one per item list of its process's forms; none if it has no list)."""
+    from .traceability import matrix_json
+
+    svc = service()
+    inst = svc.visible_instance(instance_id, api_user())
+    return jsonify({"instance_id": inst.id, "matrices": [matrix_json(m) for m in svc.traceability(inst)]})
+
+
 @bp.get("/instances/<int:instance_id>/diagram.svg")
 def instance_diagram(instance_id: int):
     svc = service()

@@ -119,6 +119,8 @@ def _kind(prop: Mapping[str, Any], decisive: bool = False) -> str:
         return "bound"
     if kind == "array" and item_lists.ITEM_ID in prop:
         return "items"
+    if kind == "array" and "enum" in items:  # a checklist: tick the items that hold
+        return "checklist"
     if kind == "array":
         return "users" if items.get("x-widget") == "user" else "lines"
     if "enum" in prop:
@@ -140,8 +142,9 @@ def _options(prop: Mapping[str, Any]) -> list[tuple[str, str]]:
     if prop.get("type") == "boolean":  # a decision's two choices, "yes" first
         return [("true" if c.value else "false", c.title or (_("Ya") if c.value else _("Tidak")))
                 for c in dossier.choices(prop)]
-    values = list(prop.get("enum") or [])
-    titles = list(prop.get("x-enum-titles") or [])
+    source = prop.get("items") if prop.get("type") == "array" else prop
+    values = list((source or {}).get("enum") or [])
+    titles = list((source or {}).get("x-enum-titles") or [])
     return [(str(v), str(titles[i]) if i < len(titles) else str(v)) for i, v in enumerate(values)]
 
 
@@ -151,7 +154,7 @@ def _display(kind: str, value: Any) -> Any:
         return value is True or str(value).strip().lower() in TRUE_WORDS
     if kind == "choice":
         return "" if not isinstance(value, bool) else ("true" if value else "false")
-    if kind in ("user", "users"):
+    if kind in ("user", "users", "checklist"):
         if value is None or value == "":
             return []
         return [str(v) for v in value] if isinstance(value, list) else [str(value)]
@@ -211,7 +214,7 @@ def fields(schema: Mapping[str, Any] | None, values: Mapping[str, Any] | None = 
                                    (lists or {}).get(name)))
             continue
         if raw is not None:
-            value = raw.get(name, [] if kind in ("user", "users") else (False if kind == "checkbox" else ""))
+            value = raw.get(name, [] if kind in ("user", "users", "checklist") else (False if kind == "checkbox" else ""))
         else:
             # a decision has no default: the person chooses (a saved answer shows what was chosen)
             given = (values or {}).get(name, None if kind == "choice" else prop.get("default"))
@@ -246,7 +249,7 @@ def raw_values(schema: Mapping[str, Any] | None, form, decisions: Iterable[str] 
             out[name] = rows
         elif kind == "checkbox":
             out[name] = (form.get(name) or "").strip().lower() in TRUE_WORDS
-        elif kind in ("user", "users"):
+        elif kind in ("user", "users", "checklist"):
             out[name] = [v for v in form.getlist(name) if v]
         else:
             out[name] = form.get(name, "")
@@ -293,6 +296,10 @@ def parse(schema: Mapping[str, Any] | None, form, decisions: Iterable[str] = ())
             chosen = list(dict.fromkeys(v for v in form.getlist(name) if v))
             if chosen:
                 data[name] = chosen
+            continue
+        if kind == "checklist":  # the items ticked, in the list's order (none ticked: an empty list)
+            ticked = set(form.getlist(name))
+            data[name] = [v for v in ((prop.get("items") or {}).get("enum") or []) if str(v) in ticked]
             continue
         if kind in ("items", "bound"):
             items, found = _parse_rows(prop, form, name)

@@ -14,6 +14,7 @@ from engine.access import is_process_owner
 from engine.errors import NotAllowed, NotFound
 from engine.models import Instance, User, utcnow
 from engine.service import INSTANCE_STATUSES, WorkflowService
+from engine.traceability import latest_rounds
 
 from . import answers
 from .answers import display_value
@@ -201,7 +202,7 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
         candidates=candidates, errors=errors or {}, now=utcnow(), status_labels=status_labels(),
         event_labels=event_labels(), age=age, waits=svc.message_waits(instance.id), realisation=realisation,
         may_discuss=may_discuss, comments=comments, withdrawal=withdrawal,
-        matrices=svc.traceability(instance),
+        matrices=latest_rounds(svc.traceability(instance), MATRIX_ROUNDS),
     ), status
 
 
@@ -209,6 +210,10 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
 def detail(instance_id: int):
     svc = service()
     return _render_detail(svc, svc.visible_instance(instance_id, me()))
+
+
+#: Rounds of each step the case page's traceability matrix shows (the workbook has them all).
+MATRIX_ROUNDS = 3
 
 
 def _realisation_map(instance, tasks) -> str | None:

@@ -252,6 +252,7 @@ TEXTS = {
                                 "biasa): tangkap error atau escalation dengan boundary event pada aktivitasnya."),
     "bpmn.start_leads_nowhere": _l("Start event tidak menuju ke mana pun: gambar alur darinya ke langkah pertama."),
     "bpmn.sop_form": _l("sop.form: %(why)s."),
+    "bpmn.items_from_unknown": _l("Daftar '%(list)s' pada formulir langkah ini membaca x-items-from '%(source)s', tetapi tidak ada langkah dalam proses ini yang memiliki daftar bernama itu."),
     "bpmn.flow_needs_condition": _l("Alur yang keluar dari percabangan keputusan perlu syarat, atau harus menjadi "
                                     "alur bawaan gateway itu."),
     "bpmn.xpath_condition": _l("Syarat '%(source)s' ditulis dalam XPath, yang tidak dijalankan alur; tulis ekspresi "
@@ -463,6 +464,14 @@ TEXTS = {
     "diff.step_form": _l("Langkah %(step)s memakai formulir lain (%(old)s → %(new)s)."),
     "diff.step_number": _l("Langkah '%(name)s' bernomor %(new)s, bukan %(old)s."),
     "diff.step_output": _l("Output langkah %(step)s: '%(old)s' → '%(new)s'."),
+    "diff.step_form_fields": _l("Formulir langkah %(step)s berubah."),
+    "migration.step_form_fields": _l("Formulir langkah %(step)s berubah."),
+    "form.in_diagram": _l("formulir di diagram"),
+    "form.inline_too_large": _l("Formulir langkah '%(step)s' lebih besar dari %(n)s KB."),
+    "form.inline_json": _l("Formulir langkah '%(step)s' bukan JSON: %(why)s"),
+    "form.inline_not_object": _l("Formulir langkah '%(step)s' harus berupa JSON Schema bertipe object dengan properties."),
+    "form.inline_schema": _l("Formulir langkah '%(step)s' bukan JSON Schema yang sah: %(why)s"),
+    "bpmn.form_both": _l("Langkah ini menyebut berkas formulir (%(form)s) dan juga membawa formulirnya sendiri; pilih salah satu."),
     "diff.step_added": _l("Langkah %(step)s '%(name)s' ditambahkan."),
     "diff.step_removed": _l("Langkah %(step)s '%(name)s' dihapus."),
     "diff.lane_added": _l("Lane '%(name)s' ditambahkan."),

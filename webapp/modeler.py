@@ -7,6 +7,7 @@ answers JSON: where to go next, or the problems with element and line in the pag
 """
 from __future__ import annotations
 
+import json
 import re
 
 from flask import Blueprint, Response, flash, jsonify, render_template, request, url_for
@@ -17,9 +18,11 @@ from flask_login import current_user, login_required
 from engine import access
 from engine.bpmn_loader import PLACEHOLDER_KEY
 from engine.durations import DurationWordsError, describe_duration, parse_duration_words
-from engine.errors import Invalid, NotAllowed, Problem, TooLarge
+from engine.errors import Invalid, NotAllowed, NotFound, Problem, TooLarge
+from engine.forms import MAX_INLINE_FORM_BYTES, FormError, inline_form, load_form
 from engine.models import User
 
+from . import form_render
 from .message_text import located, problem_text, say
 from .processes import render_index, version_of
 from .services import service
@@ -187,6 +190,39 @@ def duration():
             "'%(text)s' bukan waktu baku seperti '3 hari kerja', '120 menit' atau '2 jam'.", text=text)})
     return jsonify({"valid": True, "iso": iso or "",
                     "words": describe_duration(iso, str(get_locale() or "id")) if iso else ""})
+
+
+@bp.get("/modeler/forms/<name>")
+def form_file(name: str):
+    """A form file of this server as JSON Schema, to open in the form builder."""
+    try:
+        return jsonify(load_form(service().config.forms_dir, name))
+    except FormError as exc:
+        raise NotFound(exc.msg) from None
+
+
+#: A form sent to be previewed is at most this large (as a step's form in the diagram).
+MAX_PREVIEW_BYTES = MAX_INLINE_FORM_BYTES + 1024
+
+
+@bp.post("/modeler/form-preview")
+def form_preview():
+    """The form the builder holds (``{"schema": {...}, "lanes": [...]}``) drawn as the task page
+    draws it, for the builder's live preview; a form that could not be deployed says why instead."""
+    if (request.content_length or 0) > MAX_PREVIEW_BYTES:
+        raise TooLarge(_("Formulir lebih besar dari %(kb)d KB.", kb=MAX_PREVIEW_BYTES // 1024))
+    body = request.get_json(silent=True)
+    schema = body.get("schema") if isinstance(body, dict) else None
+    try:
+        schema = inline_form(json.dumps(schema), _("pratinjau"))
+    except FormError as exc:
+        return render_template("processes/_form_preview.html", fields=[], problem=say(exc.msg))
+    from .tasks import _candidates
+
+    fields = form_render.fields(schema, None, candidates=_candidates)
+    for f in fields:  # the preview's inputs must not take the ids of the modeler's own
+        f.name = "pratinjau-" + f.name
+    return render_template("processes/_form_preview.html", fields=fields, problem=None)
 
 
 @bp.post("/<key>/diff")

@@ -126,6 +126,29 @@ def openapi_document() -> dict[str, Any]:
             "author": {"type": "string"}, "body": {"type": "string"},
             "mentions": {"type": "array", "items": {"type": "string"}},
             "created_at": {"type": "string", "format": "date-time"}}},
+        "TraceMatrix": {"type": "object", "required": ["field", "title", "origin_columns", "groups", "rows"],
+                        "properties": {
+            "field": {"type": "string"}, "title": {"type": "string"}, "step": {"type": ["integer", "null"]},
+            "step_name": {"type": "string"},
+            "origin_columns": {"type": "array", "items": {"type": "object", "properties": {
+                "name": {"type": "string"}, "title": {"type": "string"}}}},
+            "groups": {"type": "array", "items": {"type": "object", "properties": {
+                "step": {"type": ["integer", "null"]}, "step_name": {"type": "string"}, "bpmn_id": {"type": "string"},
+                "field": {"type": "string"}, "title": {"type": "string"}, "required": {"type": "boolean"},
+                "rounds": {"type": "array", "items": {"type": "integer"}},
+                "columns": {"type": "array", "items": {"type": "object", "properties": {
+                    "name": {"type": "string"}, "title": {"type": "string"}}}}}}},
+            "rows": {"type": "array", "items": {"type": "object", "required": ["id", "uncovered"], "properties": {
+                "id": {"type": "string"}, "removed": {"type": "boolean"}, "uncovered": {"type": "boolean"},
+                "removed_round": {"type": ["integer", "null"]}, "added_round": {"type": ["integer", "null"]},
+                "origin": {"type": "array", "items": {"type": "object", "properties": {
+                    "title": {"type": "string"}, "value": {"type": "string"}}}},
+                "gaps": {"type": "array", "items": {"type": "object", "properties": {
+                    "step": {"type": ["integer", "null"]}, "step_name": {"type": "string"},
+                    "column": {"type": "string"}}}},
+                "cells": {"type": "array", "items": {"type": "object", "properties": {
+                    "step": {"type": ["integer", "null"]}, "field": {"type": "string"}, "round": {"type": "integer"},
+                    "column": {"type": "string"}, "value": {"type": "string"}}}}}}}}},
         "Delegation": {"type": "object", "required": ["id", "delegator", "delegate", "kind", "starts_at", "ends_at"],
                        "properties": {
             "id": {"type": "integer"}, "delegator": {"type": "string"}, "delegate": {"type": "string"},
@@ -247,6 +270,13 @@ def openapi_document() -> dict[str, Any]:
         "/api/delegations/{delegation_id}/end": {"post": {
             "summary": "End a delegation now", "parameters": [_path_param("delegation_id", "integer")],
             "responses": {"200": _json(_ref("Delegation")), **_errors(401, 403, 404, 409)}}},
+        "/api/instances/{instance_id}/traceability": {"get": {
+            "summary": "The case's traceability matrices: each item of an item list (x-item-id) followed through "
+                       "every list bound to it (x-items-from), per round, with the items a required list leaves "
+                       "uncovered", "parameters": [instance_id],
+            "responses": {"200": _json({"type": "object", "required": ["instance_id", "matrices"], "properties": {
+                "instance_id": {"type": "integer"},
+                "matrices": {"type": "array", "items": _ref("TraceMatrix")}}}), **_errors(401, 403, 404)}}},
         "/api/instances/{instance_id}/diagram.svg": {"get": {
             "summary": "The diagram with active and completed steps marked", "parameters": [instance_id],
             "responses": {"200": {"description": "SVG", "content": {"image/svg+xml": {"schema": {"type": "string"}}}},

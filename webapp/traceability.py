@@ -93,6 +93,23 @@ def workbook(matrices: list[Matrix], title: str) -> bytes:
     return out.getvalue()
 
 
+def matrix_json(m: Matrix) -> dict:
+    """A matrix as the JSON API sends it (``GET /api/instances/{id}/traceability``)."""
+    return {
+        "field": m.field, "title": m.title, "step": m.step, "step_name": m.step_name,
+        "origin_columns": [{"name": c, "title": t} for c, t in m.origin_columns],
+        "groups": [{"step": g.step, "step_name": g.step_name, "bpmn_id": g.bpmn_id, "field": g.field, "title": g.title,
+                    "required": g.required, "rounds": list(g.rounds),
+                    "columns": [{"name": c, "title": t} for c, t in g.columns]} for g in m.groups],
+        "rows": [{"id": r.id, "origin": [{"title": t, "value": v} for t, v in r.origin], "removed": r.removed,
+                  "removed_round": r.removed_round, "added_round": r.added_round, "uncovered": r.uncovered,
+                  "gaps": [{"step": g.step, "step_name": g.step_name, "column": g.column} for g in r.gaps],
+                  "cells": [{"step": g.step, "field": g.field, "round": rnd, "column": c, "value": r.cells[g.key(rnd, c)]}
+                            for g in m.groups for rnd in g.rounds for c, _t in g.columns if g.key(rnd, c) in r.cells]}
+                 for r in m.rows],
+    }
+
+
 def case_workbook(instance: Instance) -> tuple[str, bytes] | None:
     """The case's matrices as a workbook (its file name and bytes), or None where its process
     has no item list."""

@@ -20,10 +20,16 @@
     ]
   };
   var PROPS = "spiffworkflow:Properties";
+  /* <alur:form>: a step's form (its JSON Schema as text), built in the panel, kept in the diagram. */
+  var ALUR = {
+    name: "alur", uri: "urn:alur:bpmn:1.0", prefix: "alur", xml: { tagAlias: "lowerCase" }, associations: [],
+    types: [{ name: "Form", superClass: ["Element"], properties: [{ name: "body", type: "String", isBody: true }] }]
+  };
+  var FORM = "alur:Form";
 
   var modeler = new window.BpmnJS({
     container: document.getElementById("modeler-canvas"),  /* keys act when the canvas has focus */
-    moddleExtensions: { spiffworkflow: SPIFF }
+    moddleExtensions: { spiffworkflow: SPIFF, alur: ALUR }
   });
   window.alurModeler = modeler; /* for the browser tests and the curious */
 
@@ -216,6 +222,298 @@
     }).catch(function (error) { durationProblem(error.message); });
   });
 
+  /* ---- the form builder: a step's form made in the panel, stored as <alur:form> ----------- */
+  var formChoice = document.getElementById("p-form");
+  var builder = document.getElementById("form-builder");
+  var fieldList = document.getElementById("fb-fields");
+  var preview = document.getElementById("fb-preview");
+  var openFile = document.getElementById("fb-open-file");
+  var fieldTemplate = document.getElementById("fb-field-template");
+  var KINDS = ["text", "textarea", "number", "date", "decision", "choice", "person", "persons", "checklist"];
+  var model = null;  /* {fields: [{name, prop, required, when}], rest: {other schema keys}, allOf: [kept]} */
+  var previewTimer = null;
+
+  function bmsg(name, values) {
+    var text = builder.getAttribute("data-msg-" + name) || "";
+    Object.keys(values || {}).forEach(function (k) { text = text.replace("{" + k + "}", values[k]); });
+    return text;
+  }
+  function formElement(bo) {
+    var ext = bo.extensionElements;
+    return ext && (ext.values || []).filter(function (v) { return v.$type === FORM; })[0] || null;
+  }
+  function kindOf(prop) {
+    var items = prop.items || {};
+    if (prop.type === "array") { return items["x-widget"] === "user" ? "persons" : items["enum"] ? "checklist" : null; }
+    if (prop["x-widget"] === "user") { return "person"; }
+    if (prop.type === "boolean") { return "decision"; }
+    if (prop["enum"]) { return "choice"; }
+    if (prop.type === "number" || prop.type === "integer") { return "number"; }
+    if (prop.format === "date") { return "date"; }
+    if (prop["x-widget"] === "textarea") { return "textarea"; }
+    return prop.type === "string" ? "text" : null;
+  }
+  function optionsOf(prop) {
+    return ((prop.type === "array" ? (prop.items || {})["enum"] : prop["enum"]) || []).join("\n");
+  }
+  function roleOf(prop) { return prop["x-role"] || (prop.items || {})["x-role"] || ""; }
+  /* A field of ``kind``: its label and help kept, what its kind says set anew. */
+  function shaped(kind, prop, options, role) {
+    var out = {};
+    if (prop.title) { out.title = prop.title; }
+    if (prop.description) { out.description = prop.description; }
+    var list = options.split("\n").map(function (o) { return o.trim(); }).filter(Boolean);
+    if (kind === "text") { out.type = "string"; out.maxLength = prop.maxLength || 500; }
+    if (kind === "textarea") { out.type = "string"; out["x-widget"] = "textarea"; out.maxLength = prop.maxLength || 5000; }
+    if (kind === "number") { out.type = "number"; }
+    if (kind === "date") { out.type = "string"; out.format = "date"; }
+    if (kind === "decision") { out.type = "boolean"; out["x-choices"] = prop["x-choices"] || { "true": bmsg("yes"), "false": bmsg("no") }; }
+    if (kind === "choice") { out.type = "string"; out["enum"] = list.length ? list : ["-"]; }
+    if (kind === "person") { out.type = "string"; out["x-widget"] = "user"; if (role) { out["x-role"] = role; } }
+    if (kind === "persons") {
+      out.type = "array"; out.minItems = 1; out.items = { type: "string", "x-widget": "user" };
+      if (role) { out.items["x-role"] = role; }
+    }
+    if (kind === "checklist") {
+      out.type = "array"; out.uniqueItems = true; out["x-widget"] = "checklist";
+      out.items = { type: "string", "enum": list.length ? list : ["-"] };
+    }
+    return out;
+  }
+  function whenRule(entry) {  /* {if: {properties: {X: {const: V}}, required: [X]}, then: {required: [Y]}} */
+    var cond = entry && entry["if"], then = entry && entry.then;
+    if (!cond || !then || !cond.properties || !then.required || then.required.length !== 1) { return null; }
+    var names = Object.keys(cond.properties);
+    if (names.length !== 1 || typeof cond.properties[names[0]]["const"] !== "boolean") { return null; }
+    return { field: then.required[0], on: names[0], value: cond.properties[names[0]]["const"] };
+  }
+  function modelOf(schema) {
+    var required = schema.required || [], rules = {}, kept = [];
+    (schema.allOf || []).forEach(function (entry) {
+      var rule = whenRule(entry);
+      if (rule) { rules[rule.field] = { field: rule.on, value: rule.value }; } else { kept.push(entry); }
+    });
+    var rest = {};
+    Object.keys(schema).forEach(function (k) {
+      if (["type", "properties", "required", "allOf"].indexOf(k) === -1) { rest[k] = schema[k]; }
+    });
+    return {
+      rest: rest, allOf: kept,
+      fields: Object.keys(schema.properties || {}).map(function (name) {
+        return { name: name, prop: schema.properties[name], required: required.indexOf(name) !== -1,
+                 when: rules[name] || null };
+      })
+    };
+  }
+  function schemaOf(m) {
+    var schema = { type: "object", properties: {} }, required = [], allOf = m.allOf.slice();
+    m.fields.forEach(function (f) {
+      schema.properties[f.name] = f.prop;
+      if (f.required) { required.push(f.name); }
+      if (f.when) {
+        var cond = { properties: {}, required: [f.when.field] };
+        cond.properties[f.when.field] = { "const": f.when.value };
+        allOf.push({ "if": cond, "then": { required: [f.name] } });
+      }
+    });
+    if (required.length) { schema.required = required; }
+    if (allOf.length) { schema.allOf = allOf; }
+    Object.keys(m.rest).forEach(function (k) { schema[k] = m.rest[k]; });
+    return schema;
+  }
+  function writeForm(element, schema) {
+    var modeling = modeler.get("modeling"), moddle = modeler.get("moddle"), bo = element.businessObject;
+    var found = formElement(bo);
+    if (schema === null) {
+      if (found) {
+        modeling.updateModdleProperties(element, bo.extensionElements, {
+          values: bo.extensionElements.values.filter(function (v) { return v !== found; }) });
+      }
+      return;
+    }
+    var body = JSON.stringify(schema);
+    if (found) { modeling.updateModdleProperties(element, found, { body: body }); return; }
+    var ext = bo.extensionElements;
+    if (!ext) {
+      ext = moddle.create("bpmn:ExtensionElements", { values: [] });
+      modeling.updateProperties(element, { extensionElements: ext });
+    }
+    modeling.updateModdleProperties(element, ext, { values: (ext.values || []).concat([moddle.create(FORM, { body: body })]) });
+  }
+  var writingForm = false;
+  function save() {
+    if (!current || !model) { return; }
+    writingForm = true;  /* the builder already shows what it writes: the panel is not redrawn */
+    try { writeForm(current, schemaOf(model)); } finally { writingForm = false; }
+    previewSoon();
+  }
+  function redraw() {  /* the field cards anew, the focus where it was */
+    var focused = document.activeElement && document.activeElement.id;
+    drawFields();
+    var again = focused && document.getElementById(focused);
+    if (again) { again.focus(); }
+  }
+  function previewSoon() {
+    if (previewTimer) { clearTimeout(previewTimer); }
+    previewTimer = setTimeout(function () {
+      if (!model) { return; }
+      fetch(root.getAttribute("data-preview-url"), {
+        method: "POST", credentials: "same-origin", body: JSON.stringify({ schema: schemaOf(model) }),
+        headers: { "Content-Type": "application/json", "X-CSRFToken": root.getAttribute("data-csrf") }
+      }).then(function (r) { return r.text(); }).then(function (html) {
+        preview.innerHTML = html;  /* drawn and escaped by the server, as the task page is */
+        builder.setAttribute("data-previewed", String(Date.now()));
+      }).catch(function () { /* the preview waits for the next change */ });
+    }, 350);
+  }
+  function fieldNames(except) {
+    return model.fields.filter(function (f) { return f !== except && kindOf(f.prop) === "decision"; });
+  }
+  function option(select, value, text) {
+    var opt = document.createElement("option"); opt.value = value; opt.textContent = text; select.appendChild(opt);
+  }
+  function drawFields() {
+    fieldList.textContent = "";
+    model.fields.forEach(function (f, index) {
+      var li = fieldTemplate.content.firstElementChild.cloneNode(true);
+      var prefix = "fb-" + index + "-";
+      li.querySelectorAll("[data-fb]").forEach(function (input) { input.id = prefix + input.getAttribute("data-fb"); });
+      li.querySelectorAll("[data-for]").forEach(function (label) { label.htmlFor = prefix + label.getAttribute("data-for"); });
+      li.querySelectorAll("[data-id]").forEach(function (el) { el.id = prefix + el.getAttribute("data-id"); });
+      li.querySelectorAll("[data-describe]").forEach(function (el) {
+        el.setAttribute("aria-describedby", prefix + el.getAttribute("data-describe")); });
+      var get = function (name) { return li.querySelector('[data-fb="' + name + '"]'); };
+      var kind = kindOf(f.prop);
+      get("title").textContent = bmsg("field-n", { n: index + 1 }) + ": " + (f.prop.title || f.name);
+      get("label").value = f.prop.title || "";
+      get("name").value = f.name;
+      get("help").value = f.prop.description || "";
+      var kinds = get("kind");
+      KINDS.forEach(function (k) { option(kinds, k, bmsg("kind-" + k)); });
+      if (!kind) { option(kinds, "", bmsg("kind-other")); }
+      kinds.value = kind || "";
+      get("options").value = optionsOf(f.prop);
+      var roles = get("role");
+      option(roles, "", "—");
+      leafLanes().forEach(function (l) { var n = l.businessObject.name; if (n) { option(roles, n, n); } });
+      roles.value = roleOf(f.prop);
+      get("required").checked = f.required;
+      var when = get("when");
+      option(when, "", bmsg("always"));
+      fieldNames(f).forEach(function (other) { option(when, other.name, other.prop.title || other.name); });
+      when.value = f.when ? f.when.field : "";
+      get("when-value").value = f.when ? String(f.when.value) : "true";
+      li.querySelector('[data-show="options"]').hidden = ["choice", "checklist"].indexOf(kind) === -1;
+      li.querySelector('[data-show="role"]').hidden = ["person", "persons"].indexOf(kind) === -1;
+      li.querySelector('[data-show="when-value"]').hidden = !f.when;
+      function reshape() {
+        if (!kinds.value) { return; }
+        f.prop = shaped(kinds.value, f.prop, get("options").value, roles.value);
+      }
+      get("label").addEventListener("change", function () {
+        f.prop.title = get("label").value.trim(); save();
+        get("title").textContent = bmsg("field-n", { n: model.fields.indexOf(f) + 1 }) + ": " + (f.prop.title || f.name);
+      });
+      get("help").addEventListener("change", function () {
+        var text = get("help").value.trim();
+        if (text) { f.prop.description = text; } else { delete f.prop.description; }
+        save();
+      });
+      get("name").addEventListener("change", function () {
+        var name = get("name").value.trim();
+        var taken = model.fields.some(function (o) { return o !== f && o.name === name; });
+        if (!/^[a-z][a-z0-9_]*$/.test(name) || taken) { get("name").setAttribute("aria-invalid", "true"); return; }
+        get("name").removeAttribute("aria-invalid");
+        model.fields.forEach(function (o) { if (o.when && o.when.field === f.name) { o.when.field = name; } });
+        f.name = name; save(); redraw();
+      });
+      kinds.addEventListener("change", function () { reshape(); save(); redraw(); });
+      get("options").addEventListener("change", function () { reshape(); save(); });
+      roles.addEventListener("change", function () { reshape(); save(); });
+      get("required").addEventListener("change", function () { f.required = get("required").checked; save(); });
+      when.addEventListener("change", function () {
+        f.when = when.value ? { field: when.value, value: get("when-value").value === "true" } : null;
+        save(); redraw();
+      });
+      get("when-value").addEventListener("change", function () {
+        if (f.when) { f.when.value = get("when-value").value === "true"; save(); }
+      });
+      li.querySelectorAll("[data-fb-act]").forEach(function (button) {
+        button.addEventListener("click", function () {
+          var act = button.getAttribute("data-fb-act"), i = model.fields.indexOf(f);
+          if (act === "remove") {
+            model.fields.splice(i, 1);
+            model.fields.forEach(function (o) { if (o.when && o.when.field === f.name) { o.when = null; } });
+          } else {
+            var j = act === "up" ? i - 1 : i + 1;
+            if (j < 0 || j >= model.fields.length) { return; }
+            model.fields.splice(i, 1); model.fields.splice(j, 0, f);
+          }
+          save(); redraw();
+        });
+      });
+      fieldList.appendChild(li);
+    });
+  }
+  function openBuilder(schema) {
+    model = modelOf(schema);
+    builder.hidden = false;
+    drawFields();
+    previewSoon();
+  }
+  function showForm(element) {
+    var bo = element.businessObject, inline = formElement(bo), file = readProp(bo, "sop.form");
+    model = null;
+    builder.hidden = true;
+    preview.textContent = "";
+    if (inline) {
+      formChoice.value = "__diagram__";
+      try { openBuilder(JSON.parse(inline.body || "{}")); } catch (e) { openBuilder({ type: "object", properties: {} }); }
+    } else {
+      if (file && !Array.prototype.some.call(formChoice.options, function (o) { return o.value === file; })) {
+        option(formChoice, file, file);  /* a form this server lacks */
+      }
+      formChoice.value = file;
+    }
+    openFile.hidden = !file || !!inline;
+  }
+  formChoice.addEventListener("change", function () {
+    if (!current) { return; }
+    var value = formChoice.value, element = current;
+    if (value === "__diagram__") {
+      write(element, "sop.form", "");
+      if (!formElement(element.businessObject)) { writeForm(element, { type: "object", properties: {} }); }
+      showForm(element);
+      return;
+    }
+    writeForm(element, null);
+    write(element, "sop.form", value);
+    showForm(element);
+  });
+  openFile.addEventListener("click", function () {
+    var element = current, name = readProp(element.businessObject, "sop.form");
+    if (!element || !name) { return; }
+    fetch(root.getAttribute("data-form-file-url").replace("__name__", encodeURIComponent(name)),
+          { credentials: "same-origin", headers: { "Accept": "application/json" } }).then(function (r) {
+      if (!r.ok) { throw new Error(String(r.status)); }
+      return r.json();
+    }).then(function (schema) {
+      write(element, "sop.form", "");
+      writeForm(element, schema);
+      if (current === element) { showForm(element); }
+    }).catch(function (error) { say(error.message); });
+  });
+  document.getElementById("fb-add").addEventListener("click", function () {
+    if (!model) { return; }
+    var n = model.fields.length + 1, name = "isian_" + n;
+    while (model.fields.some(function (f) { return f.name === name; })) { n += 1; name = "isian_" + n; }
+    model.fields.push({ name: name, prop: { type: "string", title: bmsg("new-field"), maxLength: 500 },
+                        required: false, when: null });
+    save(); drawFields();
+    var inputs = fieldList.querySelectorAll('[data-fb="label"]');
+    if (inputs.length) { inputs[inputs.length - 1].focus(); }
+  });
+
   function show(element) {
     current = element && element.type === "bpmn:UserTask" ? element : null;
     flow = isDecisionFlow(element) ? element : null;
@@ -231,6 +529,7 @@
     document.getElementById("panel-id").textContent = bo.id;
     showLaneChoice(current);
     showDuration(current);
+    if (!writingForm) { showForm(current); }
     fields().forEach(function (input) {
       var name = input.getAttribute("data-prop");
       var value = name === "name" ? (bo.name || "") : name === "documentation" ? readDoc(bo) : readProp(bo, name);
