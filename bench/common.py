@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))  # sop_walk: the generic SOP walk the tests use
+from tests.helpers.sop_walk import SOP_KEY, form_data, user_for  # the generic SOP walk the tests use
 
-from sop_walk import SOP_KEY, form_data, user_for  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SOP_PATH = ROOT / "processes" / "pengembangan_aplikasi_egov.bpmn"
 FORMS_DIR = ROOT / "forms"
@@ -650,7 +649,7 @@ class ApiCase:
 
 def walk_api(case: ApiCase, title: str) -> bool:
     """A whole lifecycle through the API with the tests' generic SOP walk; True if the case ended."""
-    from sop_walk import EXPECTED_STEPS, walk
+    from tests.helpers.sop_walk import EXPECTED_STEPS, walk
 
     case.start(title)
     steps = walk(case.ready_tasks, case.attach, case.complete)

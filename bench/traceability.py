@@ -28,7 +28,7 @@ IDS = [f"K-0{n}" for n in range(1, 6)]
 
 
 def _data(svc, row, loop: int, last: bool) -> dict:
-    from sop_walk import form_data
+    from tests.helpers.sop_walk import form_data
 
     if row.step == 2:
         return {"ringkasan_kebutuhan": "Antrean", "kebutuhan": [dict(r) for r in REQUIREMENTS]}
@@ -48,7 +48,7 @@ def _data(svc, row, loop: int, last: bool) -> dict:
 
 def walk_to_step_12(env: EngineEnv, loops: int) -> int:
     """A case at step 12 after ``loops`` UAT rounds (the earlier ones sent back)."""
-    from sop_walk import user_for
+    from tests.helpers.sop_walk import user_for
 
     instance_id = env.start(f"Ketertelusuran {loops}")
     loop = 1
@@ -98,10 +98,13 @@ def measure(kind: str, repeat: int, sizes: tuple[int, ...] = SIZES) -> dict:
 
                 data = {"prototype_accepted": False, "catatan_review": "x",
                         "tinjauan_butir": [{"id": "K-02", "keputusan": "perbaiki"}]}
-                read = _timed(env, repeat, lambda svc: svc.submissions(instance_id))
-                matrix = _timed(env, repeat, lambda svc: svc.traceability(svc.instance(instance_id)))
-                views = _timed(env, repeat, lambda svc: svc.list_views(step12(svc)))
-                check = _timed(env, repeat, lambda svc: svc.check_form(step12(svc), dict(data)))
+                ops = {"read": lambda svc: svc.submissions(instance_id),
+                       "matrix": lambda svc: svc.traceability(svc.instance(instance_id)),
+                       "views": lambda svc: svc.list_views(step12(svc)),
+                       "check": lambda svc: svc.check_form(step12(svc), dict(data))}
+                for op in ops.values():  # a pass of all four first: the case's pages in the cache for each
+                    _timed(env, 1, op)
+                read, matrix, views, check = (_timed(env, repeat, op) for op in ops.values())
                 with env.Session() as session:
                     svc = env.service(session)
                     count = len(svc.submissions(instance_id))

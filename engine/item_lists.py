@@ -172,7 +172,7 @@ class Source:
         return [i for i in self.previous if str(i.get(ID)) not in now]
 
 
-def _items_of(value: Any) -> list[dict[str, Any]]:
+def items_of(value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, list):
         return []
     return [dict(i) for i in value[:MAX_ITEMS] if isinstance(i, Mapping) and isinstance(i.get(ID), str)]
@@ -186,8 +186,8 @@ def source_of(name: str, submissions: Sequence[Any]) -> Source | None:
         return None
     latest = found[-1]
     previous = found[-2] if len(found) > 1 else None
-    return Source(field=name, items=_items_of(latest.data[name]),
-                  previous=_items_of(previous.data[name]) if previous is not None else None,
+    return Source(field=name, items=items_of(latest.data[name]),
+                  previous=items_of(previous.data[name]) if previous is not None else None,
                   step=latest.step, round=latest.round)
 
 
@@ -285,7 +285,7 @@ def origin_labels(submissions: Sequence[Any]) -> dict[str, str]:
     latest: dict[str, list[dict[str, Any]]] = {}
     for s in submissions:
         for name, value in (s.data or {}).items():
-            items = _items_of(value)
+            items = items_of(value)
             if not items:
                 continue
             latest[name] = items
@@ -296,7 +296,7 @@ def origin_labels(submissions: Sequence[Any]) -> dict[str, str]:
         item = next((i for i in latest[name] if i[ID] == item_id), None)
         if item is None:  # removed from its list since: its label as it last was
             for s in reversed(submissions):
-                item = next((i for i in _items_of((s.data or {}).get(name)) if i[ID] == item_id), None)
+                item = next((i for i in items_of((s.data or {}).get(name)) if i[ID] == item_id), None)
                 if item is not None:
                     break
         out[item_id] = label(item or {})
@@ -325,7 +325,7 @@ def item_context(forms: Mapping[str, Mapping[str, Any] | None], submissions: Seq
             key = (s.bpmn_id, name)
             if key not in latest:
                 order.append(key)
-            latest[key] = (prop, _items_of(s.data[name]))
+            latest[key] = (prop, items_of(s.data[name]))
     out: dict[str, list[tuple[str, str]]] = {}
     for key in order:
         prop, items = latest[key]
@@ -386,7 +386,7 @@ def item_lines(prop: Mapping[str, Any], value: Any) -> list[str]:
     """A list field's value as one line per item: ``K-01 — Hasil: Gagal; Catatan: …``."""
     cols = columns(prop)
     lines = []
-    for item in _items_of(value):
+    for item in items_of(value):
         parts = [f"{column_title(prop, c)}: {display(col, item[c])}" for c, col in cols.items()
                  if item.get(c) not in (None, "")]
         lines.append(f"{item[ID]} — " + "; ".join(parts) if parts else str(item[ID]))

@@ -291,6 +291,18 @@ class TaskOperations(UnitOfWork):
             raise NotFound("file.missing")
         return deliverable, path
 
+    def completion_problems(self, row: TaskRecord, data: Any) -> list[Problem]:
+        """Everything that keeps ``row`` from being completed with ``data``: the form's checks
+        (:meth:`check_form`) and a required deliverable not yet uploaded (a step whose document
+        alur writes itself, ``sop.document``, needs none). The one completion rule: ``complete``
+        refuses by it, and a page that must say everything at once asks it too."""
+        problems = self.check_form(row, data)
+        meta = self.task_meta(row)
+        document = meta.properties.get("sop.document") if meta is not None else None
+        if meta is not None and meta.output_required and not document and not self.stored_attachments(row.id):
+            problems.append(Problem("task.deliverable_missing", o=meta.output or "output", field="attachments"))
+        return problems
+
     def check_form(self, row: TaskRecord, data: Any) -> list[Problem]:
         """Problems with submitted data: schema, then appointed users exist and hold the role."""
         if not isinstance(data, dict):
@@ -339,12 +351,9 @@ class TaskOperations(UnitOfWork):
     def complete(self, task_id: str, user: User, data: dict | None = None) -> TaskRecord:
         row = self._workable(task_id, user)
         data = {} if data is None else data
-        problems = self.check_form(row, data)
+        problems = self.completion_problems(row, data)
         meta = self.task_meta(row)
         document = meta.properties.get("sop.document") if meta is not None else None
-        if meta is not None and meta.output_required and not document and not self.stored_attachments(row.id):
-            problems.append(Problem("task.deliverable_missing", o=meta.output or "output",
-                                    field="attachments"))
         if problems:
             raise Invalid("task.cannot_complete", problems, api_code="invalid_data")
         instance = self.instance(row.instance_id)

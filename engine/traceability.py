@@ -120,15 +120,15 @@ def _matrix(origin: str, origin_bpmn: str, submissions: Sequence[Any], forms: Ma
     versions = [s for s in submissions if s.bpmn_id == origin_bpmn and isinstance((s.data or {}).get(origin), list)]
     first_round = versions[0].round if versions else None
     for s in versions:
-        for item in item_lists._items_of(s.data[origin]):
+        for item in item_lists.items_of(s.data[origin]):
             row = rows.get(item[ID])
             if row is None:
                 row = rows[item[ID]] = TraceRow(id=item[ID], origin=[],
                                                 added_round=s.round if s.round != first_round else None)
             row.origin = [(item_lists.column_title(origin_prop, c), item_lists.display(col, item[c]))
                           for c, col in origin_cols.items() if item.get(c) not in (None, "")]
-    latest = {i[ID] for i in item_lists._items_of(versions[-1].data[origin])} if versions else set()
-    present = [{i[ID] for i in item_lists._items_of(s.data[origin])} for s in versions]
+    latest = {i[ID] for i in item_lists.items_of(versions[-1].data[origin])} if versions else set()
+    present = [{i[ID] for i in item_lists.items_of(s.data[origin])} for s in versions]
     for row in rows.values():
         if row.id not in latest:
             last = max(n for n, ids in enumerate(present) if row.id in ids)
@@ -146,7 +146,7 @@ def _matrix(origin: str, origin_bpmn: str, submissions: Sequence[Any], forms: Ma
                       required=name in set((schema or {}).get("required") or []))
         groups.append(group)
         for s in done:
-            for item in item_lists._items_of(s.data[name]):
+            for item in item_lists.items_of(s.data[name]):
                 row = rows.get(item[ID])
                 if row is None:
                     continue
@@ -155,7 +155,7 @@ def _matrix(origin: str, origin_bpmn: str, submissions: Sequence[Any], forms: Ma
                         row.cells[group.key(s.round, c)] = item_lists.display(col, item[c])
         if not done or not group.required:
             continue
-        answered = {i[ID]: i for i in item_lists._items_of(done[-1].data[name])}
+        answered = {i[ID]: i for i in item_lists.items_of(done[-1].data[name])}
         source = item_lists.source_of(str(prop[item_lists.ITEMS_FROM]), submissions)
         wanted = item_lists.required_columns(prop) or list(cols)[:1]
         for item in item_lists.asked(prop, source):

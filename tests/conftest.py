@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 import os
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from engine.db import server_listening  # noqa: E402
-from engine.runtime import DEFINITIONS  # noqa: E402
+from engine.db import server_listening
+from engine.runtime import DEFINITIONS
 
 POSTGRES_URL = os.environ.get("ALUR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("ALUR_REQUIRE_POSTGRES") == "1"
@@ -139,45 +135,36 @@ def _fresh_definition_cache():
     DEFINITIONS.clear()
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
-def server(app, tokens, database_url, tmp_path):
-    """The test app's database (schema, SOP, demo users, tokens) served by a real gunicorn
-    (``alur serve``): yields (base URL, tokens, environment)."""
-    import subprocess
-    import time
+def live_server(request, database_url, tmp_path):
+    """The test app's database (schema, SOP, demo users and their tokens) served by a real gunicorn
+    (``alur serve``, 2 workers; ``@pytest.mark.server(workers=1)`` for another count), with the
+    environment as the test left it: a :class:`helpers.live_server.LiveServer`. The one server
+    fixture: the real-HTTP tests, the fault tests and the browser tests all use it."""
+    from helpers import live_server as serving
 
-    import requests
-
-    alur = str(Path(sys.executable).with_name("alur"))
-    env = {**os.environ, "DATABASE_URL": database_url, "ALUR_INSTANCE_PATH": str(tmp_path / "instance"),
-           "ALUR_FILES_DIR": app.config["ALUR_FILES_DIR"], "SECRET_KEY": "server-test",
-           "ALUR_PASSWORD_HASH": "pbkdf2:sha256:1000"}
-    port = free_port()
-    proc = subprocess.Popen([alur, "serve", "--port", str(port), "--workers", "2"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90  # a machine shared by many test runs can take a while
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            requests.get(base + "/api/openapi.json", timeout=2)
-            break
-        except requests.RequestException:  # not listening yet, or too busy to answer in time
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("the server did not start: " + proc.stderr.read().decode()[-2000:])
-    yield base, tokens, env
-    proc.terminate()
+    marker = request.node.get_closest_marker("server")
+    workers = int(marker.kwargs.get("workers", 2)) if marker else 2
+    server = serving.start(database_url, tmp_path, str(tmp_path / "files"), workers=workers)
     try:
-        proc.wait(timeout=30)  # gunicorn lets its workers finish their requests first
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
+        # While gunicorn boots (seconds: it imports the app), build the database it will serve.
+        app = request.getfixturevalue("app")
+        server.tokens = request.getfixturevalue("tokens")
+        assert app.config["ALUR_FILES_DIR"] == server.env["ALUR_FILES_DIR"]
+        serving.wait_until_serving(server)
+    except BaseException:
+        server.stop()
+        raise
+    yield server
+    server.stop()
+    if getattr(request.node, "failed_call", False):
+        print(f"\n--- server log ({server.log_path}) ---\n" + server.log_tail())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Remember a failed call, so fixtures can leave a screenshot and the server's log."""
+    report = yield
+    if report.when == "call" and report.failed:
+        item.failed_call = True
+    return report

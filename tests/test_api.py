@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from api_driver import FlaskClientAPI, basic, walk_sop_over_api
-from sop_walk import EXPECTED_STEPS, SOP_KEY
+from helpers.api_driver import FlaskClientAPI, basic, walk_sop_over_api
+from helpers.sop_walk import EXPECTED_STEPS, SOP_KEY
 
 TASK_KEYS = {"id", "instance_id", "bpmn_id", "step", "name", "lane", "state", "assignee", "claimed_by",
              "candidates", "created_at", "due_at", "completed_at", "completed_by", "form", "output",
@@ -129,7 +129,7 @@ def test_attachment_download_rights(api, make_app):
 
 
 def test_deploy_over_api(api):
-    from bpmn_builder import parallel_review_process
+    from helpers.bpmn_builder import parallel_review_process
 
     status, body = api.request("POST", "/api/processes", "analis", files={"file": ("x.bpmn", parallel_review_process())})
     assert status == 403
@@ -178,7 +178,7 @@ def test_openapi_describes_every_route(client):
 
 
 def test_camunda_properties_are_accepted(api, svc):
-    from bpmn_builder import parallel_review_process
+    from helpers.bpmn_builder import parallel_review_process
 
     xml = parallel_review_process("dari_camunda").replace(
         b'xmlns:spiffworkflow=', b'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:spiffworkflow=')

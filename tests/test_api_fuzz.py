@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import pytest
+import schemathesis  # a test dependency (pyproject's [test]): missing, this fails instead of skipping
+from hypothesis import HealthCheck, settings
 
-schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, settings  # noqa: E402
-
-from sop_walk import SOP_KEY  # noqa: E402
+from helpers.sop_walk import SOP_KEY
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bpmn_builder import Flow, Node, build_bpmn, parallel_review_process
+from helpers.bpmn_builder import Flow, Node, build_bpmn, parallel_review_process
 from engine.errors import Invalid
 from engine.expressions import UnsafeExpression, check_expression, evaluate
 

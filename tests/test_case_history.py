@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 
-from sop_walk import LANE_USERS, SOP_KEY, form_data
+from helpers.sop_walk import LANE_USERS, SOP_KEY, form_data
 
 
 def loop_spec_review(svc, case_id: int, loops: int) -> None:

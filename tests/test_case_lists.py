@@ -7,7 +7,7 @@ from sqlalchemy import event, inspect
 from engine import search
 from engine.models import Instance
 from engine.paging import Count
-from sop_walk import SOP_KEY
+from helpers.sop_walk import SOP_KEY
 
 
 def titles(svc, **filters) -> list[str]:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 
 import pytest
 
 from engine.errors import Conflict, Invalid, NotAllowed
-from sop_walk import SOP_KEY, walk
-from test_engine_sop import all_ready
+from helpers.sop_walk import SOP_KEY, walk
+from helpers.cases import all_ready
+from helpers.diagrams import SEED, without_step
 
-SEED = Path(__file__).resolve().parents[1] / "processes" / "pengembangan_aplikasi_egov.bpmn"
 NEW_STEP2_NAME = "Penyusunan dokumen spesifikasi kebutuhan"
 
 
@@ -56,20 +55,6 @@ def version_two(xml: str | None = None) -> bytes:
     assert xml.count("Step08b") >= 4
     return xml.encode("utf-8")
 
-
-def without_step(bpmn_id: str, before: str, after: str) -> bytes:
-    """The seed SOP with one step taken out (its flows joined around it)."""
-    xml = SEED.read_text(encoding="utf-8")
-    xml = re.sub(rf'<bpmn:userTask id="{bpmn_id}"[\s\S]*?</bpmn:userTask>\s*', "", xml, count=1)
-    xml = re.sub(rf'<bpmn:flowNodeRef>{bpmn_id}</bpmn:flowNodeRef>\s*', "", xml)
-    xml = re.sub(rf'<bpmndi:BPMNShape id="{bpmn_id}_di"[\s\S]*?</bpmndi:BPMNShape>\s*', "", xml)
-    into, out = f"Flow_{before}_{bpmn_id[-2:]}", f"Flow_{bpmn_id[-2:]}_{after}"
-    xml = re.sub(rf'<bpmn:sequenceFlow id="{into}"[^>]*/>\s*', "", xml)
-    xml = re.sub(rf'<bpmndi:BPMNEdge id="{into}_di"[\s\S]*?</bpmndi:BPMNEdge>\s*', "", xml)
-    xml = xml.replace(f'<bpmn:sequenceFlow id="{out}" sourceRef="{bpmn_id}"',
-                      f'<bpmn:sequenceFlow id="{out}" sourceRef="Step{before}"')
-    xml = xml.replace(f"<bpmn:outgoing>{into}</bpmn:outgoing>", f"<bpmn:outgoing>{out}</bpmn:outgoing>")
-    return xml.encode("utf-8")
 
 
 def drive(svc, instance_id: int, stop_before: int) -> None:
@@ -244,12 +229,12 @@ def test_who_may_move_cases_and_to_which_versions(svc):
     assert [r.code for r in plan.reasons] == ["migration.not_running"]
 
 
-def test_migrate_over_real_http(app, server):
+def test_migrate_over_real_http(app, live_server):
     """POST /api/instances/{id}/migrate on a real server: dry run, move, refusal with reasons, rights."""
-    from api_driver import RequestsAPI
+    from helpers.api_driver import RequestsAPI
     from webapp.services import service
 
-    base, tokens, _env = server
+    base, tokens = live_server.base, live_server.tokens
     api = RequestsAPI(base, tokens)
     with app.test_request_context():
         svc = service()

@@ -6,7 +6,7 @@ import io
 import subprocess
 import zipfile
 
-from kpi_clock import walk_at
+from helpers.kpi_clock import walk_at
 
 
 def pdf_text(data: bytes, tmp_path) -> str:

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from api_driver import FlaskClientAPI
-from bpmn_builder import Flow, Node, build_bpmn, parallel_review_process
-from sop_walk import SOP_KEY, form_data, user_for
+from helpers.api_driver import FlaskClientAPI
+from helpers.bpmn_builder import Flow, Node, build_bpmn, parallel_review_process
+from helpers.sop_walk import SOP_KEY, form_data, user_for
 
 PDF = b"%PDF-1.4 dokumen"
 YEAR = datetime.now(timezone(timedelta(hours=7))).year

@@ -5,9 +5,9 @@ import json
 
 from sqlalchemy import delete, select, update
 
-from api_driver import FlaskClientAPI
+from helpers.api_driver import FlaskClientAPI
 from engine.models import Deliverable, Instance, TaskRecord
-from sop_walk import SOP_KEY
+from helpers.sop_walk import SOP_KEY
 
 
 def start_with_attachment(client, tokens) -> tuple[int, str]:

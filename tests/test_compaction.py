@@ -5,8 +5,8 @@ import dataclasses
 import io
 import json
 
-from bpmn_builder import Flow, Node, build_bpmn
-from sop_walk import SOP_KEY, form_data, user_for
+from helpers.bpmn_builder import Flow, Node, build_bpmn
+from helpers.sop_walk import SOP_KEY, form_data, user_for
 
 from engine.service import WorkflowService
 

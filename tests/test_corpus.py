@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from api_driver import RequestsAPI, basic
+from helpers.api_driver import RequestsAPI, basic
 
 CORPUS = Path(__file__).parent / "corpus"
 START_DATA = json.loads((CORPUS / "start_data.json").read_text())
@@ -108,9 +108,9 @@ def test_corpus_item_through_the_api(client, login, name):
         assert client.get(f"/instances/{body['id']}").status_code == 200
 
 
-def test_corpus_over_real_http(server):
+def test_corpus_over_real_http(live_server):
     """The same through a real gunicorn: every item, one after the other, on one server."""
-    base, tokens, _env = server
+    base, tokens = live_server.base, live_server.tokens
     api = RequestsAPI(base, tokens)
 
     def request(method: str, path: str, files=None, **kw):

@@ -9,11 +9,11 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from api_driver import FlaskClientAPI
-from bpmn_builder import Flow, Node, build_bpmn
+from helpers.api_driver import FlaskClientAPI
+from helpers.bpmn_builder import Flow, Node, build_bpmn
 from engine.data_limits import DEFAULT_LIMITS, check_data, loads
 from engine.models import Instance
-from sop_walk import SOP_KEY, form_data
+from helpers.sop_walk import SOP_KEY, form_data
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from api_driver import FlaskClientAPI
-from bpmn_builder import Flow, Node, build_bpmn
+from helpers.api_driver import FlaskClientAPI
+from helpers.bpmn_builder import Flow, Node, build_bpmn
 from engine.calendar import MAX_DURATION_DAYS, duration_problem
 from engine.expressions import UnsafeExpression, evaluate
 

@@ -235,7 +235,6 @@ def test_hostile_or_broken_xml_is_refused():
         render_svg("<bpmn:definitions")
 
 
-@pytest.mark.skipif(not SOP_FILE.exists(), reason=f"{SOP_FILE.name} not written yet")
 def test_sop_pengembangan_aplikasi_egov():
     steps = [f"Step{n:02d}" for n in range(1, 15)]
     marks = dict.fromkeys(steps[:3], "completed") | {"Step04": "active"}

@@ -199,7 +199,7 @@ def test_message_api_delivers_by_name_and_key(svc, admin):
 
 
 def test_message_api_shape(client, app):
-    from api_driver import basic
+    from helpers.api_driver import basic
 
     with app.app_context():
         from webapp.services import service

@@ -10,7 +10,7 @@ import pytest
 from docx import Document
 
 from engine.errors import Invalid, NotAllowed
-from sop_walk import SOP_KEY, form_data, user_for
+from helpers.sop_walk import SOP_KEY, form_data, user_for
 
 
 def _ready(svc, instance_id):
@@ -181,3 +181,16 @@ def test_templates_on_the_process_page(client, login, svc):
     assert client.post(f"/processes/{SOP_KEY}/templates", data={
         "name": "spt_programmer.docx", "file": (io.BytesIO(_template("x")), "x.docx")},
         content_type="multipart/form-data").status_code == 403
+
+
+def test_the_completion_rule_asks_no_upload_of_a_step_whose_document_alur_writes(svc):
+    """One rule (``completion_problems``) for the engine's refusal and the page's list: step 4's
+    letter is rendered by alur (sop.document), so only its form is asked; step 1 needs its upload."""
+    case = svc.start(SOP_KEY, svc.users.get("pemilik"), "Aplikasi antrean puskesmas")
+    step1 = _ready(svc, case.id)
+    assert "task.deliverable_missing" in {p.code for p in svc.completion_problems(step1, {})}
+    walk_to(svc, case.id, 3)
+    step4 = _ready(svc, case.id)
+    assert step4.step == 4 and svc.task_meta(step4).output_required
+    codes = {p.code for p in svc.completion_problems(step4, {})}
+    assert codes and "task.deliverable_missing" not in codes

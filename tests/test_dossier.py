@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from api_driver import FlaskClientAPI
-from bpmn_builder import Flow, Node, build_bpmn
-from sop_walk import EXPECTED_STEPS, SOP_KEY, form_data, user_for
+from helpers.api_driver import FlaskClientAPI
+from helpers.bpmn_builder import Flow, Node, build_bpmn
+from helpers.sop_walk import EXPECTED_STEPS, SOP_KEY, form_data, user_for
 
 FORMS = Path(__file__).resolve().parent.parent / "forms"
 

@@ -6,18 +6,9 @@ import io
 import pytest
 
 from engine.errors import Conflict, Invalid, NotAllowed
-from sop_walk import EXPECTED_STEPS, PROGRAMMERS, SOP_KEY, STAFF, SYSTEM_PROGRAMMER, walk
+from helpers.sop_walk import EXPECTED_STEPS, PROGRAMMERS, SOP_KEY, STAFF, SYSTEM_PROGRAMMER, walk
+from helpers.cases import all_ready
 
-
-def task_dict(svc, row):
-    meta = svc.task_meta(row)
-    return {"id": row.id, "step": row.step, "name": row.name, "lane": row.lane,
-            "assignees": [u.username for u in row.assignees] if row.has_assignees else [],
-            "output_required": meta.output_required, "form": svc.task_form(row)}
-
-
-def all_ready(svc, instance_id):
-    return [task_dict(svc, r) for r in svc.instance_tasks(instance_id) if r.state == "ready"]
 
 
 def test_sop_runs_end_to_end_with_both_loops(svc, any_db):
@@ -135,7 +126,7 @@ def test_role_change_reaches_open_tasks(svc):
 
 
 def test_case_list_shows_a_member_the_cases_of_their_lanes_and_their_own(svc):
-    from bpmn_builder import parallel_review_process
+    from helpers.bpmn_builder import parallel_review_process
 
     definition, _ = svc.deploy(parallel_review_process(), "izin.bpmn")
     loket = svc.users.create("loket", "rahasia123", ["Loket"], full_name="Petugas Loket")

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -19,10 +16,9 @@ import requests
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import OperationalError
 
-from bpmn_builder import Flow, Node, build_bpmn
+from helpers.bpmn_builder import Flow, Node, build_bpmn
 from engine.models import AuditEvent, TaskRecord
 
-ALUR = str(Path(sys.executable).with_name("alur"))
 CASES = 24
 
 pytestmark = pytest.mark.parametrize("any_db", ["postgresql"], indirect=True)
@@ -34,45 +30,6 @@ def one_step_process() -> bytes:
              Node("Selesai", "endEvent", "Selesai", "Staf")]
     return build_bpmn("satu_langkah", nodes, [Flow("F1", "Mulai", "Task_Kerja"), Flow("F2", "Task_Kerja", "Selesai")],
                       name="Satu langkah")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def gunicorn(app, tokens, database_url, tmp_path):
-    """``alur serve --workers 2`` on the test's schema; yields (base URL, master process, app name
-    its database connections carry)."""
-    appname = f"alur-fault-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DATABASE_URL": database_url, "ALUR_INSTANCE_PATH": str(tmp_path / "instance"),
-           "ALUR_FILES_DIR": app.config["ALUR_FILES_DIR"], "SECRET_KEY": "fault-test",
-           "ALUR_PASSWORD_HASH": "pbkdf2:sha256:1000", "PGAPPNAME": appname}
-    port = _free_port()
-    proc = subprocess.Popen([ALUR, "serve", "--port", str(port), "--workers", "2"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            requests.get(base + "/api/openapi.json", timeout=2)
-            break
-        except requests.RequestException:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("the server did not start")
-    yield base, proc, appname
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
 
 
 def _workers(master: int) -> list[int]:
@@ -159,8 +116,8 @@ def _assert_each_done_once(database_url: str, task_ids: list[str], answers: dict
             assert any(c != 200 for c in codes[:-1]), (task_id, codes)
 
 
-def test_kill_9_of_a_worker_during_a_stream_of_completions(gunicorn, tokens, database_url, any_db):
-    base, master, _appname = gunicorn
+def test_kill_9_of_a_worker_during_a_stream_of_completions(live_server, tokens, database_url, any_db):
+    base, master = live_server.base, live_server.proc
     task_ids = _prepare(base, tokens)
     fault = threading.Event()
     killed: list[int] = []
@@ -182,8 +139,8 @@ def test_kill_9_of_a_worker_during_a_stream_of_completions(gunicorn, tokens, dat
     _assert_each_done_once(database_url, task_ids, answers)
 
 
-def test_killed_database_connections_during_a_stream_of_completions(gunicorn, tokens, database_url, any_db):
-    base, _master, appname = gunicorn
+def test_killed_database_connections_during_a_stream_of_completions(live_server, tokens, database_url, any_db):
+    base, appname = live_server.base, live_server.appname
     task_ids = _prepare(base, tokens)
     fault = threading.Event()
     stop = threading.Event()

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from engine.errors import Invalid
-from sop_walk import SOP_KEY, form_data
-from test_pages_inbox import advance
+from helpers.cases import advance
+from helpers.sop_walk import SOP_KEY, form_data
 
 SEED = Path(__file__).resolve().parents[1] / "processes" / "pengembangan_aplikasi_egov.bpmn"
 STEP2_FILE = json.loads((SEED.parents[1] / "forms" / "step02_spesifikasi_kebutuhan.json").read_text(encoding="utf-8"))

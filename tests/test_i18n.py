@@ -9,7 +9,7 @@ import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from sop_walk import SOP_KEY
+from helpers.sop_walk import SOP_KEY
 
 TRANSLATIONS = Path(__file__).parent.parent / "webapp" / "translations"
 #: Files whose strings this catalog check covers (the other pages have their own tests).

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from engine import kpi_tally
 from engine.models import KpiHistogram
-from kpi_clock import walk_at
-from sop_walk import SOP_KEY
+from helpers.kpi_clock import walk_at
+from helpers.sop_walk import SOP_KEY
 
 FIRST_DAY = date(2026, 1, 1)
 DAYS = 120  # four months

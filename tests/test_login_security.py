@@ -221,7 +221,7 @@ def test_nul_bytes_are_refused_at_the_edge(app, client, login, tokens, path, any
 
 
 def test_nul_and_surrogates_in_bodies_and_names_are_refused(app, client, login, tokens, any_db):
-    from sop_walk import SOP_KEY
+    from helpers.sop_walk import SOP_KEY
 
     auth = {"Authorization": f"Bearer {tokens['pemilik']}"}
     for body in ('{"process_key": "%s", "title": "a\\u0000b"}' % SOP_KEY,

@@ -21,9 +21,9 @@ from engine.expressions import UnsafeExpression, check_expression
 from engine.files import check_filename
 from engine.forms import FormError, load_form, validate_data
 from engine.messages import MESSAGES, Message, fields
-from sop_walk import SOP_KEY
-from test_pages_inbox import ready
-from test_pages_tasks import STEP1_DATA, upload
+from helpers.sop_walk import SOP_KEY
+from helpers.cases import ready
+from helpers.pages import STEP1_DATA, upload
 
 ROOT = Path(__file__).parent.parent
 FORMS = ROOT / "forms"
@@ -253,7 +253,7 @@ def test_what_the_engines_checks_say_is_all_translated(page_app, tmp_path):
 
 
 def test_the_api_details_carry_code_and_params(client, tokens, svc):
-    from api_driver import FlaskClientAPI
+    from helpers.api_driver import FlaskClientAPI
 
     api = FlaskClientAPI(client, tokens)
     status, body = api.request("POST", "/api/instances", "pemilik",
@@ -299,7 +299,7 @@ def test_a_step_taken_by_someone_else_is_refused_in_indonesian(client, login, sv
 
 
 def test_the_json_api_keeps_the_engines_english(client, tokens, step1):
-    from api_driver import FlaskClientAPI
+    from helpers.api_driver import FlaskClientAPI
 
     api = FlaskClientAPI(client, tokens)
     status, body = api.request("POST", f"/api/tasks/{step1.id}/complete", "analis", json={"data": STEP1_DATA})

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.models import Notification, TaskRecord, utcnow
-from mail_sink import WebhookReceiver, start_smtp
-from sop_walk import SOP_KEY, walk
+from helpers.mail_sink import WebhookReceiver, start_smtp
+from helpers.sop_walk import SOP_KEY, walk
 
 BASE = "http://alur.test"
 
@@ -242,7 +242,7 @@ def test_a_webhook_that_keeps_failing_is_disabled_with_its_reason_and_failures_c
 
 def test_near_due_means_a_share_of_the_standard_time_and_overdue_escalates(mail_app, any_db):
     app, sink = mail_app
-    from bpmn_builder import Flow, Node, build_bpmn
+    from helpers.bpmn_builder import Flow, Node, build_bpmn
     from webapp.services import service
 
     nodes = [Node("StartEvent_1", "startEvent", "Mulai", "Loket"),

@@ -2,7 +2,7 @@
 with @username tells them (never the author), and a withdrawn case tells the person who started it."""
 from __future__ import annotations
 
-from sop_walk import SOP_KEY
+from helpers.sop_walk import SOP_KEY
 
 
 def events(svc, username: str) -> list[str]:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.models import AuditEvent
-from sop_walk import SOP_KEY
+from helpers.sop_walk import SOP_KEY
 
 NEW_USER = {"username": "rudi", "full_name": "Rudi Hartono", "email": "rudi@diskominfo.go.id",
             "password": "rahasia123", "active": "1", "roles": ["Staf"], "new_role": "Tim Teknis",
@@ -197,7 +197,7 @@ def test_deactivating_a_user_releases_their_steps_and_lists_the_appointed_ones(c
 
 def _walk_to_step_5(svc):
     """One case to step 5 (appointed to budi); a second case's step 2 taken by analis."""
-    from sop_walk import form_data
+    from helpers.sop_walk import form_data
 
     owner, analyst, kabid = svc.users.get("pemilik"), svc.users.get("analis"), svc.users.get("kabid")
     case = svc.start(SOP_KEY, owner, "Aplikasi antrean")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from engine.errors import NotAllowed
 from engine.models import AuditEvent, utcnow
-from sop_walk import SOP_KEY
+from helpers.sop_walk import SOP_KEY
 
 
 def rows(page: str) -> list[str]:

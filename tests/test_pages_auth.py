@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from sop_walk import SOP_KEY
+from helpers.sop_walk import SOP_KEY
 
 
 def csrf_token(page: str) -> str:

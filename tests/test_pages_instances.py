@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from sop_walk import SOP_KEY
+from helpers.sop_walk import SOP_KEY
 
 
 @pytest.fixture
@@ -205,7 +205,7 @@ def _section(page, heading_id):
 def test_detail_names_people_by_full_name_loaded_in_one_query(app, client, login, svc, case):
     from sqlalchemy import event
 
-    from test_pages_inbox import advance
+    from helpers.cases import advance
     from webapp.extensions import db
 
     advance(svc, case, 5)  # steps 1–4 done by four people; step 4 appointed budi
@@ -235,10 +235,10 @@ def test_detail_names_people_by_full_name_loaded_in_one_query(app, client, login
 def test_answers_per_step_follow_each_form_with_its_titles_and_dates(client, login, svc, case):
     from datetime import date
 
-    from test_pages_inbox import advance
+    from helpers.cases import advance
     from webapp.i18n import format_moment
 
-    from sop_walk import form_data
+    from helpers.sop_walk import form_data
 
     review = advance(svc, case, 3)
     svc.complete(review.id, svc.users.get("kabid"), form_data(svc.task_form(review), 3, {}))  # sent back

@@ -8,9 +8,9 @@ import re
 
 from openpyxl import load_workbook
 
-from sop_walk import SOP_KEY
-from test_pages_inbox import advance, ready
-from test_traceability import do
+from helpers.sop_walk import SOP_KEY
+from helpers.cases import advance, ready
+from helpers.cases import do
 
 STEP2_ROWS = {"ringkasan_kebutuhan": "Antrean puskesmas",
               "kebutuhan.0.deskripsi": "Pendaftaran antrean daring", "kebutuhan.0.prioritas": "tinggi",
@@ -170,12 +170,12 @@ def test_the_case_page_shows_the_last_three_rounds_and_the_workbook_all(client, 
     assert "Hasil · putaran 1" in headers and "Hasil · putaran 4" in headers
 
 
-def test_the_matrix_over_real_http(app, server):
+def test_the_matrix_over_real_http(app, live_server):
     """GET /api/instances/{id}/traceability on a real server: the matrix as data, and who may see it."""
-    from api_driver import RequestsAPI
+    from helpers.api_driver import RequestsAPI
     from webapp.services import service
 
-    base, tokens, _env = server
+    base, tokens = live_server.base, live_server.tokens
     api = RequestsAPI(base, tokens)
     with app.test_request_context():
         svc = service()

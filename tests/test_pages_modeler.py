@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from sop_walk import SOP_KEY
-from test_pages_processes import line_of, sop_bytes
+from helpers.sop_walk import SOP_KEY
+from helpers.pages import line_of, sop_bytes
 
 EDIT = f"/processes/{SOP_KEY}/edit"
 

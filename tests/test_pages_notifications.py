@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from sop_walk import SOP_KEY
+from helpers.sop_walk import SOP_KEY
 
 
 def _step1_done(svc):
@@ -91,7 +91,7 @@ def test_a_short_step_is_not_near_its_due_time_the_moment_it_is_ready(client, lo
     """"Mendekati batas waktu" from the reminder's moment (75 % of the standard time), not at once."""
     from datetime import timedelta
 
-    from bpmn_builder import Flow, Node, build_bpmn
+    from helpers.bpmn_builder import Flow, Node, build_bpmn
 
     nodes = [Node("StartEvent_1", "startEvent", "Mulai", "Loket"),
              Node("Task_1", "userTask", "Periksa berkas", "Loket", {"sop.duration": "PT60M"}),

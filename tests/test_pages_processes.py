@@ -5,17 +5,8 @@ import io
 import re
 from pathlib import Path
 
-from sop_walk import SOP_KEY
-
-SOP_FILE = Path(__file__).parent.parent / "processes" / f"{SOP_KEY}.bpmn"
-
-
-def sop_bytes() -> bytes:
-    return SOP_FILE.read_bytes()
-
-
-def line_of(data: bytes, needle: bytes) -> int:
-    return data[:data.index(needle)].count(b"\n") + 1
+from helpers.sop_walk import SOP_KEY
+from helpers.pages import line_of, sop_bytes
 
 
 def upload(client, data: bytes, filename: str = "sop.bpmn", expected_key: str | None = None):
@@ -104,7 +95,7 @@ def test_import_in_a_condition_is_refused(client, login, svc):
 
 
 def test_wrong_process_and_missing_file_are_refused(client, login, svc):
-    from bpmn_builder import parallel_review_process
+    from helpers.bpmn_builder import parallel_review_process
 
     login("admin")
     response = upload(client, parallel_review_process(), "izin.bpmn", SOP_KEY)
@@ -135,7 +126,7 @@ def test_valid_upload_makes_version_two_and_identical_changes_nothing(client, lo
 
 
 def test_a_new_process_can_be_uploaded_from_the_list(client, login, svc):
-    from bpmn_builder import parallel_review_process
+    from helpers.bpmn_builder import parallel_review_process
 
     login("admin")
     response = upload(client, parallel_review_process(), "izin.bpmn")

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from kpi_clock import MONDAY, complete_at
-from sop_walk import SOP_KEY, form_data
+from helpers.kpi_clock import MONDAY, complete_at
+from helpers.sop_walk import SOP_KEY, form_data
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_every_user_reads_target_against_realisation(client, login, measured):
 
 
 def test_filter_by_process_and_unknown_process(client, login, svc, measured):
-    from bpmn_builder import parallel_review_process
+    from helpers.bpmn_builder import parallel_review_process
 
     svc.deploy(parallel_review_process(), "izin.bpmn", svc.users.get("admin"))
     login("kabid")

@@ -6,12 +6,11 @@ import re
 
 import pytest
 
-from sop_walk import SOP_KEY
-from test_pages_inbox import advance, ready
+from helpers.sop_walk import SOP_KEY
+from helpers.cases import advance, ready
+from helpers.pages import STEP1_DATA, page_of, upload
 
 STEP1 = "Identifikasi kebutuhan aplikasi baru / pengembangan aplikasi"
-STEP1_DATA = {"nama_aplikasi": "Antrean Online", "instansi_pemilik": "Dinas Kesehatan",
-              "jenis_pengembangan": "baru", "latar_belakang": "Antrean panjang\ndi loket"}
 
 
 @pytest.fixture
@@ -24,21 +23,12 @@ def step1(svc, case):
     return ready(svc, case.id)
 
 
-def page_of(client, task_id):
-    response = client.get(f"/tasks/{task_id}")
-    assert response.status_code == 200, response.status_code
-    return response.get_data(as_text=True)
-
 
 def error_after(page, field_id):
     """The error text shown right after the field with ``field_id`` (None if there is none)."""
     m = re.search(rf'id="{field_id}-error"><p>([^<]+)</p>', page)
     return m[1] if m else None
 
-
-def upload(client, task_id, name="kebutuhan.pdf", body=b"%PDF-1.4 dokumen", **headers):
-    return client.post(f"/tasks/{task_id}/attachments", data={"file": (io.BytesIO(body), name)},
-                       content_type="multipart/form-data", headers=headers)
 
 
 def test_task_page_shows_the_step_and_its_quality_standard(client, login, step1):

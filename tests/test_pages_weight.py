@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from sop_walk import SOP_KEY
-from test_pages_inbox import advance
+from helpers.sop_walk import SOP_KEY
+from helpers.cases import advance
 
 LIMIT = 100_000  # bytes: the HTML and every stylesheet and script it loads
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from api_driver import FlaskClientAPI
-from sop_walk import EXPECTED_STEPS, SOP_KEY, walk
+from helpers.api_driver import FlaskClientAPI
+from helpers.sop_walk import EXPECTED_STEPS, SOP_KEY, walk
 from engine.runtime import DEFINITIONS
 from engine.state import SERIALIZER_VERSION
 

@@ -2,8 +2,8 @@
 public inside the office, like a printed SOP; its cases are not."""
 from __future__ import annotations
 
-from api_driver import FlaskClientAPI
-from bpmn_builder import parallel_review_process
+from helpers.api_driver import FlaskClientAPI
+from helpers.bpmn_builder import parallel_review_process
 
 
 def test_processes_are_readable_by_everyone_their_cases_only_by_their_people(client, tokens, runner, login, any_db):

@@ -7,9 +7,9 @@ import pytest
 from engine import flowchart, sop_sheet
 from engine.errors import Invalid
 from engine.qualifications import Gap, Qualification, split_items
-from sop_walk import SOP_KEY
-from test_pages_inbox import advance
-from test_pages_tasks import page_of
+from helpers.sop_walk import SOP_KEY
+from helpers.cases import advance
+from helpers.pages import page_of
 
 
 def candidate_html(page: str, username: str) -> str:
@@ -95,7 +95,7 @@ def test_the_header_editor_writes_the_lists_and_bounds_them(client, login, svc):
 
 def test_an_sop_table_brings_its_qualification_lists(svc):
     """Header rows of an SOP table name the lists; the imported process's picker checks them."""
-    from test_sop_table import fixture
+    from helpers.sop_tables import sop_table_fixture as fixture
 
     text = fixture("csv").decode("utf-8-sig").replace(
         "Nomor SOP;800/017/SOP/2026\r\n",

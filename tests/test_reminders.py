@@ -7,7 +7,7 @@ from sqlalchemy import insert, select, text
 
 from engine import reminders
 from engine.models import AuditEvent, TaskRecord, utcnow
-from sop_walk import SOP_KEY
+from helpers.sop_walk import SOP_KEY
 
 
 def _seed_marked(svc, instance_id: int, definition_id: int, marked: int, open_: int) -> None:

@@ -7,11 +7,11 @@ import io
 
 import pytest
 
-from bpmn_builder import Flow, Node, build_bpmn
+from helpers.bpmn_builder import Flow, Node, build_bpmn
 from engine import kpi_tally
 from engine.models import KpiHistogram
-from kpi_clock import MONDAY, walk_at
-from sop_walk import SOP_KEY
+from helpers.kpi_clock import MONDAY, walk_at
+from helpers.sop_walk import SOP_KEY
 
 #: Working minutes per step and round for the three measured cases (step 14 has no standard time).
 DURATIONS = [

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from engine.models import AuditEvent, Instance, TaskRecord, utcnow
 from engine.ops_retention import ARCHIVED, ORPHAN_GRACE, months_before
-from sop_walk import SOP_KEY
+from helpers.sop_walk import SOP_KEY
 
 STEP1 = {"nama_aplikasi": "Antrean", "instansi_pemilik": "Dinas Kesehatan", "jenis_pengembangan": "baru",
          "latar_belakang": "Antrean panjang"}

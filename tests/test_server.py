@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from api_driver import RequestsAPI, walk_sop_over_api
-from sop_walk import EXPECTED_STEPS, SOP_KEY
+from helpers.api_driver import RequestsAPI, walk_sop_over_api
+from helpers.sop_walk import EXPECTED_STEPS, SOP_KEY
 
 ALUR = str(Path(sys.executable).with_name("alur"))
 
 
-def test_sop_over_real_http(server, any_db):
-    base, tokens, _ = server
+def test_sop_over_real_http(live_server, any_db):
+    base, tokens = live_server.base, live_server.tokens
     instance_id, steps = walk_sop_over_api(RequestsAPI(base, tokens), "Aplikasi lewat HTTP")
     assert steps == EXPECTED_STEPS
     body = requests.get(f"{base}/api/instances/{instance_id}",
@@ -24,8 +24,8 @@ def test_sop_over_real_http(server, any_db):
     assert body["status"] == "completed"
 
 
-def test_racing_completions_one_wins(server, any_db):
-    base, tokens, _ = server
+def test_racing_completions_one_wins(live_server, any_db):
+    base, tokens = live_server.base, live_server.tokens
     api = RequestsAPI(base, tokens)
     status, inst = api.request("POST", "/api/instances", "pemilik", json={"process_key": SOP_KEY, "title": "Balapan"})
     task = [t for t in inst["tasks"] if t["state"] == "ready"][0]
@@ -54,8 +54,8 @@ def test_racing_completions_one_wins(server, any_db):
     assert [t["step"] for t in body["tasks"] if t["state"] == "completed"] == [1]
 
 
-def test_cli_deploy_and_errors(server, tmp_path):
-    _, _, env = server
+def test_cli_deploy_and_errors(live_server, tmp_path):
+    env = live_server.env
     sop = Path(__file__).parent.parent / "processes" / "pengembangan_aplikasi_egov.bpmn"
     out = subprocess.run([ALUR, "deploy", str(sop)], env=env, capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("pengembangan_aplikasi_egov v1")

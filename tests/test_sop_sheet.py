@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
-from bpmn_builder import Flow, Node, build_bpmn
-from sop_walk import SOP_KEY
+from helpers.bpmn_builder import Flow, Node, build_bpmn
+from helpers.sop_walk import SOP_KEY
 
 LANES = ["Instansi Pemilik", "System Analyst", "Bidang E-Gov, Persandian dan Statistik", "Kasi Sistem", "Staf"]
 #: step → (lane, waktu, output starts with) as SOP.md lists them

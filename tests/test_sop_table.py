@@ -17,6 +17,7 @@ from engine.errors import Invalid, NotAllowed, TooLarge
 from engine.sop_table import read_sop_table
 from engine.sop_table_import import draft_from_sop_table
 from engine.sop_table_read import read_table_file
+from helpers.sop_tables import sop_table_fixture as fixture
 
 ROOT = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "sop_tables"
@@ -26,9 +27,6 @@ LANE_USER = {"Instansi Pemilik": "pemilik", "System Analyst": "analis", "Kasi Si
              "Bidang E-Gov, Persandian dan Statistik": "kabid", "Staf": "budi"}
 BPMN = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
 
-
-def fixture(fmt: str) -> bytes:
-    return (FIXTURES / f"sop_pengembangan_aplikasi_egov.{fmt}").read_bytes()
 
 
 def draft(data: bytes, name: str = "table.xlsx"):

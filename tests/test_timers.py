@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from bpmn_builder import Flow, Node, build_bpmn
+from helpers.bpmn_builder import Flow, Node, build_bpmn
 from sqlalchemy import select
 
 from engine.models import AuditEvent, utcnow
@@ -55,7 +55,7 @@ def test_tick_marks_overdue_once(svc):
 
 def test_a_new_holiday_moves_open_due_times_and_removing_it_moves_them_back(svc):
     """The admin's request only records the change; the worker's next pass moves the due times."""
-    from sop_walk import SOP_KEY
+    from helpers.sop_walk import SOP_KEY
 
     instance = svc.start(SOP_KEY, svc.users.get("pemilik"), "Uji libur")
     row = svc.instance_tasks(instance.id)[0]
@@ -80,7 +80,7 @@ def test_a_new_holiday_moves_open_due_times_and_removing_it_moves_them_back(svc)
 
 def test_the_worker_reschedules_in_batches_and_closes_every_change_it_covered(svc):
     from engine import reminders
-    from sop_walk import SOP_KEY
+    from helpers.sop_walk import SOP_KEY
 
     pemilik, admin = svc.users.get("pemilik"), svc.users.get("admin")
     rows = [svc.instance_tasks(svc.start(SOP_KEY, pemilik, f"Kasus {i}").id)[0] for i in range(5)]

@@ -18,29 +18,13 @@ import pytest
 from engine.errors import Invalid
 from engine.expressions import UnsafeExpression, check_expression, evaluate
 from engine.service import WorkflowService
-from sop_walk import SOP_KEY, form_data, user_for
-from bpmn_builder import Flow, Node, build_bpmn
+from helpers.sop_walk import SOP_KEY, form_data, user_for
+from helpers.bpmn_builder import Flow, Node, build_bpmn
+from helpers.cases import do, ready_row
 
 REQUIREMENTS = ["Pendaftaran antrean daring", "Nomor antrean lewat SMS", "Cetak karcis antrean",
                 "Layar panggilan di ruang tunggu", "Laporan harian jumlah pasien"]
 
-
-def ready_row(svc, instance_id):
-    rows = [r for r in svc.instance_tasks(instance_id) if r.state == "ready"]
-    assert len(rows) == 1, [r.name for r in rows]
-    return rows[0]
-
-
-def do(svc, instance_id, step, data=None, *, rounds=None):
-    """Complete the waiting step (it must be ``step``) with ``data`` (default: the walk's sample)."""
-    row = ready_row(svc, instance_id)
-    assert row.step == step, (row.step, step)
-    task = {"lane": row.lane, "assignees": [u.username for u in row.assignees] if row.has_assignees else []}
-    user = svc.users.get(user_for(task))
-    if svc.task_meta(row).output_required and not svc.attachments(task_id=row.id):
-        svc.attach(row.id, user, f"langkah-{step}.pdf", io.BytesIO(b"%PDF-1.4 isi"))
-    svc.complete(row.id, user, data if data is not None else form_data(svc.task_form(row), step, rounds or {}))
-    return row
 
 
 def refused(svc, instance_id, data):

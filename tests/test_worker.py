@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from bpmn_builder import Flow, Node, build_bpmn
+from helpers.bpmn_builder import Flow, Node, build_bpmn
 from engine import outbox
 from engine.models import AuditEvent, Instance, Notification, TaskRecord, utcnow
-from mail_sink import start_smtp
-from sop_walk import SOP_KEY
+from helpers.mail_sink import start_smtp
+from helpers.sop_walk import SOP_KEY
 
 ALUR = str(Path(sys.executable).with_name("alur"))
 TIMER = ('<bpmn:timerEventDefinition id="TimerDef_1"><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">'

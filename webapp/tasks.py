@@ -112,11 +112,7 @@ def complete(task_id: str):
     if problems:
         # Say everything at once: what could not be typed, and what the engine would refuse besides.
         bad = {p.field for p in problems}
-        problems += [p for p in svc.check_form(row, data) if (p.field or "").split(".")[0] not in bad]
-        meta = svc.task_meta(row)
-        if meta is not None and meta.output_required and not svc.attachments(task_id=row.id):
-            problems.append(Problem("task.deliverable_missing", o=meta.output or "output",
-                                    field="attachments"))
+        problems += [p for p in svc.completion_problems(row, data) if (p.field or "").split(".")[0] not in bad]
     else:
         try:
             svc.complete(task_id, user, data)

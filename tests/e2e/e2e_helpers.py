@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from sop_walk import SOP_KEY, form_data, user_for
+from helpers.sop_walk import SOP_KEY, form_data, user_for
 
 PASSWORD = "demo12345"
 #: How long a user-visible step may take before the test fails (ms).
@@ -121,3 +121,38 @@ def assert_accessible(page) -> None:
     violations = axe_violations(page)
     assert violations == [], f"axe-core violations on {page.url}:\n" + "\n".join(
         f"- {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in violations)
+
+
+def select(page, element_id: str) -> None:
+    """Click the shape (or the first stretch of a flow) as a user does, once the canvas has
+    scrolled it to its middle."""
+    from playwright.sync_api import expect
+
+    page.evaluate("""(id) => {
+        const canvas = window.alurModeler.get('canvas');
+        const el = window.alurModeler.get('elementRegistry').get(id);
+        const [a, b] = el.waypoints || [];
+        const p = a ? {x: (a.x + b.x) / 2, y: (a.y + b.y) / 2} : {x: el.x + el.width / 2, y: el.y + el.height / 2};
+        const box = canvas.viewbox();
+        canvas.viewbox({x: p.x - box.width / 2, y: p.y - box.height / 2, width: box.width, height: box.height});
+    }""", element_id)
+    box = page.locator("#modeler-canvas").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("#panel-id" if not element_id.startswith("Flow") else "#flow-id")).to_have_text(element_id)
+
+
+def open_modeler(page) -> list[str]:
+    """Log in as admin and open the SOP in the modeler; returns the page's console errors (a list
+    that keeps filling), which include any Content-Security-Policy violation."""
+    from playwright.sync_api import expect
+
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    login(page, "admin")
+    page.goto(f"/processes/{SOP_KEY}")
+    page.get_by_role("link", name="Sunting diagram").click()
+    expect(page.locator("#modeler")).to_have_attribute("data-ready", "true")
+    # the 14 steps drawn by bpmn-js, in their lanes
+    expect(page.locator('.djs-element[data-element-id^="Step"]')).to_have_count(14)
+    expect(page.locator('[data-element-id="Step02"]')).to_contain_text("Pembuatan spesifikasi kebutuhan")
+    return errors

@@ -6,7 +6,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from e2e_helpers import PDF, assert_accessible, login, ready_step, start_case
-from sop_walk import form_data, user_for
+from helpers.sop_walk import form_data, user_for
 
 LOOPS = 21  # the specification sent back 21 times: 1 + 2 × 21 + 1 = 44 steps, more than the 40 shown
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from e2e_helpers import assert_accessible, do_steps, login, screenshot, start_case
-from sop_walk import SOP_KEY
-from test_case_migration import without_step
+from helpers.sop_walk import SOP_KEY
+from helpers.diagrams import without_step
 
 
 def test_admin_moves_the_cases_that_can_move_and_sees_why_one_stays(phone_page, api):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from e2e_helpers import assert_accessible, do_steps, login, screenshot, start_case
-from sop_walk import SOP_KEY
+from helpers.sop_walk import SOP_KEY
 
 
 def _overflow(page) -> dict:

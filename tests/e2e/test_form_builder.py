@@ -9,8 +9,8 @@ import re
 from playwright.sync_api import expect
 
 from e2e_helpers import assert_accessible, do_steps, login, ready_step, screenshot, start_case
-from sop_walk import SOP_KEY, form_data
-from test_modeler import open_modeler, select
+from e2e_helpers import open_modeler, select
+from helpers.sop_walk import SOP_KEY, form_data
 
 
 def field_card(builder, n: int):

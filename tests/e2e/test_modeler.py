@@ -6,39 +6,9 @@ import re
 
 from playwright.sync_api import expect
 
-from e2e_helpers import login, screenshot
-from sop_walk import SOP_KEY
+from e2e_helpers import login, open_modeler, screenshot, select
+from helpers.sop_walk import SOP_KEY
 
-
-def open_modeler(page) -> list[str]:
-    """Log in as admin and open the SOP in the modeler; returns the page's console errors (a list
-    that keeps filling), which include any Content-Security-Policy violation."""
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    login(page, "admin")
-    page.goto(f"/processes/{SOP_KEY}")
-    page.get_by_role("link", name="Sunting diagram").click()
-    expect(page.locator("#modeler")).to_have_attribute("data-ready", "true")
-    # the 14 steps drawn by bpmn-js, in their lanes
-    expect(page.locator('.djs-element[data-element-id^="Step"]')).to_have_count(14)
-    expect(page.locator('[data-element-id="Step02"]')).to_contain_text("Pembuatan spesifikasi kebutuhan")
-    return errors
-
-
-def select(page, element_id: str) -> None:
-    """Click the shape (or the first stretch of a flow) as a user does, once the canvas has
-    scrolled it to its middle."""
-    page.evaluate("""(id) => {
-        const canvas = window.alurModeler.get('canvas');
-        const el = window.alurModeler.get('elementRegistry').get(id);
-        const [a, b] = el.waypoints || [];
-        const p = a ? {x: (a.x + b.x) / 2, y: (a.y + b.y) / 2} : {x: el.x + el.width / 2, y: el.y + el.height / 2};
-        const box = canvas.viewbox();
-        canvas.viewbox({x: p.x - box.width / 2, y: p.y - box.height / 2, width: box.width, height: box.height});
-    }""", element_id)
-    box = page.locator("#modeler-canvas").bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    expect(page.locator("#panel-id" if not element_id.startswith("Flow") else "#flow-id")).to_have_text(element_id)
 
 
 def test_edit_a_steps_properties_and_publish_a_new_version(page, api):

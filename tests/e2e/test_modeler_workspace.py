@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e_helpers import assert_accessible, login, screenshot
-from sop_walk import SOP_KEY
-from test_modeler import select
+from helpers.sop_walk import SOP_KEY
+from e2e_helpers import select
 
 
 def open_at(page, width: int, height: int = 900):

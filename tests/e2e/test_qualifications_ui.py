@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e_helpers import assert_accessible, do_steps, login, ready_step, start_case
-from sop_walk import SOP_KEY
+from helpers.sop_walk import SOP_KEY
 
 
 @pytest.mark.parametrize("width", ["page", "phone_page"])

@@ -61,3 +61,52 @@ def test_step_10_asks_a_verdict_per_requirement_on_a_phone(phone_page, api):
         assert_accessible(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)  # the matrix alone (the whole case page is long)
     page.locator("section.traceability").screenshot(path=str(SCREENSHOTS / "traceability-matrix-phone.png"))
+
+
+def test_the_requirement_list_is_edited_on_a_phone_without_losing_its_ids(phone_page, api):
+    """Step 2 at 390 px: rows added with "Tambah baris"; on the rework one is removed with its box and
+    one added in the blank row; the kept requirement keeps its number, the new one gets the next."""
+    page = phone_page
+    instance_id = start_case(api, "Aplikasi arsip surat")
+    do_steps(api, instance_id, 1)
+    task = ready_step(api, instance_id)
+    status, _body = api.request("POST", f"/api/tasks/{task['id']}/attachments", "analis",
+                                files={"file": ("spesifikasi.pdf", PDF)})
+    assert status == 201
+    login(page, "analis")
+    page.goto(f"/tasks/{task['id']}")
+    page.get_by_label("Ringkasan kebutuhan").fill("Arsip surat masuk dan keluar")
+    page.get_by_label("Uraian kebutuhan").fill("Pencatatan surat masuk")
+    page.get_by_role("combobox", name=re.compile("^Prioritas")).select_option(label="Tinggi")
+    page.get_by_role("button", name="Tambah baris").click()
+    rows = page.locator("fieldset.item")
+    expect(rows).to_have_count(2)
+    assert "/complete" not in page.url  # item_rows.js added the row in the page (without it: a round trip)
+    expect(rows.nth(1).get_by_label("Uraian kebutuhan")).to_be_focused()
+    rows.nth(1).get_by_label("Uraian kebutuhan").fill("Disposisi pimpinan")
+    rows.nth(1).get_by_role("combobox", name=re.compile("^Prioritas")).select_option(label="Sedang")
+    assert_accessible(page)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    page.get_by_role("button", name="Selesaikan").click()
+    expect(page.get_by_role("status").filter(has_text="selesai")).to_contain_text("Langkah 2")
+    logout(page)
+
+    do_steps(api, instance_id, 3)  # the review asks for changes
+    task = ready_step(api, instance_id)
+    assert task["step"] == 2 and task["round"] == 2
+    status, _body = api.request("POST", f"/api/tasks/{task['id']}/attachments", "analis",
+                                files={"file": ("spesifikasi-2.pdf", PDF)})
+    login(page, "analis")
+    page.goto(f"/tasks/{task['id']}")
+    rows = page.locator("fieldset.item")
+    expect(rows).to_have_count(3)  # the two kept from round 1, and a blank one
+    expect(rows.nth(0).locator("legend")).to_contain_text("K-01")
+    rows.nth(0).get_by_label("Hapus butir K-01 dari daftar").check()
+    rows.nth(2).get_by_label("Uraian kebutuhan").fill("Pencarian arsip")
+    rows.nth(2).get_by_role("combobox", name=re.compile("^Prioritas")).select_option(label="Rendah")
+    assert_accessible(page)
+    page.get_by_role("button", name="Selesaikan").click()
+    expect(page.get_by_role("status").filter(has_text="selesai")).to_contain_text("Langkah 2")
+    step2 = [t for t in case(api, instance_id)["tasks"] if t["step"] == 2 and t["state"] == "completed"][-1]
+    assert [(i["id"], i["deskripsi"]) for i in step2["data"]["kebutuhan"]] == [
+        ("K-02", "Disposisi pimpinan"), ("K-03", "Pencarian arsip")]

@@ -84,7 +84,7 @@ def test_step_form_errors_are_shown_next_to_the_fields_and_input_is_kept(page, a
 
 def test_a_refused_form_opens_at_its_summary_without_javascript(browser, live_server, api):
     task = ready_step(api, start_case(api, "Aplikasi tanpa skrip"))
-    context = browser.new_context(base_url=live_server, java_script_enabled=False, locale="id-ID",
+    context = browser.new_context(base_url=live_server.base, java_script_enabled=False, locale="id-ID",
                                   timezone_id="Asia/Jakarta", viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()

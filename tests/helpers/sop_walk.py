@@ -29,7 +29,7 @@ EXPECTED_STEPS = [1, 2, 3, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 9, 10, 11, 12, 13
 
 #: How many items a sample item list holds (their ids: K-01, K-02, K-03, the same every round).
 SAMPLE_ITEMS = 3
-FORMS_DIR = Path(__file__).resolve().parents[1] / "forms"
+FORMS_DIR = Path(__file__).resolve().parents[2] / "forms"
 
 
 @functools.lru_cache(maxsize=64)

@@ -5,7 +5,7 @@ import base64
 import io
 from typing import Any
 
-from sop_walk import SOP_KEY, walk
+from .sop_walk import SOP_KEY, walk
 
 
 def basic(username: str, password: str = "demo12345") -> dict[str, str]:

@@ -11,7 +11,7 @@ import io
 from datetime import datetime, timezone
 
 import engine.ops_tasks
-from sop_walk import form_data, user_for, SOP_KEY  # noqa: F401  (re-exported for tests)
+from .sop_walk import form_data, user_for, SOP_KEY  # noqa: F401  (re-exported for tests)
 
 #: A Monday (no holiday) at 08:00 WIB: the office day starts.
 MONDAY = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
