@@ -245,8 +245,8 @@ def documents(instance_id: int):
     from .traceability import case_workbook
 
     extra = [(record_filename(instance), record_pdf(instance))]
-    matrix = case_workbook(instance)
-    if matrix is not None:  # the traceability matrix beside the record, as a workbook
+    matrix = case_workbook(instance, skip_empty=True)
+    if matrix is not None:  # the traceability matrix beside the record, as a workbook (once it has items)
         extra.append(matrix)
     archive = write_archive(files, steps, svc.files, svc.calendar.tz, extra=extra)
     return send_file(archive, mimetype="application/zip", as_attachment=True,
