@@ -97,7 +97,7 @@ class AdministrationOperations(UnitOfWork):
                     skipped.add(instance_id)
                     continue
                 error = runtime.fire_timers(wf)
-                self._write_instance(instance, self._outcome(wf, error, now))
+                self._write_case(instance, self._outcome(wf, error, now))
                 self._index_tasks(instance, wf, cd, now)
                 audit.record(self.session, "timer", None, instance_id=instance.id)
                 if error:

@@ -57,7 +57,7 @@ class CheckOperations(UnitOfWork):
         except runtime.StateUnreadable as exc:
             diff = Difference("state_unreadable", subject, exc.message)
             if repair and instance.status != "error":
-                instance.status, instance.error_message = "error", exc.message
+                self._write_case(instance, {"status": "error", "error_message": exc.message})
                 audit.record(self.session, "error", None, instance_id=instance_id, message=exc.message)
                 self._commit()
                 diff.repaired = True

@@ -74,10 +74,10 @@ class InstanceOperations(UnitOfWork):
         if message is not None and not error:
             _caught, error = runtime.deliver(wf, *message)
         number = case_numbers.next_number(self.session, cd.prefix, now.astimezone(self.calendar.tz).year)
-        instance = Instance(definition_id=definition.id, title=(title or "").strip()[:300] or definition.name,
-                            number=number, status="running", started_by=username, started_at=now,
-                            serializer_version=SERIALIZER_VERSION, state="", correlation_key=correlation_key)
-        self._apply_outcome(instance, wf, error, now)
+        instance = Instance(**{"status": "running", **self._outcome(wf, error, now)}, definition_id=definition.id,
+                            title=(title or "").strip()[:300] or definition.name, number=number,
+                            started_by=username, started_at=now, serializer_version=SERIALIZER_VERSION,
+                            correlation_key=correlation_key)
         self.session.add(instance)
         self.session.flush()
         search.index_instance(self.session, instance.id, number, instance.title, *search.texts_of(data or {}))
@@ -99,9 +99,8 @@ class InstanceOperations(UnitOfWork):
         try:
             return runtime.load(instance, cd, self.script_engine)
         except runtime.StateUnreadable as exc:
-            instance.status, instance.error_message = "error", exc.message
+            self._write_case(instance, {"status": "error", "error_message": exc.message})
             audit.record(self.session, "error", None, instance_id=instance.id, message=exc.message)
-            self.session.flush()
             return None
 
     def _check_start_form(self, cd: runtime.CompiledDefinition, data: dict) -> None:
@@ -137,10 +136,6 @@ class InstanceOperations(UnitOfWork):
         elif wf.completed:
             values.update(status="completed", ended_at=now)
         return values
-
-    def _apply_outcome(self, instance: Instance, wf, error: str | None, now: datetime) -> None:
-        for name, value in self._outcome(wf, error, now).items():
-            setattr(instance, name, value)
 
     def instance(self, instance_id: int) -> Instance:
         instance = self.session.get(Instance, instance_id) if _valid_id(instance_id) else None
@@ -365,8 +360,8 @@ class InstanceOperations(UnitOfWork):
         if len(reason) > MAX_REASON:
             raise Invalid("withdraw.invalid", [Problem("withdraw.reason_too_long", field="reason", n=MAX_REASON)],
                           api_code="withdraw.reason_too_long")
+        self._write_case(instance, {"status": "withdrawn", "ended_at": utcnow()})  # first: a lost race ends here
         task_index.cancel_open(self.session, instance)
-        instance.status, instance.ended_at = "withdrawn", utcnow()
         audit.record(self.session, "withdraw", user.username, instance_id=instance.id, reason=reason)
         outbox.case_ended(self.session, instance, "case_withdrawn", instance.ended_at, reason=reason,
                           by=user.username)
@@ -388,11 +383,11 @@ class InstanceOperations(UnitOfWork):
         if action == "terminate":
             if not reason.strip():
                 raise Invalid("action.invalid", [Problem("instance.terminate_reason", field="reason")])
-            task_index.cancel_open(self.session, instance)
-            instance.ended_at = utcnow()
         if action == "resume" and instance.error_message:
             target = "running"
-        instance.status = target
+        self._write_case(instance, {"status": target, **({"ended_at": utcnow()} if action == "terminate" else {})})
+        if action == "terminate":
+            task_index.cancel_open(self.session, instance)
         audit.record(self.session, action, user.username, instance_id=instance.id, reason=reason or None)
         if action == "terminate":
             outbox.case_ended(self.session, instance, "case_terminated", utcnow(), reason=reason, by=user.username)

@@ -72,8 +72,7 @@ class MessageOperations(UnitOfWork):
             caught, error = runtime.deliver(wf, name, payload)
             if not caught:
                 continue
-            self._apply_outcome(instance, wf, error, now)
-            self.session.flush()
+            self._write_case(instance, self._outcome(wf, error, now))
             audit.record(self.session, "message", actor, instance_id=instance.id, name=name,
                          correlation_key=key)
             if error:

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm.attributes import set_committed_value
 
 from . import access, audit, runtime
 from .bpmn_loader import TaskMeta
@@ -125,8 +124,8 @@ class MigrationOperations(UnitOfWork):
                user: User) -> None:
         now = utcnow()
         cd = runtime.compiled(target)
-        self._write_instance(instance, {**self._outcome(workflow, None, now), "definition_id": target.id})
-        set_committed_value(instance, "definition", target)
+        self._write_case(instance, {**self._outcome(workflow, None, now), "definition_id": target.id},
+                         definition=target)
         self._retarget_open_rows(instance, cd, now)
         audit.record(self.session, "migrate", user.username, instance_id=instance.id,
                      from_version=plan.from_version, to_version=plan.to_version,

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from . import audit
 from .errors import Invalid, NotAllowed, Problem
@@ -96,12 +96,10 @@ class RetentionOperations(UnitOfWork):
         instance = self.session.get(Instance, instance_id)
         data = self.instance_data(instance)
         summary = json.dumps({"data": data, "status": instance.status}, default=str)
-        self.session.execute(update(Instance).where(Instance.id == instance_id, Instance.archived_at.is_(None))
-                             .values(state=summary, serializer_version=ARCHIVED, archived_at=now,
-                                     row_version=Instance.row_version + 1)
-                             .execution_options(synchronize_session=False))
+        state_bytes = len(instance.state or "")
+        self._write_case(instance, {"state": summary, "serializer_version": ARCHIVED, "archived_at": now})
         audit.record(self.session, "archive", actor.username if actor else None, instance_id=instance_id,
-                     state_bytes=len(instance.state or ""))
+                     state_bytes=state_bytes)
 
     # ---- files --------------------------------------------------------------------------------
     def _collect_orphans(self, report: ArchiveReport, dry_run: bool) -> None:

@@ -367,7 +367,7 @@ class TaskOperations(UnitOfWork):
         behalf = self._behalf(user, row)
         error = runtime.run_user_task(wf, task, data)
         kept = json.loads(json.dumps(data))
-        self._write_instance(instance, self._outcome(wf, error, now))  # first: a lost race ends here
+        self._write_case(instance, self._outcome(wf, error, now))  # first: a lost race ends here
         self._write_row(row, {"state": "completed", "completed_at": now, "completed_by": user.username,
                               "claimed_by": row.claimed_by or user.username, "actual_minutes": minutes,
                               "data": kept, "on_behalf_of": behalf.get("on_behalf_of")})

@@ -18,7 +18,7 @@ from .config import EngineConfig
 from .errors import Conflict
 from .expressions import RestrictedScriptEngine
 from .files import FileStore
-from .models import Delegation, Holiday, Instance, User, utcnow
+from .models import Delegation, Holiday, Instance, ProcessDefinition, User, utcnow
 from .users import UserDirectory
 
 #: Extra holidays change a few times a year; each worker re-reads them at most this often
@@ -144,14 +144,24 @@ class UnitOfWork:
             self.session.rollback()
             raise Conflict("instance.done_meanwhile", api_code="changed_meanwhile") from None
 
-    def _write_instance(self, instance: Instance, values: dict[str, Any]) -> None:
-        """UPDATE the case row at once, guarded by its version column like the ORM's flush
-        (another writer since we read it: :class:`Conflict`), and let the loaded object agree.
+    # ---- writing a case: the one way ------------------------------------------------------
+    def _write_case(self, instance: Instance, values: dict[str, Any], *,
+                    definition: ProcessDefinition | None = None) -> None:
+        """Write the case row: every operation that changes an existing case comes here (complete,
+        timers, messages, withdraw, suspend/resume/terminate, migration, marking an unreadable
+        case, archiving; ``tests/test_case_writes.py`` checks that no other code writes one).
 
-        With :meth:`_write_row`, this is how a completion writes its two changed rows: the ORM's
-        unit of work costs more than the statements it would send (docs/benchmarks.md). Both go
-        straight to the connection, so ORM changes still pending are not flushed first: callers
-        change nothing else through the ORM before."""
+        The optimistic-lock rule, in one place: one UPDATE guarded by the ``row_version`` the case
+        was read at, bumping it (another writer since → :class:`Conflict` 409
+        ``instance.changed_meanwhile``, rolled back). It runs at once, so a lost race ends before
+        anything else is written. Then the loaded object agrees with the row (its columns, the new
+        version the ORM's ``version_id_col`` checks at a later flush, and ``definition`` when a
+        migration names the version it moves to): nothing is cleared or refreshed by hand.
+
+        The statement goes straight to the connection, as the ORM's unit of work would cost more
+        than the statement (docs/benchmarks.md); ORM changes still pending on *other* rows are
+        flushed later in the same transaction, and nobody changes a case's attributes through
+        the ORM (a new case is an INSERT, :meth:`_start_case`)."""
         values = {**values, "row_version": instance.row_version + 1}
         with self._losing_a_race_is_a_conflict():
             result = self.session.connection().execute(
@@ -160,9 +170,12 @@ class UnitOfWork:
                 raise StaleDataError(f"instance {instance.id} changed meanwhile")
         for name, value in values.items():
             set_committed_value(instance, name, value)
+        if definition is not None:
+            set_committed_value(instance, "definition", definition)
 
     def _write_row(self, row: Any, values: dict[str, Any]) -> None:
-        """UPDATE one row by primary key at once and let the loaded object agree."""
+        """UPDATE one row (not a case: :meth:`_write_case`) by primary key at once and let the
+        loaded object agree; a completion writes its task row so, after its case row."""
         table = type(row).__table__
         (key,) = table.primary_key.columns
         statement = _update_by_key.get(table.name)
