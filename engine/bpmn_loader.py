@@ -149,6 +149,8 @@ class ParsedProcess:
     prefix: str = ""
     #: The start event's ``sop.form``: the form that start data must pass, like any step's.
     start_form: str | None = None
+    #: The start event's form carried in the diagram (``<alur:form>``), or None.
+    start_form_schema: dict[str, Any] | None = None
     #: Kualifikasi Pelaksana as the appointment picker checks it (:mod:`engine.qualifications`).
     qualification: dict[str, Any] = field(default_factory=dict)
 
@@ -384,6 +386,9 @@ def _compile(parser, process, root, filename: str, data: bytes, deployed: Deploy
             start_messages.append(message)
     start_forms = process.xpath("./bpmn:startEvent/bpmn:extensionElements/spiffworkflow:properties/"
                                 "spiffworkflow:property[@name='sop.form']/@value", namespaces=NS)
+    start_schemas = [_form_in_diagram(el, el.get("id") or "startEvent", {"sop.form": (start_forms[0] if start_forms else "")})
+                     for el in process.xpath("./bpmn:startEvent", namespaces=NS)]
+    start_schema = next((s for s in start_schemas if s is not None), None)
     # One process alone in its file, as always: the file's hash. Otherwise what else makes it this version.
     alone = len(deployable_processes(root)) == 1 and not decisions and role == DEFAULT_ROLE
     digest = content_hash(data) if alone else content_hash(b"\0".join(
@@ -393,7 +398,7 @@ def _compile(parser, process, root, filename: str, data: bytes, deployed: Deploy
         content_hash=digest, xml=data.decode("utf-8", errors="replace"), spec=spec,
         subprocess_specs=subs, tasks=tasks, lanes=lanes, default_role=role, start_messages=start_messages,
         decisions=dict(decisions), filename=filename, prefix=prefix.upper() or derive_prefix(name, key),
-        start_form=(start_forms[0] or None) if start_forms else None,
+        start_form=(start_forms[0] or None) if start_forms else None, start_form_schema=start_schema,
         qualification=qualifications.Qualification.from_properties(qualification_properties).as_dict())
 
 

@@ -146,6 +146,7 @@ MESSAGES: dict[str, str] = {
     "token.bad_days": "the expiry must be 1 to 3650 days",
     "token.not_found": "no API token {id}",
     "token.not_yours": "you may revoke only your own API tokens",
+    "token.create_not_yours": "you may create API tokens only for yourself",
     "login.not_yours": "you may end only your own login sessions",
     "login.unlock_admins_only": "only administrators may unlock accounts",
     "login.account_locked": "this account is locked after too many failed logins until {until}",

@@ -121,13 +121,13 @@ class AdministrationOperations(UnitOfWork):
         return total
 
     # ---- users (admin) -----------------------------------------------------------------
-    def create_user(self, admin: User, username: str, password: str, roles: Iterable[str] = (),
+    def create_user(self, admin: User | None, username: str, password: str, roles: Iterable[str] = (),
                     **fields: Any) -> User:
-        """An administrator creates a user (audited)."""
-        if not admin.is_admin:
+        """An administrator (``None``: the server's command line) creates a user (audited)."""
+        if admin is not None and not admin.is_admin:
             raise NotAllowed("user.admins_only")
         user = self.users.create(username, password, roles, **fields)
-        audit.record(self.session, "user_create", admin.username, username=user.username,
+        audit.record(self.session, "user_create", admin.username if admin else None, username=user.username,
                      roles=user.role_names, is_admin=user.is_admin)
         self._commit()
         return user

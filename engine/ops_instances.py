@@ -57,7 +57,7 @@ class InstanceOperations(UnitOfWork):
         if title_problem:
             raise Invalid("title.invalid", [Problem(title_problem, field="title")])
         require_data(data or {}, None)
-        if cd.start_form:
+        if cd.start_form or cd.start_form_schema is not None:
             self._check_start_form(cd, data or {})
         instance = self._start_case(definition, user.username, title, data)
         self._commit()
@@ -105,9 +105,11 @@ class InstanceOperations(UnitOfWork):
             return None
 
     def _check_start_form(self, cd: runtime.CompiledDefinition, data: dict) -> None:
-        """Start data passes the start event's form (``sop.form``) as a step's data passes its own."""
+        """Start data passes the start event's form (``sop.form``, or the one the diagram carries) as
+        a step's data passes its own."""
         try:
-            schema = load_form(self.config.forms_dir, cd.start_form)
+            schema = cd.start_form_schema if cd.start_form_schema is not None else \
+                load_form(self.config.forms_dir, cd.start_form)
         except FormError as exc:
             raise Conflict("instance.start_form_unreadable", api_code="form.unreadable", why=exc.msg) from None
         problems = validate_data(schema, data) or self.check_user_fields(schema, data)
@@ -116,7 +118,10 @@ class InstanceOperations(UnitOfWork):
 
     def start_form(self, definition: ProcessDefinition) -> dict | None:
         """The JSON Schema a new case's start data must pass, or None."""
-        name = runtime.compiled(definition).start_form
+        cd = runtime.compiled(definition)
+        if cd.start_form_schema is not None:
+            return cd.start_form_schema
+        name = cd.start_form
         if not name:
             return None
         try:

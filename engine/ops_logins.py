@@ -195,6 +195,17 @@ class LoginOperations(UnitOfWork):
         return list(self.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
                                          .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
 
+    def create_token(self, actor: User | None, username: str, name: str = "", *, days: int | None = 365) -> str:
+        """A new API token for ``username`` (audited, without the token): its owner or an admin
+        (``actor=None``: the server's CLI). The token itself is returned once; only its hash is kept."""
+        if actor is not None and actor.username != username and not actor.is_admin:
+            raise NotAllowed("token.create_not_yours")
+        token = self.users.create_token(username, name, days=days)
+        audit.record(self.session, "token_create", actor.username if actor else None, username=username,
+                     name=(name or "api").strip(), days=days)
+        self._commit()
+        return token
+
     def revoke_token(self, actor: User | None, token_id: int) -> ApiToken:
         """Revoke (delete) a token: its owner or an admin (``actor=None``: the server's CLI)."""
         token = self.session.get(ApiToken, token_id) if valid_id(token_id) else None

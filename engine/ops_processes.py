@@ -106,6 +106,7 @@ class ProcessOperations(UnitOfWork):
                                   "lanes": parsed.lanes, "default_role": parsed.default_role,
                                   "start_messages": parsed.start_messages, "decisions": parsed.decisions,
                                   "prefix": parsed.prefix, "start_form": parsed.start_form,
+                                  "start_form_schema": parsed.start_form_schema,
                                   "qualification": parsed.qualification}),
             documentation=parsed.documentation, filename=Path(parsed.filename).name[:300],
             deployed_by=actor.username if actor else None, deployed_at=utcnow())

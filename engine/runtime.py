@@ -42,6 +42,8 @@ class CompiledDefinition:
     prefix: str = ""
     #: The start event's ``sop.form`` (start data is checked against it), or None.
     start_form: str | None = None
+    #: The start event's form carried in the diagram, or None (it wins over ``start_form``).
+    start_form_schema: dict | None = None
     #: Names the gateways' conditions read: a boolean form field among them is a decision.
     gateway_variables: frozenset[str] = frozenset()
     #: BPMN ids of the tasks that may be ready more than once in a case (on a loop).
@@ -65,7 +67,7 @@ def compiled(definition: ProcessDefinition) -> CompiledDefinition:
             gateway_variables=dossier.gateway_variables(spec, subs), repeatable=dossier.repeatable_tasks(spec, subs),
             catches_messages=catches_messages([spec, *subs.values()]),
             prefix=meta.get("prefix") or derive_prefix(definition.name, definition.key),
-            start_form=meta.get("start_form"),
+            start_form=meta.get("start_form"), start_form_schema=meta.get("start_form_schema"),
             qualification=Qualification.from_dict(meta["qualification"]) if "qualification" in meta
             else qualification_of(definition.bpmn_xml, definition.key))
 

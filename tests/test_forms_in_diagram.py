@@ -134,3 +134,24 @@ def test_a_downloaded_bpmn_carries_its_form_to_a_fresh_alur(app, make_app, tmp_p
     result = runner.invoke(args=["deploy", str(path)])
     assert result.exit_code == 0, result.output
     assert step2_fields(fresh).replace(" ", "") == here.replace(" ", "")
+
+
+START_FORM = {"type": "object", "properties": {
+    "nama_pemohon": {"type": "string", "title": "Nama pemohon", "maxLength": 200}}, "required": ["nama_pemohon"]}
+
+
+def test_a_start_event_carries_the_form_a_new_case_must_pass(svc, client, login):
+    xml = SEED.read_text(encoding="utf-8").replace("<bpmn:definitions ", '<bpmn:definitions xmlns:alur="urn:alur:bpmn:1.0" ', 1)
+    xml = xml.replace('<bpmn:startEvent id="StartEvent_Mulai" name="Mulai">',
+                      '<bpmn:startEvent id="StartEvent_Mulai" name="Mulai"><bpmn:extensionElements>'
+                      f'<alur:form>{json.dumps(START_FORM)}</alur:form></bpmn:extensionElements>', 1)
+    svc.deploy(xml.encode(), "v2.bpmn", svc.users.get("admin"), expected_key=SOP_KEY)
+    owner = svc.users.get("pemilik")
+    with pytest.raises(Invalid) as refused:
+        svc.start(SOP_KEY, owner, "Tanpa nama", {})
+    assert [p.field for p in refused.value.problems] == ["nama_pemohon"]
+    case = svc.start(SOP_KEY, owner, "Dengan nama", {"nama_pemohon": "Dinas Kesehatan"})
+    assert svc.instance_data(case)["nama_pemohon"] == "Dinas Kesehatan"
+    login("pemilik")
+    page = client.get(f"/processes/{SOP_KEY}").get_data(as_text=True)
+    assert 'name="nama_pemohon"' in page  # the start form on the process page

@@ -253,3 +253,23 @@ def test_the_error_page_survives_a_failed_transaction(app, client, login):
     response = client.get("/_fail_in_transaction")
     assert response.status_code == 500
     assert "<html" in response.get_data(as_text=True)
+
+
+def test_users_and_tokens_made_on_the_command_line_are_audited(app, runner, svc):
+    """``alur user add`` and ``alur token create`` go through the service, audited (actor: none, the
+    server's command line); the token itself is never in the log."""
+    assert runner.invoke(args=["user", "add", "dina", "--password", "rahasia123", "--role", "Staf"]).exit_code == 0
+    token = runner.invoke(args=["token", "create", "dina", "--purpose", "sinkron", "--days", "30"]).output.strip()
+    events = svc.session.scalars(select(AuditEvent).where(AuditEvent.kind.in_(["user_create", "token_create"]),
+                                                          AuditEvent.details["username"].as_string() == "dina")
+                                 .order_by(AuditEvent.id)).all()
+    assert [(e.kind, e.actor) for e in events] == [("user_create", None), ("token_create", None)]
+    assert events[0].details["roles"] == ["Staf"]
+    assert events[1].details["name"] == "sinkron" and events[1].details["days"] == 30
+    assert token and token not in str(events[1].details)
+    # through the service, a user may make a token only for themselves (an admin for anyone)
+    from engine.errors import NotAllowed
+
+    with pytest.raises(NotAllowed):
+        svc.create_token(svc.users.get("analis"), "dina", "bukan milikku")
+    assert svc.create_token(svc.users.get("admin"), "dina", "oleh admin")

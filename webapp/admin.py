@@ -21,6 +21,7 @@ from .message_text import problem_text, say
 from .extensions import login_manager
 from .i18n import zone_name
 from .services import service
+from .page_helpers import me
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -42,9 +43,6 @@ def _admins_only():
         raise NotAllowed(_("Hanya admin yang boleh mengelola pengguna dan hari libur."))
     return None
 
-
-def me() -> User:
-    return current_user._get_current_object()
 
 
 def known_roles(svc: WorkflowService) -> list[str]:

@@ -7,14 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine.errors import Invalid, NotAllowed
-from engine.models import User
 from engine.outbox import WEBHOOK_EVENTS
 
 from .message_text import problem_text
 from .extensions import login_manager
 from .notification_text import event_labels, headline, mode_labels
-from .notifications import _int, read_settings, save_settings
+from .notifications import read_settings, save_settings
 from .services import service
+from .page_helpers import me, positive_id
 
 bp = Blueprint("admin_notifications", __name__, url_prefix="/admin")
 
@@ -27,9 +27,6 @@ def _admins_only():
         raise NotAllowed(_("Hanya admin yang boleh mengelola pemberitahuan dan webhook."))
     return None
 
-
-def me() -> User:
-    return current_user._get_current_object()
 
 
 @bp.route("/notifications", methods=["GET", "POST"])
@@ -55,7 +52,7 @@ def notifications():
 
 @bp.post("/notifications/retry")
 def retry():
-    ids = None if request.form.get("all") == "1" else [i for i in (_int(v) for v in request.form.getlist("id")) if i]
+    ids = None if request.form.get("all") == "1" else [i for i in (positive_id(v) for v in request.form.getlist("id")) if i]
     count = service().retry_deliveries(me(), ids)
     flash(_("%(n)d pengiriman dijadwalkan ulang.", n=count), "success")
     return redirect(url_for(".notifications"))

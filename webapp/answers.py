@@ -19,7 +19,7 @@ from engine.forms import user_fields
 from engine.models import Deliverable, Submission
 from engine.service import WorkflowService
 
-from .form_render import _kind as field_kind
+from .form_render import field_kind
 from .i18n import format_moment
 
 

@@ -32,7 +32,8 @@ def kind_labels() -> dict[str, str]:
     return {**event_labels(), "deploy": _("Terbitkan versi"), "holiday_add": _("Tambah hari libur"),
             "holiday_remove": _("Hapus hari libur"), "user_create": _("Pengguna ditambahkan"),
             "user_update": _("Ubah pengguna"), "delegation_create": _("Tunjuk Plt/Plh"),
-            "delegation_end": _("Akhiri Plt/Plh")}
+            "delegation_end": _("Akhiri Plt/Plh"), "token_create": _("Token API dibuat"),
+            "token_revoke": _("Token API dicabut")}
 
 
 def detail_items(details: dict[str, Any] | None) -> list[tuple[str, str]]:

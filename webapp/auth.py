@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hmac
-from urllib.parse import urlparse
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -18,6 +17,7 @@ from engine.ops_logins import LoginLocked
 from .extensions import csrf, login_manager
 from .i18n import format_moment
 from .services import service
+from .page_helpers import safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -47,13 +47,6 @@ class LoginForm(FlaskForm):
     remember = BooleanField("remember")
 
 
-def _safe_next(target: str | None) -> str | None:
-    if not target:
-        return None
-    parsed = urlparse(target)
-    return target if not parsed.netloc and not parsed.scheme and target.startswith("/") else None
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
@@ -80,7 +73,7 @@ def login():
             svc.open_session(user, remember=remember, address=request.remote_addr,
                              agent=request.headers.get("User-Agent"))
             login_user(user, remember=remember)
-            return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+            return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
     return render_template("auth/login.html", form=form, error=error), status
 
 

@@ -7,17 +7,17 @@ from math import ceil
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 from markupsafe import Markup, escape
 
 from engine.errors import Conflict, Invalid, NotAllowed
 from engine.messages import Message
-from engine.models import CaseComment, User, utcnow
+from engine.models import CaseComment, utcnow
 from engine.ops_people import MENTION
 
-from .auth import _safe_next
 from .message_text import problem_text, say
 from .services import service
+from .page_helpers import me, safe_next
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 PER_PAGE = 25
@@ -25,9 +25,6 @@ MAX_PAGE = 100_000
 MAX_QUERY = 200
 SCOPES = ("mine", "all")
 
-
-def _me() -> User:
-    return current_user._get_current_object()
 
 
 @bp.before_request
@@ -62,7 +59,7 @@ def comment_html(comment: CaseComment) -> Markup:
 def index():
     """Pengajuan saya (``scope=mine``, the default): cases one started or took part in; ``scope=all``:
     every case one may see. ``q`` searches number, title and answers."""
-    user, svc, args = _me(), service(), request.args
+    user, svc, args = me(), service(), request.args
     scope = args.get("scope") if args.get("scope") in SCOPES else "mine"
     q = (args.get("q") or "").strip()[:MAX_QUERY]
     page = min(max(args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
@@ -81,16 +78,16 @@ def index():
 @bp.post("/<int:instance_id>/withdraw")
 def withdraw(instance_id: int):
     """The submitter withdraws their case, with a reason."""
-    svc, user = service(), _me()
+    svc, user = service(), me()
     reason = request.form.get("reason", "")
     try:
         svc.withdraw(instance_id, user, reason)
     except Invalid as exc:
         svc.session.rollback()
-        from .instances import _render_detail
+        from .instances import render_detail
 
         errors = {"withdraw-reason": problem_text(p) for p in exc.problems}
-        return _render_detail(svc, svc.visible_instance(instance_id, user), errors, 422)
+        return render_detail(svc, svc.visible_instance(instance_id, user), errors, 422)
     except Conflict as exc:
         svc.session.rollback()
         flash(say(exc), "error")
@@ -109,9 +106,9 @@ def withdrawal_refusal_text(refused: Message) -> str:
 @bp.post("/<int:instance_id>/comments")
 def comment(instance_id: int):
     """Write in the case's thread; back to the page it was written on (the case's or a step's)."""
-    svc, user = service(), _me()
+    svc, user = service(), me()
     task_id = request.form.get("task_id") or None
-    back = _safe_next(request.form.get("next")) or url_for("instances.detail", instance_id=instance_id)
+    back = safe_next(request.form.get("next")) or url_for("instances.detail", instance_id=instance_id)
     try:
         svc.add_comment(instance_id, user, request.form.get("body", ""), task_id)
     except Invalid as exc:

@@ -161,8 +161,7 @@ def user_add(name: str, password: str, roles: tuple[str, ...], admin: bool, emai
         sys.exit(1)
     svc = service()
     try:
-        user = svc.users.create(name, password, roles, is_admin=admin, email=email, full_name=full_name.strip())
-        svc.session.commit()
+        user = svc.create_user(None, name, password, roles, is_admin=admin, email=email, full_name=full_name.strip())
     except AlurError as exc:
         _fail(exc)
     click.echo(f"user {user.username} created" + (f" with roles: {', '.join(roles)}" if roles else ""))
@@ -182,8 +181,7 @@ def token_create(name: str, purpose: str, days: int) -> None:
     """Print a new API token for user NAME (stored hashed)."""
     svc = service()
     try:
-        token = svc.users.create_token(name, purpose, days=days or None)
-        svc.session.commit()
+        token = svc.create_token(None, name, purpose, days=days or None)
     except AlurError as exc:
         _fail(exc)
     click.echo(token)

@@ -6,20 +6,18 @@ from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from engine.errors import Conflict, Invalid, NotAllowed
-from engine.models import User, utcnow
+from engine.models import utcnow
 from engine.ops_people import DELEGATION_KINDS, MAX_DELEGATION_REASON
 
 from .message_text import say
 from .services import service
+from .page_helpers import me
 
 bp = Blueprint("delegations", __name__, url_prefix="/delegations")
 
-
-def _me() -> User:
-    return current_user._get_current_object()
 
 
 def kind_labels() -> dict[str, str]:
@@ -40,7 +38,7 @@ def _day(value: str) -> date | None:
 
 
 def _page(errors: dict[str, str] | None = None, form: dict | None = None, status: int = 200):
-    svc, user = service(), _me()
+    svc, user = service(), me()
     everyone = user.is_admin
     rows = svc.delegations(user, everyone=everyone)
     users = [u for u in svc.users.list() if u.active]
@@ -66,7 +64,7 @@ def index():
 @bp.post("/")
 def create():
     """Name an acting official from one office day until another (both included)."""
-    svc, user, form = service(), _me(), request.form
+    svc, user, form = service(), me(), request.form
     values = {k: form.get(k, "").strip() for k in ("delegator", "delegate", "starts_on", "ends_on", "kind", "reason")}
     values["delegator"] = values["delegator"] if user.is_admin and values["delegator"] else user.username
     errors: dict[str, str] = {}
@@ -104,7 +102,7 @@ def create():
 def end(delegation_id: int):
     svc = service()
     try:
-        svc.end_delegation(delegation_id, _me())
+        svc.end_delegation(delegation_id, me())
     except Conflict:
         svc.session.rollback()
         flash(_("Perwakilan ini sudah berakhir."), "warning")

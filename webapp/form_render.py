@@ -109,7 +109,7 @@ class Field:
         return " ".join(ids)
 
 
-def _kind(prop: Mapping[str, Any], decisive: bool = False) -> str:
+def field_kind(prop: Mapping[str, Any], decisive: bool = False) -> str:
     """How a field is asked; ``decisive``: a gateway reads it (a boolean then becomes a choice)."""
     kind = prop.get("type")
     items = prop.get("items") or {}
@@ -208,7 +208,7 @@ def fields(schema: Mapping[str, Any] | None, values: Mapping[str, Any] | None = 
     errors = errors_by_field(problems, props)
     out = []
     for name, prop in props.items():
-        kind = _kind(prop, name in decisions)
+        kind = field_kind(prop, name in decisions)
         if kind in ("items", "bound"):
             out.append(_list_field(name, prop, kind, name in required, values, raw, problems,
                                    (lists or {}).get(name)))
@@ -241,7 +241,7 @@ def raw_values(schema: Mapping[str, Any] | None, form, decisions: Iterable[str] 
     out: dict[str, Any] = {}
     decisions = set(decisions)
     for name, prop in ((schema or {}).get("properties") or {}).items():
-        kind = _kind(prop, name in decisions)
+        kind = field_kind(prop, name in decisions)
         if kind in ("items", "bound"):
             rows = [dict(texts) for _index, texts in _form_rows(form, name)]
             if kind == "items" and form.get(ADD_ROW) == name and len(rows) < item_lists.MAX_ITEMS:
@@ -278,7 +278,7 @@ def parse(schema: Mapping[str, Any] | None, form, decisions: Iterable[str] = ())
     problems: list[Problem] = []
     decisions = set(decisions)
     for name, prop in ((schema or {}).get("properties") or {}).items():
-        kind = _kind(prop, name in decisions)
+        kind = field_kind(prop, name in decisions)
         if kind == "checkbox":
             data[name] = (form.get(name) or "").strip().lower() in TRUE_WORDS
             continue
@@ -389,7 +389,7 @@ def _parse_rows(prop: Mapping[str, Any], form, name: str) -> tuple[list[dict[str
             item[item_lists.ID] = item_id
         filled = False
         for column, col in cols.items():
-            kind = _kind(col)
+            kind = field_kind(col)
             if kind == "checkbox":
                 item[column] = (texts.get(column) or "").strip().lower() in TRUE_WORDS
                 continue
@@ -422,7 +422,7 @@ def adopt_ids(schema: Mapping[str, Any] | None, raw: dict[str, Any], data: Mappi
             continue
         cols = item_lists.columns(((schema or {}).get("properties") or {})[name])
         kept = [r for r in rows if (r.get(REMOVE) or "").strip().lower() not in TRUE_WORDS
-                and any((r.get(c) or "").strip() for c, col in cols.items() if _kind(col) != "checkbox")]
+                and any((r.get(c) or "").strip() for c, col in cols.items() if field_kind(col) != "checkbox")]
         for row, item in zip(kept, items):
             if not (row.get(item_lists.ID) or "").strip() and isinstance(item, Mapping) and item.get(item_lists.ID):
                 row[item_lists.ID] = str(item[item_lists.ID])
@@ -433,7 +433,7 @@ def _columns(prop: Mapping[str, Any]) -> list[Column]:
     wanted = set(items.get("required") or [])
     out = []
     for name, col in item_lists.columns(prop).items():
-        kind = _kind(col)
+        kind = field_kind(col)
         if kind not in ("text", "textarea", "checkbox", "select", "date", "integer", "number"):
             kind = "text"
         out.append(Column(name=name, kind=kind, label=item_lists.column_title(prop, name),

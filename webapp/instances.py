@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from engine.access import is_process_owner
 from engine.errors import NotAllowed, NotFound
@@ -18,11 +18,12 @@ from engine.traceability import latest_rounds
 
 from . import answers
 from .answers import display_value
-from .form_render import _kind as field_kind
+from .form_render import field_kind
 from .i18n import format_moment
 from .cases import withdrawal_refusal_text
 from .paging import page_arg
 from .services import service
+from .page_helpers import me
 
 bp = Blueprint("instances", __name__, url_prefix="/instances")
 PER_PAGE = 25
@@ -38,9 +39,6 @@ def _logged_in() -> None:
 def _nav_context() -> dict[str, Any]:
     return {"is_process_owner": is_process_owner}
 
-
-def me() -> User:
-    return current_user._get_current_object()
 
 
 def status_labels() -> dict[str, str]:
@@ -134,7 +132,7 @@ def _data_fields(svc: WorkflowService, kinds: list) -> list[tuple[str, dict[str,
     return list(fields.items())
 
 
-def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, str] | None = None,
+def render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, str] | None = None,
                    status: int = 200):
     from engine.diagram import STATE_LABELS, render_svg
 
@@ -209,7 +207,7 @@ def _render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, s
 @bp.get("/<int:instance_id>")
 def detail(instance_id: int):
     svc = service()
-    return _render_detail(svc, svc.visible_instance(instance_id, me()))
+    return render_detail(svc, svc.visible_instance(instance_id, me()))
 
 
 #: Rounds of each step the case page's traceability matrix shows (the workbook has them all).
@@ -247,8 +245,8 @@ def documents(instance_id: int):
     from .traceability import case_workbook
 
     extra = [(record_filename(instance), record_pdf(instance))]
-    matrix = case_workbook(instance)
-    if matrix is not None:  # the traceability matrix beside the record, as a workbook
+    matrix = case_workbook(instance, skip_empty=True)
+    if matrix is not None:  # the traceability matrix beside the record, as a workbook (once it has items)
         extra.append(matrix)
     archive = write_archive(files, steps, svc.files, svc.calendar.tz, extra=extra)
     return send_file(archive, mimetype="application/zip", as_attachment=True,
@@ -277,7 +275,7 @@ def change_status(instance_id: int):
     action = request.form.get("action", "")
     reason = request.form.get("reason", "").strip()
     if action == "terminate" and not reason:
-        return _render_detail(svc, instance, {"reason": _("Tuliskan alasan penghentian.")}, 422)
+        return render_detail(svc, instance, {"reason": _("Tuliskan alasan penghentian.")}, 422)
     svc.set_status(instance_id, user, action, reason)
     done = {"suspend": _("Instans ditangguhkan."), "resume": _("Instans dilanjutkan."),
             "terminate": _("Instans dihentikan.")}
@@ -296,7 +294,7 @@ def reassign(instance_id: int, task_id: str):
         raise NotFound(_("Langkah itu bukan bagian dari instans ini."))
     username = request.form.get("username", "").strip()
     if not username or svc.users.find(username) is None:
-        return _render_detail(svc, svc.instance(instance_id),
+        return render_detail(svc, svc.instance(instance_id),
                               {"reassign-" + task_id: _("Pilih pengguna yang akan mengerjakan langkah ini.")}, 422)
     svc.reassign(task_id, user, username)
     flash(_("Langkah \u201c%(name)s\u201d dialihkan kepada %(user)s.", name=row.name, user=username), "success")

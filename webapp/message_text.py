@@ -139,6 +139,7 @@ TEXTS = {
     "token.bad_days": _l("Masa berlaku token 1 sampai 3650 hari."),
     "token.not_found": _l("Token API %(id)s tidak ada."),
     "token.not_yours": _l("Anda hanya dapat mencabut token API Anda sendiri."),
+    "token.create_not_yours": _l("Anda hanya dapat membuat token API untuk diri sendiri."),
     "login.not_yours": _l("Anda hanya dapat mengakhiri sesi masuk Anda sendiri."),
     "login.unlock_admins_only": _l("Hanya admin yang boleh membuka kunci akun."),
     "login.account_locked": _l("Akun ini dikunci setelah terlalu banyak percobaan masuk yang gagal, sampai %(until)s."),

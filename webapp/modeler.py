@@ -13,19 +13,19 @@ import re
 from flask import Blueprint, Response, flash, jsonify, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from engine import access
 from engine.bpmn_loader import PLACEHOLDER_KEY
 from engine.durations import DurationWordsError, describe_duration, parse_duration_words
 from engine.errors import Invalid, NotAllowed, NotFound, Problem, TooLarge
 from engine.forms import MAX_INLINE_FORM_BYTES, FormError, inline_form, load_form
-from engine.models import User
 
 from . import form_render
 from .message_text import located, problem_text, say
 from .processes import render_index, version_of
 from .services import service
+from .page_helpers import candidates, me
 
 bp = Blueprint("modeler", __name__, url_prefix="/processes")
 
@@ -48,12 +48,9 @@ def element_id(label: str | None) -> str | None:
 @bp.before_request
 @login_required
 def _process_owners_only() -> None:
-    if not access.is_process_owner(_me()):
+    if not access.is_process_owner(me()):
         raise NotAllowed(_("Hanya admin dan Process Owner yang boleh menerbitkan versi baru."))
 
-
-def _me() -> User:
-    return current_user._get_current_object()
 
 
 @bp.get("/<key>/edit")
@@ -101,7 +98,7 @@ def import_table():
     if file is None or not file.filename:
         return render_index([_("Pilih berkas tabel SOP yang akan diimpor.")], 422)
     try:
-        draft = service().draft_from_sop_table(file.read(), file.filename, _me())
+        draft = service().draft_from_sop_table(file.read(), file.filename, me())
     except Invalid as exc:
         return render_index([located(p) for p in exc.problems] or [say(exc)], 422)
     except TooLarge as exc:
@@ -121,7 +118,7 @@ def publish_new():
     data = request.get_data(cache=False)
     try:
         _not_empty(data)
-        definition, _created = svc.deploy(data, "diagram.bpmn", _me(), new_process=True)
+        definition, _created = svc.deploy(data, "diagram.bpmn", me(), new_process=True)
     except Invalid as exc:
         return _refused(exc)
     flash(_("Proses %(name)s telah diterbitkan sebagai versi 1.", name=definition.name), "success")
@@ -137,7 +134,7 @@ def publish(key: str):
     data = request.get_data(cache=False)
     try:
         _not_empty(data)
-        definition, created = svc.deploy(data, f"{key}.bpmn", _me(), expected_key=key)
+        definition, created = svc.deploy(data, f"{key}.bpmn", me(), expected_key=key)
     except Invalid as exc:
         return _refused(exc)
     if created:
@@ -173,7 +170,7 @@ def check():
     one types): ``{"problems": [...]}``, each with the id of the shape it names. ``?key=``: the
     process the diagram must hold (a new version of it)."""
     key = request.args.get("key") or None
-    problems = service().check_diagram(_diagram(), _me(), expected_key=key)
+    problems = service().check_diagram(_diagram(), me(), expected_key=key)
     return jsonify({"problems": _problems_json(problems)})
 
 
@@ -217,9 +214,8 @@ def form_preview():
         schema = inline_form(json.dumps(schema), _("pratinjau"))
     except FormError as exc:
         return render_template("processes/_form_preview.html", fields=[], problem=say(exc.msg))
-    from .tasks import _candidates
 
-    fields = form_render.fields(schema, None, candidates=_candidates)
+    fields = form_render.fields(schema, None, candidates=candidates)
     for f in fields:  # the preview's inputs must not take the ids of the modeler's own
         f.name = "pratinjau-" + f.name
     return render_template("processes/_form_preview.html", fields=fields, problem=None)
@@ -230,7 +226,7 @@ def diff(key: str):
     """What the posted diagram changes against the deployed version: ``{"version", "changes"}``
     in the page's language, or 422 with the problems that would refuse it."""
     try:
-        latest, notes = service().diff_with_latest(_diagram(), key, _me())
+        latest, notes = service().diff_with_latest(_diagram(), key, me())
     except Invalid as exc:
         return _refused(exc)
     return jsonify({"version": latest.version, "changes": [say(n) for n in notes]})

@@ -13,18 +13,11 @@ from engine.models import User
 from .message_text import problem_text
 from .notification_text import event_labels, facts, headline, link, mode_labels
 from .services import service
+from .page_helpers import me, positive_id
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 PER_PAGE = 30
-MAX_ID = 2**63 - 1
 
-
-def me() -> User:
-    return current_user._get_current_object()
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) <= 19 and 0 < int(value) <= MAX_ID else None
 
 
 def unread_badge():
@@ -43,7 +36,7 @@ def unread_badge():
 @login_required
 def index():
     svc = service()
-    before = _int(request.args.get("before"))
+    before = positive_id(request.args.get("before"))
     unread_only = request.args.get("unread") == "1"
     rows = svc.notifications(me(), unread_only=unread_only, limit=PER_PAGE + 1, before_id=before)
     more = len(rows) > PER_PAGE
@@ -75,7 +68,7 @@ def mark_read():
     if request.form.get("all") == "1":
         count = svc.mark_read(me())
     else:
-        count = svc.mark_read(me(), [i for i in (_int(v) for v in request.form.getlist("id")) if i])
+        count = svc.mark_read(me(), [i for i in (positive_id(v) for v in request.form.getlist("id")) if i])
     flash(_("%(n)d pemberitahuan ditandai sudah dibaca.", n=count), "success")
     return redirect(url_for(".index"))
 

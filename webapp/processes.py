@@ -6,18 +6,18 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from engine import access
 from engine.errors import Invalid, NotAllowed, NotFound, Problem
-from engine.models import ProcessDefinition, User
+from engine.models import ProcessDefinition
 from engine.service import WorkflowService
 
 from . import form_render
 from .message_text import problem_text
 from .instances import diagram_labels
-from .tasks import _candidates
 from .services import service
+from .page_helpers import candidates, me
 
 bp = Blueprint("processes", __name__, url_prefix="/processes")
 _LIST_ITEM = re.compile(r"^(\d+|[a-zA-Z])[.)]\s")
@@ -28,9 +28,6 @@ _LIST_ITEM = re.compile(r"^(\d+|[a-zA-Z])[.)]\s")
 def _logged_in() -> None:
     """Every page here needs a logged-in user (anonymous → the login page)."""
 
-
-def me() -> User:
-    return current_user._get_current_object()
 
 
 def documentation_blocks(text: str) -> list[dict[str, Any]]:
@@ -80,7 +77,7 @@ def _render_detail(svc: WorkflowService, definition: ProcessDefinition, errors: 
     cd = svc.compiled(definition)
     start_schema = svc.start_form(definition)
     start_fields = form_render.fields(start_schema, None, raw=raw, problems=problems or [],
-                                      candidates=_candidates, qualification=cd.qualification) if start_schema else []
+                                      candidates=candidates, qualification=cd.qualification) if start_schema else []
     steps = sorted(cd.tasks.values(), key=lambda m: (m.step is None, m.step or 0, m.name))
     versions = svc.versions(definition.key)
     latest = versions[0]

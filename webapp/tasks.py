@@ -5,32 +5,24 @@ from datetime import datetime
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from engine.errors import Conflict, Invalid, NotFound, Problem
 from engine.models import TaskRecord
 
 from . import answers, form_render
-from .auth import _safe_next
 from .errors import wants_json
 from .i18n import format_moment, format_size
 from .services import service
+from .page_helpers import candidates, me, safe_next
 
 bp = Blueprint("tasks", __name__)
 
 
-def _user():
-    return current_user._get_current_object()
-
-
-def _candidates(role: str | None):
-    users = service().users
-    return users.with_role(role) if role else [u for u in users.list() if u.active]
-
 
 def _page(row: TaskRecord, *, raw: dict | None = None, problems: list[Problem] | None = None, status: int = 200):
     """Render the task page; ``raw`` (what the user typed) and ``problems`` after a refused form."""
-    svc, user = service(), _user()
+    svc, user = service(), me()
     instance = svc.instance(row.instance_id)
     meta = svc.task_meta(row)
     schema = svc.task_form(row)
@@ -51,7 +43,7 @@ def _page(row: TaskRecord, *, raw: dict | None = None, problems: list[Problem] |
     values = row.data if row.state == "completed" else (
         {k: v for k, v in previous.data.items() if k not in decisions} if previous else None)
     form_fields = form_render.fields(schema, values, raw=raw, problems=problems,
-                                     candidates=_candidates if can_work else None, decisions=decisions,
+                                     candidates=candidates if can_work else None, decisions=decisions,
                                      qualification=svc.compiled(svc.definition(row.definition_id)).qualification,
                                      lists=svc.list_views(row))
     submissions = svc.earlier_submissions(row)
@@ -94,7 +86,7 @@ def step_label(row: TaskRecord) -> str:
 @bp.route("/tasks/<task_id>")
 @login_required
 def show(task_id: str):
-    return _page(service().visible_task(task_id, _user()))
+    return _page(service().visible_task(task_id, me()))
 
 
 @bp.route("/tasks/<task_id>/complete", methods=["GET", "POST"])
@@ -102,7 +94,7 @@ def show(task_id: str):
 def complete(task_id: str):
     if request.method == "GET":  # e.g. the language link on a refused form: back to the task page
         return redirect(url_for("tasks.show", task_id=task_id, lang=request.args.get("lang")))
-    svc, user = service(), _user()
+    svc, user = service(), me()
     row = svc.visible_task(task_id, user)
     schema = svc.task_form(row)
     decisions = svc.decision_fields(row)
@@ -153,14 +145,14 @@ def who_is_next(instance_id: int) -> str:
 
 
 def _back(task_id: str):
-    return redirect(_safe_next(request.form.get("next")) or url_for("tasks.show", task_id=task_id))
+    return redirect(safe_next(request.form.get("next")) or url_for("tasks.show", task_id=task_id))
 
 
 @bp.post("/tasks/<task_id>/claim")
 @login_required
 def claim(task_id: str):
     try:
-        row = service().claim(task_id, _user())
+        row = service().claim(task_id, me())
     except Conflict:
         service().session.rollback()
         flash(_("Tugas ini baru saja diambil atau diubah orang lain."), "warning")
@@ -173,7 +165,7 @@ def claim(task_id: str):
 @login_required
 def unclaim(task_id: str):
     try:
-        row = service().unclaim(task_id, _user())
+        row = service().unclaim(task_id, me())
     except Conflict:
         service().session.rollback()
         flash(_("Tugas ini sudah tidak diambil siapa pun atau sudah selesai."), "warning")
@@ -187,7 +179,7 @@ def unclaim(task_id: str):
 def upload(task_id: str):
     if request.method == "GET":
         return redirect(url_for("tasks.show", task_id=task_id, lang=request.args.get("lang")))
-    svc, user = service(), _user()
+    svc, user = service(), me()
     file = request.files.get("file")
     if file is None or not file.filename:
         problem = Problem(_("Pilih berkas yang akan diunggah."), field="attachments")
@@ -218,7 +210,7 @@ def remove_attachment(task_id: str, attachment_id: int):
     if deliverable is None:
         raise NotFound("attachment.not_on_step", id=attachment_id)
     name = deliverable.filename
-    svc.remove_attachment(attachment_id, _user())
+    svc.remove_attachment(attachment_id, me())
     flash(_("Lampiran \"%(name)s\" dihapus.", name=name), "success")
     return redirect(url_for("tasks.show", task_id=task_id) + "#dokumen-keluaran")
 
@@ -226,6 +218,6 @@ def remove_attachment(task_id: str, attachment_id: int):
 @bp.route("/attachments/<int:attachment_id>")
 @login_required
 def download(attachment_id: int):
-    deliverable, path = service().attachment_file(attachment_id, _user())
+    deliverable, path = service().attachment_file(attachment_id, me())
     return send_file(path, mimetype=deliverable.content_type, as_attachment=True,
                      download_name=deliverable.filename, conditional=True, etag=deliverable.sha256)

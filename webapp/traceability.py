@@ -110,11 +110,11 @@ def matrix_json(m: Matrix) -> dict:
     }
 
 
-def case_workbook(instance: Instance) -> tuple[str, bytes] | None:
+def case_workbook(instance: Instance, *, skip_empty: bool = False) -> tuple[str, bytes] | None:
     """The case's matrices as a workbook (its file name and bytes), or None where its process
-    has no item list."""
+    has no item list (``skip_empty``: or where no list has an item yet)."""
     matrices = service().traceability(instance)
-    if not matrices:
+    if not matrices or (skip_empty and not any(m.rows for m in matrices)):
         return None
     number = getattr(instance, "number", None) or instance.id
     return f"ketertelusuran-{instance.id}.xlsx", workbook(matrices, f"{number} — {instance.title}")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from e2e_helpers import assert_accessible, do_steps, login, ready_step, start_case
+from e2e_helpers import assert_accessible, do_steps, login, ready_step, select, start_case
+from helpers.diagrams import without_step
 
 SOP_PAGE = "/processes/pengembangan_aplikasi_egov"
 
@@ -55,3 +56,63 @@ def test_the_login_page_and_a_refused_form_are_accessible(page, api):
     page.get_by_label("Kata sandi").fill("salah")
     page.get_by_role("button", name="Masuk").click()
     assert_accessible(page)
+
+
+def _session_pages(page, lang: str, case_id: int, migrations_link: bool) -> None:
+    """The pages added this session, as an admin sees them in the current language; every page is
+    checked before failing, so one run lists every page's violations."""
+    failures: list[str] = []
+
+    def check(what: str) -> None:
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        try:
+            assert_accessible(page)
+        except AssertionError as exc:
+            failures.append(f"[{lang}] {what}: {exc}")
+
+    if migrations_link:  # reached as a user does, from the process page
+        page.goto(SOP_PAGE)
+        page.locator(f'a[href$="{SOP_PAGE}/migrations"]').first.click()
+    else:
+        page.goto(f"{SOP_PAGE}/migrations")
+    expect(page.locator("[id^=kasus-]")).not_to_have_count(0)
+    check("case migration")
+    # the modeler on version 1 (all 14 steps), one step selected and its form open in the builder
+    page.goto(f"{SOP_PAGE}/edit?version=1")
+    expect(page.locator("#modeler")).to_have_attribute("data-ready", "true")
+    # a phone opens the diagram fitted (too small to click) and below the fold
+    page.evaluate("window.alurModeler.get('canvas').zoom(1)")
+    page.locator("#modeler-canvas").scroll_into_view_if_needed()
+    select(page, "Step02")
+    page.locator("#fb-open-file").click()
+    expect(page.locator("li.fb-field").first).to_be_visible()
+    check("modeler with the form builder")
+    page.goto("/admin/holidays?year=2026")
+    expect(page.locator("#national-holiday-list")).to_be_visible()
+    check("office settings and national holidays")
+    page.goto(f"/instances/{case_id}")
+    expect(page.locator("section.traceability tbody tr").first).to_be_visible()
+    check("case with its traceability matrix")
+    page.goto("/notifications")
+    check("notifications")
+    page.goto("/cases/")
+    expect(page.locator("table.cases tbody tr").first).to_be_visible()
+    check("Pengajuan saya")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("width", ["page", "phone_page"])
+def test_this_session_s_pages_are_accessible_in_both_languages(request, width, api):
+    """Case migration, the modeler's form builder, office settings and holidays, the traceability
+    matrix, notifications and Pengajuan saya: Indonesian, then English through the switch."""
+    page = request.getfixturevalue(width)
+    instance_id = start_case(api, "Aplikasi antrean puskesmas", user="admin")
+    do_steps(api, instance_id, 1, 2, 3)  # a requirement list (the matrix), back at step 2
+    status, body = api.request("POST", "/api/processes", "admin",
+                               files={"file": ("v2.bpmn", without_step("Step07", "06", "08"))})
+    assert status == 201 and body["version"] == 2, body
+    login(page, "admin")
+    _session_pages(page, "id", instance_id, migrations_link=True)
+    page.get_by_role("group", name="Bahasa").get_by_role("link", name="EN", exact=True).click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    _session_pages(page, "en", instance_id, migrations_link=False)

@@ -126,8 +126,9 @@ def pick(page, element_id: str) -> None:
 
 
 def test_a_new_process_with_forms_made_in_the_panel_runs_end_to_end(page, api):
-    """Two lanes, three steps, a decision and every form made in the panel; published, then run by
-    the two lanes' people (the decision sends the case back once), the last step in the browser."""
+    """Two lanes, three steps, a decision and every form made in the panel (the start event's too);
+    published, then run by the two lanes' people (the decision sends the case back once), the last
+    step in the browser."""
     login(page, "admin")
     page.goto("/processes/")
     page.get_by_role("link", name="Buat proses baru di modeler").click()
@@ -171,6 +172,13 @@ def test_a_new_process_with_forms_made_in_the_panel_runs_end_to_end(page, api):
             card.get_by_label("Wajib bila keputusan").select_option(label=more["when"])
             builder.locator("li.fb-field").last.get_by_label("bernilai").select_option(label=more["is"])
 
+    # the start event: no lane, number or standard time, but the form a new case starts with
+    pick(page, "StartEvent_1")
+    expect(panel.locator("#panel-id")).to_have_text("StartEvent_1")
+    expect(panel.get_by_label("Pelaksana (lane)")).to_be_hidden()
+    expect(panel.get_by_label("Dokumen keluaran wajib dilampirkan")).to_be_hidden()
+    panel.get_by_label("Formulir", exact=True).select_option(label="Dibuat di sini (disimpan di diagram)")
+    add("Nama pemohon", "nama_pemohon", "Teks pendek", required=True)
     step("Step01", "Ajukan permohonan izin", 1)
     add("Nama kegiatan", "nama_kegiatan", "Teks pendek", required=True)
     step(ids["step2"], "Periksa kelengkapan permohonan", 2)
@@ -195,10 +203,13 @@ def test_a_new_process_with_forms_made_in_the_panel_runs_end_to_end(page, api):
     page.get_by_role("button", name="Terbitkan proses").click()
     page.wait_for_url(re.compile(r"/processes/izin_keramaian$"))
     status, xml = api.request("GET", "/api/processes/izin_keramaian/bpmn", "admin")
-    assert (xml if isinstance(xml, str) else xml.decode()).count("<alur:form>") == 3
+    assert (xml if isinstance(xml, str) else xml.decode()).count("<alur:form>") == 4
 
     # run by the two lanes' people: the check sends it back once, the last step in the browser
-    status, case = api.request("POST", "/api/instances", "pemilik", json={"process_key": "izin_keramaian"})
+    status, refused = api.request("POST", "/api/instances", "pemilik", json={"process_key": "izin_keramaian"})
+    assert status == 422 and refused["error"]["details"][0]["field"] == "nama_pemohon"
+    status, case = api.request("POST", "/api/instances", "pemilik", json={
+        "process_key": "izin_keramaian", "data": {"nama_pemohon": "Karang Taruna RW 04"}})
     assert status == 201, case
 
     def complete(user: str, data: dict, expect_status: int = 200) -> dict:

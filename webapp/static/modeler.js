@@ -515,7 +515,8 @@
   });
 
   function show(element) {
-    current = element && element.type === "bpmn:UserTask" ? element : null;
+    /* a step, or the start event (its form is what a new case is started with) */
+    current = element && (element.type === "bpmn:UserTask" || element.type === "bpmn:StartEvent") ? element : null;
     flow = isDecisionFlow(element) ? element : null;
     lane = element && element.type === "bpmn:Lane" ? element : null;
     form.hidden = !current;
@@ -527,6 +528,8 @@
     if (!current) { return; }
     var bo = current.businessObject;
     document.getElementById("panel-id").textContent = bo.id;
+    var isStart = current.type === "bpmn:StartEvent";
+    form.querySelectorAll(".step-only").forEach(function (el) { el.hidden = isStart; });
     showLaneChoice(current);
     showDuration(current);
     if (!writingForm) { showForm(current); }
