@@ -357,6 +357,16 @@ MESSAGES: dict[str, str] = {
     "retention.admins_only": "only administrators archive cases",
     "retention.invalid": "Invalid policy",
     "retention.bad_months": "archive after 1 to {n} months",
+    # ---- backup and restore (engine/ops_backup.py) -----------------------------------------------
+    "backup.exists": "{path} exists already; name a new file",
+    "backup.unsupported_database": "backup handles SQLite and PostgreSQL databases, not {database}",
+    "backup.tool_missing": "{tool} is not on PATH: install the PostgreSQL client tools "
+                           "(Debian/Ubuntu: apt-get install postgresql-client) in the server's major version",
+    "backup.tool_failed": "{tool} failed: {detail}",
+    "backup.not_an_archive": "{path} is not an alur backup: {reason}",
+    "backup.target_not_empty": "the database or the files folder already holds people, cases or files; "
+                               "restore over them with --force",
+    "backup.wrong_database": "the backup is of a {found} database, this alur uses {database}",
     # ---- acting officials and the case's discussion (engine/ops_people.py) ---------------------
     "delegation.invalid": "Invalid delegation",
     "delegation.no_delegator": "no user '{u}'",

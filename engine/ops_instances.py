@@ -197,8 +197,13 @@ class InstanceOperations(UnitOfWork):
             query = query.where(or_(access.took_part_clause([user, *officials]),
                                     Instance.definition_id.in_(lanes_defs)))
         total = bounded_count(self.session, query, Instance.id, cap=offset + COUNT_CAP) if count else None
-        rows = list(self.session.scalars(query.options(defer(Instance.state))
-                                         .order_by(order.desc()).limit(limit).offset(offset)))
+        # The page's ids first, then its rows: where the filter is a list of values (a process's
+        # versions) SQLite sorts what matches; sorting ids off an index is cheap, sorting whole rows
+        # (read past their state's overflow pages) took 0.3 s at 50,000 cases.
+        ids = list(self.session.scalars(query.with_only_columns(Instance.id)
+                                        .order_by(order.desc()).limit(limit).offset(offset)))
+        rows = list(self.session.scalars(select(Instance).options(defer(Instance.state))
+                                         .where(Instance.id.in_(ids)).order_by(Instance.id.desc()))) if ids else []
         return rows, total
 
     def _lanes_by_version(self) -> dict[int, frozenset[str]]:

@@ -7,6 +7,7 @@ operations live in one module per area (``ops_*.py``); this class puts them toge
 from __future__ import annotations
 
 from .ops_administration import AdministrationOperations
+from .ops_backup import BackupOperations
 from .ops_check import CheckOperations
 from .ops_instances import INSTANCE_STATUSES, InstanceOperations
 from .ops_logins import LoginOperations
@@ -23,5 +24,5 @@ __all__ = ["WorkflowService", "INSTANCE_STATUSES"]
 
 class WorkflowService(ProcessOperations, InstanceOperations, TaskOperations, AdministrationOperations,
                       MessageOperations, LoginOperations, CheckOperations, NotificationOperations,
-                      RetentionOperations, PeopleOperations, MigrationOperations):
+                      RetentionOperations, PeopleOperations, MigrationOperations, BackupOperations):
     """Everything alur does to processes, cases and tasks, on one SQLAlchemy session."""

@@ -1,4 +1,5 @@
-"""The ``alur`` command line (a Flask CLI group): init, serve, deploy, user, token, tick."""
+"""The ``alur`` command line (a Flask CLI group): init, serve, deploy, user, token, tick, check,
+backup, restore."""
 from __future__ import annotations
 
 import os
@@ -297,9 +298,38 @@ def archive_command(after_months: int | None, dry_run: bool, limit: int | None) 
                   if report.orphan_paths else ""))
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Write the database and the files folder, with a manifest of hashes, to one new archive PATH
+    (safe while alur runs)."""
+    try:
+        report = service().backup(path)
+    except AlurError as exc:
+        _fail(exc)
+    click.echo(f"backup written: {report.path} ({report.database}, revision {report.revision}, "
+               f"{report.files} file(s), {report.bytes / 1024:.1f} KB of files)")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="replace a database and files folder that are not empty")
+@with_appcontext
+def restore_command(path: Path, force: bool) -> None:
+    """Check the archive PATH (manifest, every hash), then replace the database and the files folder
+    with it. Stop the web workers and the worker first; run `alur init` and `alur check` after."""
+    try:
+        report = service().restore(path, force=force)
+    except AlurError as exc:
+        _fail(exc)
+    click.echo(f"restored: {report.path} ({report.database}, revision {report.revision}, "
+               f"{report.files} file(s)); now run `alur init` then `alur check`")
+
+
 def register_commands(app) -> None:
     for command in (init_command, serve_command, deploy_command, user_group, token_group, tick_command,
-                    worker_command, check_command, archive_command):
+                    worker_command, check_command, archive_command, backup_command, restore_command):
         app.cli.add_command(command)
 
 

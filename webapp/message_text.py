@@ -354,6 +354,16 @@ TEXTS = {
     "message.bad_key": _l("correlation_key harus teks paling panjang 200 karakter."),
     "message.too_large": _l("Data lebih besar dari %(n)s byte."),
     "message.invalid": _l("Pesan tidak sah."),
+    # backup and restore (command line)
+    "backup.exists": _l("%(path)s sudah ada; sebutkan berkas baru."),
+    "backup.unsupported_database": _l("Cadangan menangani basis data SQLite dan PostgreSQL, bukan %(database)s."),
+    "backup.tool_missing": _l("%(tool)s tidak ada di PATH: pasang alat klien PostgreSQL (Debian/Ubuntu: "
+                              "apt-get install postgresql-client) sesuai versi utama server."),
+    "backup.tool_failed": _l("%(tool)s gagal: %(detail)s"),
+    "backup.not_an_archive": _l("%(path)s bukan cadangan alur: %(reason)s"),
+    "backup.target_not_empty": _l("Basis data atau folder berkas sudah berisi pengguna, pengajuan atau berkas; "
+                                  "pulihkan di atasnya dengan --force."),
+    "backup.wrong_database": _l("Cadangan ini dari basis data %(found)s, alur ini memakai %(database)s."),
     # retention
     "retention.admins_only": _l("Hanya admin yang boleh mengarsipkan pengajuan."),
     "retention.invalid": _l("Kebijakan arsip tidak sah."),

@@ -80,6 +80,13 @@ def _session_pages(page, lang: str, case_id: int, migrations_link: bool) -> None
     # the modeler on version 1 (all 14 steps), one step selected and its form open in the builder
     page.goto(f"{SOP_PAGE}/edit?version=1")
     expect(page.locator("#modeler")).to_have_attribute("data-ready", "true")
+    # bpmn-js's own tooltips in the page's language too
+    palette = page.locator(".djs-palette .entry[aria-label]")
+    expect(palette.first).to_be_visible()
+    titles = palette.evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
+    assert ("Buat tugas" if lang == "id" else "Create task") in titles, titles
+    if lang == "id":
+        assert not [t for t in titles if t.split()[0] in ("Create", "Activate")], titles
     # a phone opens the diagram fitted (too small to click) and below the fold
     page.evaluate("window.alurModeler.get('canvas').zoom(1)")
     page.locator("#modeler-canvas").scroll_into_view_if_needed()

@@ -27,9 +27,21 @@
   };
   var FORM = "alur:Form";
 
+  /* bpmn-js's own tooltips and labels in the page's language: its translate service, fed the
+     words the page carries (#bpmn-texts); a text without an entry stays as bpmn-js says it. */
+  var textsBox = document.getElementById("bpmn-texts");
+  var bpmnTexts = textsBox ? JSON.parse(textsBox.textContent) : {};
+  function translate(template, replacements) {
+    var text = Object.prototype.hasOwnProperty.call(bpmnTexts, template) ? bpmnTexts[template] : template;
+    return text.replace(/{([^}]+)}/g, function (whole, key) {
+      return replacements && key in replacements ? replacements[key] : whole;
+    });
+  }
+
   var modeler = new window.BpmnJS({
     container: document.getElementById("modeler-canvas"),  /* keys act when the canvas has focus */
-    moddleExtensions: { spiffworkflow: SPIFF, alur: ALUR }
+    moddleExtensions: { spiffworkflow: SPIFF, alur: ALUR },
+    additionalModules: [{ translate: ["value", translate] }]
   });
   window.alurModeler = modeler; /* for the browser tests and the curious */
 
