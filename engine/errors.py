@@ -18,7 +18,22 @@ from typing import Any
 from .messages import Message
 
 
-class AlurError(Exception):
+class _Said:
+    """What an error and a problem share: a registered message (``said``), read as its code and params."""
+
+    __slots__ = ()
+    said: Message
+
+    @property
+    def code(self) -> str:
+        return self.said.code
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.said.params
+
+
+class AlurError(_Said, Exception):
     """Base class: ``code`` and ``params`` name the message, ``message`` is its English words,
     ``api_code`` the API's error word."""
 
@@ -34,13 +49,6 @@ class AlurError(Exception):
         if api_code:
             self.api_code = api_code
 
-    @property
-    def code(self) -> str:
-        return self.said.code
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return self.said.params
 
 
 class NotFound(AlurError):
@@ -63,7 +71,7 @@ class TooLarge(AlurError):
     api_code = "too_large"
 
 
-class Problem:
+class Problem(_Said):
     """One thing wrong with an input: where (field or element + line) and what (a registered
     message: ``code``, ``params``, English ``message``)."""
 
@@ -73,14 +81,6 @@ class Problem:
                  line: int | None = None, **params: Any) -> None:
         self.said = Message(code, **params)
         self.field, self.element, self.line = field, element, line
-
-    @property
-    def code(self) -> str:
-        return self.said.code
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return self.said.params
 
     @property
     def message(self) -> str:
