@@ -10,7 +10,8 @@ from . import audit, delivery, kpi_tally, reminders, reports, runtime
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .models import AuditEvent, CalendarChange, Holiday, Instance, TaskRecord, User, task_assignees, utcnow
 from .paging import Cursor, Page, bounded_count
-from .unit_of_work import UnitOfWork, bounded_page, forget_holidays, valid_id as _valid_id
+from .case_lookups import CaseLookups
+from .unit_of_work import bounded_page, forget_holidays, valid_id as _valid_id
 
 
 #: Each next kind is the least one after the last: a few index probes however long the log is.
@@ -24,7 +25,7 @@ WITH RECURSIVE kinds(kind) AS (
 SELECT kind FROM kinds""")
 
 
-class AdministrationOperations(UnitOfWork):
+class AdministrationOperations(CaseLookups):
     # ---- timers and due times -----------------------------------------------------------
     def tick(self, now: datetime | None = None, limit: int = 100) -> dict[str, int]:
         """One pass of the clock: fire due timers, recompute due times after a holiday change,

@@ -3,15 +3,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import access, audit, case_numbers, outbox, runtime, search, task_index
-from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
+from .errors import Conflict, Invalid, NotAllowed, Problem
 from .models import AuditEvent, Deliverable, Instance, ProcessDefinition, TaskRecord, User, utcnow
 from .data_limits import require_data, text_problem
 from .forms import FormError, load_form, validate_data
@@ -19,7 +18,8 @@ from .messages import Message
 from .ops_retention import archived_data
 from .paging import COUNT_CAP, Count, bounded_count
 from .state import SERIALIZER_VERSION
-from .unit_of_work import UnitOfWork, bounded_page, valid_id as _valid_id
+from .case_lookups import CaseLookups
+from .unit_of_work import bounded_page
 
 INSTANCE_STATUSES = ("running", "suspended", "completed", "terminated", "withdrawn", "error")
 #: A withdrawal's reason, at most this long.
@@ -44,7 +44,7 @@ _LANES_BY_VERSION: dict[tuple[int, str], frozenset[str]] = {}
 REFUSED_ACTION = {"suspend": "instance.cannot_suspend", "resume": "instance.cannot_resume",
                   "terminate": "instance.cannot_terminate"}
 
-class InstanceOperations(UnitOfWork):
+class InstanceOperations(CaseLookups):
     # ---- instances ----------------------------------------------------------------------
     def start(self, process_key: str, user: User, title: str = "", data: dict | None = None) -> Instance:
         definition = self.latest_definition(process_key)
@@ -93,16 +93,6 @@ class InstanceOperations(UnitOfWork):
             self._hops = previous
         return instance
 
-    def _load_or_mark_error(self, instance: Instance, cd: runtime.CompiledDefinition):
-        """The case's workflow, or None after marking the case ``error`` when its state cannot be
-        read: the worker's round (timers, messages) carries on with the other cases."""
-        try:
-            return runtime.load(instance, cd, self.script_engine)
-        except runtime.StateUnreadable as exc:
-            self._write_case(instance, {"status": "error", "error_message": exc.message})
-            audit.record(self.session, "error", None, instance_id=instance.id, message=exc.message)
-            return None
-
     def _check_start_form(self, cd: runtime.CompiledDefinition, data: dict) -> None:
         """Start data passes the start event's form (``sop.form``, or the one the diagram carries) as
         a step's data passes its own."""
@@ -127,43 +117,6 @@ class InstanceOperations(UnitOfWork):
             return load_form(self.config.forms_dir, name)
         except FormError:
             return None
-
-    def _outcome(self, wf, error: str | None, now: datetime) -> dict[str, Any]:
-        """The instance row's new column values after running ``wf``."""
-        values = runtime.snapshot(wf, self.config.compact_keep if self.config.compact_history else None)
-        if error:
-            values.update(status="error", error_message=error)
-        elif wf.completed:
-            values.update(status="completed", ended_at=now)
-        return values
-
-    def instance(self, instance_id: int) -> Instance:
-        instance = self.session.get(Instance, instance_id) if _valid_id(instance_id) else None
-        if instance is None:
-            raise NotFound("instance.not_found", id=instance_id)
-        self._pinned[(Instance, instance_id)] = instance
-        return instance
-
-    def visible_instance(self, instance_id: int, user: User) -> Instance:
-        instance = self.instance(instance_id)
-        if not self.may_view_instance(user, instance):
-            raise NotAllowed("instance.not_visible")
-        return instance
-
-    def may_view_instance(self, user: User, instance: Instance) -> bool:
-        """Admins, Process Owners, holders of the process's lanes, and the case's participants
-        (who started it, took or did a step of it, or were appointed to one), also through an
-        official they act for (Plt/Plh)."""
-        officials = self.acting_for(user)
-        if access.may_view(user, instance, runtime.compiled(instance.definition).lanes, officials):
-            return True
-        return bool(self.session.scalar(select(exists().where(
-            Instance.id == instance.id, access.took_part_clause([user, *officials])))))
-
-    def is_participant(self, user: User, instance: Instance) -> bool:
-        """Did ``user`` (or an official they act for) start or take part in the case?"""
-        return bool(self.session.scalar(select(exists().where(
-            Instance.id == instance.id, access.took_part_clause([user, *self.acting_for(user)])))))
 
     def list_instances(self, user: User, *, status: str | None = None, process_key: str | None = None,
                        q: str | None = None, overdue: bool = False, mine: bool = False, limit: int = 50,

@@ -11,7 +11,7 @@ from . import access, audit, message_waits, runtime
 from .data_limits import check_data, text_problem
 from .errors import Invalid, NotAllowed, Problem
 from .models import Instance, MessageWait, User, utcnow
-from .unit_of_work import UnitOfWork
+from .case_lookups import CaseLookups
 
 MAX_NAME = 200
 MAX_PAYLOAD_BYTES = 256 * 1024
@@ -20,7 +20,7 @@ MAX_RECIPIENTS = 100
 MAX_HOPS = 5
 
 
-class MessageOperations(UnitOfWork):
+class MessageOperations(CaseLookups):
     def deliver_message(self, name: Any, correlation_key: Any = None, data: Any = None,
                         actor: User | None = None) -> list[int]:
         """Deliver a message; returns the ids of the cases it reached or started. Callers from

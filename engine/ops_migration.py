@@ -14,7 +14,7 @@ from .forms import FormError, step_form
 from .messages import Message
 from .models import Instance, ProcessDefinition, TaskRecord, User, utcnow
 from .task_index import near_due
-from .unit_of_work import UnitOfWork
+from .case_lookups import CaseLookups
 
 #: A batch ("all that can") moves at most this many cases in one request; the page says how many remain.
 MAX_BATCH = 100
@@ -52,7 +52,7 @@ class MigrationRefused(Conflict):
         self.problems = [Problem(r, element=r.params.get("bpmn_id")) for r in reasons]
 
 
-class MigrationOperations(UnitOfWork):
+class MigrationOperations(CaseLookups):
     def _version_of(self, key: str, number: int | None) -> ProcessDefinition:
         query = select(ProcessDefinition).where(ProcessDefinition.key == key)
         query = query.where(ProcessDefinition.version == number) if number is not None else \

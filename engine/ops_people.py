@@ -10,7 +10,8 @@ from sqlalchemy import func, or_, select
 from . import access, audit, outbox
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .models import CaseComment, Delegation, Instance, TaskRecord, User, utcnow
-from .unit_of_work import UnitOfWork, valid_id as _valid_id
+from .case_lookups import CaseLookups
+from .unit_of_work import valid_id as _valid_id
 
 #: Plt (Pelaksana Tugas: a vacant post) and Plh (Pelaksana Harian: the official is away).
 DELEGATION_KINDS = ("plt", "plh")
@@ -36,7 +37,7 @@ def mentioned_usernames(body: str) -> list[str]:
     return list(dict.fromkeys(m.rstrip(".-") for m in MENTION.findall(body)))
 
 
-class PeopleOperations(UnitOfWork):
+class PeopleOperations(CaseLookups):
     # ---- acting officials (Plt/Plh) ------------------------------------------------------
     def create_delegation(self, actor: User, delegator: str, delegate: str, starts_at: datetime,
                           ends_at: datetime, kind: str = "plh", reason: str = "") -> Delegation:

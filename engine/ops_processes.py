@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from . import access, audit, documents, runtime
 from .bpmn_loader import DEFAULT_ROLE, ParsedProcess, load_bundle
@@ -14,7 +14,8 @@ from .models import DocumentTemplate, ProcessDefinition, User, utcnow
 from .qualifications import same
 from .sop_table_import import SopTableDraft, draft_from_sop_table
 from .state import dump_spec
-from .unit_of_work import UnitOfWork, valid_id as _valid_id
+from .case_lookups import CaseLookups
+from .unit_of_work import valid_id as _valid_id
 from .messages import Message
 from .version_diff import diff_versions
 
@@ -45,7 +46,7 @@ class _DeployedLookup:
         return None
 
 
-class ProcessOperations(UnitOfWork):
+class ProcessOperations(CaseLookups):
     # ---- process definitions ----------------------------------------------------------
     def validate_bpmn(self, data: bytes, filename: str = "process.bpmn") -> ParsedProcess:
         return self.validate_files([(filename, data)])[0]
@@ -210,27 +211,6 @@ class ProcessOperations(UnitOfWork):
         if not path.exists():
             raise NotFound("file.missing")
         return template, path
-
-    def latest_definition(self, key: str, *, required: bool = True) -> ProcessDefinition | None:
-        definition = self.session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key)
-                                         .order_by(ProcessDefinition.version.desc()).limit(1))
-        if definition is None and required:
-            raise NotFound("process.not_found", key=key)
-        return definition
-
-    def definition(self, definition_id: int) -> ProcessDefinition:
-        definition = self.session.get(ProcessDefinition, definition_id) if _valid_id(definition_id) else None
-        if definition is None:
-            raise NotFound("definition.not_found", id=definition_id)
-        self._pinned[(ProcessDefinition, definition_id)] = definition
-        return definition
-
-    def list_processes(self) -> list[ProcessDefinition]:
-        newest = (select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
-                  .group_by(ProcessDefinition.key).subquery())
-        return list(self.session.scalars(select(ProcessDefinition).join(
-            newest, (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.v))
-            .order_by(ProcessDefinition.name)))
 
     def versions(self, key: str) -> list[ProcessDefinition]:
         return list(self.session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)

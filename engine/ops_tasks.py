@@ -12,10 +12,11 @@ from SpiffWorkflow.util.task import TaskState
 from . import access, audit, documents, dossier, item_lists, kpi_tally, outbox, runtime, search
 from .data_limits import check_data
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
-from .forms import FormError, step_form as form_of_step, user_fields, validate_data
+from .forms import user_fields, validate_data
 from .models import Deliverable, DocumentJob, Instance, ProcessDefinition, Submission, TaskRecord, User, utcnow
 from .task_index import ASSIGNEES_ON_DEMAND
-from .unit_of_work import UnitOfWork, bounded_page, valid_id as _valid_id
+from .case_lookups import CaseLookups
+from .unit_of_work import bounded_page, valid_id as _valid_id
 
 # Built once: on the completion path, building a statement cost about as much as running it.
 _TASK_AND_CASE = (select(TaskRecord, Instance).join(Instance, Instance.id == TaskRecord.instance_id)
@@ -36,30 +37,10 @@ def _already(row: TaskRecord, *, api_code: str | None = None) -> Conflict:
     return Conflict("task.already_state", api_code=api_code, state=row.state)
 
 
-class TaskOperations(UnitOfWork):
+class TaskOperations(CaseLookups):
     # ---- tasks ------------------------------------------------------------------------
-    def task(self, task_id: str) -> TaskRecord:
-        row = self.session.get(TaskRecord, task_id, options=ASSIGNEES_ON_DEMAND) \
-            if isinstance(task_id, str) and len(task_id) <= 36 else None
-        if row is None:
-            raise NotFound("task.not_found", id=task_id)
-        return row
-
     def task_meta(self, row: TaskRecord):
         return runtime.compiled(self.definition(row.definition_id)).tasks.get(row.bpmn_id)
-
-    def task_form(self, row: TaskRecord) -> dict | None:
-        return self.step_form(row.definition_id, row.bpmn_id)
-
-    def step_form(self, definition_id: int, bpmn_id: str) -> dict | None:
-        """The JSON Schema of a step of a deployed version, or None where it has no (readable) form."""
-        meta = runtime.compiled(self.definition(definition_id)).tasks.get(bpmn_id)
-        if meta is None:
-            return None
-        try:
-            return form_of_step(meta, self.config.forms_dir)
-        except FormError:
-            return None
 
     def gateway_variables(self, definition_id: int) -> frozenset[str]:
         """The names a version's gateways read (its decisions are the boolean fields among them)."""
@@ -77,10 +58,6 @@ class TaskOperations(UnitOfWork):
         if not self.may_view_instance(user, self.instance(row.instance_id)):
             raise NotAllowed("task.not_visible")
         return row
-
-    def principal(self, user: User, row: TaskRecord) -> User | None:
-        """Whose step ``user`` would do (themselves, or an official they act for), or None."""
-        return access.principal(user, row, self.acting_for(user))
 
     def _on_behalf_of(self, user: User, row: TaskRecord) -> str | None:
         """The official's username when ``user`` does ``row`` as their acting official, else None."""
@@ -460,11 +437,6 @@ class TaskOperations(UnitOfWork):
         return done
 
     # ---- the dossier: every submission, earlier answers, the previous round ----------------------
-    def submissions(self, instance_id: int) -> list[Submission]:
-        """Every completion's data in the case, oldest first (none overwritten)."""
-        return list(self.session.scalars(select(Submission).where(Submission.instance_id == instance_id)
-                                         .order_by(Submission.completed_at, Submission.id)))
-
     def earlier_submissions(self, row: TaskRecord) -> list[Submission]:
         """What the case's other completions said before this step (before its completion, for a done
         one), narrowed to the steps its ``sop.inputs`` names where it names any."""

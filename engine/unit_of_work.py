@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import message_waits, outbox, task_index
+from . import audit, message_waits, outbox, runtime, task_index
 from .calendar import WorkingCalendar
 from .config import EngineConfig
 from .errors import Conflict
@@ -172,6 +172,25 @@ class UnitOfWork:
             set_committed_value(instance, name, value)
         if definition is not None:
             set_committed_value(instance, "definition", definition)
+
+    def _outcome(self, wf, error: str | None, now: datetime) -> dict[str, Any]:
+        """The instance row's new column values after running ``wf``."""
+        values = runtime.snapshot(wf, self.config.compact_keep if self.config.compact_history else None)
+        if error:
+            values.update(status="error", error_message=error)
+        elif wf.completed:
+            values.update(status="completed", ended_at=now)
+        return values
+
+    def _load_or_mark_error(self, instance: Instance, cd: runtime.CompiledDefinition):
+        """The case's workflow, or None after marking the case ``error`` when its state cannot be
+        read: the worker's round (timers, messages) carries on with the other cases."""
+        try:
+            return runtime.load(instance, cd, self.script_engine)
+        except runtime.StateUnreadable as exc:
+            self._write_case(instance, {"status": "error", "error_message": exc.message})
+            audit.record(self.session, "error", None, instance_id=instance.id, message=exc.message)
+            return None
 
     def _write_row(self, row: Any, values: dict[str, Any]) -> None:
         """UPDATE one row (not a case: :meth:`_write_case`) by primary key at once and let the
