@@ -9,14 +9,28 @@ of the unit of work, so a second look-up of the same case or version costs no qu
 """
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from sqlalchemy import exists, func, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import access, runtime
-from .errors import NotAllowed, NotFound
-from .forms import FormError, step_form as form_of_step
+from .errors import NotAllowed, NotFound, Problem
+from .forms import FormError, step_form as form_of_step, user_fields
 from .models import Instance, ProcessDefinition, Submission, TaskRecord, User
 from .task_index import ASSIGNEES_ON_DEMAND
 from .unit_of_work import UnitOfWork, valid_id as _valid_id
+
+#: The serializer_version of an archived case: its state is a summary holding its final data.
+ARCHIVED = "archived"
+
+
+def archived_data(instance: Instance) -> dict | None:
+    """The final data of an archived case (None for a case that is not archived)."""
+    if instance.serializer_version != ARCHIVED:
+        return None
+    return json.loads(instance.state).get("data", {})
 
 
 class CaseLookups(UnitOfWork):
@@ -102,3 +116,44 @@ class CaseLookups(UnitOfWork):
         """Did ``user`` (or an official they act for) start or take part in the case?"""
         return bool(self.session.scalar(select(exists().where(
             Instance.id == instance.id, access.took_part_clause([user, *self.acting_for(user)])))))
+
+    def instance_data(self, instance: Instance) -> dict[str, Any]:
+        """The case's current data: the data of its newest ready (or last) task, plus workflow data
+        (an archived case's final data).
+
+        A case whose saved state cannot be read shows no data and, in this answer only, the status
+        ``error`` with the reason: its pages and API answers keep working (``alur check`` finds it)."""
+        if instance.archived_at is not None:
+            return archived_data(instance) or {}
+        try:
+            wf = runtime.load(instance, runtime.compiled(instance.definition), self.script_engine)
+        except runtime.StateUnreadable as exc:
+            set_committed_value(instance, "status", "error")
+            set_committed_value(instance, "error_message", exc.message)
+            return {}
+        ready = runtime.ready_human_tasks(wf)
+        source = ready[0] if ready else (wf.last_task or wf.task_tree)
+        data = dict(wf.data)
+        data.update(source.data if source is not None else {})
+        return json.loads(json.dumps(data, default=str))
+
+    def check_user_fields(self, schema: dict, data: dict) -> list[Problem]:
+        """Appointed users exist, are active and hold the field's role: one query for all names."""
+        problems: list[Problem] = []
+        wanted: dict[str, tuple[list, str | None]] = {}
+        for name, (is_list, role) in user_fields(schema).items():
+            if name in data:
+                value = data[name]
+                wanted[name] = ((value if isinstance(value, list) else [value]) if is_list else [value], role)
+        names = {u for values, _role in wanted.values() for u in values if isinstance(u, str)}
+        known = self.users.find_many(names)
+        for name, (values, role) in wanted.items():
+            for username in values:
+                user = known.get(username) if isinstance(username, str) else None
+                if user is None or not user.active:
+                    problems.append(Problem("user.inactive", field=name, u=username))
+                elif role and role not in user.role_names:
+                    problems.append(Problem("user.lacks_role", field=name, u=username, r=role))
+                if len(problems) >= 20:
+                    return problems
+        return problems

@@ -3,22 +3,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Iterable
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import defer
-from sqlalchemy.orm.attributes import set_committed_value
 
-from . import access, audit, case_numbers, outbox, runtime, search, task_index
+from . import access, audit, outbox, runtime, search, task_index
 from .errors import Conflict, Invalid, NotAllowed, Problem
 from .models import AuditEvent, Deliverable, Instance, ProcessDefinition, TaskRecord, User, utcnow
 from .data_limits import require_data, text_problem
 from .forms import FormError, load_form, validate_data
 from .messages import Message
-from .ops_retention import archived_data
 from .paging import COUNT_CAP, Count, bounded_count
-from .state import SERIALIZER_VERSION
-from .case_lookups import CaseLookups
+from .case_files import CaseFiles
 from .unit_of_work import bounded_page
 
 INSTANCE_STATUSES = ("running", "suspended", "completed", "terminated", "withdrawn", "error")
@@ -44,7 +41,7 @@ _LANES_BY_VERSION: dict[tuple[int, str], frozenset[str]] = {}
 REFUSED_ACTION = {"suspend": "instance.cannot_suspend", "resume": "instance.cannot_resume",
                   "terminate": "instance.cannot_terminate"}
 
-class InstanceOperations(CaseLookups):
+class InstanceOperations(CaseFiles):
     # ---- instances ----------------------------------------------------------------------
     def start(self, process_key: str, user: User, title: str = "", data: dict | None = None) -> Instance:
         definition = self.latest_definition(process_key)
@@ -61,36 +58,6 @@ class InstanceOperations(CaseLookups):
             self._check_start_form(cd, data or {})
         instance = self._start_case(definition, user.username, title, data)
         self._commit()
-        return instance
-
-    def _start_case(self, definition: ProcessDefinition, username: str | None, title: str, data: dict | None,
-                    *, message: tuple[str, dict] | None = None, correlation_key: str | None = None,
-                    hops: int = 0) -> Instance:
-        """Create and advance a case (not committed); ``message``: the (name, payload) that starts it."""
-        cd = runtime.compiled(definition)
-        now = utcnow()
-        wf = runtime.new_workflow(cd, data, self.script_engine)
-        error = runtime.advance(wf)
-        if message is not None and not error:
-            _caught, error = runtime.deliver(wf, *message)
-        number = case_numbers.next_number(self.session, cd.prefix, now.astimezone(self.calendar.tz).year)
-        instance = Instance(**{"status": "running", **self._outcome(wf, error, now)}, definition_id=definition.id,
-                            title=(title or "").strip()[:300] or definition.name, number=number,
-                            started_by=username, started_at=now, serializer_version=SERIALIZER_VERSION,
-                            correlation_key=correlation_key)
-        self.session.add(instance)
-        self.session.flush()
-        search.index_instance(self.session, instance.id, number, instance.title, *search.texts_of(data or {}))
-        extra = {"message": message[0]} if message else {}
-        audit.record(self.session, "start", username, instance_id=instance.id, number=number,
-                     process=definition.key, version=definition.version, title=instance.title, **extra)
-        if error:
-            audit.record(self.session, "error", None, instance_id=instance.id, message=error)
-        previous, self._hops = getattr(self, "_hops", 0), hops
-        try:
-            self._index_tasks(instance, wf, cd, now)
-        finally:
-            self._hops = previous
         return instance
 
     def _check_start_form(self, cd: runtime.CompiledDefinition, data: dict) -> None:
@@ -246,26 +213,6 @@ class InstanceOperations(CaseLookups):
                  .group_by(TaskRecord.bpmn_id))
         return list(self.session.scalars(select(TaskRecord).where(TaskRecord.id.in_(first))
                                          .order_by(TaskRecord.created_at)))
-
-    def instance_data(self, instance: Instance) -> dict[str, Any]:
-        """The case's current data: the data of its newest ready (or last) task, plus workflow data
-        (an archived case's final data).
-
-        A case whose saved state cannot be read shows no data and, in this answer only, the status
-        ``error`` with the reason: its pages and API answers keep working (``alur check`` finds it)."""
-        if instance.archived_at is not None:
-            return archived_data(instance) or {}
-        try:
-            wf = runtime.load(instance, runtime.compiled(instance.definition), self.script_engine)
-        except runtime.StateUnreadable as exc:
-            set_committed_value(instance, "status", "error")
-            set_committed_value(instance, "error_message", exc.message)
-            return {}
-        ready = runtime.ready_human_tasks(wf)
-        source = ready[0] if ready else (wf.last_task or wf.task_tree)
-        data = dict(wf.data)
-        data.update(source.data if source is not None else {})
-        return json.loads(json.dumps(data, default=str))
 
     def instance_marks(self, instance: Instance) -> dict[str, str]:
         """BPMN id → mark for the diagram, from the task index (no deserialization)."""

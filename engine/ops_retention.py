@@ -21,10 +21,8 @@ from sqlalchemy import func, select
 from . import audit
 from .errors import Invalid, NotAllowed, Problem
 from .models import Base, Instance, User, utcnow
-from .unit_of_work import UnitOfWork
+from .case_lookups import ARCHIVED, CaseLookups
 
-#: What ``Instance.serializer_version`` says of a case whose state is the archived summary.
-ARCHIVED = "archived"
 FINISHED = ("completed", "terminated")
 BATCH = 200
 #: An unreferenced file younger than this may belong to an upload not yet committed.
@@ -59,7 +57,7 @@ class ArchiveReport:
     orphan_paths: list[str] = field(default_factory=list)
 
 
-class RetentionOperations(UnitOfWork):
+class RetentionOperations(CaseLookups):
     def archive_finished(self, actor: User | None, *, after_months: int, dry_run: bool = False,
                          now: datetime | None = None, limit: int | None = None) -> ArchiveReport:
         """Archive every case that ended (completed or terminated) more than ``after_months``
@@ -141,11 +139,3 @@ class RetentionOperations(UnitOfWork):
                     os.unlink(entry.path)
                 except FileNotFoundError:
                     pass
-
-
-def archived_data(instance: Instance) -> dict | None:
-    """The final data of an archived case (None for a case that is not archived)."""
-    if instance.serializer_version != ARCHIVED:
-        return None
-    return json.loads(instance.state).get("data", {})
-

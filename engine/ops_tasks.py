@@ -12,10 +12,10 @@ from SpiffWorkflow.util.task import TaskState
 from . import access, audit, documents, dossier, item_lists, kpi_tally, outbox, runtime, search
 from .data_limits import check_data
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
-from .forms import user_fields, validate_data
+from .forms import validate_data
 from .models import Deliverable, DocumentJob, Instance, ProcessDefinition, Submission, TaskRecord, User, utcnow
 from .task_index import ASSIGNEES_ON_DEMAND
-from .case_lookups import CaseLookups
+from .case_files import CaseFiles
 from .unit_of_work import bounded_page, valid_id as _valid_id
 
 # Built once: on the completion path, building a statement cost about as much as running it.
@@ -23,8 +23,6 @@ _TASK_AND_CASE = (select(TaskRecord, Instance).join(Instance, Instance.id == Tas
                   .where(TaskRecord.id == bindparam("task_id")).options(*ASSIGNEES_ON_DEMAND))
 _QUEUE_DOCUMENT = insert(DocumentJob.__table__)
 _INSERT_SUBMISSION = insert(Submission.__table__)
-_TASK_ATTACHMENTS = (select(Deliverable).where(Deliverable.task_id == bindparam("task_id"))
-                     .order_by(Deliverable.uploaded_at, Deliverable.id))
 
 
 def _already(row: TaskRecord, *, api_code: str | None = None) -> Conflict:
@@ -37,7 +35,7 @@ def _already(row: TaskRecord, *, api_code: str | None = None) -> Conflict:
     return Conflict("task.already_state", api_code=api_code, state=row.state)
 
 
-class TaskOperations(CaseLookups):
+class TaskOperations(CaseFiles):
     # ---- tasks ------------------------------------------------------------------------
     def task_meta(self, row: TaskRecord):
         return runtime.compiled(self.definition(row.definition_id)).tasks.get(row.bpmn_id)
@@ -221,43 +219,6 @@ class TaskOperations(CaseLookups):
         self._task_attachments.pop(deliverable.task_id, None)
         self._commit()
 
-    def attachments(self, *, task_id: str | None = None, instance_id: int | None = None) -> list[Deliverable]:
-        if task_id is not None and instance_id is None and task_id in self._task_attachments:
-            return list(self._task_attachments[task_id])
-        if task_id is not None and instance_id is None:
-            self.render_pending_documents(task_ids=[task_id])
-            found = list(self.session.scalars(_TASK_ATTACHMENTS, {"task_id": task_id}))
-            self._task_attachments[task_id] = found
-            return list(found)
-        if instance_id is not None:
-            self.render_pending_documents(instance_id=instance_id)
-        query = select(Deliverable).order_by(Deliverable.uploaded_at, Deliverable.id)
-        if task_id is not None:
-            query = query.where(Deliverable.task_id == task_id)
-        if instance_id is not None:
-            query = query.where(Deliverable.instance_id == instance_id)
-        return list(self.session.scalars(query))
-
-    def stored_attachments(self, task_id: str) -> list[Deliverable]:
-        """A task's attachments as stored, no queued document rendered first: the completion's
-        check, and its answer (the worker renders the step's letter, or the next read of it)."""
-        if task_id not in self._task_attachments:
-            self._task_attachments[task_id] = list(self.session.scalars(_TASK_ATTACHMENTS, {"task_id": task_id}))
-        return list(self._task_attachments[task_id])
-
-    def attachments_by_task(self, task_ids: list[str]) -> dict[str, list[Deliverable]]:
-        """The attachments of many tasks in one query (a page of an inbox), remembered for the
-        rest of this unit of work so :meth:`attachments` answers from memory."""
-        wanted = [t for t in task_ids if t not in self._task_attachments]
-        if wanted:
-            self.render_pending_documents(task_ids=wanted)
-            found: dict[str, list[Deliverable]] = {t: [] for t in wanted}
-            for d in self.session.scalars(select(Deliverable).where(Deliverable.task_id.in_(wanted))
-                                          .order_by(Deliverable.uploaded_at, Deliverable.id)):
-                found[d.task_id].append(d)
-            self._task_attachments.update(found)
-        return {t: list(self._task_attachments[t]) for t in task_ids}
-
     def attachment_file(self, deliverable_id: int, user: User) -> tuple[Deliverable, Path]:
         deliverable = self.session.get(Deliverable, deliverable_id) if _valid_id(deliverable_id) else None
         if deliverable is None:
@@ -303,27 +264,6 @@ class TaskOperations(CaseLookups):
         if problems:
             return problems
         return self.check_user_fields(schema, data)
-
-    def check_user_fields(self, schema: dict, data: dict) -> list[Problem]:
-        """Appointed users exist, are active and hold the field's role: one query for all names."""
-        problems: list[Problem] = []
-        wanted: dict[str, tuple[list, str | None]] = {}
-        for name, (is_list, role) in user_fields(schema).items():
-            if name in data:
-                value = data[name]
-                wanted[name] = ((value if isinstance(value, list) else [value]) if is_list else [value], role)
-        names = {u for values, _role in wanted.values() for u in values if isinstance(u, str)}
-        known = self.users.find_many(names)
-        for name, (values, role) in wanted.items():
-            for username in values:
-                user = known.get(username) if isinstance(username, str) else None
-                if user is None or not user.active:
-                    problems.append(Problem("user.inactive", field=name, u=username))
-                elif role and role not in user.role_names:
-                    problems.append(Problem("user.lacks_role", field=name, u=username, r=role))
-                if len(problems) >= 20:
-                    return problems
-        return problems
 
     def complete(self, task_id: str, user: User, data: dict | None = None) -> TaskRecord:
         row = self._workable(task_id, user)
@@ -393,48 +333,6 @@ class TaskOperations(CaseLookups):
             "instance_id": instance.id, "task_id": row.id, "process_key": instance.definition.key,
             "template_name": template, "base_name": f"{stem}-{number}", "context": json.loads(json.dumps(values)),
             "actor": user.username, "created_at": now})
-
-    def render_pending_documents(self, *, task_ids: list[str] | None = None, instance_id: int | None = None,
-                                 limit: int = 20) -> int:
-        """Render the queued documents of these tasks or this case (or any, for the worker) and
-        attach them; each is claimed first, so two renderers never both attach it. A template that
-        fails leaves its error on the job and in the audit log. Returns how many were attached."""
-        query = select(DocumentJob.id).where(DocumentJob.done_at.is_(None), DocumentJob.error.is_(None))
-        if task_ids is not None:
-            if not task_ids:
-                return 0
-            query = query.where(DocumentJob.task_id.in_(task_ids))
-        if instance_id is not None:
-            query = query.where(DocumentJob.instance_id == instance_id)
-        pending = list(self.session.scalars(query.order_by(DocumentJob.id).limit(limit)))
-        done = 0
-        for job_id in pending:
-            now = utcnow()
-            claimed = self.session.execute(update(DocumentJob).where(
-                DocumentJob.id == job_id, DocumentJob.done_at.is_(None)).values(done_at=now))
-            if claimed.rowcount != 1:
-                self.session.rollback()
-                continue
-            job = self.session.get(DocumentJob, job_id)
-            try:
-                rendered = documents.render_step_files(self.session, self.files, process_key=job.process_key,
-                                                       template_name=job.template_name, values=job.context,
-                                                       base_name=job.base_name)
-            except (Invalid, NotFound) as exc:
-                job.done_at, job.error = None, exc.problems[0].message if getattr(exc, "problems", None) \
-                    else exc.message
-                audit.record(self.session, "document_error", None, instance_id=job.instance_id, task_id=job.task_id,
-                             template=job.template_name, message=job.error)
-            else:
-                files = documents.attach_files(self.session, self.files, rendered, task_id=job.task_id,
-                                               instance_id=job.instance_id, actor=job.actor)
-                audit.record(self.session, "document", job.actor, instance_id=job.instance_id, task_id=job.task_id,
-                             template=job.template_name,
-                             files=[{"filename": f.filename, "sha256": f.sha256} for f in files])
-                self._task_attachments.pop(job.task_id, None)
-                done += 1
-            self._commit()
-        return done
 
     # ---- the dossier: every submission, earlier answers, the previous round ----------------------
     def earlier_submissions(self, row: TaskRecord) -> list[Submission]:

@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import audit, message_waits, outbox, runtime, task_index
+from . import audit, case_numbers, message_waits, outbox, runtime, search, task_index
 from .calendar import WorkingCalendar
 from .config import EngineConfig
 from .errors import Conflict
 from .expressions import RestrictedScriptEngine
 from .files import FileStore
 from .models import Delegation, Holiday, Instance, ProcessDefinition, User, utcnow
+from .state import SERIALIZER_VERSION
 from .users import UserDirectory
 
 #: Extra holidays change a few times a year; each worker re-reads them at most this often
@@ -220,3 +221,33 @@ class UnitOfWork:
 
     def _deliver_thrown(self, instance, workflow) -> None:
         """Messages the case threw go to the cases waiting for them (engine/ops_messages.py)."""
+
+    def _start_case(self, definition: ProcessDefinition, username: str | None, title: str, data: dict | None,
+                    *, message: tuple[str, dict] | None = None, correlation_key: str | None = None,
+                    hops: int = 0) -> Instance:
+        """Create and advance a case (not committed); ``message``: the (name, payload) that starts it."""
+        cd = runtime.compiled(definition)
+        now = utcnow()
+        wf = runtime.new_workflow(cd, data, self.script_engine)
+        error = runtime.advance(wf)
+        if message is not None and not error:
+            _caught, error = runtime.deliver(wf, *message)
+        number = case_numbers.next_number(self.session, cd.prefix, now.astimezone(self.calendar.tz).year)
+        instance = Instance(**{"status": "running", **self._outcome(wf, error, now)}, definition_id=definition.id,
+                            title=(title or "").strip()[:300] or definition.name, number=number,
+                            started_by=username, started_at=now, serializer_version=SERIALIZER_VERSION,
+                            correlation_key=correlation_key)
+        self.session.add(instance)
+        self.session.flush()
+        search.index_instance(self.session, instance.id, number, instance.title, *search.texts_of(data or {}))
+        extra = {"message": message[0]} if message else {}
+        audit.record(self.session, "start", username, instance_id=instance.id, number=number,
+                     process=definition.key, version=definition.version, title=instance.title, **extra)
+        if error:
+            audit.record(self.session, "error", None, instance_id=instance.id, message=error)
+        previous, self._hops = getattr(self, "_hops", 0), hops
+        try:
+            self._index_tasks(instance, wf, cd, now)
+        finally:
+            self._hops = previous
+        return instance

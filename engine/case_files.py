@@ -1,0 +1,97 @@
+"""A case's files: its attachments, with the documents alur writes itself rendered first.
+
+Tasks (a step's own files, the completion's check) and cases (every file of a case) both read
+them, so they live here, a base both parts derive from, rather than in one part the other reaches
+through the service's mixin order."""
+from __future__ import annotations
+
+from sqlalchemy import bindparam, select, update
+
+from . import audit, documents
+from .case_lookups import CaseLookups
+from .errors import Invalid, NotFound
+from .models import Deliverable, DocumentJob, utcnow
+
+_TASK_ATTACHMENTS = (select(Deliverable).where(Deliverable.task_id == bindparam("task_id"))
+                     .order_by(Deliverable.uploaded_at, Deliverable.id))
+
+
+class CaseFiles(CaseLookups):
+    def attachments(self, *, task_id: str | None = None, instance_id: int | None = None) -> list[Deliverable]:
+        if task_id is not None and instance_id is None and task_id in self._task_attachments:
+            return list(self._task_attachments[task_id])
+        if task_id is not None and instance_id is None:
+            self.render_pending_documents(task_ids=[task_id])
+            found = list(self.session.scalars(_TASK_ATTACHMENTS, {"task_id": task_id}))
+            self._task_attachments[task_id] = found
+            return list(found)
+        if instance_id is not None:
+            self.render_pending_documents(instance_id=instance_id)
+        query = select(Deliverable).order_by(Deliverable.uploaded_at, Deliverable.id)
+        if task_id is not None:
+            query = query.where(Deliverable.task_id == task_id)
+        if instance_id is not None:
+            query = query.where(Deliverable.instance_id == instance_id)
+        return list(self.session.scalars(query))
+
+    def stored_attachments(self, task_id: str) -> list[Deliverable]:
+        """A task's attachments as stored, no queued document rendered first: the completion's
+        check, and its answer (the worker renders the step's letter, or the next read of it)."""
+        if task_id not in self._task_attachments:
+            self._task_attachments[task_id] = list(self.session.scalars(_TASK_ATTACHMENTS, {"task_id": task_id}))
+        return list(self._task_attachments[task_id])
+
+    def attachments_by_task(self, task_ids: list[str]) -> dict[str, list[Deliverable]]:
+        """The attachments of many tasks in one query (a page of an inbox), remembered for the
+        rest of this unit of work so :meth:`attachments` answers from memory."""
+        wanted = [t for t in task_ids if t not in self._task_attachments]
+        if wanted:
+            self.render_pending_documents(task_ids=wanted)
+            found: dict[str, list[Deliverable]] = {t: [] for t in wanted}
+            for d in self.session.scalars(select(Deliverable).where(Deliverable.task_id.in_(wanted))
+                                          .order_by(Deliverable.uploaded_at, Deliverable.id)):
+                found[d.task_id].append(d)
+            self._task_attachments.update(found)
+        return {t: list(self._task_attachments[t]) for t in task_ids}
+
+    def render_pending_documents(self, *, task_ids: list[str] | None = None, instance_id: int | None = None,
+                                 limit: int = 20) -> int:
+        """Render the queued documents of these tasks or this case (or any, for the worker) and
+        attach them; each is claimed first, so two renderers never both attach it. A template that
+        fails leaves its error on the job and in the audit log. Returns how many were attached."""
+        query = select(DocumentJob.id).where(DocumentJob.done_at.is_(None), DocumentJob.error.is_(None))
+        if task_ids is not None:
+            if not task_ids:
+                return 0
+            query = query.where(DocumentJob.task_id.in_(task_ids))
+        if instance_id is not None:
+            query = query.where(DocumentJob.instance_id == instance_id)
+        pending = list(self.session.scalars(query.order_by(DocumentJob.id).limit(limit)))
+        done = 0
+        for job_id in pending:
+            now = utcnow()
+            claimed = self.session.execute(update(DocumentJob).where(
+                DocumentJob.id == job_id, DocumentJob.done_at.is_(None)).values(done_at=now))
+            if claimed.rowcount != 1:
+                self.session.rollback()
+                continue
+            job = self.session.get(DocumentJob, job_id)
+            try:
+                rendered = documents.render_step_files(self.session, self.files, process_key=job.process_key,
+                                                       template_name=job.template_name, values=job.context,
+                                                       base_name=job.base_name)
+            except (Invalid, NotFound) as exc:
+                job.done_at, job.error = None, exc.problems[0].message if getattr(exc, "problems", None) \
+                    else exc.message
+                audit.record(self.session, "document_error", None, instance_id=job.instance_id, task_id=job.task_id,
+                             template=job.template_name, message=job.error)
+            else:
+                files = documents.attach_files(self.session, self.files, rendered, task_id=job.task_id,
+                                               instance_id=job.instance_id, actor=job.actor)
+                audit.record(self.session, "document", job.actor, instance_id=job.instance_id, task_id=job.task_id,
+                             template=job.template_name,
+                             files=[{"filename": f.filename, "sha256": f.sha256} for f in files])
+                self._task_attachments.pop(job.task_id, None)
+                done += 1
+            self._commit()
+        return done
