@@ -11,7 +11,7 @@ from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .models import AuditEvent, CalendarChange, Holiday, Instance, TaskRecord, User, task_assignees, utcnow
 from .paging import Cursor, Page, bounded_count
 from .case_lookups import CaseLookups
-from .unit_of_work import bounded_page, forget_holidays, valid_id as _valid_id
+from .unit_of_work import bounded_page, forget_holidays, rolls_back_on_refusal, valid_id as _valid_id
 
 
 #: Each next kind is the least one after the last: a few index probes however long the log is.
@@ -133,6 +133,7 @@ class AdministrationOperations(CaseLookups):
         self._commit()
         return user
 
+    @rolls_back_on_refusal
     def update_user(self, admin: User, user: User, *, roles: Iterable[str] | None = None,
                     password: str | None = None, **fields: Any) -> User:
         """An administrator edits a user: profile, roles (lanes), admin flag, password (audited)."""

@@ -16,7 +16,7 @@ from .forms import FormError, load_form, validate_data
 from .messages import Message
 from .paging import COUNT_CAP, Count, bounded_count
 from .case_files import CaseFiles
-from .unit_of_work import bounded_page
+from .unit_of_work import bounded_page, rolls_back_on_refusal
 
 INSTANCE_STATUSES = ("running", "suspended", "completed", "terminated", "withdrawn", "error")
 #: A withdrawal's reason, at most this long.
@@ -251,6 +251,7 @@ class InstanceOperations(CaseFiles):
                 return Message("withdraw.not_yours", step=row.name)
         return None
 
+    @rolls_back_on_refusal
     def withdraw(self, instance_id: int, user: User, reason: str) -> Instance:
         """The submitter withdraws (cancels) their own case, with a reason (audited)."""
         instance = self.visible_instance(instance_id, user)

@@ -11,7 +11,7 @@ from . import audit, delivery, outbox
 from .errors import Invalid, NotAllowed, NotFound, Problem
 from .models import User, utcnow
 from .notification_models import FAILED, Notification, NotificationPreference, Webhook
-from .unit_of_work import UnitOfWork, valid_id as _valid_id
+from .unit_of_work import rolls_back_on_refusal, UnitOfWork, valid_id as _valid_id
 from .webhook_client import check_url
 
 MAX_PAGE = 200
@@ -68,6 +68,7 @@ class NotificationOperations(UnitOfWork):
                                     digest_hour: int = 8) -> None:
         self.set_notification_preferences(actor, user, {channel: mode}, digest_hour)
 
+    @rolls_back_on_refusal
     def set_notification_preferences(self, actor: User, user: User | None, modes: dict[str, str],
                                      digest_hour: int = 8) -> None:
         """A person sets their own way of hearing per channel; an admin sets the office default
@@ -107,6 +108,7 @@ class NotificationOperations(UnitOfWork):
         self._admin(admin)
         return list(self.session.scalars(select(Webhook).order_by(Webhook.id)))
 
+    @rolls_back_on_refusal
     def add_webhook(self, admin: User, url: str, events: list[str]) -> tuple[Webhook, str]:
         """Register an address for some events; returns the webhook and its signing secret (shown
         once to the admin, who gives it to the receiving system)."""

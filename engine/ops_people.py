@@ -11,7 +11,7 @@ from . import access, audit, outbox
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .models import CaseComment, Delegation, Instance, TaskRecord, User, utcnow
 from .case_lookups import CaseLookups
-from .unit_of_work import valid_id as _valid_id
+from .unit_of_work import rolls_back_on_refusal, valid_id as _valid_id
 
 #: Plt (Pelaksana Tugas: a vacant post) and Plh (Pelaksana Harian: the official is away).
 DELEGATION_KINDS = ("plt", "plh")
@@ -39,6 +39,7 @@ def mentioned_usernames(body: str) -> list[str]:
 
 class PeopleOperations(CaseLookups):
     # ---- acting officials (Plt/Plh) ------------------------------------------------------
+    @rolls_back_on_refusal
     def create_delegation(self, actor: User, delegator: str, delegate: str, starts_at: datetime,
                           ends_at: datetime, kind: str = "plh", reason: str = "") -> Delegation:
         """``delegate`` acts for ``delegator`` from ``starts_at`` until ``ends_at``: the official
@@ -88,6 +89,7 @@ class PeopleOperations(CaseLookups):
         self._acting_for.clear()
         return delegation
 
+    @rolls_back_on_refusal
     def end_delegation(self, delegation_id: int, actor: User) -> Delegation:
         """End a delegation now (the official, the acting official, or an administrator)."""
         delegation = self.session.get(Delegation, delegation_id) if _valid_id(delegation_id) else None
@@ -136,6 +138,7 @@ class PeopleOperations(CaseLookups):
         return list(self.session.scalars(select(CaseComment).where(CaseComment.instance_id == instance_id)
                                          .order_by(CaseComment.id).limit(MAX_COMMENTS_PER_CASE)))
 
+    @rolls_back_on_refusal
     def add_comment(self, instance_id: int, user: User, body: str, task_id: str | None = None) -> CaseComment:
         """A participant writes in the case's thread (plain text, audited). The result's
         ``mentions`` lists the usernames of the people it names with ``@username``."""

@@ -16,7 +16,7 @@ from .forms import validate_data
 from .models import Deliverable, DocumentJob, Instance, ProcessDefinition, Submission, TaskRecord, User, utcnow
 from .task_index import ASSIGNEES_ON_DEMAND
 from .case_files import CaseFiles
-from .unit_of_work import bounded_page, valid_id as _valid_id
+from .unit_of_work import bounded_page, rolls_back_on_refusal, valid_id as _valid_id
 
 # Built once: on the completion path, building a statement cost about as much as running it.
 _TASK_AND_CASE = (select(TaskRecord, Instance).join(Instance, Instance.id == TaskRecord.instance_id)
@@ -144,6 +144,7 @@ class TaskOperations(CaseFiles):
         official = self._on_behalf_of(user, row)
         return {"on_behalf_of": official} if official else {}
 
+    @rolls_back_on_refusal
     def claim(self, task_id: str, user: User) -> TaskRecord:
         row = self._workable(task_id, user)
         if row.claimed_by == user.username:
@@ -161,6 +162,7 @@ class TaskOperations(CaseFiles):
         self.session.refresh(row)
         return row
 
+    @rolls_back_on_refusal
     def unclaim(self, task_id: str, user: User) -> TaskRecord:
         row = self.task(task_id)
         if row.state != "ready":
@@ -265,6 +267,7 @@ class TaskOperations(CaseFiles):
             return problems
         return self.check_user_fields(schema, data)
 
+    @rolls_back_on_refusal
     def complete(self, task_id: str, user: User, data: dict | None = None) -> TaskRecord:
         row = self._workable(task_id, user)
         data = {} if data is None else data

@@ -9,6 +9,7 @@ from __future__ import annotations
 from .ops_administration import AdministrationOperations
 from .ops_backup import BackupOperations
 from .ops_check import CheckOperations
+from .ops_directory import DirectoryOperations
 from .ops_instances import INSTANCE_STATUSES, InstanceOperations
 from .ops_logins import LoginOperations
 from .ops_messages import MessageOperations
@@ -24,5 +25,6 @@ __all__ = ["WorkflowService", "INSTANCE_STATUSES"]
 
 class WorkflowService(ProcessOperations, InstanceOperations, TaskOperations, AdministrationOperations,
                       MessageOperations, LoginOperations, CheckOperations, NotificationOperations,
-                      RetentionOperations, PeopleOperations, MigrationOperations, BackupOperations):
+                      RetentionOperations, PeopleOperations, MigrationOperations, BackupOperations,
+                      DirectoryOperations):
     """Everything alur does to processes, cases and tasks, on one SQLAlchemy session."""

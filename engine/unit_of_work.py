@@ -1,10 +1,11 @@
 """The unit of work every service operation shares: session, settings, calendar, commit."""
 from __future__ import annotations
 
+import functools
 import time
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, ParamSpec, TypeVar
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -15,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from . import audit, case_numbers, message_waits, outbox, runtime, search, task_index
 from .calendar import WorkingCalendar
 from .config import EngineConfig
-from .errors import Conflict
+from .errors import AlurError, Conflict
 from .expressions import RestrictedScriptEngine
 from .files import FileStore
 from .models import Delegation, Holiday, Instance, ProcessDefinition, User, utcnow
@@ -74,6 +75,24 @@ def extra_holidays(session: Session) -> frozenset[date]:
 
 def forget_holidays(session: Session) -> None:
     _holiday_cache.pop(_database_key(session), None)
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def rolls_back_on_refusal(operation: Callable[_P, _R]) -> Callable[_P, _R]:
+    """The operation's boundary owns rollback: when it refuses (raises an ``AlurError``), nothing
+    it began stays in the session, so the caller may catch the refusal and answer from the same
+    session at once (a page showing the form again with the problems) without rolling back itself."""
+    @functools.wraps(operation)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return operation(*args, **kwargs)
+        except AlurError:
+            args[0].session.rollback()  # type: ignore[attr-defined]
+            raise
+    return run
 
 
 class UnitOfWork:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,3 +61,16 @@ def test_service_parts_use_only_what_they_derive_from():
                       and isinstance(node.func.value, ast.Name) and node.func.value.id == "self"
                       and node.func.attr not in known}
     assert found == set()
+
+
+def test_web_app_goes_through_the_service():
+    """Pages, the API and the command line ask the service by name (engine/ops_directory.py for
+    what they only read) and never reach past it into its session, user directory, file store,
+    calendar or configuration: a change that bypasses the service is neither audited nor checked.
+    Rolling back a refused operation is the service's too (``rolls_back_on_refusal``). Nothing is
+    allowed: the request-level error handlers in webapp/errors.py roll back Flask-SQLAlchemy's
+    ``db.session``, not the service's attribute, and are the one net under uncaught errors."""
+    reach = re.compile(r"\b(?:svc|service\(\))\s*\.\s*(?:users|session|files|calendar|config)\b")
+    offenders = [f"{p.relative_to(ROOT)}:{n}: {line.strip()}" for p in sorted((ROOT / "webapp").rglob("*.py"))
+                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if reach.search(line)]
+    assert offenders == []

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from engine.errors import Invalid
 from engine.models import AuditEvent
 from helpers.sop_walk import SOP_KEY
 
@@ -65,7 +66,10 @@ def test_admin_creates_a_user_who_can_log_in(client, login, svc):
     assert user.role_names == ["Staf", "Tim Teknis"] and not user.is_admin and user.active
     assert (user.education_level, user.field_of_study) == ("S-1", "Teknik Informatika")
     events = list(svc.session.scalars(select(AuditEvent).where(AuditEvent.kind == "user_create")))
-    assert [(e.actor, e.details["username"]) for e in events] == [("admin", "rudi")]
+    assert [(e.actor, e.details["username"]) for e in events if e.details["username"] == "rudi"] == [("admin", "rudi")]
+    # the demo's people were created by `alur init --demo`, through the service too: audited, by no one
+    assert {e.actor for e in events if e.details["username"] != "rudi"} == {None}
+    assert "admin" in {e.details["username"] for e in events}
     assert "Tim Teknis" in client.get("/admin/users").get_data(as_text=True)
     client.post("/logout")
     assert client.post("/login", data={"username": "rudi", "password": "rahasia123"}).status_code == 302
@@ -217,3 +221,16 @@ def _walk_to_step_5(svc):
     step2 = next(t for t in svc.instance_tasks(other.id) if t.state == "ready")
     svc.claim(step2.id, analyst)
     return case, row, step2
+
+
+def test_a_refused_change_leaves_nothing_behind_for_the_page(svc):
+    """The service's operation boundary owns rollback (``rolls_back_on_refusal``): a refusal that
+    comes after part of the change was made (the new password set, then a bad NIP found) leaves
+    the session clean, so the page shows the form again from it without rolling back itself."""
+    admin, user = svc.get_user("admin"), svc.get_user("analis")
+    before = user.password_hash
+    with pytest.raises(Invalid) as refused:
+        svc.update_user(admin, user, password="a-long-new-password", nip="12")
+    assert [p.code for p in refused.value.problems] == ["user.bad_nip"]
+    assert not svc.session.dirty and not svc.session.new
+    assert user.password_hash == before and user.nip != "12"

@@ -50,7 +50,7 @@ def known_roles(svc: WorkflowService) -> list[str]:
     roles: dict[str, None] = {}
     for definition in svc.list_processes():
         roles.update(dict.fromkeys(svc.compiled(definition).lanes))
-    roles.update(dict.fromkeys(svc.users.roles()))
+    roles.update(dict.fromkeys(svc.role_names()))
     roles.update({PROCESS_OWNER: None})
     return list(roles)
 
@@ -110,7 +110,7 @@ def _form_page(svc: WorkflowService, values: dict[str, Any], editing: User | Non
 @bp.get("/users")
 def users():
     svc = service()
-    return render_template("admin/users.html", users=svc.users.list())
+    return render_template("admin/users.html", users=svc.all_users())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -136,7 +136,7 @@ def new_user():
 @bp.route("/users/<username>", methods=["GET", "POST"])
 def edit_user(username: str):
     svc = service()
-    user = svc.users.get(username)
+    user = svc.get_user(username)
     if request.method == "GET":
         values = {name: getattr(user, name) or "" for name in PROFILE_FIELDS}
         values |= {"username": user.username, "is_admin": user.is_admin, "active": user.active,
@@ -150,8 +150,7 @@ def edit_user(username: str):
         svc.update_user(me(), user, roles=values["roles"], password=values["password"] or None,
                         is_admin=values["is_admin"], active=values["active"], **fields)
     except Invalid as exc:
-        svc.session.rollback()
-        return _form_page(svc, values, svc.users.get(username), _engine_errors(exc), 422)
+        return _form_page(svc, values, svc.get_user(username), _engine_errors(exc), 422)
     flash(_("Perubahan pada %(user)s telah disimpan.", user=user.username), "success")
     if not user.active:
         appointed = len(svc.open_steps_of(user)["appointed"])
@@ -166,7 +165,7 @@ def edit_user(username: str):
 def unlock_user(username: str):
     """Lift the lock that failed logins put on an account."""
     svc = service()
-    user = svc.users.get(username)
+    user = svc.get_user(username)
     svc.unlock(me(), user.username)
     flash(_("Kunci akun %(user)s telah dibuka.", user=user.username), "success")
     return redirect(url_for(".edit_user", username=user.username))
@@ -176,7 +175,7 @@ def unlock_user(username: str):
 def end_user_sessions(username: str):
     """Log a person out everywhere (a lost phone, a shared computer)."""
     svc = service()
-    user = svc.users.get(username)
+    user = svc.get_user(username)
     n = svc.end_sessions(me(), user, keep_key=me().login_key)
     flash(_("%(n)d sesi masuk %(user)s telah diakhiri.", n=n, user=user.username), "success")
     return redirect(url_for(".edit_user", username=user.username))
@@ -204,12 +203,12 @@ def holidays():
             flash(reschedule_note(), "info")
             return redirect(url_for(".holidays"))
     language = str(get_locale() or "id")
-    this_year = datetime.now(svc.calendar.tz).year
+    this_year = datetime.now(svc.office_tz).year
     year = request.args.get("year", this_year, type=int) or this_year
     year = min(max(year, this_year - 5), this_year + 5)
     return render_template("admin/holidays.html", holidays=svc.holidays(), values=values, errors=errors,
                            day_label=_day_label, week=_office_week(language), year=year, this_year=this_year,
-                           national=national_holidays(year, language), zone=svc.calendar.tz.key,
+                           national=national_holidays(year, language), zone=svc.office_tz.key,
                            zone_short=zone_name()), (422 if errors else 200)
 
 

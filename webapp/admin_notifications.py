@@ -43,7 +43,7 @@ def notifications():
     prefs = svc.notification_preferences(None)
     prefs = {**prefs, "digest_hour": prefs["email"]["digest_hour"]}
     failed = svc.failed_deliveries(me(), limit=100)
-    users = {u.id: u.username for u in svc.users.list()}
+    users = {u.id: u.username for u in svc.all_users()}
     return render_template("admin/notifications.html", prefs=prefs, errors=errors, modes=mode_labels(),
                            failed=[{"n": n, "headline": headline(n), "to": users.get(n.user_id) if n.user_id else
                                     (f"webhook #{n.webhook_id}" if n.webhook_id else "—")} for n in failed]), \
@@ -69,7 +69,6 @@ def webhooks():
         try:
             hook, secret = svc.add_webhook(me(), values["url"], values["events"])
         except Invalid as exc:
-            svc.session.rollback()
             errors = {p.field or "url": problem_text(p) for p in exc.problems}
         else:
             flash(_("Webhook %(url)s ditambahkan.", url=hook.url), "success")

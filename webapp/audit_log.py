@@ -63,4 +63,4 @@ def index():
         older=page.older and page.older.encode(), newer=page.newer and page.newer.encode(),
         kinds=sorted(set(svc.audit_kinds()) | ({kind} if kind else set())), labels=kind_labels(),
         detail_items=detail_items, titles=svc.instance_titles(e.instance_id for e in events if e.instance_id),
-        people=svc.users.full_names(e.actor for e in events))
+        people=svc.full_names(e.actor for e in events))

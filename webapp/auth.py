@@ -93,7 +93,7 @@ def api_user() -> User:
     header = request.headers.get("Authorization", "")
     user = None
     if header.lower().startswith("bearer "):
-        user = service().users.user_for_token(header[7:].strip())
+        user = service().user_for_token(header[7:].strip())
         if user is None:
             abort(401, description="invalid or revoked token")
     elif header.lower().startswith("basic "):

@@ -5,9 +5,9 @@ import re
 import shutil
 import tempfile
 import zipfile
-from typing import IO, Iterable
+from pathlib import Path
+from typing import IO, Callable, Iterable
 
-from engine.files import FileStore
 from engine.models import Deliverable, TaskRecord
 
 #: Archives up to this size stay in memory; larger ones spill to a temporary file.
@@ -24,18 +24,18 @@ def folder_name(task: TaskRecord | None) -> str:
     return f"{task.step:02d} {name}" if task.step is not None else name
 
 
-def write_archive(files: Iterable[Deliverable], steps: dict[str, TaskRecord], store: FileStore,
+def write_archive(files: Iterable[Deliverable], steps: dict[str, TaskRecord], path_for: Callable[[str], Path],
                   tz, extra: Iterable[tuple[str, bytes]] = ()) -> IO[bytes]:
     """The ZIP, rewound and ready to send. A document missing from storage is listed in
     ``HILANG.txt`` instead of failing the whole archive. ``extra``: files at the top of the
-    archive (the case record)."""
+    archive (the case record). ``path_for``: where the file store keeps a file of this sha256."""
     out = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_BYTES)
     used: set[str] = set()
     missing: list[str] = []
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for f in files:
             folder = folder_name(steps.get(f.task_id))
-            path = store.path_for(f.sha256)
+            path = path_for(f.sha256)
             if not path.exists():
                 missing.append(f"{folder}/{f.filename}")
                 continue

@@ -23,7 +23,7 @@ def record_pdf(instance: Instance) -> bytes:
     svc = service()
     markup = render_template("instances/record.html", record=svc.case_record(instance),
                              matrices=svc.traceability(instance),
-                             process=instance.definition, tz=svc.calendar.tz, now=utcnow())
+                             process=instance.definition, tz=svc.office_tz, now=utcnow())
     return HTML(string=markup).write_pdf()
 
 

@@ -66,7 +66,7 @@ def index():
     rows, total = svc.list_instances(user, mine=scope == "mine", q=q or None, limit=PER_PAGE,
                                      offset=(page - 1) * PER_PAGE)
     current = svc.current_tasks(i.id for i in rows)
-    people = svc.users.full_names([i.started_by for i in rows]
+    people = svc.full_names([i.started_by for i in rows]
                                   + [t.claimed_by for ts in current.values() for t in ts])
     query = {k: v for k, v in {"scope": scope if scope != "mine" else "", "q": q}.items() if v}
     return render_template("cases/index.html", rows=rows, total=total, current=current, people=people,
@@ -83,13 +83,11 @@ def withdraw(instance_id: int):
     try:
         svc.withdraw(instance_id, user, reason)
     except Invalid as exc:
-        svc.session.rollback()
         from .instances import render_detail
 
         errors = {"withdraw-reason": problem_text(p) for p in exc.problems}
         return render_detail(svc, svc.visible_instance(instance_id, user), errors, 422)
     except Conflict as exc:
-        svc.session.rollback()
         flash(say(exc), "error")
         return redirect(url_for("instances.detail", instance_id=instance_id))
     except NotAllowed as exc:  # the page says it in its language; the API keeps the engine's words
@@ -112,11 +110,9 @@ def comment(instance_id: int):
     try:
         svc.add_comment(instance_id, user, request.form.get("body", ""), task_id)
     except Invalid as exc:
-        svc.session.rollback()
         flash(" ".join(say(p) for p in exc.problems) or say(exc), "error")
         return redirect(back + "#diskusi")
     except Conflict:
-        svc.session.rollback()
         flash(_("Diskusi pengajuan ini sudah penuh."), "error")
         return redirect(back + "#diskusi")
     except NotAllowed as exc:

@@ -72,11 +72,10 @@ def init_command(demo: bool) -> None:
     if demo:
         click.echo(f"\ndemo logins (password for all: {DEMO_PASSWORD}):")
         for username, name, roles, profile in DEMO_USERS:
-            if svc.users.find(username) is None:
-                svc.users.create(username, DEMO_PASSWORD, roles, is_admin=(username == "admin"),
-                                 full_name=name, email=f"{username}@{DEMO_MAIL_DOMAIN}", **profile)
+            if svc.find_user(username) is None:
+                svc.create_user(None, username, DEMO_PASSWORD, roles, is_admin=(username == "admin"),
+                                full_name=name, email=f"{username}@{DEMO_MAIL_DOMAIN}", **profile)
             click.echo(f"  {username:<8} {', '.join(roles) if username != 'admin' else 'admin, Process Owner'}")
-        svc.session.commit()
 
 
 @click.command("serve")
@@ -195,7 +194,7 @@ def token_list(name: str) -> None:
     """List user NAME's API tokens: id, name, created, last used, expiry."""
     svc = service()
     try:
-        tokens = svc.api_tokens(svc.users.get(name))
+        tokens = svc.api_tokens(svc.get_user(name))
     except AlurError as exc:
         _fail(exc)
     click.echo("id\tname\tcreated\tlast used\texpires")

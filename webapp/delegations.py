@@ -41,9 +41,9 @@ def _page(errors: dict[str, str] | None = None, form: dict | None = None, status
     svc, user = service(), me()
     everyone = user.is_admin
     rows = svc.delegations(user, everyone=everyone)
-    users = [u for u in svc.users.list() if u.active]
+    users = svc.active_users()
     now = utcnow()
-    today = now.astimezone(svc.calendar.tz).date()
+    today = now.astimezone(svc.office_tz).date()
     return render_template("delegations/index.html", rows=rows, users=users, errors=errors or {},
                            form=form or {"delegator": user.username, "starts_on": today.isoformat(),
                                          "ends_on": (today + timedelta(days=6)).isoformat(), "kind": "plh"},
@@ -78,18 +78,16 @@ def create():
     if values["kind"] not in DELEGATION_KINDS:
         errors["kind"] = _("Pilih Plt atau Plh.")
     if not errors:
-        tz = svc.calendar.tz
+        tz = svc.office_tz
         starts_at = datetime.combine(starts, time.min, tz)
         ends_at = datetime.combine(ends + timedelta(days=1), time.min, tz)
         try:
             svc.create_delegation(user, values["delegator"], values["delegate"], starts_at, ends_at,
                                   values["kind"], values["reason"])
         except Invalid as exc:
-            svc.session.rollback()
             fields = {"ends_at": "ends_on", "starts_at": "starts_on"}
             errors = {fields.get(p.field, p.field or "delegate"): _problem_text(p) for p in exc.problems}
         except Conflict:
-            svc.session.rollback()
             errors["delegate"] = _("Orang ini sudah mewakili pejabat yang sama pada sebagian periode itu.")
     if errors:
         return _page(errors, values, 422)
@@ -104,7 +102,6 @@ def end(delegation_id: int):
     try:
         svc.end_delegation(delegation_id, me())
     except Conflict:
-        svc.session.rollback()
         flash(_("Perwakilan ini sudah berakhir."), "warning")
         return redirect(url_for(".index"))
     except NotAllowed as exc:

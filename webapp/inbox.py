@@ -77,4 +77,4 @@ def index():
         "inbox/index.html", tab=tab, rows=rows, titles=titles, total=total, page=page,
         pages=max(ceil(total / PER_PAGE), 1), sort=sort, process_key=process_key, overdue=overdue, q=q or "",
         filters=filters, processes=svc.list_processes(), counts=counts,
-        people=svc.users.full_names(r.claimed_by for r in rows))
+        people=svc.full_names(r.claimed_by for r in rows))

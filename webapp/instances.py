@@ -90,7 +90,7 @@ def index():
     pages = max((total.value + PER_PAGE - 1) // PER_PAGE, 1) if total.exact else None
     query = {k: v for k, v in {"status": filters["status"], "process": filters["process"],
                                "overdue": "1" if filters["overdue"] else "", "q": filters["q"]}.items() if v}
-    people = svc.users.full_names([i.started_by for i in rows] + [t.claimed_by for ts in current.values() for t in ts])
+    people = svc.full_names([i.started_by for i in rows] + [t.claimed_by for ts in current.values() for t in ts])
     return render_template("instances/index.html", rows=rows, total=total, current=current, overdue=overdue,
                            filters=filters, page=page, pages=pages, query=query, people=people,
                            processes=svc.list_processes(), statuses=INSTANCE_STATUSES,
@@ -164,7 +164,7 @@ def render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, st
         refused = svc.withdrawal_refusal(instance, user)
         withdrawal = (refused is None, withdrawal_refusal_text(refused) if refused else "")
     # Everyone the page names, by full name: one query.
-    people = svc.users.full_names([instance.started_by] + [e.actor for e in events]
+    people = svc.full_names([instance.started_by] + [e.actor for e in events]
                                   + [(e.details or {}).get("on_behalf_of") for e in events]
                                   + [c.author for c in comments]
                                   + [(e.details or {}).get("to") for e in events if e.kind == "reassign"]
@@ -184,7 +184,7 @@ def render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, st
     ready = [t for t in tasks if t.state == "ready"]
     candidates: list[User] = []
     if user.is_admin and ready:
-        candidates = [u for u in svc.users.list() if u.active]
+        candidates = svc.active_users()
     marks = svc.instance_marks(instance)
     labels = diagram_labels()
     svg = render_svg(instance.definition.bpmn_xml, marks, title=instance.title, labels=labels)
@@ -248,7 +248,7 @@ def documents(instance_id: int):
     matrix = case_workbook(instance, skip_empty=True)
     if matrix is not None:  # the traceability matrix beside the record, as a workbook (once it has items)
         extra.append(matrix)
-    archive = write_archive(files, steps, svc.files, svc.calendar.tz, extra=extra)
+    archive = write_archive(files, steps, svc.stored_file, svc.office_tz, extra=extra)
     return send_file(archive, mimetype="application/zip", as_attachment=True,
                      download_name=f"pengajuan-{instance.id}-dokumen.zip")
 
@@ -293,7 +293,7 @@ def reassign(instance_id: int, task_id: str):
     if row.instance_id != instance_id:
         raise NotFound(_("Langkah itu bukan bagian dari instans ini."))
     username = request.form.get("username", "").strip()
-    if not username or svc.users.find(username) is None:
+    if not username or svc.find_user(username) is None:
         return render_detail(svc, svc.instance(instance_id),
                               {"reassign-" + task_id: _("Pilih pengguna yang akan mengerjakan langkah ini.")}, 422)
     svc.reassign(task_id, user, username)

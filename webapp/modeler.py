@@ -70,7 +70,7 @@ def _helpers(svc, key: str | None) -> dict:
     diff against the deployed version (an existing process), and the roles lanes may name."""
     return {"check_url": url_for(".check", key=key) if key else url_for(".check"),
             "duration_url": url_for(".duration"), "diff_url": url_for(".diff", key=key) if key else None,
-            "roles": svc.users.roles()}
+            "roles": svc.role_names()}
 
 
 @bp.get("/new")
@@ -193,7 +193,7 @@ def duration():
 def form_file(name: str):
     """A form file of this server as JSON Schema, to open in the form builder."""
     try:
-        return jsonify(load_form(service().config.forms_dir, name))
+        return jsonify(load_form(service().settings.forms_dir, name))
     except FormError as exc:
         raise NotFound(exc.msg) from None
 

@@ -57,7 +57,7 @@ def open_notification(notification_id: int):
         abort(404)
     svc.mark_read(me(), [notification_id])
     target = link(found)
-    base = svc.config.base_url.rstrip("/")
+    base = svc.settings.base_url.rstrip("/")
     return redirect(target[len(base):] if target.startswith(base) else url_for(".index"))
 
 
@@ -91,7 +91,6 @@ def save_settings(user: User | None, values: dict) -> dict[str, str]:
         svc.set_notification_preferences(me(), user, {"email": values["email"], "app": values["app"]},
                                          int(values["digest_hour"]))
     except Invalid as exc:
-        svc.session.rollback()
         return {p.field or "form": problem_text(p) for p in exc.problems}
     return {}
 

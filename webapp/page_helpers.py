@@ -35,5 +35,4 @@ def positive_id(value: str | None) -> int | None:
 
 def candidates(role: str | None) -> list[User]:
     """Who may be appointed where a role is asked: its holders, or every active user."""
-    users = service().users
-    return users.with_role(role) if role else [u for u in users.list() if u.active]
+    return service().appointable(role)

@@ -66,7 +66,7 @@ def render_index(import_errors: list[str] | None = None, status: int = 200):
     return render_template("processes/index.html", processes=processes,
                            versions={p.key: svc.versions(p.key) for p in processes},
                            can_deploy=access.is_process_owner(me()), import_errors=import_errors,
-                           people=svc.users.full_names(p.deployed_by for p in processes)), status
+                           people=svc.full_names(p.deployed_by for p in processes)), status
 
 
 def _render_detail(svc: WorkflowService, definition: ProcessDefinition, errors: dict[str, str] | None = None,
@@ -84,12 +84,12 @@ def _render_detail(svc: WorkflowService, definition: ProcessDefinition, errors: 
     templates = svc.document_templates(definition.key)
     return render_template(
         "processes/detail.html", definition=definition, latest=latest, versions=versions, lanes=cd.lanes,
-        steps=[(m, svc.calendar.duration_minutes(m.duration)) for m in steps],
+        steps=[(m, svc.duration_minutes(m.duration)) for m in steps],
         documentation=documentation_blocks(definition.documentation),
         svg=render_svg(definition.bpmn_xml, None, title=definition.name, labels=diagram_labels()),
         may_start=definition.id == latest.id and access.may_start(user, cd.lanes),
         can_deploy=access.is_process_owner(user), errors=errors or {},
-        people=svc.users.full_names([v.deployed_by for v in versions]
+        people=svc.full_names([v.deployed_by for v in versions]
                                     + [t.uploaded_by for ts in templates.values() for t in ts]),
         template_names=svc.document_names(definition), templates=templates,
         start_fields=start_fields,

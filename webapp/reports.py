@@ -133,7 +133,7 @@ def _filename(filters: Filters, ext: str) -> str:
 
 
 def _local(moment) -> str:
-    return moment.astimezone(service().calendar.tz).strftime("%Y-%m-%d %H:%M") if moment else ""
+    return moment.astimezone(service().office_tz).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 @bp.get("/kpi.csv")

@@ -26,7 +26,7 @@ def _logged_in() -> None:
 
 
 def sheet_context(definition: ProcessDefinition) -> dict:
-    return {"sheet": sop_sheet.build(definition, service().calendar), "definition": definition}
+    return {"sheet": service().sop_sheet(definition), "definition": definition}
 
 
 def sheet_pdf(definition: ProcessDefinition) -> bytes:
@@ -63,7 +63,7 @@ def edit(key: str):
         raise NotAllowed(_("Hanya admin dan Process Owner yang boleh mengubah lembar SOP."))
     svc = service()
     latest = svc.latest_definition(key)
-    sheet = sop_sheet.build(latest, svc.calendar)
+    sheet = svc.sop_sheet(latest)
     current = flowchart.read(latest.bpmn_xml, key).properties
     values = {name: current.get(name, "") for name in sop_sheet.HEADER_FIELDS}
     signer = (values["sop.disahkan_oleh"].split("\n") + ["", "", ""])[:3]

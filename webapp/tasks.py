@@ -47,7 +47,7 @@ def _page(row: TaskRecord, *, raw: dict | None = None, problems: list[Problem] |
                                      qualification=svc.compiled(svc.definition(row.definition_id)).qualification,
                                      lists=svc.list_views(row))
     submissions = svc.earlier_submissions(row)
-    people = svc.users.full_names([row.claimed_by, row.completed_by, (row.returned or {}).get("by"),
+    people = svc.full_names([row.claimed_by, row.completed_by, (row.returned or {}).get("by"),
                                    row.on_behalf_of, *(c.author for c in comments),
                                    *(f.uploaded_by for f in files),
                                    *answers.people_named(svc, row.definition_id, submissions)])
@@ -64,7 +64,7 @@ def _page(row: TaskRecord, *, raw: dict | None = None, problems: list[Problem] |
             or any(o.username == row.claimed_by for o in svc.acting_for(user))),
         acting_for=official if official is not None and official.id != user.id else None,
         may_discuss=may_discuss, comments=comments,
-        taken_by_other=taken_by_other, max_upload_mb=svc.config.max_upload_bytes // (1024 * 1024),
+        taken_by_other=taken_by_other, max_upload_mb=svc.settings.max_upload_bytes // (1024 * 1024),
         step_label=step_label(row), people=people), status
 
 
@@ -109,10 +109,8 @@ def complete(task_id: str):
         try:
             svc.complete(task_id, user, data)
         except Invalid as exc:
-            svc.session.rollback()
             problems = exc.problems
         except Conflict:  # done meanwhile (a second click, or a colleague): show where it stands
-            svc.session.rollback()
             flash(_("Langkah ini sudah selesai atau berubah sementara itu. Periksa keadaannya di bawah."), "warning")
             return redirect(url_for("tasks.show", task_id=task_id))
     if problems:
@@ -131,7 +129,7 @@ def who_is_next(instance_id: int) -> str:
     if not waiting:
         status = svc.instance(instance_id).status
         return _("Pengajuan ini sudah selesai.") if status == "completed" else ""
-    people = svc.users.full_names([t.claimed_by for t in waiting])
+    people = svc.full_names([t.claimed_by for t in waiting])
     parts = []
     for t in waiting:
         if t.claimed_by:
@@ -154,7 +152,6 @@ def claim(task_id: str):
     try:
         row = service().claim(task_id, me())
     except Conflict:
-        service().session.rollback()
         flash(_("Tugas ini baru saja diambil atau diubah orang lain."), "warning")
         return _back(task_id)
     flash(_("Anda mengambil tugas: %(step)s.", step=step_label(row)), "success")
@@ -167,7 +164,6 @@ def unclaim(task_id: str):
     try:
         row = service().unclaim(task_id, me())
     except Conflict:
-        service().session.rollback()
         flash(_("Tugas ini sudah tidak diambil siapa pun atau sudah selesai."), "warning")
         return _back(task_id)
     flash(_("Tugas dilepaskan: %(step)s.", step=step_label(row)), "success")
