@@ -22,7 +22,7 @@ from .unit_of_work import bounded_page, rolls_back_on_refusal, valid_id as _vali
 _TASK_AND_CASE = (select(TaskRecord, Instance).join(Instance, Instance.id == TaskRecord.instance_id)
                   .where(TaskRecord.id == bindparam("task_id")).options(*ASSIGNEES_ON_DEMAND))
 _QUEUE_DOCUMENT = insert(DocumentJob.__table__)
-_INSERT_SUBMISSION = insert(Submission.__table__)
+_INSERT_SUBMISSION = insert(Submission.__table__).inline()  # its id is not read back
 
 
 def _already(row: TaskRecord, *, api_code: str | None = None) -> Conflict:
@@ -290,24 +290,26 @@ class TaskOperations(CaseFiles):
         if document:
             self._queue_document(row, instance, document, dict(task.data), user, now)
         became_ready = self._index_tasks(instance, wf, cd, now, cause, open_ids=open_ids, done_id=row.id)
-        kpi_tally.record_completion(self.session, self.calendar, row, now, minutes,
-                                    any(r["reopened"] for r in became_ready))
         back = next((r for r in became_ready if r["returned"]), None)
         outcome = dossier.outcome(schema, kept, cd.gateway_variables, back and {
             "step": back["step"], "name": back["name"], "bpmn_id": back["bpmn_id"]})
-        self.session.execute(_INSERT_SUBMISSION, {
-            "task_id": row.id, "instance_id": instance.id, "step": row.step, "bpmn_id": row.bpmn_id,
-            "name": row.name, "round": row.round or 1, "data": kept, "completed_by": user.username,
-            "completed_at": now, "outcome": outcome})
-        search.add_to_instance(self.session, instance.id, *search.texts_of(kept))
-        audit.record(self.session, "complete", user.username, instance_id=instance.id, task_id=row.id,
-                     step=row.step, name=row.name, minutes=row.actual_minutes,
-                     **({"round": row.round} if (row.round or 1) > 1 else {}),
-                     **({"outcome": outcome} if outcome else {}), **behalf)
-        if error:
-            audit.record(self.session, "error", None, instance_id=instance.id, message=error)
-        elif instance.status == "completed":
-            audit.record(self.session, "end", None, instance_id=instance.id)
+        with self._sent_together():  # writes only: the report's figures, the answers, search words, the log
+            kpi_tally.record_completion(self.session, self.calendar, row, now, minutes,
+                                        any(r["reopened"] for r in became_ready))
+            self.session.execute(_INSERT_SUBMISSION, {
+                "task_id": row.id, "instance_id": instance.id, "step": row.step, "bpmn_id": row.bpmn_id,
+                "name": row.name, "round": row.round or 1, "data": kept, "completed_by": user.username,
+                "completed_at": now, "outcome": outcome})
+            search.add_to_instance(self.session, instance.id, *search.texts_of(kept))
+            audit.record(self.session, "complete", user.username, instance_id=instance.id, task_id=row.id,
+                         step=row.step, name=row.name, minutes=row.actual_minutes,
+                         **({"round": row.round} if (row.round or 1) > 1 else {}),
+                         **({"outcome": outcome} if outcome else {}), **behalf)
+            if error:
+                audit.record(self.session, "error", None, instance_id=instance.id, message=error)
+            elif instance.status == "completed":
+                audit.record(self.session, "end", None, instance_id=instance.id)
+        if not error and instance.status == "completed":
             outbox.case_ended(self.session, instance, "case_completed", now, by=user.username)
         self._commit()
         return row
