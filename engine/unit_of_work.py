@@ -227,13 +227,15 @@ class UnitOfWork:
         for name, value in values.items():
             set_committed_value(row, name, value)
 
-    def _index_tasks(self, instance, workflow, cd, now: datetime, cause: dict | None = None) -> list[dict]:
+    def _index_tasks(self, instance, workflow, cd, now: datetime, cause: dict | None = None, *,
+                     open_ids: set[str] | None = None, done_id: str | None = None) -> list[dict]:
         """Write the task index for ``instance`` (inserts run at once, in this transaction) and the
-        notifications of the steps that became ready; returns their rows (``cause``: see
-        :func:`task_index.sync`; a row it sent back is told as such, with the reviewer's note)."""
+        notifications of the steps that became ready; returns their rows (``cause``, ``open_ids``,
+        ``done_id``: see :func:`task_index.sync`; a row it sent back is told as such, with the
+        reviewer's note)."""
         with self._losing_a_race_is_a_conflict(), self.session.no_autoflush:
             became_ready = task_index.sync(self.session, instance, workflow, cd, self.calendar, now, cause,
-                                           self.config.reminder_share)
+                                           self.config.reminder_share, open_ids=open_ids, done_id=done_id)
             outbox.steps_ready(self.session, instance, became_ready, now)
             if cd.catches_messages:
                 message_waits.sync(self.session, instance, workflow)
