@@ -1,6 +1,7 @@
 """The worker loop behind ``alur worker`` (and ``alur serve``, which starts one beside the web
 server): fire due timers, recompute due times after holiday changes, mark near-due and overdue
-steps, queue digests, deliver the outbox; again every few seconds, until SIGTERM.
+steps, queue digests, deliver the outbox, apply the retention policy (archive finished cases,
+engine/ops_retention.py); again every few seconds, until SIGTERM.
 
 Any number of workers may run against one database (engine/reminders.py, engine/delivery.py
 say why each thing still happens once). A stop signal lets the current message finish, gives the
@@ -33,6 +34,8 @@ def one_pass(app: Flask, stop=lambda: False, now=None) -> dict[str, Any]:
         try:
             result = svc.tick(now=now)
             result.update(svc.deliver_notifications(render_email, now=now, stop=stop))
+            if not stop():  # the admin's retention policy: at most once a day, a bounded batch
+                result.update(svc.apply_retention(now=now))
             return result
         finally:
             db.session.remove()
