@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
 import shutil
 import time
@@ -42,10 +43,12 @@ from typing import Any
 from sqlalchemy import Text as SqlText, cast, func, null, or_, select, update
 
 from . import audit
-from .errors import Invalid, NotAllowed, Problem
+from .errors import Conflict, Invalid, NotAllowed, Problem
 from .files import ARCHIVE_DIR
 from .models import Base, Deliverable, Instance, RetentionPolicy, Submission, TaskRecord, User, utcnow
 from .case_lookups import ARCHIVED, CaseLookups
+
+log = logging.getLogger("alur.retention")
 
 FINISHED = ("completed", "terminated")
 BATCH = 200
@@ -175,16 +178,20 @@ class RetentionOperations(CaseLookups):
         try:
             report = self.archive_finished(None, after_months=policy.after_months, now=now, limit=limit,
                                            collect_files=None)
-        finally:
+        except BaseException as exc:
             self.session.rollback()
-            self.session.execute(update(RetentionPolicy).where(RetentionPolicy.id == 1)
-                                 .values(run_started_at=None))
+            self.session.execute(update(RetentionPolicy).where(RetentionPolicy.id == 1).values(run_started_at=None))
             self.session.commit()
+            if isinstance(exc, Conflict):  # a case written meanwhile (a race on its row): the next pass goes on
+                log.warning("retention: run stopped: %s", exc.message)
+                return {"cases_archived": 0}
+            raise
         figures = report.figures()
         figures["more"] = limit is not None and report.cases >= limit
         figures["after_months"] = policy.after_months
+        # the run noted and the claim given back in one statement: no other worker starts between
         self.session.execute(update(RetentionPolicy).where(RetentionPolicy.id == 1)
-                             .values(last_run_at=now, last_run=figures))
+                             .values(run_started_at=None, last_run_at=now, last_run=figures))
         self.session.commit()
         return {"cases_archived": report.cases, "files_archived": report.files_moved,
                 "orphans_removed": report.orphan_files}
@@ -197,8 +204,9 @@ class RetentionOperations(CaseLookups):
         months ago and is not archived yet, a batch per transaction, each audited, moving files
         only archived cases refer to aside; then collect orphaned files (``collect_files`` None:
         only when the run archived everything due, not stopping at ``limit``). ``dry_run``
-        changes nothing and says what would be done. ``actor`` None is the system (the command
-        line, the worker)."""
+        changes nothing and says what would be done (a file shared by cases of two different
+        batches counts as staying: each batch sees the other's case as not archived yet).
+        ``actor`` None is the system (the command line, the worker)."""
         if actor is not None and not actor.is_admin:
             raise NotAllowed("retention.admins_only")
         if isinstance(after_months, bool) or not isinstance(after_months, int) or not 1 <= after_months <= MAX_MONTHS:
@@ -288,7 +296,12 @@ class RetentionOperations(CaseLookups):
             live = self.files.live_path(sha)
             if not live.is_file():
                 continue  # already in the archive folder, or missing (alur check says so)
-            if dry_run or _move(live, self.files.archive_path(sha)):
+            try:
+                moved = dry_run or _move(live, self.files.archive_path(sha))
+            except OSError as exc:  # a full or read-only archive folder: the file stays where it is found
+                log.warning("retention: could not move %s to the archive folder: %s", sha, exc)
+                continue
+            if moved:
                 report.files_moved += 1
                 report.moved_bytes += size
 
@@ -341,3 +354,5 @@ class RetentionOperations(CaseLookups):
                     os.unlink(entry.path)
                 except FileNotFoundError:
                     pass
+                except OSError as exc:  # left for the next run; the worker goes on
+                    log.warning("retention: could not remove %s: %s", entry.path, exc)
