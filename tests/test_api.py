@@ -177,6 +177,20 @@ def test_openapi_describes_every_route(client):
             assert (path, method.lower()) in documented, (path, method)
 
 
+def test_openapi_declares_the_edge_checks_400_with_each_operation():
+    """Every request passes the edge check (NUL or invalid Unicode is a 400): each operation says
+    so where it is declared (``_errors``), not in a pass over the finished document."""
+    from webapp.openapi import _errors, openapi_document
+
+    assert list(_errors(401, 404)) == ["400", "401", "404"]
+    for path, operations in openapi_document()["paths"].items():
+        for method, operation in operations.items():
+            if path == "/api/openapi.json":
+                assert "400" not in operation["responses"]
+            else:
+                assert operation["responses"]["400"] == {"$ref": "#/components/responses/E400"}, (method, path)
+
+
 def test_camunda_properties_are_accepted(api, svc):
     from helpers.bpmn_builder import parallel_review_process
 

@@ -101,6 +101,27 @@ def test_the_preview_draws_the_form_as_the_task_page_does(client, login):
     assert client.post("/processes/modeler/form-preview", json={"schema": CHECKLIST}).status_code == 403
 
 
+def test_choices_and_checklists_share_one_fieldset_macro(client, login):
+    """A choice is radio buttons (the value in each id, required with the field); a checklist is
+    check boxes (numbered ids, never required one by one): one macro draws both."""
+    login("admin")
+    page = client.post("/processes/modeler/form-preview", json={"schema": CHECKLIST}).get_data(as_text=True)
+    choice = page[page.index('<fieldset class="choices"'):]
+    choice = choice[:choice.index("</fieldset>")]
+    checklist = page[page.index('<fieldset class="checklist"'):]
+    checklist = checklist[:checklist.index("</fieldset>")]
+    assert re.findall(r'<div class="choice">\s*<input type="radio" id="([^"]+)"[^>]* required>', choice) == [
+        "f-pratinjau-keputusan-true", "f-pratinjau-keputusan-false"]
+    assert re.findall(r'<div class="check">\s*<input type="checkbox" id="([^"]+)" name="pratinjau-kelengkapan" '
+                      r'value="(\w+)">', checklist) == [
+        ("f-pratinjau-kelengkapan-1", "KAK"), ("f-pratinjau-kelengkapan-2", "RAB"), ("f-pratinjau-kelengkapan-3", "Jadwal")]
+    assert '<label for="f-pratinjau-kelengkapan-2">RAB</label>' in checklist
+    assert "(wajib)" in choice and "(wajib)" not in checklist
+    macros = Path(__file__).resolve().parent.parent / "webapp" / "templates" / "_macros.html"
+    text = macros.read_text(encoding="utf-8")
+    assert '<fieldset class="choices"' not in text and '<fieldset class="checklist"' not in text
+
+
 def test_a_downloaded_bpmn_carries_its_form_to_a_fresh_alur(app, make_app, tmp_path, client, login):
     """The BPMN download of a version whose step 7 carries its form deploys on another alur (its own
     database, no such form file) and the step's page draws the same fields."""

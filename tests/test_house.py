@@ -74,3 +74,12 @@ def test_web_app_goes_through_the_service():
     offenders = [f"{p.relative_to(ROOT)}:{n}: {line.strip()}" for p in sorted((ROOT / "webapp").rglob("*.py"))
                  for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if reach.search(line)]
     assert offenders == []
+
+
+def test_admin_tables_come_from_one_macro():
+    """The admin lists draw their tables with ``data_table`` (templates/_macros.html): one markup
+    for the scrolling wrapper, the header cells and the screen-reader name of the actions column."""
+    templates = ROOT / "webapp" / "templates"
+    for name in ("admin/webhooks.html", "admin/notifications.html", "admin/holidays.html", "processes/index.html"):
+        text = (templates / name).read_text(encoding="utf-8")
+        assert "<table" not in text and "data_table(" in text, name

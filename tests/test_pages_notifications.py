@@ -108,3 +108,21 @@ def test_a_short_step_is_not_near_its_due_time_the_moment_it_is_ready(client, lo
     row.near_due_at = row.created_at - timedelta(minutes=1)  # as if 45 working minutes had passed
     svc.session.commit()
     assert "badge-near" in client.get("/inbox?tab=lanes").get_data(as_text=True)
+
+
+def test_every_app_built_in_one_process_draws_the_unread_count(make_app, app, svc, tmp_path):
+    """The badge's context processor sits on the notifications blueprint, which every app built in
+    a process shares: Flask runs its record-once hook for each app the blueprint is registered on,
+    so a second app (as tests and gunicorn's workers build them) draws the count on its pages and
+    error pages with no guard in base.html."""
+    _step1_done(svc)
+    second = make_app()  # the same database: a 'restart'
+    for an_app in (app, second):
+        badges = [f for f in an_app.template_context_processors[None] if f.__name__ == "unread_badge"]
+        assert len(badges) == 1
+        browser = an_app.test_client()
+        browser.post("/login", data={"username": "analis", "password": "demo12345"})
+        for url, status in (("/inbox", 200), ("/no-such-page", 404)):
+            answer = browser.get(url)
+            assert answer.status_code == status
+            assert "1 pemberitahuan belum dibaca" in answer.get_data(as_text=True), url

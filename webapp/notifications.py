@@ -20,6 +20,7 @@ PER_PAGE = 30
 
 
 
+@bp.app_context_processor
 def unread_badge():
     """``unread()``: the person's unread notifications, for the menu (asked only when drawn)."""
     def unread() -> int:

@@ -14,9 +14,6 @@ def register(app: Flask) -> None:
     app.register_blueprint(inbox.bp)
     app.register_blueprint(tasks.bp)
     app.register_blueprint(notifications.bp)
-    # on the app itself, not through the blueprint's record-once hook: every page and error page
-    # of every app draws the menu's unread count
-    app.context_processor(notifications.unread_badge)
     from . import admin, admin_notifications, audit_log, instances, modeler, processes, reports, traceability
 
     app.register_blueprint(instances.bp)

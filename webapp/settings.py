@@ -10,6 +10,11 @@ from pathlib import Path
 from engine.calendar import office_hours, office_week
 from engine.config import EngineConfig
 
+from .env import env_bool, env_float, env_int
+
+#: A reminder goes out once this share of a step's standard time has passed (at least, at most).
+REMINDER_SHARE = (0.05, 1.0)
+
 
 def database_url(instance_path: str) -> str:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'alur.db'}"
@@ -33,7 +38,8 @@ def secret_key(instance_path: str) -> str:
 
 
 def defaults(instance_path: str) -> dict:
-    max_mb = int(os.environ.get("ALUR_MAX_UPLOAD_MB", "50"))
+    max_mb = env_int("ALUR_MAX_UPLOAD_MB", 50, minimum=1, maximum=10_240)
+    secure_cookies = env_bool("ALUR_SECURE_COOKIES")
     return {
         "SECRET_KEY": secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
@@ -45,10 +51,10 @@ def defaults(instance_path: str) -> dict:
         # multipart framing on top of the file itself
         "MAX_CONTENT_LENGTH": max_mb * 1024 * 1024 + 64 * 1024,
         # A JSON body (start data, a step's data) is small; uploads are multipart, not JSON.
-        "ALUR_MAX_JSON_BYTES": int(os.environ.get("ALUR_MAX_JSON_KB", "1024")) * 1024,
+        "ALUR_MAX_JSON_BYTES": env_int("ALUR_MAX_JSON_KB", 1024, minimum=1, maximum=102_400) * 1024,
         "ALUR_PASSWORD_HASH": os.environ.get("ALUR_PASSWORD_HASH", "scrypt"),
         # retention policy: `alur archive` archives cases that ended this many months ago
-        "ALUR_ARCHIVE_AFTER_MONTHS": int(os.environ.get("ALUR_ARCHIVE_AFTER_MONTHS", "12")),
+        "ALUR_ARCHIVE_AFTER_MONTHS": env_int("ALUR_ARCHIVE_AFTER_MONTHS", 12, minimum=0, maximum=1200),
         "ALUR_PROCESSES_DIR": os.environ.get("ALUR_PROCESSES_DIR") or None,
         "ALUR_FORMS_DIR": os.environ.get("ALUR_FORMS_DIR") or None,
         # Notifications (engine/outbox.py, engine/delivery.py): where mail goes and what links say.
@@ -56,19 +62,19 @@ def defaults(instance_path: str) -> dict:
         "ALUR_MAIL_FROM": os.environ.get("ALUR_MAIL_FROM") or "alur <alur@localhost>",
         "ALUR_MAIL_DIR": os.environ.get("ALUR_MAIL_DIR") or str(Path(instance_path) / "mail"),
         "ALUR_BASE_URL": os.environ.get("ALUR_BASE_URL") or "http://127.0.0.1:5000",
-        "ALUR_REMINDER_SHARE": float(os.environ.get("ALUR_REMINDER_SHARE", "0.75")),
-        "ALUR_WORKER_INTERVAL": float(os.environ.get("ALUR_WORKER_INTERVAL", "10")),
-        "ALUR_DELIVERY_LEASE_SECONDS": int(os.environ.get("ALUR_DELIVERY_LEASE_SECONDS", "300")),
+        "ALUR_REMINDER_SHARE": env_float("ALUR_REMINDER_SHARE", 0.75, minimum=REMINDER_SHARE[0], maximum=REMINDER_SHARE[1]),
+        "ALUR_WORKER_INTERVAL": env_float("ALUR_WORKER_INTERVAL", 10.0, minimum=0.1, maximum=86_400),
+        "ALUR_DELIVERY_LEASE_SECONDS": env_int("ALUR_DELIVERY_LEASE_SECONDS", 300, minimum=1, maximum=86_400),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": os.environ.get("ALUR_SECURE_COOKIES", "") == "1",
+        "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": os.environ.get("ALUR_SECURE_COOKIES", "") == "1",
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
         # the login session behind the cookie ends on the server after as long (EngineConfig.remember_days)
         "REMEMBER_COOKIE_DURATION": timedelta(days=EngineConfig.remember_days),
         #: Reverse proxies in front of alur whose X-Forwarded-For/-Proto/-Host are trusted (0: none).
-        "ALUR_PROXY_COUNT": int(os.environ.get("ALUR_PROXY_COUNT", "0")),
+        "ALUR_PROXY_COUNT": env_int("ALUR_PROXY_COUNT", 0, minimum=0, maximum=10),
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "id",
         # The office (engine/calendar.py): its time zone (WIB Asia/Jakarta, WITA Asia/Makassar, WIT
@@ -111,6 +117,7 @@ def engine_config(app_config: dict) -> EngineConfig:
         mail_from=app_config.get("ALUR_MAIL_FROM") or base.mail_from,
         mail_dir=Path(app_config.get("ALUR_MAIL_DIR") or base.mail_dir),
         base_url=app_config.get("ALUR_BASE_URL") or base.base_url,
-        reminder_share=min(max(float(app_config.get("ALUR_REMINDER_SHARE", base.reminder_share)), 0.05), 1.0),
+        reminder_share=min(max(float(app_config.get("ALUR_REMINDER_SHARE", base.reminder_share)), REMINDER_SHARE[0]),
+                           REMINDER_SHARE[1]),
         delivery_lease_seconds=int(app_config.get("ALUR_DELIVERY_LEASE_SECONDS", base.delivery_lease_seconds)),
     )

@@ -123,3 +123,36 @@ def test_this_session_s_pages_are_accessible_in_both_languages(request, width, a
     page.get_by_role("group", name="Bahasa").get_by_role("link", name="EN", exact=True).click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     _session_pages(page, "en", instance_id, migrations_link=False)
+
+
+def test_users_delegations_processes_and_the_sop_sheet_at_a_phone_s_width_in_both_languages(phone_page, api):
+    """The pages changed in the last pass, as an admin sees them at 390 px: the users list, the
+    acting officials (with one named), the processes list and a version's SOP sheet; Indonesian,
+    then English through the switch. Every page axe-clean and none wider than the phone."""
+    from datetime import datetime, timedelta, timezone
+
+    page = phone_page
+    now = datetime.now(timezone.utc)
+    status, body = api.request("POST", "/api/delegations", "admin", json={
+        "delegator": "kabid", "delegate": "kasi", "kind": "plh", "starts_at": (now + timedelta(hours=1)).isoformat(),
+        "ends_at": (now + timedelta(days=7)).isoformat(), "reason": "Dinas luar"})
+    assert status == 201, body
+    paths = ["/admin/users", "/delegations/", "/processes/", f"{SOP_PAGE}/sop-sheet"]
+    login(page, "admin")
+    failures: list[str] = []
+    for lang in ("id", "en"):
+        if lang == "en":
+            page.get_by_role("group", name="Bahasa").get_by_role("link", name="EN", exact=True).click()
+            expect(page.locator("html")).to_have_attribute("lang", "en")
+        for path in paths:
+            page.goto(path)
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
+            expect(page.locator("html")).to_have_attribute("lang", lang)
+            wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            if wide > 1:
+                failures.append(f"[{lang}] {path}: the page is {wide}px wider than the phone")
+            try:
+                assert_accessible(page)
+            except AssertionError as exc:
+                failures.append(f"[{lang}] {path}: {exc}")
+    assert not failures, "\n".join(failures)

@@ -26,7 +26,8 @@ def test_sop_sheet_page_and_its_pdf_link(page):
     assert all(abs(row - svg) <= 2.5 for row, svg in heights), heights
     link = page.get_by_role("link", name="Unduh PDF")
     assert link.get_attribute("href").startswith(f"/api/processes/{SOP_KEY}/sop-sheet.pdf")
-    response = page.request.get(link.get_attribute("href"))
+    # WeasyPrint draws the sheet in the request: a loaded CI machine needs more than the default 15 s
+    response = page.request.get(link.get_attribute("href"), timeout=90_000)
     assert response.status == 200 and response.body().startswith(b"%PDF")
     assert_accessible(page)
     screenshot(page, "sop-sheet")
