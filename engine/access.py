@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from sqlalchemy import exists, not_, or_, select, union_all
+from sqlalchemy import bindparam, exists, not_, or_, select, union_all
 
 from .messages import Message
 from .models import Instance, TaskRecord, User, task_assignees
@@ -98,6 +98,33 @@ def may_do_clause(user: User, acting_for: Sequence[User] = ()):
         exists().where(appointed_task.id == task_assignees.c.task_id, appointed_task.state == "ready",
                        appointed_task.has_assignees))
     return TaskRecord.id.in_(union_all(in_my_lanes, appointed))
+
+
+def may_do_template(acting: bool):
+    """:func:`may_do_clause` with its values as parameters (:func:`may_do_params` gives them), for
+    a statement built once and run many times (the inbox, engine/inbox_query.py). ``acting``:
+    the shape for a user acting for officials (their ids as a list), else for the user alone."""
+    lane_task, appointed_task = _LANE_TASK.c, _APPOINTED_TASK.c
+    in_my_lanes = select(lane_task.id).where(
+        lane_task.state == "ready", lane_task.lane.in_(bindparam("may_roles", expanding=True)),
+        not_(lane_task.has_assignees))
+    appointed = select(task_assignees.c.task_id).where(
+        task_assignees.c.user_id.in_(bindparam("may_people", expanding=True)) if acting
+        else task_assignees.c.user_id == bindparam("may_user_id"),
+        exists().where(appointed_task.id == task_assignees.c.task_id, appointed_task.state == "ready",
+                       appointed_task.has_assignees))
+    return TaskRecord.id.in_(union_all(in_my_lanes, appointed))
+
+
+def may_do_params(user: User, acting_for: Sequence[User] = ()) -> dict:
+    """The values of :func:`may_do_template` (``acting`` when ``acting_for`` holds an active official)."""
+    people = [user, *(o for o in acting_for if o.active)]
+    params = {"may_roles": sorted(set().union(*(p.role_names for p in people)))}
+    if len(people) > 1:
+        params["may_people"] = [p.id for p in people]
+    else:
+        params["may_user_id"] = user.id
+    return params
 
 
 def may_start(user: User, lanes: list[str]) -> bool:

@@ -6,17 +6,22 @@ import time
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import sessionmaker
 
 from .models import Base
 
 #: Seconds between two PRAGMA optimize runs on one SQLite connection.
 OPTIMIZE_EVERY = 60.0
+#: A database server's pooled connection idle for longer than this is pinged before it is used.
+PING_AFTER_IDLE = 5.0
 
 
 def configure_engine(engine: Engine) -> Engine:
     """SQLite: WAL for concurrent readers, a busy timeout, enforced foreign keys, and planner
-    statistics kept current."""
+    statistics kept current. A database server: idle connections pinged before use."""
+    if engine.dialect.name != "sqlite":
+        _ping_idle_connections(engine)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):
@@ -46,6 +51,28 @@ def configure_engine(engine: Engine) -> Engine:
             except Exception:  # a busy or read-only database: statistics can wait for the next time
                 pass
     return engine
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it sat idle for PING_AFTER_IDLE seconds: a
+    database restarted (or a connection dropped by a firewall) while it idled shows there, and the
+    pool replaces it before the request sees it. SQLAlchemy's ``pool_pre_ping`` pings at every
+    checkout, a round trip per request for connections used a moment ago (docs/benchmarks.md,
+    issue 12). A connection that dies while busy fails its statement once; SQLAlchemy then
+    invalidates every connection of the pool, so the next requests get fresh ones."""
+    @event.listens_for(engine, "checkin")
+    def _note_idle(_dbapi_conn, record):
+        record.info["alur_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn, record, _proxy):
+        since = record.info.get("alur_idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE:
+            return  # a new connection, or one used a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # the pool discards it and tries another (SQLAlchemy's own recipe)
+            raise DisconnectionError(str(exc)) from exc
 
 
 def make_engine(url: str, **kwargs) -> Engine:

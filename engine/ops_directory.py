@@ -43,8 +43,16 @@ class DirectoryOperations(UnitOfWork):
         return self.users.find(username)
 
     def user_for_token(self, token: str) -> User | None:
-        """The active user an API token belongs to (None: unknown, expired or revoked)."""
-        return self.users.user_for_token(token)
+        """The active user an API token belongs to (None: unknown, expired or revoked). The same
+        statement says whether they act for an official now; when not, :meth:`acting_for` knows
+        it for this unit of work without a query of its own."""
+        found = self.users.caller_for_token(token)
+        if found is None:
+            return None
+        user, acting = found
+        if not acting:
+            self._acting_for[user.id] = []
+        return user
 
     # ---- the office ---------------------------------------------------------------------
     @property

@@ -319,7 +319,7 @@ class InstanceOperations(CaseFiles):
         from . import case_record
 
         tasks = self.instance_tasks(instance.id)
-        files = self.attachments(instance_id=instance.id)
+        files = self.attachments(instance_id=instance.id, render_queued=True)  # the record names every letter
         forms = {row.id: self.task_form(row) for row in tasks}
         names = self.users.full_names([r.completed_by for r in tasks] + [f.uploaded_by for f in files]
                                       + [instance.started_by])

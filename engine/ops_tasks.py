@@ -9,11 +9,11 @@ from typing import Any, BinaryIO
 from sqlalchemy import bindparam, func, insert, select, update
 from SpiffWorkflow.util.task import TaskState
 
-from . import access, audit, documents, dossier, item_lists, kpi_tally, outbox, runtime, search
+from . import access, audit, documents, dossier, inbox_query, item_lists, kpi_tally, outbox, runtime, search
 from .data_limits import check_data
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .forms import validate_data
-from .models import Deliverable, DocumentJob, Instance, ProcessDefinition, Submission, TaskRecord, User, utcnow
+from .models import Deliverable, DocumentJob, Instance, Submission, TaskRecord, User, utcnow
 from .task_index import ASSIGNEES_ON_DEMAND
 from .case_files import CaseFiles
 from .unit_of_work import bounded_page, rolls_back_on_refusal, valid_id as _valid_id
@@ -94,50 +94,36 @@ class TaskOperations(CaseFiles):
         ``lanes`` (unclaimed in my lanes), ``done`` (completed by me). The total is None when
         ``count`` is false (a caller that shows no count spares the query)."""
         limit, offset = bounded_page(limit, offset)
-        query = self._inbox_query(user, tab, process_key, overdue, q)
-        order = {"created": TaskRecord.created_at.asc(), "due": TaskRecord.due_at.asc(),
-                 "step": TaskRecord.step.asc(), "newest": TaskRecord.created_at.desc(),
-                 "completed": TaskRecord.completed_at.desc()}.get(sort, TaskRecord.created_at.asc())
-        if tab == "done" and sort == "created":
-            order = TaskRecord.completed_at.desc()
-        total = self.session.scalar(select(func.count()).select_from(query.subquery())) \
-            if count and (offset or limit) else None
-        rows = list(self.session.scalars(query.order_by(order, TaskRecord.id).limit(limit).offset(offset)))
+        shape, query, values = self._inbox_query(user, tab, process_key, overdue, q)
+        values.update(inbox_limit=limit, inbox_offset=offset)
+        if count and (offset or limit):
+            counting = inbox_query.count(*shape) if q is None else select(func.count()).select_from(query.subquery())
+            total = self.session.scalar(counting, values)
+        else:
+            total = None
+        page = inbox_query.page(*shape, sort) if q is None else inbox_query.ordered(query, tab, sort)
+        rows = list(self.session.scalars(page, values))
         return rows, (total if total is not None else len(rows) if count else None)
 
     def inbox_count(self, user: User, tab: str = "ready", *, overdue: bool = False) -> int:
         """How many steps wait in one tab of ``user``'s inbox (one count, for a badge)."""
-        return self.session.scalar(select(func.count()).select_from(
-            self._inbox_query(user, tab, None, overdue, None).subquery())) or 0
+        shape, _query, values = self._inbox_query(user, tab, None, overdue, None)
+        return self.session.scalar(inbox_query.count(*shape), values) or 0
 
     def _inbox_query(self, user: User, tab: str, process_key: str | None, overdue: bool, q: str | None):
-        query = select(TaskRecord)
-        if tab == "done":
-            query = query.where(TaskRecord.completed_by == user.username)
-        else:
-            officials = self.acting_for(user)
-            mine = [user.username, *(o.username for o in officials)]
-            query = query.join(Instance, Instance.id == TaskRecord.instance_id).where(
-                TaskRecord.state == "ready", Instance.status == "running", access.may_do_clause(user, officials))
-            if tab == "mine":
-                query = query.where(TaskRecord.claimed_by.in_(mine)
-                                    | (TaskRecord.has_assignees & TaskRecord.claimed_by.is_(None)))
-            elif tab == "lanes":
-                query = query.where(TaskRecord.claimed_by.is_(None))
-            elif tab == "ready":
-                query = query.where(TaskRecord.claimed_by.is_(None) | TaskRecord.claimed_by.in_(mine))
-            else:
-                raise Invalid("filter.invalid", [Problem("task.bad_tab", field="tab")])
-        if process_key:
-            query = query.where(TaskRecord.definition_id.in_(
-                select(ProcessDefinition.id).where(ProcessDefinition.key == process_key)))
-        if overdue:
-            query = query.where(TaskRecord.due_at < utcnow())
+        """The tab's shape (the key of its statements, built once each: engine/inbox_query.py),
+        its statement (with the search's clause added when ``q``) and its values."""
+        if tab not in inbox_query.TABS:
+            raise Invalid("filter.invalid", [Problem("task.bad_tab", field="tab")])
+        officials = self.acting_for(user) if tab != "done" else []
+        values = inbox_query.params(user, officials, tab, process_key, utcnow())
+        shape = (tab, "may_people" in values, bool(process_key), overdue)
+        query = inbox_query.base(*shape)
         if q:
             matching = search.matching_ids(q)  # the case's number, title or answers
             query = query.where(TaskRecord.name.ilike(f"%{q}%") if matching is None
                                 else TaskRecord.name.ilike(f"%{q}%") | TaskRecord.instance_id.in_(matching))
-        return query
+        return shape, query, values
 
     def _behalf(self, user: User, row: TaskRecord) -> dict[str, str]:
         """``{"on_behalf_of": official}`` for an audit event when ``user`` acts for an official."""

@@ -7,21 +7,27 @@ from typing import Iterable
 
 from datetime import timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .data_limits import text_problem
 from .errors import Conflict, Invalid, NotFound, Problem
-from .models import ApiToken, Role, User, utcnow
+from .models import ApiToken, Delegation, Role, User, utcnow
 
 #: A recorded education level is free text of at most this many characters: which levels qualify
 #: is each process's own Kualifikasi Pelaksana (engine/qualifications.py).
 EDUCATION_LEVEL_CHARS = 20
 
 
+#: Whether someone named the user their acting official (Plt/Plh) for this moment: asked with the
+#: token, so the usual caller, who acts for nobody, costs no look-up of delegations afterwards.
+_ACTS_FOR_SOMEONE = exists().where(
+    Delegation.delegate_id == User.id, Delegation.delegator_id != User.id, Delegation.ends_at > bindparam("now"),
+    Delegation.starts_at <= bindparam("now"), Delegation.ended_at.is_(None))
 # Built once: every API request runs it, and building it cost more than running it.
-_USER_FOR_TOKEN = (select(User, ApiToken.id, ApiToken.last_used_at).join(ApiToken, ApiToken.user_id == User.id)
+_USER_FOR_TOKEN = (select(User, ApiToken.id, ApiToken.last_used_at, _ACTS_FOR_SOMEONE.label("acts_for_someone"))
+                   .join(ApiToken, ApiToken.user_id == User.id)
                    .where(ApiToken.token_hash == bindparam("token_hash"), User.active.is_(True),
                           (ApiToken.expires_at.is_(None)) | (ApiToken.expires_at > bindparam("now")))
                    .options(joinedload(User.roles)))
@@ -165,15 +171,21 @@ class UserDirectory:
         """The active user an unexpired token belongs to, roles loaded, in one statement: every
         API request starts here, and a revoked token (row deleted) stops working at once, so
         nothing is cached. The token's last use is noted (at most once a minute)."""
+        found = self.caller_for_token(token)
+        return found[0] if found is not None else None
+
+    def caller_for_token(self, token: str) -> tuple[User, bool] | None:
+        """:meth:`user_for_token`, and whether the user may be acting for an official now (a
+        current delegation names them; False: they act for nobody), from the same statement."""
         now = utcnow()
         found = self.session.execute(_USER_FOR_TOKEN, {"token_hash": _token_hash(token), "now": now}).unique().first()
         if found is None:
             return None
-        user, token_id, last_used = found
+        user, token_id, last_used, acting = found
         if last_used is None or last_used < now - TOKEN_TOUCH_EVERY:
             self.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
             self.session.commit()
-        return user
+        return user, bool(acting)
 
 
 #: What letters (Surat Perintah Tugas) need of a person: NIP, jabatan, pangkat/golongan, unit kerja.

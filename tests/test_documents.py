@@ -1,6 +1,8 @@
 """Documents from templates as a step's deliverable: the SOP's Surat Perintah Tugas at steps 4 and 6,
 read back with python-docx and pdftotext; a replaced template is used from then on; a template
-that fails refuses the completion and changes nothing; templates run in a sandbox."""
+that fails refuses the completion and changes nothing; templates run in a sandbox. The letter is
+queued by the completion and rendered by the worker (``svc.render_pending_documents``, what its
+pass calls), never by a read; the case record and its ZIP render a queued letter first."""
 from __future__ import annotations
 
 import io
@@ -42,6 +44,7 @@ def text_of(docx_bytes: bytes) -> str:
 
 
 def files_of(svc, instance_id, step):
+    svc.render_pending_documents()  # the worker's part
     rows = [t for t in svc.instance_tasks(instance_id) if t.step == step and t.state == "completed"]
     return [f for r in rows for f in svc.attachments(task_id=r.id)]
 
@@ -120,14 +123,16 @@ def test_a_template_cannot_reach_python_and_a_failing_one_is_reported(svc):
     walk_to(svc, instance.id, 3)
     step4 = _ready(svc, instance.id)
     svc.complete(step4.id, svc.users.get("kabid"), {"system_programmer": "budi"})  # the step is done
+    assert svc.render_pending_documents() == 0
     assert svc.attachments(task_id=step4.id) == []  # the sandbox refused the template: nothing attached
     errors = [e for e in svc.instance_events(instance.id) if e.kind == "document_error"]
     assert len(errors) == 1 and "unsafe" in errors[0].details["message"].lower()
-    assert svc.attachments(task_id=step4.id) == [] and len(
+    assert svc.render_pending_documents() == 0 and svc.attachments(task_id=step4.id) == [] and len(
         [e for e in svc.instance_events(instance.id) if e.kind == "document_error"]) == 1  # tried once
+    assert svc.letters_in_preparation(instance.id) == set()  # failed, not pending
 
 
-def test_completing_queues_the_document_and_a_read_attaches_it_once(svc, any_db):
+def test_completing_queues_the_letter_reads_never_render_it_the_worker_attaches_it_once(svc, any_db):
     from engine.models import DocumentJob
 
     instance = svc.start(SOP_KEY, svc.users.get("pemilik"), "Aplikasi antrian")
@@ -136,8 +141,40 @@ def test_completing_queues_the_document_and_a_read_attaches_it_once(svc, any_db)
     svc.complete(step4.id, svc.users.get("kabid"), {"system_programmer": "budi"})
     job = svc.session.query(DocumentJob).one()
     assert job.done_at is None and job.context["orang"]["system_programmer"]["nip"] == svc.users.get("budi").nip
+    # reads list what is stored and say the letter is being prepared; none of them renders it
+    assert svc.attachments(task_id=step4.id) == []
+    assert [f for f in svc.attachments(instance_id=instance.id) if f.task_id == step4.id] == []
+    assert svc.attachments_by_task([step4.id]) == {step4.id: []}
+    assert svc.letters_in_preparation(instance.id) == {step4.id}
+    svc.session.expire_all()
+    assert svc.session.get(DocumentJob, job.id).done_at is None
     assert svc.render_pending_documents() == 1 and svc.render_pending_documents() == 0
+    svc.session.expire_all()
     assert len([f for f in svc.attachments(instance_id=instance.id) if f.task_id == step4.id]) == 2
+    assert svc.letters_in_preparation(instance.id) == set()
+
+
+def test_the_worker_pass_renders_queued_letters(app, svc):
+    from webapp.worker import one_pass, render_documents
+
+    instance = svc.start(SOP_KEY, svc.users.get("pemilik"), "Aplikasi antrian")
+    walk_to(svc, instance.id, 4)
+    walk_to(svc, instance.id, 6)  # steps 4 and 6 each queue a letter
+    assert len(svc.letters_in_preparation(instance.id)) == 2
+    assert render_documents(app) + one_pass(app)["documents_rendered"] == 2
+    svc.session.expire_all()
+    names = sorted(f.filename.rsplit(".", 1)[1] for f in svc.attachments(instance_id=instance.id)
+                   if f.filename.startswith("spt_"))
+    assert names == ["docx", "docx", "pdf", "pdf"] and svc.letters_in_preparation(instance.id) == set()
+
+
+def test_the_case_record_renders_a_queued_letter_first(svc):
+    instance = svc.start(SOP_KEY, svc.users.get("pemilik"), "Aplikasi antrian")
+    walk_to(svc, instance.id, 4)
+    assert svc.letters_in_preparation(instance.id)
+    record = svc.case_record(svc.instance(instance.id))
+    assert svc.letters_in_preparation(instance.id) == set()
+    assert {f.filename.rsplit(".", 1)[1] for f in record.documents if f.filename.startswith("spt_")} == {"docx", "pdf"}
 
 
 def test_profiles_carry_nip_position_rank_and_unit(svc, client, login):
@@ -194,3 +231,14 @@ def test_the_completion_rule_asks_no_upload_of_a_step_whose_document_alur_writes
     assert step4.step == 4 and svc.task_meta(step4).output_required
     codes = {p.code for p in svc.completion_problems(step4, {})}
     assert codes and "task.deliverable_missing" not in codes
+
+
+def test_the_case_page_says_a_letter_is_being_prepared_until_the_worker_renders_it(svc, client, login):
+    instance = svc.start(SOP_KEY, svc.users.get("pemilik"), "Aplikasi antrian")
+    walk_to(svc, instance.id, 4)
+    login("kabid")
+    page = client.get(f"/instances/{instance.id}").get_data(as_text=True)
+    assert "sedang disiapkan" in page and "spt_system_programmer" not in page
+    assert svc.render_pending_documents() == 1
+    page = client.get(f"/instances/{instance.id}").get_data(as_text=True)
+    assert "sedang disiapkan" not in page and "spt_system_programmer" in page

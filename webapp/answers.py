@@ -37,6 +37,7 @@ class RoundAnswers:
     files: list[Deliverable]
     outcome: str | None
     superseded: bool  # a later round of the same step replaced it
+    preparing: bool = False  # the step's letter is queued: the worker is rendering it
 
 
 @dataclass
@@ -144,13 +145,16 @@ def by_step(svc: WorkflowService, definition_id: int, submissions: list[Submissi
         files_by_task.setdefault(f.task_id, []).append(f)
     cd_vars = svc.gateway_variables(definition_id)
     forms = _forms(svc, definition_id, submissions)
+    cases = {s.instance_id for s in submissions}
+    preparing = svc.letters_in_preparation(next(iter(cases))) if len(cases) == 1 else set()
     groups: dict[str, StepAnswers] = {}
     for s in submissions:
         schema = forms[s.bpmn_id]
         group = groups.setdefault(s.bpmn_id, StepAnswers(s.bpmn_id, s.step, s.name))
         group.rounds.append(RoundAnswers(
             s, answer_list(schema, s.data or {}, dossier.decision_fields(schema, cd_vars), people),
-            files_by_task.get(s.task_id, []), outcome_text(s.outcome), superseded=False))
+            files_by_task.get(s.task_id, []), outcome_text(s.outcome), superseded=False,
+            preparing=s.task_id in preparing))
     for group in groups.values():
         group.rounds.sort(key=lambda r: (r.submission.round, r.submission.completed_at), reverse=True)
         for older in group.rounds[1:]:

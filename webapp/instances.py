@@ -237,7 +237,7 @@ def documents(instance_id: int):
 
     svc = service()
     instance = svc.visible_instance(instance_id, me())
-    files = svc.attachments(instance_id=instance.id)
+    files = svc.attachments(instance_id=instance.id, render_queued=True)  # the ZIP holds every letter
     if not files:
         raise NotFound(_("Pengajuan ini belum memiliki dokumen."))
     steps = {t.id: t for t in svc.instance_tasks(instance.id)}

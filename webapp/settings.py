@@ -43,9 +43,9 @@ def defaults(instance_path: str) -> dict:
     return {
         "SECRET_KEY": secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
-        # A ping before each use guards against a restarted database server; a SQLite file has
-        # none, and the ping cost ~0.7 ms a checkout (docs/benchmarks.md).
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url(instance_path).startswith("sqlite")},
+        # No ping at every checkout (a round trip per request): engine/db.py pings a server's
+        # connection only after it idled, and connections are renewed every half hour.
+        "SQLALCHEMY_ENGINE_OPTIONS": {} if database_url(instance_path).startswith("sqlite") else {"pool_recycle": 1800},
         "ALUR_FILES_DIR": os.environ.get("ALUR_FILES_DIR") or str(Path(instance_path) / "files"),
         "ALUR_MAX_UPLOAD_MB": max_mb,
         # multipart framing on top of the file itself

@@ -1,7 +1,9 @@
 """The worker loop behind ``alur worker`` (and ``alur serve``, which starts one beside the web
 server): fire due timers, recompute due times after holiday changes, mark near-due and overdue
 steps, queue digests, deliver the outbox, apply the retention policy (archive finished cases,
-engine/ops_retention.py); again every few seconds, until SIGTERM.
+engine/ops_retention.py); again every few seconds, until SIGTERM. Between two
+passes it looks for queued letters every second and renders them (engine/case_files.py): no
+request waits for a letter's DOCX and PDF, and a letter is there a moment after its step.
 
 Any number of workers may run against one database (engine/reminders.py, engine/delivery.py
 say why each thing still happens once). A stop signal lets the current message finish, gives the
@@ -25,6 +27,10 @@ from .extensions import db
 from .notification_text import render_email
 
 log = logging.getLogger("alur.worker")
+#: Seconds between two looks for queued letters (one indexed query when there are none).
+DOCUMENT_POLL = 1.0
+#: Letters rendered per transaction.
+DOCUMENT_BATCH = 5
 
 
 def one_pass(app: Flask, stop=lambda: False, now=None) -> dict[str, Any]:
@@ -34,11 +40,31 @@ def one_pass(app: Flask, stop=lambda: False, now=None) -> dict[str, Any]:
         try:
             result = svc.tick(now=now)
             result.update(svc.deliver_notifications(render_email, now=now, stop=stop))
+            result["documents_rendered"] = _render_documents(svc, stop)
             if not stop():  # the admin's retention policy: at most once a day, a bounded batch
                 result.update(svc.apply_retention(now=now))
             return result
         finally:
             db.session.remove()
+
+
+def render_documents(app: Flask, stop=lambda: False) -> int:
+    """Render every queued letter, a batch at a time, until none is left or a stop is asked."""
+    with app.app_context():
+        try:
+            return _render_documents(WorkflowService(db.session, app.extensions["alur_engine_config"]), stop)
+        finally:
+            db.session.remove()
+
+
+def _render_documents(svc: WorkflowService, stop) -> int:
+    rendered = 0
+    while not stop():
+        done = svc.render_pending_documents(limit=DOCUMENT_BATCH)
+        rendered += done
+        if done < DOCUMENT_BATCH:  # the queue is empty (or held only failing templates)
+            return rendered
+    return rendered
 
 
 def run(app: Flask, interval: float, parent_pid: int | None = None) -> None:
@@ -62,5 +88,12 @@ def run(app: Flask, interval: float, parent_pid: int | None = None) -> None:
                 log.info("worker %s: %s", os.getpid(), result)
         except SQLAlchemyError as exc:  # the database restarting or unreachable: try again later
             log.warning("worker %s: database error, retrying: %s", os.getpid(), exc)
-        stopping.wait(max(0.0, interval - (time.monotonic() - started)))
+        while not stopping.wait(max(0.0, min(DOCUMENT_POLL, interval - (time.monotonic() - started)))):
+            if time.monotonic() - started >= interval:
+                break
+            try:
+                if rendered := render_documents(app, stop=stopping.is_set):
+                    log.info("worker %s: %s letters rendered", os.getpid(), rendered)
+            except SQLAlchemyError as exc:
+                log.warning("worker %s: database error, retrying: %s", os.getpid(), exc)
     log.info("worker %s stopped", os.getpid())
