@@ -19,6 +19,7 @@ from . import access, runtime
 from .errors import NotAllowed, NotFound, Problem
 from .forms import FormError, step_form as form_of_step, user_fields
 from .models import Instance, ProcessDefinition, Submission, TaskRecord, User
+from .stored_messages import stored
 from .task_index import ASSIGNEES_ON_DEMAND
 from .unit_of_work import UnitOfWork, valid_id as _valid_id
 
@@ -80,7 +81,11 @@ class CaseLookups(UnitOfWork):
             return None
 
     def principal(self, user: User, row: TaskRecord) -> User | None:
-        """Whose step ``user`` would do (themselves, or an official they act for), or None."""
+        """Whose step ``user`` would do (themselves, or an official they act for), or None. The
+        officials are looked up only when the step is not ``user``'s own (a completion by its own
+        holder, the usual one, spares the query)."""
+        if access.may_do(user, row):
+            return user
         return access.principal(user, row, self.acting_for(user))
 
     def submissions(self, instance_id: int) -> list[Submission]:
@@ -129,7 +134,7 @@ class CaseLookups(UnitOfWork):
             wf = runtime.load(instance, runtime.compiled(instance.definition), self.script_engine)
         except runtime.StateUnreadable as exc:
             set_committed_value(instance, "status", "error")
-            set_committed_value(instance, "error_message", exc.message)
+            set_committed_value(instance, "error_message", stored(exc.message))
             return {}
         ready = runtime.ready_human_tasks(wf)
         source = ready[0] if ready else (wf.last_task or wf.task_tree)

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from . import audit, runtime, task_index
 from .models import Base, Deliverable, Instance, TaskRecord, utcnow
+from .stored_messages import stored
 from .unit_of_work import UnitOfWork
 
 OPEN_STATUSES = ("running", "suspended", "error")
@@ -57,7 +58,7 @@ class CheckOperations(UnitOfWork):
         except runtime.StateUnreadable as exc:
             diff = Difference("state_unreadable", subject, exc.message)
             if repair and instance.status != "error":
-                self._write_case(instance, {"status": "error", "error_message": exc.message})
+                self._write_case(instance, {"status": "error", "error_message": stored(exc.message)})
                 audit.record(self.session, "error", None, instance_id=instance_id, message=exc.message)
                 self._commit()
                 diff.repaired = True
