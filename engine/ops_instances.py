@@ -144,10 +144,12 @@ class InstanceOperations(CaseFiles):
                 select(ProcessDefinition.id).where(ProcessDefinition.key == process_key)))
         order, counted = Instance.id, None
         if q and (words := search.search_words(q)):
-            words, cases = search.rarest_first(self.session, words)
-            query, order = search.narrow(query, words)
             alone = len(words) == 1 and not (status or process_key or overdue or mine) \
                 and access.sees_everything(user)
+            # counted up to a thousand where that is the count shown, else only as far as decides
+            words, cases = search.rarest_first(self.session, words,
+                                               search.FREQUENCY_CAP if alone else search.COUNTED_SCAN)
+            query, order = search.narrow(query, words)
             if alone:
                 counted = Count(min(cases, search.FREQUENCY_CAP), cases <= search.FREQUENCY_CAP)
             elif cases > search.COUNTED_SCAN:
