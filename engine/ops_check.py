@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from . import audit, runtime, task_index
+from .files import ARCHIVE_DIR
 from .models import Base, Deliverable, Instance, TaskRecord, utcnow
 from .stored_messages import stored
 from .unit_of_work import UnitOfWork
@@ -98,7 +99,8 @@ class CheckOperations(UnitOfWork):
                 known.update(self.session.scalars(select(table.c.sha256).where(table.c.sha256.is_not(None))))
         root = self.files.root
         if root.is_dir():
-            for path in sorted(root.glob("??/*")):
+            # the live folder and the archive folder (bytes only archived cases hold)
+            for path in sorted([*root.glob("??/*"), *root.glob(f"{ARCHIVE_DIR}/??/*")]):
                 if path.is_file() and path.name not in known:
                     diffs.append(Difference("file_orphan", f"file {path.relative_to(root)}",
                                             "no attachment row names this file"))
