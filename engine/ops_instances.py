@@ -144,10 +144,12 @@ class InstanceOperations(CaseFiles):
                 select(ProcessDefinition.id).where(ProcessDefinition.key == process_key)))
         order, counted = Instance.id, None
         if q and (words := search.search_words(q)):
-            words, cases = search.rarest_first(self.session, words)
-            query, order = search.narrow(query, words)
             alone = len(words) == 1 and not (status or process_key or overdue or mine) \
                 and access.sees_everything(user)
+            # counted up to a thousand where that is the count shown, else only as far as decides
+            words, cases = search.rarest_first(self.session, words,
+                                               search.FREQUENCY_CAP if alone else search.COUNTED_SCAN)
+            query, order = search.narrow(query, words)
             if alone:
                 counted = Count(min(cases, search.FREQUENCY_CAP), cases <= search.FREQUENCY_CAP)
             elif cases > search.COUNTED_SCAN:
@@ -203,8 +205,9 @@ class InstanceOperations(CaseFiles):
             select(Instance.id, Instance.number, Instance.title).where(Instance.id.in_(ids)))}
 
     def instance_tasks(self, instance_id: int) -> list[TaskRecord]:
-        return list(self.session.scalars(select(TaskRecord).where(TaskRecord.instance_id == instance_id)
-                                         .order_by(TaskRecord.created_at, TaskRecord.step)))
+        return self.with_kept_data(list(self.session.scalars(
+            select(TaskRecord).where(TaskRecord.instance_id == instance_id)
+            .order_by(TaskRecord.created_at, TaskRecord.step))))
 
     def instance_events(self, instance_id: int) -> list[AuditEvent]:
         return list(self.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
@@ -226,7 +229,7 @@ class InstanceOperations(CaseFiles):
         event_count = (len(latest) if len(latest) < events else
                        self.session.scalar(select(func.count()).where(AuditEvent.instance_id == instance_id)) or 0)
         newest.sort(key=lambda t: (t.created_at, t.step or 0))
-        return CaseHistory(tasks=newest, older_tasks=task_count - len(newest), events=latest[::-1],
+        return CaseHistory(tasks=self.with_kept_data(newest), older_tasks=task_count - len(newest), events=latest[::-1],
                            older_events=event_count - len(latest))
 
     def instance_files(self, instance_id: int, limit: int) -> tuple[list[Deliverable], int]:
@@ -241,7 +244,8 @@ class InstanceOperations(CaseFiles):
     def tasks_by_id(self, task_ids: Iterable[str]) -> list[TaskRecord]:
         """Task rows by id, in one query."""
         ids = [i for i in set(task_ids) if i]
-        return list(self.session.scalars(select(TaskRecord).where(TaskRecord.id.in_(ids)))) if ids else []
+        return self.with_kept_data(list(self.session.scalars(select(TaskRecord).where(TaskRecord.id.in_(ids))))) \
+            if ids else []
 
     def instance_step_kinds(self, instance_id: int) -> list[TaskRecord]:
         """One task row per kind of step (BPMN id) the case went through: what its forms are, in

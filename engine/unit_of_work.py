@@ -21,6 +21,7 @@ from .expressions import RestrictedScriptEngine
 from .files import FileStore
 from .models import Delegation, Holiday, Instance, ProcessDefinition, User, utcnow
 from .state import SERIALIZER_VERSION
+from .stored_messages import stored
 from .users import UserDirectory
 
 #: Extra holidays change a few times a year; each worker re-reads them at most this often
@@ -216,10 +217,11 @@ class UnitOfWork:
             set_committed_value(instance, "definition", definition)
 
     def _outcome(self, wf, error: str | None, now: datetime) -> dict[str, Any]:
-        """The instance row's new column values after running ``wf``."""
+        """The instance row's new column values after running ``wf``; an error is kept by code
+        (engine/stored_messages.py), for the case page to say in its reader's language."""
         values = runtime.snapshot(wf, self.config.compact_keep if self.config.compact_history else None)
         if error:
-            values.update(status="error", error_message=error)
+            values.update(status="error", error_message=stored(error))
         elif wf.completed:
             values.update(status="completed", ended_at=now)
         return values
@@ -230,7 +232,7 @@ class UnitOfWork:
         try:
             return runtime.load(instance, cd, self.script_engine)
         except runtime.StateUnreadable as exc:
-            self._write_case(instance, {"status": "error", "error_message": exc.message})
+            self._write_case(instance, {"status": "error", "error_message": stored(exc.message)})
             audit.record(self.session, "error", None, instance_id=instance.id, message=exc.message)
             return None
 
