@@ -16,10 +16,18 @@ the cloned task rows as the migration does (``kpi_tally.rebuild``); every clone 
 template's realisations, so ``bench.report_scale`` measures the report with spread ones.
 
     python -m bench.scale [--levels 100,10000,50000] [--db sqlite,postgresql] [--repeat 15]
+
+Seeding 50,000 cases takes minutes (a quarter of an hour on a busy machine). With
+``ALUR_BENCH_SCALE_KEEP=FOLDER`` the seeded databases are kept (SQLite files in FOLDER,
+PostgreSQL databases ``alur_bench_scale_keep_N``) and a later run reuses each whose case count is
+right, so a change to the pages can be measured again in minutes. Logins and API tokens are
+added each run; a page that starts a case adds one case a call. Never keep them across a
+schema change.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -28,7 +36,8 @@ from sqlalchemy import func, select, text
 from engine import kpi_tally
 from engine.calendar import WorkingCalendar
 
-from .common import (BareSpiff, EngineEnv, Target, database_url, drop_postgres, fresh_postgres_url, median, ms,
+from .common import (POSTGRES_ADMIN_URL, BareSpiff, EngineEnv, Target, database_url, drop_postgres,
+                     fresh_postgres_url, median, ms,
                      postgres_available, print_table, progress, run_main, workdir)
 from .inbox import Cloner, snapshots
 
@@ -37,6 +46,8 @@ GROWTH_LIMIT = 1.3
 BARE_LIMIT = 10.0
 #: Open work stays the same size while history grows: an office finishes its cases.
 RUNNING = 40
+#: A folder to keep the seeded databases in between runs (see above), or None.
+KEEP = os.environ.get("ALUR_BENCH_SCALE_KEEP") or None
 
 
 def pages(case_id: int, key: str) -> list[tuple[str, str, str, bool]]:
@@ -54,7 +65,10 @@ def pages(case_id: int, key: str) -> list[tuple[str, str, str, bool]]:
         ("cases ?status=running", "admin", "/instances/?status=running", False),
         ("cases ?overdue=1", "admin", "/instances/?overdue=1", False),
         (f"cases ?process=", "admin", f"/instances/?process={key}", False),
-        ("cases, page 5", "admin", "/instances/?page=5", False),
+        # Page 4 is full at every level; page 5 is empty at 100 cases (until the POST above has
+        # started some), so its growth compares a page of 25 rows with one of none.
+        ("cases, page 4", "admin", "/instances/?page=4", False),
+        ("cases, page 5 (empty at 100)", "admin", "/instances/?page=5", True),
         ("API cases", "admin", "/api/instances?limit=25", False),
         ("API inbox", "analis", "/api/tasks", False),
         ("audit log", "admin", "/admin/audit", False),
@@ -74,26 +88,42 @@ class Level:
     def __init__(self, kind: str, cases: int, work: Path, snaps: list[dict]) -> None:
         self.cases = cases
         self.kind = kind
-        name = f"alur_bench_scale_{cases}"
-        self.url = f"sqlite:///{work / f'scale{cases}.db'}" if kind == "sqlite" else fresh_postgres_url(name)
-        self.db_name = name if kind == "postgresql" else None
+        name = f"alur_bench_scale_keep_{cases}" if KEEP else f"alur_bench_scale_{cases}"
         t0 = time.perf_counter()
-        env = EngineEnv(self.url, work)
-        finished = [s for s in snaps if s["step"] is None]
-        running = [s for s in snaps if s["step"] is not None]
-        cloner = Cloner(env, snaps)
-        cloner.insert(cases - RUNNING, mine=False, pool=finished)
-        cloner.insert(RUNNING, mine=False, pool=running)
-        with env.Session() as session:  # the report's histograms, as the migration counts them
-            kpi_tally.rebuild(session, WorkingCalendar())
-            session.commit()
+        self.url = _kept(kind, cases, name) if KEEP else None
+        reused = self.url is not None
+        if not reused:
+            folder = Path(KEEP) if KEEP else work
+            folder.mkdir(parents=True, exist_ok=True)
+            self.url = f"sqlite:///{folder / f'scale{cases}.db'}" if kind == "sqlite" else fresh_postgres_url(name)
+            if kind == "sqlite":
+                Path(self.url[len("sqlite:///"):]).unlink(missing_ok=True)
+            env = EngineEnv(self.url, work)
+            finished = [s for s in snaps if s["step"] is None]
+            running = [s for s in snaps if s["step"] is not None]
+            cloner = Cloner(env, snaps)
+            cloner.insert(cases - RUNNING, mine=False, pool=finished)
+            cloner.insert(RUNNING, mine=False, pool=running)
+            with env.Session() as session:  # the report's histograms, as the migration counts them
+                kpi_tally.rebuild(session, WorkingCalendar())
+                session.commit()
+            if KEEP:  # marks a whole seeding (a run cut short leaves none: seeded again)
+                with env.engine.begin() as conn:
+                    conn.execute(text("CREATE TABLE bench_scale_seeded (cases integer)"))
+                    conn.execute(text("INSERT INTO bench_scale_seeded VALUES (:n)"), {"n": cases})
+        else:
+            env = EngineEnv(self.url, work, setup=False)
+        self.db_name = name if kind == "postgresql" and not KEEP else None
         with env.engine.connect() as conn:
             self.task_rows = conn.scalar(select(func.count()).select_from(text("tasks")))
             self.events = conn.scalar(select(func.count()).select_from(text("audit_events")))
             self.finished_case = conn.scalar(text("SELECT max(id) FROM instances WHERE status = 'completed'"))
-        if kind == "postgresql":
+        if kind == "postgresql" and not reused:
+            # VACUUM as well: a freshly loaded table has no visibility map, so every index-only
+            # scan (a search word's cases, a bounded count) read each row's heap page too, until
+            # autovacuum came by in the middle of a run.
             with env.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("ANALYZE"))
+                conn.execute(text("VACUUM ANALYZE"))
         env.dispose()
         self.seconds = time.perf_counter() - t0
         self.app = _app(self.url, work / f"files{cases}")
@@ -127,6 +157,34 @@ class Level:
             db.engine.dispose()
         if self.db_name:
             drop_postgres(self.db_name)
+
+
+def _kept(kind: str, cases: int, name: str) -> str | None:
+    """The URL of a kept database seeded whole with ``cases`` cases, or None if there is none."""
+    from sqlalchemy import create_engine
+
+    if kind == "sqlite":
+        path = Path(KEEP) / f"scale{cases}.db"
+        if not path.exists():
+            return None
+        url = f"sqlite:///{path}"
+    else:
+        import psycopg
+
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+                return None
+        url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace(
+            "postgresql://", "postgresql+psycopg://", 1) + f"/{name}"
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            seeded = conn.scalar(text("SELECT cases FROM bench_scale_seeded"))
+    except Exception:  # noqa: BLE001 - half-seeded or an older schema: seed it again
+        seeded = None
+    finally:
+        engine.dispose()
+    return url if seeded == cases else None
 
 
 def _app(url: str, files: Path):

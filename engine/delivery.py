@@ -23,8 +23,10 @@ from sqlalchemy.orm import Session
 from . import webhook_client
 from .config import EngineConfig
 from .mailer import Mailer, build_message
+from .messages import Coded, Message
 from .models import User, utcnow
 from .notification_models import FAILED, PENDING, SENT, Notification, Webhook
+from .stored_messages import loaded, stored
 
 log = logging.getLogger(__name__)
 
@@ -111,26 +113,30 @@ def deliver(session: Session, config: EngineConfig, renderer: Renderer, *, now: 
     return counts
 
 
-class Undeliverable(Exception):
+class Undeliverable(Coded, Exception):
     """Nothing to deliver to (no address, a disabled webhook)."""
 
 
-def _describe(exc: Exception) -> str:
-    return (f"{type(exc).__name__}: {exc}" if not isinstance(exc, (Undeliverable, webhook_client.WebhookFailed))
-            else str(exc))[:1000]
+def _describe(exc: Exception) -> Message:
+    """Why a delivery failed, by code: ours, or the mail library's words (``delivery.failed``)."""
+    if isinstance(exc, (Undeliverable, webhook_client.WebhookFailed)):
+        return exc.msg
+    return Message("delivery.failed", type=type(exc).__name__, detail=str(exc)[:1000])
 
 
 def _send(row: Notification, user: User | None, hook: Webhook | None, config: EngineConfig,
           renderer: Renderer, mailer: Mailer) -> None:
     if row.channel == "email":
         if user is None or not user.active or not user.email:
-            raise Undeliverable("the person has no email address or is no longer active")
+            raise Undeliverable("delivery.no_address")
         subject, body_text, body_html = renderer(row, user)
         mailer.send(build_message(sender=config.mail_from, to=user.email, subject=subject, text=body_text,
                                   html=body_html, message_id=message_id(row.key)))
     elif row.channel == "webhook":
         if hook is None or not hook.active:
-            raise Undeliverable("the webhook is disabled" + (f": {hook.disabled_reason}" if hook and hook.disabled_reason else ""))
+            if hook is not None and hook.disabled_reason:
+                raise Undeliverable("delivery.webhook_disabled_because", why=loaded(hook.disabled_reason))
+            raise Undeliverable("delivery.webhook_disabled")
         document = {"event": row.event, "delivery": row.key, "created_at": row.created_at.isoformat(),
                     **{k: v for k, v in row.payload.items() if k != "language"}}
         if row.task_id:
@@ -151,17 +157,17 @@ def _sent(session: Session, row: Notification, owner: str, hook: Webhook | None)
 
 
 def _failed(session: Session, row: Notification, owner: str, now: datetime, hook: Webhook | None,
-            error: str) -> None:
+            error: Message) -> None:
     attempts = row.attempts + 1
-    final = attempts >= MAX_ATTEMPTS or error.startswith("the person has no email")
+    final = attempts >= MAX_ATTEMPTS or error.code == "delivery.no_address"
     session.execute(update(_N).where(_N.c.id == row.id, _N.c.lease_owner == owner).values(
-        status=FAILED if final else PENDING, attempts=attempts, last_error=error, lease_until=None,
+        status=FAILED if final else PENDING, attempts=attempts, last_error=stored(error), lease_until=None,
         lease_owner=None, next_attempt_at=max(now, utcnow()) + pause_after(attempts)))
     if hook is not None and hook.active:
         hook.failures += 1
         if hook.failures >= WEBHOOK_DISABLE_AFTER:
             hook.active = False
-            hook.disabled_reason = f"{hook.failures} deliveries failed in a row; the last: {error}"
+            hook.disabled_reason = stored(Message("delivery.webhook_stopped", n=hook.failures, last=error))
 
 
 def retry(session: Session, notification_ids: list[int] | None = None) -> int:

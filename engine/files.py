@@ -53,15 +53,45 @@ def check_filename(name: str | None) -> str:
     return re.sub(r"\s+", " ", raw.strip())
 
 
+#: The sub-folder of the store that holds the bytes only archived cases refer to
+#: (engine/ops_retention.py): the same layout, so it can live on cheaper storage (a mount) and
+#: goes into backups with the rest of the store.
+ARCHIVE_DIR = "archive"
+
+
 class FileStore:
+    """Bytes under ``root/ab/ab…`` (their sha256); bytes only archived cases refer to are moved to
+    ``root/archive/ab/ab…``. Readers ask :meth:`path_for`, which finds either."""
+
     def __init__(self, root: Path, max_bytes: int) -> None:
         self.root = Path(root)
         self.max_bytes = max_bytes
 
-    def path_for(self, sha256: str) -> Path:
+    @property
+    def archive_root(self) -> Path:
+        return self.root / ARCHIVE_DIR
+
+    def live_path(self, sha256: str) -> Path:
+        """Where bytes a live case (or a template) refers to are kept."""
         if not re.fullmatch(r"[0-9a-f]{64}", sha256):
             raise ValueError("not a sha256")
         return self.root / sha256[:2] / sha256
+
+    def archive_path(self, sha256: str) -> Path:
+        """Where bytes only archived cases refer to are kept."""
+        if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+            raise ValueError("not a sha256")
+        return self.archive_root / sha256[:2] / sha256
+
+    def path_for(self, sha256: str) -> Path:
+        """Where the bytes are: the live folder, else the archive folder (else the live path,
+        which does not exist: the caller says the file is missing). A file moved between the
+        two while a reader opens it is found on its second look."""
+        live = self.live_path(sha256)
+        if live.exists():
+            return live
+        archived = self.archive_path(sha256)
+        return archived if archived.exists() else live
 
     def save(self, filename: str | None, stream: BinaryIO) -> StoredFile:
         """Stream to a temporary file, hashing as we go; refuse beyond ``max_bytes``."""
@@ -84,8 +114,15 @@ class FileStore:
             if size == 0:
                 raise Invalid("attachment.invalid", [Problem("file.empty", field="file")])
             sha = digest.hexdigest()
-            final = self.path_for(sha)
+            final = self.live_path(sha)
             final.parent.mkdir(parents=True, exist_ok=True)
+            archived = self.archive_path(sha)
+            if not final.exists() and archived.exists():
+                # bytes an archived case holds are wanted by a live one again: back to the live folder
+                try:
+                    os.replace(archived, final)
+                except FileNotFoundError:
+                    pass
             if final.exists():
                 os.unlink(tmp)
                 # the bytes are wanted again: fresh, so a collection of orphaned files that runs

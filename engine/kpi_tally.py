@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from typing import Iterable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, func, insert, or_, select, text
+from sqlalchemy import and_, delete, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from .calendar import WorkingCalendar
@@ -96,16 +96,10 @@ def add(session: Session, definition_id: int, bpmn_id: str, day: date, minutes: 
 
 
 def record_completion(session: Session, calendar: WorkingCalendar, row: TaskRecord, now: datetime,
-                      minutes: int, new_task_ids: Iterable[str]) -> None:
-    """Count one completion of ``row``. It sent work back when a step that became ready with it
-    had already been completed in this case (a review that asked for changes)."""
-    new_ids = list(new_task_ids)
-    sent_back = False
-    if new_ids:
-        reopened = select(TaskRecord.bpmn_id).where(TaskRecord.id.in_(new_ids))
-        sent_back = bool(session.scalar(select(func.count()).where(
-            TaskRecord.instance_id == row.instance_id, TaskRecord.state == "completed",
-            TaskRecord.id != row.id, TaskRecord.bpmn_id.in_(reopened))))
+                      minutes: int, sent_back: bool) -> None:
+    """Count one completion of ``row``. ``sent_back``: a step that became ready with it had already
+    been completed in this case by another completion (a review that asked for changes); the task
+    index knows it as it numbers the new rows' rounds (``reopened``, engine/task_index.py)."""
     add(session, row.definition_id, row.bpmn_id, office_day(now, calendar.tz), minutes,
         on_time=row.due_at is not None and now <= row.due_at, sent_back=sent_back)
 

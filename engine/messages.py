@@ -347,6 +347,25 @@ MESSAGES: dict[str, str] = {
     "notify.bad_mode": "mode must be one of {choices}",
     "notify.bad_hour": "the digest hour is a whole hour from 0 to 23",
     "notify.invalid": "Invalid notification settings",
+    # ---- a case stopped while running (engine/runtime.py), kept on the case by code -------------
+    "engine.too_deep": "call activities and subprocesses nest more than {n} deep at '{name}': a process that calls itself?",
+    "engine.step_budget": ("the case ran {n} steps without reaching a person's step or a wait (last: {name}); a loop "
+                           "without a human task, or a call activity that calls its own process?"),
+    "engine.recursion": "the case nests too deeply (a call activity that calls its own process?)",
+    "engine.stuck": ("the case can go no further: nothing is ready or waiting and no end event was reached "
+                     "(an element without an outgoing flow?)"),
+    "engine.stuck_after": ("the case can go no further after '{name}': nothing is ready or waiting and no end event "
+                           "was reached (an element without an outgoing flow?)"),
+    "engine.failed": "{detail}",
+    "engine.failed_at": "{where}: {detail}",
+    # ---- a notification not delivered (engine/delivery.py, webhook_client.py), kept by code ----
+    "delivery.no_address": "the person has no email address or is no longer active",
+    "delivery.webhook_disabled": "the webhook is disabled",
+    "delivery.webhook_disabled_because": "the webhook is disabled: {why}",
+    "delivery.webhook_stopped": "{n} deliveries failed in a row; the last: {last}",
+    "delivery.http_status": "the receiver answered HTTP {status}",
+    "delivery.unreachable": "the receiver could not be reached: {detail}",
+    "delivery.failed": "{type}: {detail}",
     # ---- messages to cases (engine/ops_messages.py) --------------------------------------------
     "message.owners_only": "only administrators and Process Owners may send messages to cases",
     "message.bad_name": "name must be a message name of 1 to {n} characters",

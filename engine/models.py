@@ -455,6 +455,23 @@ class DocumentTemplate(Base):
     uploaded_by: Mapped[Optional[str]] = mapped_column(String(80))
 
 
+class RetentionPolicy(Base):
+    """The office's retention policy (one row, ``id`` 1): archive cases that ended more than
+    ``after_months`` months ago (None: the worker archives nothing), and what the worker's last
+    run did. ``run_started_at`` is the claim of the run under way, so one worker runs it at a time."""
+
+    __tablename__ = "retention_policy"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    after_months: Mapped[Optional[int]]
+    changed_by: Mapped[Optional[str]] = mapped_column(String(80))
+    changed_at: Mapped[Optional[datetime]]
+    run_started_at: Mapped[Optional[datetime]]
+    last_run_at: Mapped[Optional[datetime]]
+    #: What the last run did: the figures of :class:`engine.ops_retention.ArchiveReport`, and
+    #: ``more`` when it stopped at its batch limit (the next worker pass goes on).
+    last_run: Mapped[Optional[dict[str, Any]]]
+
+
 class DocumentJob(Base):
     """A step's document (``sop.document``) to render: queued in the completion's transaction with
     what the template will see (frozen then), rendered and attached outside the completion's path

@@ -4,8 +4,9 @@ The archive is a gzipped tar holding ``manifest.json`` (alur's version, the Alem
 database kind, and the SHA-256 and size of every other member), the database (``database.sqlite3``
 made with SQLite's online backup API, or ``database.dump`` from ``pg_dump --format=custom``) and
 ``files/…``, the files folder as it is (deliverables and document templates, named by content).
-The database is copied first, then the files: files are only ever added, so every file the copy
-names is in the archive.
+The database is copied first, then the files: files are only added, or moved between the files
+folder and its archive folder (``archive/``, engine/ops_retention.py), where the copy looks for a
+file that moved meanwhile, so every file the copy names is in the archive.
 
 Restore reads the whole archive into a scratch folder beside the files folder and checks the
 manifest (kind of database, every member listed, nothing unlisted, names inside the archive, each
@@ -36,6 +37,7 @@ from sqlalchemy.engine import URL
 
 from . import audit
 from .errors import AlurError, Conflict, Invalid
+from .files import ARCHIVE_DIR
 from .models import Deliverable, Instance, User
 from .unit_of_work import UnitOfWork
 
@@ -94,6 +96,20 @@ def _member_name(name: str) -> bool:
             and all(part not in ("", ".", "..") for part in path.parts))
 
 
+def _moved(files_dir: Path, file: Path) -> Path | None:
+    """Where a stored file went if archiving moved it since it was listed (engine/ops_retention.py
+    moves bytes from ``ab/ab…`` to ``archive/ab/ab…``, an upload brings them back); restore puts it
+    under the listed name, where the file store finds it too."""
+    parts = file.relative_to(files_dir).parts
+    if len(parts) == 2:
+        other = files_dir / ARCHIVE_DIR / parts[0] / parts[1]
+    elif len(parts) == 3 and parts[0] == ARCHIVE_DIR:
+        other = files_dir / parts[1] / parts[2]
+    else:
+        return None
+    return other if other.is_file() else None
+
+
 class BackupOperations(UnitOfWork):
     def _dialect(self) -> str:
         return self.session.get_bind().dialect.name
@@ -126,8 +142,15 @@ class BackupOperations(UnitOfWork):
             if files_dir.is_dir():
                 for file in sorted(p for p in files_dir.rglob("*") if p.is_file()):
                     members["files/" + file.relative_to(files_dir).as_posix()] = file
-            listed = {name: {"sha256": _sha256_file(file), "size": file.stat().st_size}
-                      for name, file in members.items()}
+            listed = {}
+            for name, file in list(members.items()):
+                # archiving may move a file between the live and the archive folder meanwhile
+                found = file if file.is_file() else _moved(files_dir, file)
+                if found is None:  # an orphan collected meanwhile: nothing names it
+                    del members[name]
+                    continue
+                members[name] = found
+                listed[name] = {"sha256": _sha256_file(found), "size": found.stat().st_size}
             manifest = {"format": FORMAT, "alur_version": _alur_version(), "alembic_revision": revision,
                         "database": dialect, "created_at": datetime.now(timezone.utc).isoformat(),
                         "files": listed}
@@ -139,6 +162,8 @@ class BackupOperations(UnitOfWork):
                     info.size, info.mtime = len(data), int(datetime.now().timestamp())
                     tar.addfile(info, io.BytesIO(data))
                     for name, file in members.items():
+                        if not file.is_file():
+                            file = _moved(files_dir, file) or file
                         tar.add(file, arcname=name, recursive=False)
                 partial.replace(path)
             finally:

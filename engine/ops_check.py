@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from . import audit, runtime, task_index
+from .files import ARCHIVE_DIR
 from .models import Base, Deliverable, Instance, TaskRecord, utcnow
+from .stored_messages import stored
 from .unit_of_work import UnitOfWork
 
 OPEN_STATUSES = ("running", "suspended", "error")
@@ -57,7 +59,7 @@ class CheckOperations(UnitOfWork):
         except runtime.StateUnreadable as exc:
             diff = Difference("state_unreadable", subject, exc.message)
             if repair and instance.status != "error":
-                self._write_case(instance, {"status": "error", "error_message": exc.message})
+                self._write_case(instance, {"status": "error", "error_message": stored(exc.message)})
                 audit.record(self.session, "error", None, instance_id=instance_id, message=exc.message)
                 self._commit()
                 diff.repaired = True
@@ -97,7 +99,8 @@ class CheckOperations(UnitOfWork):
                 known.update(self.session.scalars(select(table.c.sha256).where(table.c.sha256.is_not(None))))
         root = self.files.root
         if root.is_dir():
-            for path in sorted(root.glob("??/*")):
+            # the live folder and the archive folder (bytes only archived cases hold)
+            for path in sorted([*root.glob("??/*"), *root.glob(f"{ARCHIVE_DIR}/??/*")]):
                 if path.is_file() and path.name not in known:
                     diffs.append(Difference("file_orphan", f"file {path.relative_to(root)}",
                                             "no attachment row names this file"))

@@ -5,8 +5,9 @@ import json
 from dataclasses import dataclass
 from typing import Iterable
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import defer
+from sqlalchemy.sql.elements import ColumnElement
 
 from . import access, audit, outbox, runtime, search, task_index
 from .errors import Conflict, Invalid, NotAllowed, Problem
@@ -16,7 +17,7 @@ from .forms import FormError, load_form, validate_data
 from .messages import Message
 from .paging import COUNT_CAP, Count, bounded_count
 from .case_files import CaseFiles
-from .unit_of_work import bounded_page, rolls_back_on_refusal
+from .unit_of_work import bounded_page, rolls_back_on_refusal, valid_id
 
 INSTANCE_STATUSES = ("running", "suspended", "completed", "terminated", "withdrawn", "error")
 #: A withdrawal's reason, at most this long.
@@ -87,12 +88,49 @@ class InstanceOperations(CaseFiles):
 
     def list_instances(self, user: User, *, status: str | None = None, process_key: str | None = None,
                        q: str | None = None, overdue: bool = False, mine: bool = False, limit: int = 50,
-                       offset: int = 0, count: bool = True) -> tuple[list[Instance], Count | None]:
-        """The cases ``user`` may see, newest first, with how many match if ``count`` (exact up to
-        a thousand past the page, "at least" beyond). Every filter is an index (status, process and search
-        words by case id, overdue by due time), and the rows come without their state. ``mine``: only
-        the cases they started or took part in (Pengajuan saya); ``q``: words of the number, title or answers."""
+                       offset: int = 0, count: bool = True, before: int | None = None
+                       ) -> tuple[list[Instance], Count | None]:
+        """The cases ``user`` may see, newest first, with how many match if ``count``: exact on
+        the last page and up to a thousand past the page; beyond, or where counting could read
+        every case of a common search word, "more than" the pages so far (and one more page).
+        Every filter is an index (status, process and search words by case id, overdue by due
+        time), and the rows come without their state. ``mine``: only the cases they started or
+        took part in (Pengajuan saya); ``q``: words of the number, title or answers; ``before``: only
+        the cases older than that case id (the last one of a page: the next page, as cheap however
+        deep, where an ``offset`` reads every case it skips)."""
         limit, offset = bounded_page(limit, offset)
+        query, order, counted = self._case_query(user, status=status, process_key=process_key, q=q,
+                                                 overdue=overdue, mine=mine)
+        if before is not None and (valid_id(before) or before <= 0):  # past the largest id: no filter
+            query = query.where(order < max(before, 0))
+            counted = None if counted is None or not counted.exact else Count(0, exact=False)
+        # The page's ids first, then its rows: where the filter is a list of values (a process's
+        # versions) SQLite sorts what matches; sorting ids off an index is cheap, sorting whole rows
+        # (read past their state's overflow pages) took 0.3 s at 50,000 cases. One id more than
+        # the page says whether another page follows.
+        ids = list(self.session.scalars(query.with_only_columns(Instance.id)
+                                        .order_by(order.desc()).limit(limit + 1).offset(offset)))
+        more, ids = len(ids) > limit, ids[:limit]
+        total = None
+        if not count:
+            pass
+        elif not more and (ids or not offset):  # the last page: the count is known without counting
+            total = Count(offset + len(ids))
+        elif more and counted is not None:
+            total = counted if counted.exact or counted.value > offset + limit else Count(offset + limit, False)
+        else:  # a page past the last one counts too: it says how many pages there are
+            total = bounded_count(self.session, query, Instance.id, cap=offset + COUNT_CAP)
+        rows = list(self.session.scalars(select(Instance).options(defer(Instance.state))
+                                         .where(Instance.id.in_(ids)).order_by(Instance.id.desc()))) if ids else []
+        return rows, total
+
+    def _case_query(self, user: User, *, status: str | None, process_key: str | None, q: str | None,
+                    overdue: bool, mine: bool) -> tuple[Select, ColumnElement, Count | None]:
+        """The ids of the cases ``user`` may see that pass the filters (a query over ``Instance``),
+        the column to order it by, and its count if the search already knows it: None where a
+        bounded count is cheap. A search is read along its rarest word's index; its count is
+        that word's if nothing else narrows, else (when that word is common) only "more than a
+        page": counting what several common words share would read every case of one of them."""
         query = select(Instance)
         if mine:
             query = query.where(access.took_part_clause([user]))
@@ -104,9 +142,18 @@ class InstanceOperations(CaseFiles):
         if process_key:
             query = query.where(Instance.definition_id.in_(
                 select(ProcessDefinition.id).where(ProcessDefinition.key == process_key)))
-        order = Instance.id
+        order, counted = Instance.id, None
         if q and (words := search.search_words(q)):
+            alone = len(words) == 1 and not (status or process_key or overdue or mine) \
+                and access.sees_everything(user)
+            # counted up to a thousand where that is the count shown, else only as far as decides
+            words, cases = search.rarest_first(self.session, words,
+                                               search.FREQUENCY_CAP if alone else search.COUNTED_SCAN)
             query, order = search.narrow(query, words)
+            if alone:
+                counted = Count(min(cases, search.FREQUENCY_CAP), cases <= search.FREQUENCY_CAP)
+            elif cases > search.COUNTED_SCAN:
+                counted = Count(0, exact=False)
         if overdue:
             query = query.where(Instance.id.in_(select(TaskRecord.instance_id).where(
                 TaskRecord.state == "ready", TaskRecord.due_at < utcnow())))
@@ -116,15 +163,7 @@ class InstanceOperations(CaseFiles):
             lanes_defs = [d for d, lanes in self._lanes_by_version().items() if lanes & roles]
             query = query.where(or_(access.took_part_clause([user, *officials]),
                                     Instance.definition_id.in_(lanes_defs)))
-        total = bounded_count(self.session, query, Instance.id, cap=offset + COUNT_CAP) if count else None
-        # The page's ids first, then its rows: where the filter is a list of values (a process's
-        # versions) SQLite sorts what matches; sorting ids off an index is cheap, sorting whole rows
-        # (read past their state's overflow pages) took 0.3 s at 50,000 cases.
-        ids = list(self.session.scalars(query.with_only_columns(Instance.id)
-                                        .order_by(order.desc()).limit(limit).offset(offset)))
-        rows = list(self.session.scalars(select(Instance).options(defer(Instance.state))
-                                         .where(Instance.id.in_(ids)).order_by(Instance.id.desc()))) if ids else []
-        return rows, total
+        return query, order, counted
 
     def _lanes_by_version(self) -> dict[int, frozenset[str]]:
         """Every deployed version's lanes, read from its metadata (no spec is restored to list
@@ -166,8 +205,9 @@ class InstanceOperations(CaseFiles):
             select(Instance.id, Instance.number, Instance.title).where(Instance.id.in_(ids)))}
 
     def instance_tasks(self, instance_id: int) -> list[TaskRecord]:
-        return list(self.session.scalars(select(TaskRecord).where(TaskRecord.instance_id == instance_id)
-                                         .order_by(TaskRecord.created_at, TaskRecord.step)))
+        return self.with_kept_data(list(self.session.scalars(
+            select(TaskRecord).where(TaskRecord.instance_id == instance_id)
+            .order_by(TaskRecord.created_at, TaskRecord.step))))
 
     def instance_events(self, instance_id: int) -> list[AuditEvent]:
         return list(self.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
@@ -189,7 +229,7 @@ class InstanceOperations(CaseFiles):
         event_count = (len(latest) if len(latest) < events else
                        self.session.scalar(select(func.count()).where(AuditEvent.instance_id == instance_id)) or 0)
         newest.sort(key=lambda t: (t.created_at, t.step or 0))
-        return CaseHistory(tasks=newest, older_tasks=task_count - len(newest), events=latest[::-1],
+        return CaseHistory(tasks=self.with_kept_data(newest), older_tasks=task_count - len(newest), events=latest[::-1],
                            older_events=event_count - len(latest))
 
     def instance_files(self, instance_id: int, limit: int) -> tuple[list[Deliverable], int]:
@@ -204,7 +244,8 @@ class InstanceOperations(CaseFiles):
     def tasks_by_id(self, task_ids: Iterable[str]) -> list[TaskRecord]:
         """Task rows by id, in one query."""
         ids = [i for i in set(task_ids) if i]
-        return list(self.session.scalars(select(TaskRecord).where(TaskRecord.id.in_(ids)))) if ids else []
+        return self.with_kept_data(list(self.session.scalars(select(TaskRecord).where(TaskRecord.id.in_(ids))))) \
+            if ids else []
 
     def instance_step_kinds(self, instance_id: int) -> list[TaskRecord]:
         """One task row per kind of step (BPMN id) the case went through: what its forms are, in

@@ -9,7 +9,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import bindparam, func, insert, select, update
 from SpiffWorkflow.util.task import TaskState
 
-from . import access, audit, documents, dossier, inbox_query, item_lists, kpi_tally, outbox, runtime, search
+from . import access, audit, documents, dossier, inbox_query, item_lists, kpi_tally, outbox, runtime, search, task_index
 from .data_limits import check_data
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .forms import validate_data
@@ -271,6 +271,7 @@ class TaskOperations(CaseFiles):
         now = utcnow()
         minutes = self.calendar.between(row.created_at, now)
         behalf = self._behalf(user, row)
+        open_ids = task_index.open_ids_of(wf)  # before it runs: the open rows, without asking the database
         error = runtime.run_user_task(wf, task, data)
         kept = json.loads(json.dumps(data))
         self._write_case(instance, self._outcome(wf, error, now))  # first: a lost race ends here
@@ -288,8 +289,9 @@ class TaskOperations(CaseFiles):
             if decides else None
         if document:
             self._queue_document(row, instance, document, dict(task.data), user, now)
-        became_ready = self._index_tasks(instance, wf, cd, now, cause)
-        kpi_tally.record_completion(self.session, self.calendar, row, now, minutes, [r["id"] for r in became_ready])
+        became_ready = self._index_tasks(instance, wf, cd, now, cause, open_ids=open_ids, done_id=row.id)
+        kpi_tally.record_completion(self.session, self.calendar, row, now, minutes,
+                                    any(r["reopened"] for r in became_ready))
         back = next((r for r in became_ready if r["returned"]), None)
         outcome = dossier.outcome(schema, kept, cd.gateway_variables, back and {
             "step": back["step"], "name": back["name"], "bpmn_id": back["bpmn_id"]})

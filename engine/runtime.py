@@ -18,6 +18,7 @@ from . import dossier
 from .bpmn_loader import TaskMeta
 from .case_numbers import derive_prefix
 from .errors import Conflict
+from .messages import Coded, Message
 from .compaction import DEFAULT_KEEP, compact
 from .expressions import RestrictedScriptEngine
 from . import message_waits
@@ -124,11 +125,15 @@ TIME_BUDGET_SECONDS = 5.0
 MAX_DEPTH = 12
 
 
-class StepBudgetExceeded(RuntimeError):
+class StepBudgetExceeded(Coded, RuntimeError):
     """An advance ran more engine steps (or longer) than a case ever should in one go."""
 
 
-def _guarded(action, workflow: BpmnWorkflow) -> str | None:
+def _task_name(task) -> str:
+    return getattr(task.task_spec, "bpmn_name", None) or task.task_spec.name
+
+
+def _guarded(action, workflow: BpmnWorkflow) -> Message | None:
     """Run ``action`` (which advances ``workflow``) under the step and time budget. Any
     exception, SpiffWorkflow's own bugs included, becomes the case's error message: a broken
     diagram must stop its case for an administrator to see, never answer 500 or hang."""
@@ -137,55 +142,65 @@ def _guarded(action, workflow: BpmnWorkflow) -> str | None:
     def count(task) -> None:
         steps[0] += 1
         if task.workflow.depth > MAX_DEPTH:
-            raise StepBudgetExceeded(
-                f"call activities and subprocesses nest more than {MAX_DEPTH} deep at "
-                f"'{getattr(task.task_spec, 'bpmn_name', None) or task.task_spec.name}': a process that calls itself?")
+            raise StepBudgetExceeded("engine.too_deep", n=MAX_DEPTH, name=_task_name(task))
         if steps[0] > STEP_BUDGET or time.monotonic() - started > TIME_BUDGET_SECONDS:
-            raise StepBudgetExceeded(
-                f"the case ran {steps[0]} steps without reaching a person's step or a wait "
-                f"(last: {getattr(task.task_spec, 'bpmn_name', None) or task.task_spec.name}); a loop without a "
-                "human task, or a call activity that calls its own process?")
+            raise StepBudgetExceeded("engine.step_budget", n=steps[0], name=_task_name(task))
 
     try:
         action(count)
     except RecursionError:
-        return "the case nests too deeply (a call activity that calls its own process?)"
+        return Message("engine.recursion")
     except Exception as exc:  # noqa: BLE001 - every engine failure becomes an instance error
         return _describe(exc)
     return _stuck(workflow)
 
 
-def _stuck(workflow: BpmnWorkflow) -> str | None:
+def _stuck(workflow: BpmnWorkflow) -> Message | None:
     """A case that is not finished but has nothing to do and nothing to wait for would stay
     'running' for ever: say so instead."""
     if workflow.completed or workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
         return None
     done = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if getattr(t.task_spec, "bpmn_id", None)]
     last = done[-1].task_spec if done else None
-    where = f"after '{last.bpmn_name or last.bpmn_id}' " if last is not None else ""
-    return (f"the case can go no further {where}: nothing is ready or waiting and no end event was reached "
-            "(an element without an outgoing flow?)")
+    if last is None:
+        return Message("engine.stuck")
+    return Message("engine.stuck_after", name=last.bpmn_name or last.bpmn_id)
 
 
-def advance(workflow: BpmnWorkflow) -> str | None:
+def advance(workflow: BpmnWorkflow) -> Message | None:
     """Run engine steps until only human work or waiting remains. Returns an error message
     instead of raising: a broken gateway must become an instance error, not a crash."""
     return _guarded(lambda count: workflow.do_engine_steps(did_complete_task=count), workflow)
 
 
-def _describe(exc: Exception) -> str:
+def _budget(exc: BaseException | None) -> StepBudgetExceeded | None:
+    """The budget's own refusal, even when SpiffWorkflow wrapped it in one of its exceptions."""
+    for _ in range(5):
+        if exc is None or isinstance(exc, StepBudgetExceeded):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _describe(exc: Exception) -> Message:
+    """The case's error, by code: the budget's own words, or where the engine failed and the
+    library's words for why (``engine.failed_at`` / ``engine.failed``)."""
+    budget = _budget(exc)
+    if budget is not None:
+        return budget.msg
     text = str(exc) or type(exc).__name__
-    if not isinstance(exc, (SpiffWorkflowException, StepBudgetExceeded)):
+    if not isinstance(exc, SpiffWorkflowException):
         text = f"{type(exc).__name__}: {text}"
     spec = getattr(exc, "task_spec", None) or getattr(getattr(exc, "task", None), "task_spec", None)
     where = getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or getattr(exc, "task_name", None)
     if where and getattr(spec, "bpmn_id", None) and where != spec.bpmn_id:
         where = f"{where} ({spec.bpmn_id})"
     notes = " ".join(getattr(exc, "__notes__", []) or [])
-    return ((f"{where}: " if where else "") + text + (f" ({notes})" if notes else ""))[:2000]
+    detail = (text + (f" ({notes})" if notes else ""))[:2000]
+    return Message("engine.failed_at", where=where, detail=detail) if where else Message("engine.failed", detail=detail)
 
 
-def deliver(workflow: BpmnWorkflow, name: str, payload: dict) -> tuple[int, str | None]:
+def deliver(workflow: BpmnWorkflow, name: str, payload: dict) -> tuple[int, Message | None]:
     """Hand a message to the tasks waiting for it and advance: (how many caught it, error)."""
     caught = [0]
 

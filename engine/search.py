@@ -3,10 +3,11 @@
 Each case's words are rows of ``instance_search_terms`` (prefix, case), written when the case is
 written: every beginning of every word ("p", "pu", … "puskesmas"), so a search word matches the
 words it begins ("puskes" finds "Puskesmas") by equality. A case matches when each search word
-does. The list is read from the primary key (prefix, case id) backwards, newest case first, and
-stops after a page: a search costs the same with 100 cases or 50,000 and for a rare word or a
-common one, on SQLite and PostgreSQL alike, where ``title ILIKE '%…%'`` read every title
-(docs/benchmarks.md, scale).
+does. The list is read from the primary key (prefix, case id) backwards along the search's
+rarest word (each word's cases counted on the index up to a cap), newest case first, the other
+words probed per case, and stops after a page: a search costs the same with 100 cases or
+50,000 and for a rare word or a common one, on SQLite and PostgreSQL alike, where ``title ILIKE
+'%…%'`` read every title (docs/benchmarks.md, scale).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import re
 import unicodedata
 from typing import Any, Iterable
 
-from sqlalchemy import Select, and_, delete, exists, insert, select
+from sqlalchemy import Select, and_, delete, exists, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -24,6 +25,11 @@ from .models import Instance, InstanceSearchTerm
 MAX_TERM = 20  #: longer words are indexed (and searched) by their first 20 characters
 MAX_TERMS = 60  #: words indexed per case
 MAX_QUERY_TERMS = 8  #: words of one search that count; more narrow nothing worth the cost
+#: A search word's cases are counted up to this many to find the rarest word of a search.
+FREQUENCY_CAP = 1000
+#: A search whose rarest word has at most this many cases is counted exactly (reading each); past
+#: it, a search of several words, or with other filters, says only that more than a page match.
+COUNTED_SCAN = 200
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 _INSERT = insert(InstanceSearchTerm.__table__)
@@ -60,6 +66,24 @@ def prefixes(*texts: str | None) -> list[str]:
 def search_words(q: str) -> list[str]:
     """The words of a search that count, the longest (the most selective) first."""
     return sorted(terms(q), key=len, reverse=True)[:MAX_QUERY_TERMS]
+
+
+def frequencies(session: Session, words: list[str], cap: int) -> list[int]:
+    """How many cases each of ``words`` begins a word of, each counted on the index up to
+    ``cap + 1`` (one statement; at most ``cap + 1`` index entries read per word)."""
+    counts = [select(func.count()).select_from(
+        select(InstanceSearchTerm.instance_id).where(InstanceSearchTerm.term == word).limit(cap + 1).subquery())
+        .scalar_subquery() for word in words]
+    return list(session.execute(select(*counts)).one())
+
+
+def rarest_first(session: Session, words: list[str], cap: int | None = None) -> tuple[list[str], int]:
+    """``words`` with the one fewest cases have first (the list is read along its index, every
+    other word probed per case), and how many cases that one has (up to ``cap + 1``). A word
+    longer than another is not always rarer: "puskes" may be in a few cases, "antrean" in many."""
+    found = frequencies(session, words, FREQUENCY_CAP if cap is None else cap)
+    order = sorted(range(len(words)), key=lambda n: (found[n], -len(words[n])))
+    return [words[n] for n in order], found[order[0]]
 
 
 def narrow(query: Select, words: list[str]) -> tuple[Select, ColumnElement]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, case, func, insert, select
 from sqlalchemy.orm import Session, lazyload
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -18,12 +18,16 @@ from .models import Instance, Role, TaskRecord, User, task_assignees
 from .runtime import CompiledDefinition, find_task, ready_human_tasks
 
 
-#: Appointed users load when first needed (only appointed tasks have any), not with every task.
-ASSIGNEES_ON_DEMAND = [lazyload(TaskRecord.assignees)]  # built once
+#: Appointed users load when first needed (only appointed tasks have any), not with every task, and
+#: without their roles (deciding who may do a step needs their ids only).
+ASSIGNEES_ON_DEMAND = [lazyload(TaskRecord.assignees).lazyload(User.roles)]  # built once
 _OPEN_IDS = select(TaskRecord.id).where(TaskRecord.instance_id == bindparam("instance_id"),
                                        TaskRecord.state == "ready")
 _INSERT_TASK = insert(TaskRecord.__table__)
-_ROUNDS_SO_FAR = (select(TaskRecord.bpmn_id, func.count()).where(
+# Per looped step of a case: its rows so far, and how many of them another completion than the
+# one now running (``done_id``) completed (engine/kpi_tally.py counts a send-back by them).
+_ROUNDS_SO_FAR = (select(TaskRecord.bpmn_id, func.count(), func.coalesce(func.sum(case(
+    ((TaskRecord.state == "completed") & (TaskRecord.id != bindparam("done_id")), 1), else_=0)), 0)).where(
     TaskRecord.instance_id == bindparam("instance_id"), TaskRecord.bpmn_id.in_(bindparam("bpmn_ids", expanding=True)))
     .group_by(TaskRecord.bpmn_id))
 _INSERT_APPOINTMENT = insert(task_assignees)
@@ -68,14 +72,30 @@ def _appointed(session: Session, task, meta) -> list[int]:
     return []
 
 
+def open_ids_of(workflow: BpmnWorkflow) -> set[str]:
+    """The ids of the case's open task rows, read from its workflow instead of the database: the
+    ready human tasks of the state as saved are exactly the rows in state ``ready`` (every write of
+    a case's state is followed by :func:`sync` in the same transaction, or closes them all with
+    :func:`cancel_open` as the case stops running; ``alur check`` reports a case where they differ).
+    Call it on the workflow as loaded, before anything runs."""
+    return {str(t.id) for t in ready_human_tasks(workflow)}
+
+
 def sync(session: Session, instance: Instance, workflow: BpmnWorkflow, cd: CompiledDefinition,
          calendar: WorkingCalendar, now: datetime, cause: dict | None = None,
-         reminder_share: float = 0.75) -> list[dict]:
+         reminder_share: float = 0.75, *, open_ids: set[str] | None = None,
+         done_id: str | None = None) -> list[dict]:
     """Bring the instance's task rows in line with the workflow. Returns the rows (as dicts) of the
     tasks that became ready. Each carries its ``round``; one ready again (round 2 and on) carries
-    ``cause`` as ``returned``: who, from which step and why it was sent back."""
-    # ids only: the rows themselves are needed just for the few that stop being ready
-    open_ids = set(session.scalars(_OPEN_IDS, {"instance_id": instance.id}))
+    ``cause`` as ``returned``: who, from which step and why it was sent back; ``reopened`` says
+    whether a completion other than ``done_id`` (the one running now) had completed its step in
+    this case before (the report's send-backs).
+
+    ``open_ids``: the open rows' ids when the caller knows them (:func:`open_ids_of`, read before
+    the workflow ran), sparing a query; else they are read from the database (``alur check``'s
+    repair, which cannot trust them)."""
+    if open_ids is None:  # ids only: the rows themselves are needed just for the few that stop being ready
+        open_ids = set(session.scalars(_OPEN_IDS, {"instance_id": instance.id}))
     ready = ready_human_tasks(workflow)
     ready_ids = {str(t.id) for t in ready}
     rows: list[dict] = []
@@ -97,7 +117,7 @@ def sync(session: Session, instance: Instance, workflow: BpmnWorkflow, cd: Compi
             appointments += [{"task_id": tid, "user_id": uid} for uid in user_ids]
             row["has_assignees"] = True
         rows.append(row)
-    _number_rounds(session, instance.id, rows, cd, cause)
+    _number_rounds(session, instance.id, rows, cd, cause, done_id)
     # New rows are plain inserts, written at once on the unit of work's connection (same
     # transaction): the ORM's bookkeeping for objects nobody reads again cost more than the SQL.
     if rows:
@@ -116,18 +136,22 @@ def sync(session: Session, instance: Instance, workflow: BpmnWorkflow, cd: Compi
 
 
 def _number_rounds(session: Session, instance_id: int, rows: list[dict], cd: CompiledDefinition,
-                   cause: dict | None) -> None:
-    """Set each new row's round: one more than the rows its step already has in the case. Only steps
-    on a loop can have any, so a case moving along a straight line asks nothing."""
+                   cause: dict | None, done_id: str | None = None) -> None:
+    """Set each new row's round: one more than the rows its step already has in the case, and
+    ``reopened`` (see :func:`sync`). Only steps on a loop can have any, so a case moving along a
+    straight line asks nothing."""
     looped = sorted({r["bpmn_id"] for r in rows if r["bpmn_id"] in cd.repeatable})
-    before = dict(session.execute(_ROUNDS_SO_FAR, {"instance_id": instance_id, "bpmn_ids": looped}).all()) \
+    before = {bpmn_id: (count, completed) for bpmn_id, count, completed in session.execute(
+        _ROUNDS_SO_FAR, {"instance_id": instance_id, "bpmn_ids": looped, "done_id": done_id or ""}).all()} \
         if looped else {}
     seen: dict[str, int] = {}
     for row in rows:
         bpmn_id = row["bpmn_id"]
-        seen[bpmn_id] = seen.get(bpmn_id, before.get(bpmn_id, 0)) + 1
+        count, completed = before.get(bpmn_id, (0, 0))
+        seen[bpmn_id] = seen.get(bpmn_id, count) + 1
         row["round"] = seen[bpmn_id]
         row["returned"] = dict(cause) if cause and row["round"] > 1 else None
+        row["reopened"] = bool(completed)  # not a column: the insert takes only the table's keys
 
 
 def cancel_open(session: Session, instance: Instance) -> None:

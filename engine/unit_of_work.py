@@ -21,6 +21,7 @@ from .expressions import RestrictedScriptEngine
 from .files import FileStore
 from .models import Delegation, Holiday, Instance, ProcessDefinition, User, utcnow
 from .state import SERIALIZER_VERSION
+from .stored_messages import stored
 from .users import UserDirectory
 
 #: Extra holidays change a few times a year; each worker re-reads them at most this often
@@ -194,10 +195,11 @@ class UnitOfWork:
             set_committed_value(instance, "definition", definition)
 
     def _outcome(self, wf, error: str | None, now: datetime) -> dict[str, Any]:
-        """The instance row's new column values after running ``wf``."""
+        """The instance row's new column values after running ``wf``; an error is kept by code
+        (engine/stored_messages.py), for the case page to say in its reader's language."""
         values = runtime.snapshot(wf, self.config.compact_keep if self.config.compact_history else None)
         if error:
-            values.update(status="error", error_message=error)
+            values.update(status="error", error_message=stored(error))
         elif wf.completed:
             values.update(status="completed", ended_at=now)
         return values
@@ -208,7 +210,7 @@ class UnitOfWork:
         try:
             return runtime.load(instance, cd, self.script_engine)
         except runtime.StateUnreadable as exc:
-            self._write_case(instance, {"status": "error", "error_message": exc.message})
+            self._write_case(instance, {"status": "error", "error_message": stored(exc.message)})
             audit.record(self.session, "error", None, instance_id=instance.id, message=exc.message)
             return None
 
@@ -225,13 +227,15 @@ class UnitOfWork:
         for name, value in values.items():
             set_committed_value(row, name, value)
 
-    def _index_tasks(self, instance, workflow, cd, now: datetime, cause: dict | None = None) -> list[dict]:
+    def _index_tasks(self, instance, workflow, cd, now: datetime, cause: dict | None = None, *,
+                     open_ids: set[str] | None = None, done_id: str | None = None) -> list[dict]:
         """Write the task index for ``instance`` (inserts run at once, in this transaction) and the
-        notifications of the steps that became ready; returns their rows (``cause``: see
-        :func:`task_index.sync`; a row it sent back is told as such, with the reviewer's note)."""
+        notifications of the steps that became ready; returns their rows (``cause``, ``open_ids``,
+        ``done_id``: see :func:`task_index.sync`; a row it sent back is told as such, with the
+        reviewer's note)."""
         with self._losing_a_race_is_a_conflict(), self.session.no_autoflush:
             became_ready = task_index.sync(self.session, instance, workflow, cd, self.calendar, now, cause,
-                                           self.config.reminder_share)
+                                           self.config.reminder_share, open_ids=open_ids, done_id=done_id)
             outbox.steps_ready(self.session, instance, became_ready, now)
             if cd.catches_messages:
                 message_waits.sync(self.session, instance, workflow)

@@ -58,11 +58,12 @@ class UserDirectory:
         return self.session.scalar(_USER_BY_NAME, {"username": username})
 
     def find_many(self, usernames: Iterable[str]) -> dict[str, User]:
-        """username → user for every name that exists, in one query (roles loaded)."""
+        """username → user for every name that exists, in one query (roles loaded, joined in)."""
         wanted = list({u for u in usernames if isinstance(u, str) and u})
         if not wanted:
             return {}
-        return {u.username: u for u in self.session.scalars(select(User).where(User.username.in_(wanted)))}
+        return {u.username: u for u in self.session.scalars(
+            select(User).options(joinedload(User.roles)).where(User.username.in_(wanted))).unique()}
 
     def full_names(self, usernames: Iterable[str | None]) -> dict[str, str]:
         """username → full name (the username where none is recorded) for everyone a page names,

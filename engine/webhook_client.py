@@ -9,13 +9,13 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
-from .messages import Message
+from .messages import Coded, Message
 
 TIMEOUT_SECONDS = 10
 MAX_URL = 2000
 
 
-class WebhookFailed(Exception):
+class WebhookFailed(Coded, Exception):
     """The receiver did not take the event (an error status, no answer, a refused address)."""
 
 
@@ -53,9 +53,9 @@ def post(url: str, secret: str, event: str, delivery: str, document: dict[str, A
             answer.read(65536)
             status = answer.status
     except urllib.error.HTTPError as exc:
-        raise WebhookFailed(f"HTTP {exc.code}") from None
+        raise WebhookFailed("delivery.http_status", status=exc.code) from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise WebhookFailed(str(getattr(exc, "reason", exc))[:300]) from None
+        raise WebhookFailed("delivery.unreachable", detail=str(getattr(exc, "reason", exc))[:300]) from None
     if not 200 <= status < 300:
-        raise WebhookFailed(f"HTTP {status}")
+        raise WebhookFailed("delivery.http_status", status=status)
     return status

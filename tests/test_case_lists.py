@@ -60,6 +60,7 @@ def test_list_rows_come_without_their_state(any_db, svc, app):
     from webapp.extensions import db
 
     svc.start(SOP_KEY, svc.users.get("pemilik"), "Tanpa keadaan")
+    svc.start(SOP_KEY, svc.users.get("pemilik"), "Tanpa keadaan juga")
     svc.session.commit()
     svc.session.expunge_all()
     statements: list[str] = []
@@ -69,7 +70,7 @@ def test_list_rows_come_without_their_state(any_db, svc, app):
 
     event.listen(db.engine, "before_cursor_execute", grab)
     try:
-        rows, _count = svc.list_instances(svc.users.get("admin"))
+        rows, _count = svc.list_instances(svc.users.get("admin"), limit=1)  # a page of two: counted
     finally:
         event.remove(db.engine, "before_cursor_execute", grab)
     assert rows and "state" in inspect(rows[0]).unloaded
@@ -115,3 +116,91 @@ def test_the_api_lists_cases_by_search_words_and_overdue(any_db, svc, client, to
     assert [i["title"] for i in found] == ["Sistem arsip dinas"]
     assert [i["title"] for i in client.get("/api/instances?overdue=1", headers=auth).get_json()] == ["Portal data desa"]
     assert len(client.get("/api/instances", headers=auth).get_json()) == 2
+
+
+def test_a_search_reads_along_its_rarest_word_not_its_longest(any_db, svc):
+    owner = svc.users.get("pemilik")
+    for n in range(4):
+        svc.start(SOP_KEY, owner, f"Aplikasi antrean {n}")
+    svc.start(SOP_KEY, owner, "Aplikasi antrean desa")
+    svc.session.commit()
+    assert search.frequencies(svc.session, ["antrean", "desa", "zzz"], cap=3) == [4, 1, 0]  # 4: "more than 3"
+    assert search.rarest_first(svc.session, ["antrean", "desa"]) == (["desa", "antrean"], 1)
+    assert search.rarest_first(svc.session, ["desa"]) == (["desa"], 1)
+    assert titles(svc, q="antrean desa") == ["Aplikasi antrean desa"]
+    assert titles(svc, q="antrean") == ["Aplikasi antrean desa"] + [f"Aplikasi antrean {n}" for n in (3, 2, 1, 0)]
+
+
+def test_a_search_count_is_its_word_or_more_than_the_pages_read(any_db, svc, monkeypatch):
+    owner = svc.users.get("pemilik")
+    admin = svc.users.get("admin")
+    for n in range(7):
+        svc.start(SOP_KEY, owner, f"Arsip {'desa' if n % 2 else 'kota'} {n}")
+    svc.session.commit()
+    rows, count = svc.list_instances(admin, q="arsip", limit=2)
+    assert [i.title for i in rows] == ["Arsip kota 6", "Arsip desa 5"] and count == Count(7)  # the word's own count
+    rows, count = svc.list_instances(admin, q="arsip desa", limit=2)
+    assert len(rows) == 2 and count == Count(3)  # a rare word: counted exactly
+    monkeypatch.setattr(search, "COUNTED_SCAN", 2)  # now "desa" (3 cases) is common
+    assert svc.list_instances(admin, q="arsip desa", limit=2)[1] == Count(2, exact=False)
+    rows, count = svc.list_instances(admin, q="arsip desa", limit=2, offset=2)
+    assert [i.title for i in rows] == ["Arsip desa 1"] and count == Count(3)  # the last page: exact
+    assert svc.list_instances(admin, q="arsip desa", limit=2, offset=4) == ([], Count(3))  # past the end: counted
+    monkeypatch.setattr(search, "FREQUENCY_CAP", 5)
+    assert svc.list_instances(admin, q="arsip", limit=2)[1] == Count(5, exact=False)
+    assert svc.list_instances(admin, q="arsip", limit=2, offset=4)[1] == Count(6, exact=False)
+
+
+def _plan(svc, query) -> str:
+    """The database's plan of ``query``, as one string."""
+    bind = svc.session.get_bind()
+    compiled = query.compile(bind)
+    params = compiled.construct_params()
+    if bind.dialect.name == "sqlite":
+        sql, args = "EXPLAIN QUERY PLAN " + str(compiled), tuple(params[k] for k in compiled.positiontup)
+    else:
+        sql, args = "EXPLAIN " + str(compiled), params
+    return " ".join(str(r) for r in svc.session.connection().exec_driver_sql(sql, args))
+
+
+def test_a_search_page_reads_the_word_index_newest_first_and_probes_the_others(any_db, svc):
+    from sqlalchemy import insert, text
+
+    from engine.models import InstanceSearchTerm
+
+    owner = svc.users.get("pemilik")
+    cases = [svc.start(SOP_KEY, owner, f"Arsip desa {n}").id for n in range(3)]
+    # enough other words that reading a word's cases along the index beats reading the table
+    svc.session.execute(insert(InstanceSearchTerm), [{"term": f"w{n}", "instance_id": c}
+                                                      for n in range(2000) for c in cases])
+    svc.session.commit()
+    if svc.session.get_bind().dialect.name == "postgresql":
+        svc.session.execute(text("ANALYZE instance_search_terms"))
+        svc.session.execute(text("ANALYZE instances"))
+    query, order, _counted = svc._case_query(svc.users.get("admin"), status=None, process_key=None,
+                                             q="arsip desa", overdue=False, mine=False)
+    plan = _plan(svc, query.with_only_columns(Instance.id).order_by(order.desc()).limit(26))
+    svc.session.rollback()
+    assert "instance_search_terms" in plan and ("sqlite_autoindex_instance_search_terms_1" in plan
+                                                or "instance_search_terms_pkey" in plan), plan
+    assert "SCAN instance_search_terms" not in plan and "Seq Scan on instance_search_terms" not in plan, plan
+    assert "Hash" not in plan and "TEMP B-TREE" not in plan, plan  # probed per case, no sort of all matches
+
+
+def test_the_api_pages_cases_by_the_last_id_seen(any_db, svc, client, tokens):
+    owner = svc.users.get("pemilik")
+    ids = [svc.start(SOP_KEY, owner, f"Arsip {n}").id for n in range(5)]
+    svc.start(SOP_KEY, owner, "Lain")
+    svc.session.commit()
+    auth = {"Authorization": f"Bearer {tokens['admin']}"}
+
+    def page(url: str) -> list[int]:
+        return [i["id"] for i in client.get(url, headers=auth).get_json()]
+
+    first = page("/api/instances?q=arsip&limit=2")
+    assert first == ids[:-3:-1]
+    assert page(f"/api/instances?q=arsip&limit=2&before={first[-1]}") == [ids[2], ids[1]]
+    assert page(f"/api/instances?limit=2&before={ids[1]}") == [ids[0]]
+    assert page("/api/instances?limit=2&before=0") == [] and len(page("/api/instances?before=x")) == 6
+    assert len(page(f"/api/instances?before={10**30}")) == 6  # past any id: every case
+    assert page("/api/instances?q=arsip&limit=2&offset=2") == [ids[2], ids[1]]  # offset still works

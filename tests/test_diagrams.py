@@ -155,6 +155,29 @@ def test_runaway_cases_stop_with_an_error_for_the_admin(svc, admin):
         assert any(e.kind == "error" for e in svc.instance_events(case.id))
 
 
+def test_a_runaway_case_s_error_is_kept_by_code_and_said_in_the_reader_s_language(svc, admin, client, login, tokens):
+    from flask_babel import refresh
+
+    from engine.stored_messages import loaded
+
+    svc.deploy_files(files("self_calling.bpmn"), admin)
+    error = loaded(svc.start("memanggil_diri", admin).error_message)
+    assert error.code in ("engine.too_deep", "engine.step_budget", "engine.recursion"), error
+    svc.deploy_files(files("loop_without_people.bpmn"), admin)
+    case = svc.start("putaran_tanpa_orang", admin)
+    error = loaded(case.error_message)
+    assert error.code == "engine.step_budget" and error.params["n"] > runtime.STEP_BUDGET and error.params["name"]
+    login("admin")
+    page = client.get(f"/instances/{case.id}").get_data(as_text=True)
+    assert f"Pengajuan menjalankan {error.params['n']} langkah tanpa sampai pada langkah seseorang" in page
+    refresh()  # the svc fixture's request context holds Flask-Babel's locale: let the next request choose
+    page = client.get(f"/instances/{case.id}?lang=en").get_data(as_text=True)
+    assert f"The case ran {error.params['n']} steps without reaching a person" in page and '{"code"' not in page
+    answer = client.get("/api/instances?status=error", headers={"Authorization": f"Bearer {tokens['admin']}"})
+    (listed,) = [c for c in answer.get_json() if c["id"] == case.id]
+    assert listed["error"] == str(error) and listed["error"].startswith(f"the case ran {error.params['n']} steps")
+
+
 def test_spiffworkflow_errors_inside_the_engine_become_case_errors(svc, admin):
     """A multi-instance task over a collection the case does not have: SpiffWorkflow raises."""
     xml = dict(files("bpmnio_plain_tasks.bpmn"))["bpmnio_plain_tasks.bpmn"].replace(

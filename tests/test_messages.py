@@ -33,7 +33,7 @@ LANE_REFUSAL = ("you may not do this step: this step belongs to the lane 'Instan
 #: What raises or builds a registered message: the first argument is its code.
 MAKERS = {"AlurError", "NotFound", "NotAllowed", "Conflict", "TooLarge", "Invalid", "Problem", "Message",
           "LoginLocked", "StateUnreadable", "UnsafeExpression", "UnsafeScript", "FormError", "DurationWordsError",
-          "_refuse"}
+          "_refuse", "StepBudgetExceeded", "Undeliverable", "WebhookFailed"}
 #: Keywords that say where a problem is or what the API answers, not the message's params.
 NOT_PARAMS = {"field", "element", "line", "api_code"}
 #: Codes whose English is a library's own words (``detail``); the pages name the limit ``n`` too.

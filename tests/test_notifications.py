@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.models import Notification, TaskRecord, utcnow
+from engine.stored_messages import english, loaded
 from helpers.mail_sink import WebhookReceiver, start_smtp
 from helpers.sop_walk import SOP_KEY, walk
 
@@ -228,9 +229,27 @@ def test_a_webhook_that_keeps_failing_is_disabled_with_its_reason_and_failures_c
             svc = service()
             admin = svc.users.get("admin")
             (hook,) = svc.webhooks(admin)
-            assert not hook.active and "HTTP 503" in hook.disabled_reason
+            assert not hook.active and "HTTP 503" in english(hook.disabled_reason)
+            reason = loaded(hook.disabled_reason)  # kept by code, said in the reader's language
+            assert reason.code == "delivery.webhook_stopped" and reason.params["n"] == delivery.WEBHOOK_DISABLE_AFTER
+            assert reason.params["last"].code == "delivery.http_status" and reason.params["last"].params == {"status": 503}
             failed = svc.failed_deliveries(admin)
             assert len(failed) == 3 and all(f.last_error for f in failed)
+            assert {loaded(f.last_error).code for f in failed} <= {"delivery.http_status",
+                                                                   "delivery.webhook_disabled_because"}
+        browser = app.test_client()
+        browser.post("/login", data={"username": "admin", "password": "demo12345"})
+        page = browser.get("/admin/webhooks").get_data(as_text=True)
+        assert "pengiriman berturut-turut gagal; yang terakhir: penerima menjawab HTTP 503." in page
+        page = browser.get("/admin/webhooks?lang=en").get_data(as_text=True)
+        assert "deliveries failed in a row; the last: the receiver answered HTTP 503." in page
+        page = browser.get("/admin/notifications?lang=en").get_data(as_text=True)
+        assert "{&#34;code" not in page and "answered HTTP 503" in page
+        page = browser.get("/admin/notifications?lang=id").get_data(as_text=True)
+        assert "{&#34;code" not in page and "menjawab HTTP 503" in page
+        with app.test_request_context():
+            svc = service()
+            admin = svc.users.get("admin")
             receiver.answers = []
             svc.set_webhook_active(admin, hook.id, True)
             assert svc.retry_deliveries(admin) == 3

@@ -238,3 +238,34 @@ def remove_holiday(holiday_id: int):
     flash(reschedule_note(), "info")
     return redirect(url_for(".holidays"))
 
+
+
+@bp.route("/retention", methods=["GET", "POST"])
+def retention():
+    """The retention policy: after how many months the worker archives finished cases (or never),
+    and what its last run did. The archiving itself runs in the worker, never in this request."""
+    svc = service()
+    errors: dict[str, str] = {}
+    policy = svc.retention_policy()
+    value = "" if policy.after_months is None else str(policy.after_months)
+    if request.method == "POST":
+        value = request.form.get("after_months", "").strip()[:10]
+        months: int | None = None
+        if value:
+            try:
+                months = int(value)
+            except ValueError:
+                months = 0  # the engine refuses it in its own words
+        try:
+            policy = svc.set_retention_policy(me(), months)
+        except Invalid as exc:
+            errors = {"after_months": problem_text(exc.problems[0]) if exc.problems else say(exc.message)}
+        else:
+            if months is None:
+                flash(_("Pengajuan tidak lagi diarsipkan otomatis."), "success")
+            else:
+                flash(_("Pengajuan yang selesai lebih dari %(n)d bulan lalu akan diarsipkan oleh worker.",
+                        n=months), "success")
+            return redirect(url_for(".retention"))
+    return render_template("admin/retention.html", policy=policy, value=value, errors=errors,
+                           run=policy.last_run or {}), (422 if errors else 200)

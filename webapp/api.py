@@ -132,7 +132,9 @@ def start_instance():
 
 @bp.get("/instances")
 def list_instances():
-    """Cases the caller may see; ``mine=1``: those they started or took part in; ``q``: search."""
+    """Cases the caller may see, newest first; ``mine=1``: those they started or took part in; ``q``:
+    search; ``before``: only cases older than that id (the last of a page: the next page, as cheap at
+    any depth; a number that is none is no filter, as a bad ``offset`` is none)."""
     user = api_user()
     limit, offset = _page()
     mine = request.args.get("mine", "0")
@@ -145,7 +147,8 @@ def list_instances():
     rows, _ = svc.list_instances(user, status=request.args.get("status") or None,
                                  process_key=request.args.get("process_key") or None,
                                  mine=mine in ("1", "true"), q=q, overdue=request.args.get("overdue") == "1",
-                                 limit=limit, offset=offset, count=False)
+                                 limit=limit, offset=offset, count=False,
+                                 before=request.args.get("before", type=int))
     current = svc.current_tasks(i.id for i in rows)
     return jsonify([shapes.instance_summary(i, current[i.id]) for i in rows])
 

@@ -33,7 +33,7 @@ def kind_labels() -> dict[str, str]:
             "holiday_remove": _("Hapus hari libur"), "user_create": _("Pengguna ditambahkan"),
             "user_update": _("Ubah pengguna"), "delegation_create": _("Tunjuk Plt/Plh"),
             "delegation_end": _("Akhiri Plt/Plh"), "token_create": _("Token API dibuat"),
-            "token_revoke": _("Token API dicabut")}
+            "token_revoke": _("Token API dicabut"), "retention_policy": _("Ubah kebijakan retensi")}
 
 
 def detail_items(details: dict[str, Any] | None) -> list[tuple[str, str]]:

@@ -69,7 +69,10 @@ def index():
     people = svc.full_names([i.started_by for i in rows]
                                   + [t.claimed_by for ts in current.values() for t in ts])
     query = {k: v for k, v in {"scope": scope if scope != "mine" else "", "q": q}.items() if v}
+    from .instances import status_labels
+
     return render_template("cases/index.html", rows=rows, total=total, current=current, people=people,
+                           status_labels=status_labels(),
                            scope=scope, q=q, page=page, query=query,
                            pages=max(ceil(total.value / PER_PAGE), 1) if total.exact else page + 1,
                            now=utcnow())

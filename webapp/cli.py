@@ -241,7 +241,7 @@ def tick_command() -> None:
     result = one_pass(current_app._get_current_object())
     click.echo(f"timers fired: {result['timers_fired']}, tasks marked overdue: {result['tasks_marked_overdue']}, "
                f"near due: {result['tasks_marked_near_due']}, notifications sent: {result['sent']}, "
-               f"failed: {result['failed']}")
+               f"failed: {result['failed']}, cases archived: {result.get('cases_archived', 0)}")
 
 
 @click.command("worker")
@@ -291,6 +291,12 @@ def archive_command(after_months: int | None, dry_run: bool, limit: int | None) 
                f"({months} months), {report.state_bytes / 1024:.1f} KB of state"
                + (f": {', '.join(map(str, report.case_ids))}{' …' if report.cases > len(report.case_ids) else ''}"
                   if report.case_ids else ""))
+    verb = "would compact" if dry_run else "compacted"
+    click.echo(f"{verb} {report.task_rows} task row(s): {report.task_bytes / 1024:.1f} KB of form data "
+               "their submissions keep")
+    verb = "would move" if dry_run else "moved"
+    click.echo(f"{verb} {report.files_moved} file(s) no live case refers to, {report.moved_bytes / 1024:.1f} KB, "
+               "to the archive folder")
     verb = "would remove" if dry_run else "removed"
     click.echo(f"{verb} {report.orphan_files} orphaned file(s), {report.orphan_bytes / 1024:.1f} KB"
                + (f": {', '.join(report.orphan_paths)}{' …' if report.orphan_files > len(report.orphan_paths) else ''}"

@@ -91,7 +91,10 @@ def index():
     query = {k: v for k, v in {"status": filters["status"], "process": filters["process"],
                                "overdue": "1" if filters["overdue"] else "", "q": filters["q"]}.items() if v}
     people = svc.full_names([i.started_by for i in rows] + [t.claimed_by for ts in current.values() for t in ts])
+    # "v3" once per version on the page, not once per row (each _() looks the translations up)
+    versions = {i.definition_id: _("v%(v)d", v=i.definition.version) for i in rows}
     return render_template("instances/index.html", rows=rows, total=total, current=current, overdue=overdue,
+                           versions=versions,
                            filters=filters, page=page, pages=pages, query=query, people=people,
                            processes=svc.list_processes(), statuses=INSTANCE_STATUSES,
                            status_labels=status_labels(), age=age)

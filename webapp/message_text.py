@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from engine.durations import describe_duration
 from engine.errors import AlurError, Problem
 from engine.messages import Message
+from engine.stored_messages import is_stored, loaded
 
 #: A case's status (``Instance.status``) inside a sentence.
 CASE_STATUS = {"running": _l("berjalan"), "suspended": _l("ditangguhkan"), "completed": _l("selesai"),
@@ -501,6 +502,26 @@ TEXTS = {
     "duration_words.minutes": _l("'%(text)s': waktunya harus genap dalam menit."),
     "duration_words.too_long": _l("'%(text)s' lebih dari lima tahun."),
     "duration_words.zero": _l("'%(text)s' sama sekali bukan waktu."),
+    # a case stopped while running; a notification not delivered (kept on the row by code)
+    "engine.too_deep": _l("Aktivitas panggilan dan subproses bersarang lebih dari %(n)s tingkat di '%(name)s': "
+                          "proses yang memanggil dirinya sendiri?"),
+    "engine.step_budget": _l("Pengajuan menjalankan %(n)s langkah tanpa sampai pada langkah seseorang atau penantian "
+                             "(terakhir: %(name)s); putaran tanpa tugas manusia, atau aktivitas panggilan yang "
+                             "memanggil prosesnya sendiri?"),
+    "engine.recursion": _l("Pengajuan bersarang terlalu dalam (aktivitas panggilan yang memanggil prosesnya sendiri?)."),
+    "engine.stuck": _l("Pengajuan tidak dapat berlanjut: tidak ada yang siap atau menunggu dan tidak ada peristiwa "
+                       "akhir yang tercapai (elemen tanpa alur keluar?)."),
+    "engine.stuck_after": _l("Pengajuan tidak dapat berlanjut setelah '%(name)s': tidak ada yang siap atau menunggu "
+                             "dan tidak ada peristiwa akhir yang tercapai (elemen tanpa alur keluar?)."),
+    "engine.failed": _l("Mesin alur berhenti: %(detail)s"),
+    "engine.failed_at": _l("Mesin alur berhenti di %(where)s: %(detail)s"),
+    "delivery.no_address": _l("Orang itu tidak punya alamat surel atau sudah tidak aktif."),
+    "delivery.webhook_disabled": _l("Webhook ini dinonaktifkan."),
+    "delivery.webhook_disabled_because": _l("Webhook ini dinonaktifkan: %(why)s."),
+    "delivery.webhook_stopped": _l("%(n)s pengiriman berturut-turut gagal; yang terakhir: %(last)s."),
+    "delivery.http_status": _l("Penerima menjawab HTTP %(status)s."),
+    "delivery.unreachable": _l("Penerima tidak dapat dihubungi: %(detail)s"),
+    "delivery.failed": _l("Pengiriman gagal (%(type)s): %(detail)s"),
 }
 
 #: The web layer's own English that reaches a page: Flask-WTF's CSRF refusals, by their words.
@@ -567,6 +588,8 @@ def say(what: AlurError | Problem | Message | str | None) -> str:
         return say_message(what.said)
     if isinstance(what, Message):
         return say_message(what)
+    if is_stored(what):  # a case's error or a delivery's, kept by code
+        return say_message(loaded(what))
     known = LIBRARY_TEXTS.get(str(what))
     return str(known) if known is not None else str(what)
 

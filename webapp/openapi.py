@@ -215,7 +215,11 @@ def openapi_document() -> dict[str, Any]:
                 {"name": "overdue", "in": "query", "description": "1: only cases with a step past its due time",
                  "schema": {"type": "string", "enum": ["0", "1"]}},
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
-                {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}}],
+                {"name": "offset", "in": "query", "description": "cases skipped (each one read: for deep "
+                 "pages use before)", "schema": {"type": "integer", "minimum": 0}},
+                {"name": "before", "in": "query", "description": "only cases with a smaller id (older): the "
+                 "last id of a page gives the next page, at the same cost however deep",
+                 "schema": {"type": "integer", "minimum": 1}}],
                     "responses": {"200": _json({"type": "array", "items": _ref("InstanceSummary")}),
                                   **_errors(401, 422)}}},
         "/api/instances/{instance_id}": {"get": {"summary": "An instance with tasks, events and data",

@@ -8,6 +8,7 @@ from flask import url_for
 
 from engine.models import AuditEvent, CaseComment, Deliverable, Delegation, Instance, ProcessDefinition, Submission, TaskRecord
 from engine.service import WorkflowService
+from engine.stored_messages import english
 
 
 def iso(value: datetime | None) -> str | None:
@@ -71,7 +72,7 @@ def instance_summary(i: Instance, current: list[TaskRecord] | None = None) -> di
     """A case in a list; with ``current`` (its waiting steps) also where it stands and who holds it."""
     body = {"id": i.id, "number": i.number, "process_key": i.definition.key, "version": i.definition.version,
             "title": i.title, "status": i.status, "started_at": iso(i.started_at), "ended_at": iso(i.ended_at),
-            "started_by": i.started_by, "error": i.error_message}
+            "started_by": i.started_by, "error": english(i.error_message)}
     if current is not None:
         body["current"] = [current_step(t) for t in current]
     return body

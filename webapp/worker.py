@@ -1,6 +1,7 @@
 """The worker loop behind ``alur worker`` (and ``alur serve``, which starts one beside the web
 server): fire due timers, recompute due times after holiday changes, mark near-due and overdue
-steps, queue digests, deliver the outbox; again every few seconds, until SIGTERM. Between two
+steps, queue digests, deliver the outbox, apply the retention policy (archive finished cases,
+engine/ops_retention.py); again every few seconds, until SIGTERM. Between two
 passes it looks for queued letters every second and renders them (engine/case_files.py): no
 request waits for a letter's DOCX and PDF, and a letter is there a moment after its step.
 
@@ -40,6 +41,8 @@ def one_pass(app: Flask, stop=lambda: False, now=None) -> dict[str, Any]:
             result = svc.tick(now=now)
             result.update(svc.deliver_notifications(render_email, now=now, stop=stop))
             result["documents_rendered"] = _render_documents(svc, stop)
+            if not stop():  # the admin's retention policy: at most once a day, a bounded batch
+                result.update(svc.apply_retention(now=now))
             return result
         finally:
             db.session.remove()
