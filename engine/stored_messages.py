@@ -27,13 +27,15 @@ def stored(message: Message | str | None) -> str | None:
 
 def _param(value: Any) -> Any:
     if isinstance(value, dict) and isinstance(value.get("code"), str) and "message" in value:
-        return _message(value)
+        return from_dict(value)
     if isinstance(value, list):
         return [_param(v) for v in value]
     return value
 
 
-def _message(found: dict[str, Any]) -> Message:
+def from_dict(found: dict[str, Any]) -> Message:
+    """A message from its ``{"code", "params", "message"}``: by code when the code is known, else
+    its English words."""
     code, params = found["code"], found.get("params") or {}
     if code not in MESSAGES or not isinstance(params, dict):
         return Message(str(found.get("message", "")))
@@ -58,7 +60,7 @@ def loaded(text: str | None) -> Message | None:
         except ValueError:
             found = None
         if isinstance(found, dict) and isinstance(found.get("code"), str):
-            return _message(found)
+            return from_dict(found)
     return Message(text)
 
 

@@ -169,10 +169,14 @@ def test_a_runaway_case_s_error_is_kept_by_code_and_said_in_the_reader_s_languag
     assert error.code == "engine.step_budget" and error.params["n"] > runtime.STEP_BUDGET and error.params["name"]
     login("admin")
     page = client.get(f"/instances/{case.id}").get_data(as_text=True)
-    assert f"Pengajuan menjalankan {error.params['n']} langkah tanpa sampai pada langkah seseorang" in page
+    said = f"Pengajuan menjalankan {error.params['n']} langkah tanpa sampai pada langkah seseorang"
+    assert page.count(said) == 2, "the error box and the timeline's error event, both in the reader's language"
     refresh()  # the svc fixture's request context holds Flask-Babel's locale: let the next request choose
     page = client.get(f"/instances/{case.id}?lang=en").get_data(as_text=True)
-    assert f"The case ran {error.params['n']} steps without reaching a person" in page and '{"code"' not in page
+    assert page.count(f"The case ran {error.params['n']} steps without reaching a person") == 2
+    assert "{&#34;code" not in page
+    (event,) = [e for e in svc.instance_events(case.id) if e.kind == "error"]
+    assert event.details["message"] == str(error) and event.details["message_code"] == "engine.step_budget"
     answer = client.get("/api/instances?status=error", headers={"Authorization": f"Bearer {tokens['admin']}"})
     (listed,) = [c for c in answer.get_json() if c["id"] == case.id]
     assert listed["error"] == str(error) and listed["error"].startswith(f"the case ran {error.params['n']} steps")

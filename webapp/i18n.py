@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from .message_text import say
+from .message_text import said_detail, say
 from .extensions import babel
 
 ZONE_ABBREVIATIONS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
@@ -105,6 +105,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["minutes"] = format_minutes
     app.jinja_env.filters["filesize"] = format_size
     app.jinja_env.filters["engine_text"] = say  # a refusal, problem or message in the page's language
+    app.jinja_env.filters["detail_text"] = said_detail  # an audit event's message, by its code
     app.jinja_env.globals["zone_name"] = zone_name  # a global: imported macros see it too
 
     @app.context_processor

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from engine.durations import describe_duration
 from engine.errors import AlurError, Problem
 from engine.messages import Message
-from engine.stored_messages import is_stored, loaded
+from engine.stored_messages import from_dict, is_stored, loaded
 
 #: A case's status (``Instance.status``) inside a sentence.
 CASE_STATUS = {"running": _l("berjalan"), "suspended": _l("ditangguhkan"), "completed": _l("selesai"),
@@ -592,6 +592,17 @@ def say(what: AlurError | Problem | Message | str | None) -> str:
         return say_message(loaded(what))
     known = LIBRARY_TEXTS.get(str(what))
     return str(known) if known is not None else str(what)
+
+
+def said_detail(details: dict[str, Any] | None, name: str = "message") -> str:
+    """An audit event's message in the page's language: by the code recorded beside it
+    (engine/audit.py), else its words as they are."""
+    details = details or {}
+    code = details.get(f"{name}_code")
+    if isinstance(code, str):
+        return say_message(from_dict({"code": code, "params": details.get(f"{name}_params") or {},
+                                      "message": details.get(name) or ""}))
+    return say(details.get(name))
 
 
 def problem_text(problem: Problem) -> str:
