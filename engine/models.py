@@ -475,7 +475,7 @@ class RetentionPolicy(Base):
 class DocumentJob(Base):
     """A step's document (``sop.document``) to render: queued in the completion's transaction with
     what the template will see (frozen then), rendered and attached outside the completion's path
-    (by the next read of the step's documents, or by ``alur tick``), so completing stays fast."""
+    (by the worker, webapp/worker.py, or ``alur tick``), so completing and reading stay fast."""
 
     __tablename__ = "document_jobs"
     id: Mapped[int] = mapped_column(primary_key=True)

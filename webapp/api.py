@@ -327,7 +327,7 @@ def complete(task_id: str):
     svc = service()
     row = svc.complete(task_id, user, data)
     # the step's letter (sop.document) was queued; rendering it here (DOCX → PDF, ~0.4 s on a busy
-    # 2-core machine) would hold the completion's answer for it: the worker or the next read does
+    # 2-core machine) would hold the completion's answer for it: the worker does
     return jsonify(shapes.task(svc, row, svc.stored_attachments(row.id)))
 
 
