@@ -106,6 +106,16 @@ class CaseLookups(UnitOfWork):
         return list(self.session.scalars(select(Submission).where(Submission.instance_id == instance_id)
                                          .order_by(Submission.completed_at, Submission.id)))
 
+    def latest_submissions(self, instance_id: int, limit: int) -> tuple[list[Submission], int]:
+        """A case's newest ``limit`` completions' data, oldest first, and how many older ones there
+        are (counted only when the page is full: otherwise these are all)."""
+        newest = list(self.session.scalars(select(Submission).where(Submission.instance_id == instance_id)
+                                           .order_by(Submission.completed_at.desc(), Submission.id.desc())
+                                           .limit(limit)))
+        total = len(newest) if len(newest) < limit else self.session.scalar(
+            select(func.count()).where(Submission.instance_id == instance_id)) or 0
+        return newest[::-1], total - len(newest)
+
     # ---- cases ----------------------------------------------------------------------------
     def instance(self, instance_id: int) -> Instance:
         instance = self.session.get(Instance, instance_id) if _valid_id(instance_id) else None

@@ -5,8 +5,8 @@ import json
 from dataclasses import dataclass
 from typing import Iterable
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import defer
+from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
 from . import access, audit, outbox, runtime, search, task_index
@@ -33,6 +33,18 @@ class CaseHistory:
     events: list[AuditEvent]
     older_events: int
 
+
+#: A case's newest ``:newest`` steps and every open one (they are the newest, but for a parallel
+#: branch waiting long), with the names of the people appointed to them (the API prints their
+#: usernames, the case page their full names; not their roles): built once.
+_NEWEST_TASK_IDS = (select(TaskRecord.id).where(TaskRecord.instance_id == bindparam("instance_id"))
+                    .order_by(TaskRecord.created_at.desc(), TaskRecord.step.desc(), TaskRecord.id.desc())
+                    .limit(bindparam("newest")))
+_HISTORY_TASKS = (select(TaskRecord)
+                  .where(TaskRecord.instance_id == bindparam("instance_id"),
+                         or_(TaskRecord.id.in_(_NEWEST_TASK_IDS.scalar_subquery()), TaskRecord.state == "ready"))
+                  .options(joinedload(TaskRecord.assignees).load_only(User.username, User.full_name)
+                           .lazyload(User.roles)))
 
 #: (definition id, content hash) → the version's lanes; ids repeat across databases, content does not.
 _LANES_BY_VERSION: dict[tuple[int, str], frozenset[str]] = {}
@@ -216,20 +228,21 @@ class InstanceOperations(CaseFiles):
     def instance_history(self, instance_id: int, *, tasks: int = 40, events: int = 60) -> "CaseHistory":
         """The latest of a case's history, for its page and the API, however often it looped: its
         newest ``tasks`` steps (and every step still open, however old) and its newest ``events``
-        events, each in time order, with how many older ones were left out (to show on demand)."""
-        newest = list(self.session.scalars(
-            select(TaskRecord).where(TaskRecord.instance_id == instance_id)
-            .order_by(TaskRecord.created_at.desc(), TaskRecord.step.desc(), TaskRecord.id.desc()).limit(tasks)))
-        shown = {t.id for t in newest}
-        newest += [t for t in self.session.scalars(select(TaskRecord).where(
-            TaskRecord.instance_id == instance_id, TaskRecord.state == "ready")) if t.id not in shown]
-        task_count = self.session.scalar(select(func.count()).where(TaskRecord.instance_id == instance_id)) or 0
+        events, each in time order, with how many older ones were left out (to show on demand).
+
+        Three statements for a case of fewer than ``tasks`` steps and ``events`` events (the API's
+        clients read a case before every step): the steps, the newest and the open ones in one
+        query, their appointed people's usernames joined in (not the people with their roles);
+        the events; a count of either only when the page is full, else the rows are all there is."""
+        rows = list(self.session.scalars(_HISTORY_TASKS, {"instance_id": instance_id, "newest": tasks}).unique())
+        task_count = len(rows) if len(rows) < tasks else self.session.scalar(
+            select(func.count()).where(TaskRecord.instance_id == instance_id)) or 0
         latest = list(self.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
                                            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(events)))
         event_count = (len(latest) if len(latest) < events else
                        self.session.scalar(select(func.count()).where(AuditEvent.instance_id == instance_id)) or 0)
-        newest.sort(key=lambda t: (t.created_at, t.step or 0))
-        return CaseHistory(tasks=self.with_kept_data(newest), older_tasks=task_count - len(newest), events=latest[::-1],
+        rows.sort(key=lambda t: (t.created_at, t.step or 0))
+        return CaseHistory(tasks=self.with_kept_data(rows), older_tasks=task_count - len(rows), events=latest[::-1],
                            older_events=event_count - len(latest))
 
     def instance_files(self, instance_id: int, limit: int) -> tuple[list[Deliverable], int]:

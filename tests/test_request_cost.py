@@ -47,3 +47,91 @@ def test_a_connection_killed_while_idle_is_replaced_before_use(database_url, any
         assert len(pings) >= 1
     finally:
         engine.dispose()
+
+
+#: What ``GET /api/instances/{id}`` asks for a case of the SOP's size (fewer steps than a page
+#: holds): who calls, the case, its steps with their appointed people's usernames, its events,
+#: the steps' attachments, its submissions. It was 10 to 12 (the open steps read twice, a count,
+#: the appointed people with their roles); the benchmark's clients read a case before every step.
+CASE_READ = 6
+
+
+def test_reading_a_case_asks_only_what_its_answer_needs(app, tokens, any_db):
+    from sqlalchemy import event, select
+
+    from engine.models import TaskRecord, User, task_assignees
+    from helpers.api_driver import FlaskClientAPI
+    from helpers.sop_walk import SOP_KEY, walk
+    from webapp.extensions import db
+
+    api = FlaskClientAPI(app.test_client(), tokens)
+    status, started = api.request("POST", "/api/instances", "pemilik", json={"process_key": SOP_KEY, "title": "Baca"})
+    assert status == 201
+    case = started["id"]
+    counted: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def note(conn, cursor, statement, *args):
+        counted.append(" ".join(statement.split()))
+
+    def read(path: str) -> tuple[dict, list[str]]:
+        counted.clear()
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            status, body = api.request("GET", path, "pemilik")
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+        assert status == 200, body
+        return body, list(counted)
+
+    def expected() -> tuple[list[str], dict[str, list[str]], int]:
+        """Every step of the case, oldest first, and each step's appointed people, read plainly."""
+        rows = db.session.execute(select(TaskRecord.id, TaskRecord.state).where(TaskRecord.instance_id == case)
+                                  .order_by(TaskRecord.created_at, TaskRecord.step)).all()
+        people: dict[str, list[str]] = {}
+        for task_id, username in db.session.execute(
+                select(task_assignees.c.task_id, User.username).join(User, User.id == task_assignees.c.user_id)
+                .where(task_assignees.c.task_id.in_([r.id for r in rows]))):
+            people.setdefault(task_id, []).append(username)
+        return [r.id for r in rows], people, sum(r.state == "ready" for r in rows)
+
+    def ready() -> list[dict]:
+        body, statements = read(f"/api/instances/{case}")
+        assert len(statements) <= CASE_READ, statements
+        assert not [s for s in statements if "user_roles" in s and "api_tokens" not in s], \
+            "the appointed people's usernames are printed, their roles are not read"
+        assert not [s for s in statements if s.startswith("SELECT count(")], "a count the rows already tell"
+        assert len([s for s in statements if s.startswith("SELECT tasks.")]) == 1, "the steps are read once"
+        with app.app_context():
+            ids, people, _ = expected()
+            assert [t["id"] for t in body["tasks"]] == ids and body["tasks_omitted"] == 0
+            assert {t["id"]: sorted(t["assignees"]) for t in body["tasks"] if t["assignees"]} == \
+                {k: sorted(v) for k, v in people.items()}
+        assert len(body["submissions"]) == len([t for t in body["tasks"] if t["state"] == "completed"])
+        return [t for t in body["tasks"] if t["state"] == "ready"]
+
+    def attach(task, username):
+        status, _ = api.request("POST", f"/api/tasks/{task['id']}/attachments", username,
+                                files={"file": (f"langkah-{task['step']}.pdf", b"%PDF-1.4 dokumen")})
+        assert status == 201
+
+    def complete(task, username, data):
+        status, body = api.request("POST", f"/api/tasks/{task['id']}/complete", username, json={"data": data})
+        assert status == 200, body
+
+    steps: list[int] = []
+
+    def halfway(task, username):
+        # a page smaller than the history: the newest steps and the open one, the older ones counted
+        steps.append(task["step"])
+        if len(steps) == 12:
+            body, _ = read(f"/api/instances/{case}?tasks_limit=3")
+            with app.app_context():
+                ids, _people, open_steps = expected()
+            assert [t["id"] for t in body["tasks"]] == ids[-3:] and open_steps == 1
+            assert body["tasks"][-1]["state"] == "ready" and body["tasks_omitted"] == len(ids) - 3
+            assert len(body["submissions"]) == 3 and body["submissions_omitted"] == len(ids) - 1 - 3
+
+    walk(ready, attach, complete, halfway)
+    assert len(steps) == 20

@@ -117,9 +117,8 @@ def instance(svc: WorkflowService, i: Instance, tasks_limit: int = TASKS_DEFAULT
     body["tasks_omitted"], body["events_omitted"] = history.older_tasks, history.older_events
     body["data"] = data
     # every completion is kept; the answer carries the newest ``tasks_limit`` of them, as it does steps
-    submissions = svc.submissions(i.id)
-    body["submissions"] = [submission(s) for s in submissions[-tasks_limit:]]
-    body["submissions_omitted"] = max(len(submissions) - tasks_limit, 0)
+    submissions, body["submissions_omitted"] = svc.latest_submissions(i.id, tasks_limit)
+    body["submissions"] = [submission(s) for s in submissions]
     return body
 
 
