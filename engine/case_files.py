@@ -1,10 +1,11 @@
 """A case's files: its attachments, and the documents alur writes itself (a step's letter).
 
-A letter is queued in the completion's transaction and rendered (DOCX, then its PDF: ~0.25 s of
-CPU warm, ~1 s cold) by the worker (webapp/worker.py), never inside a request that only reads:
-reads list what is stored, and say which letters are still being prepared. Only what hands the
-documents over whole (the case record, the case's ZIP) renders a queued letter first, so nothing
-handed over lacks one.
+A letter is queued in the completion's transaction and rendered as a DOCX (~40 ms of CPU) by the
+worker (webapp/worker.py), never inside a request that only reads: reads list what is stored,
+and say which letters are still being prepared. The letter's PDF is listed beside its DOCX from
+then on and drawn when first asked for (engine/renditions.py: ~0.2 s of CPU warm, ~1 s cold):
+its download draws it. What hands the documents over whole (the case record, the case's ZIP)
+renders a queued letter and draws its PDF first, so nothing handed over lacks one.
 
 Tasks (a step's own files, the completion's check) and cases (every file of a case) both read
 them, so they live here, a base both parts derive from, rather than in one part the other reaches
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, select, update
 
-from . import audit, documents
+from . import audit, documents, renditions
 from .case_lookups import CaseLookups
 from .errors import Invalid, NotFound
 from .models import Deliverable, DocumentJob, utcnow
@@ -25,10 +26,12 @@ _TASK_ATTACHMENTS = (select(Deliverable).where(Deliverable.task_id == bindparam(
 class CaseFiles(CaseLookups):
     def attachments(self, *, task_id: str | None = None, instance_id: int | None = None,
                     render_queued: bool = False) -> list[Deliverable]:
-        """The files attached to a step or a case, as stored. ``render_queued``: render the case's
-        queued letters first (what hands every document over: the case record, the ZIP)."""
+        """The files attached to a step or a case, as stored (a letter's PDF not drawn yet
+        without bytes: ``sha256`` None). ``render_queued``: render the case's queued letters and
+        draw their PDFs first (what hands every document over: the case record, the ZIP)."""
         if render_queued and instance_id is not None:
             self.render_pending_documents(instance_id=instance_id)
+            renditions.draw_missing(self.session, self.files, instance_id)
         if task_id is not None and instance_id is None and task_id in self._task_attachments:
             return list(self._task_attachments[task_id])
         if task_id is not None and instance_id is None:
@@ -68,7 +71,7 @@ class CaseFiles(CaseLookups):
     def render_pending_documents(self, *, task_ids: list[str] | None = None, instance_id: int | None = None,
                                  limit: int = 20) -> int:
         """Render the queued documents of these tasks or this case (or any: the worker, a batch of
-        ``limit``) and attach them; each is claimed first, so two renderers never both attach it. A template that
+        ``limit``) as DOCX and attach them, each with its PDF to draw on first request; each is claimed first, so two renderers never both attach it. A template that
         fails leaves its error on the job and in the audit log. Returns how many were attached."""
         query = select(DocumentJob.id).where(DocumentJob.done_at.is_(None), DocumentJob.error.is_(None))
         if task_ids is not None:
@@ -88,17 +91,17 @@ class CaseFiles(CaseLookups):
                 continue
             job = self.session.get(DocumentJob, job_id)
             try:
-                rendered = documents.render_step_files(self.session, self.files, process_key=job.process_key,
-                                                       template_name=job.template_name, values=job.context,
-                                                       base_name=job.base_name)
+                filename, docx = documents.render_step_docx(self.session, self.files, process_key=job.process_key,
+                                                            template_name=job.template_name, values=job.context,
+                                                            base_name=job.base_name)
             except (Invalid, NotFound) as exc:
                 job.done_at, job.error = None, exc.problems[0].message if getattr(exc, "problems", None) \
                     else exc.message
                 audit.record(self.session, "document_error", None, instance_id=job.instance_id, task_id=job.task_id,
                              template=job.template_name, message=job.error)
             else:
-                files = documents.attach_files(self.session, self.files, rendered, task_id=job.task_id,
-                                               instance_id=job.instance_id, actor=job.actor)
+                files = documents.attach_letter(self.session, self.files, filename, docx, task_id=job.task_id,
+                                                instance_id=job.instance_id, actor=job.actor)
                 audit.record(self.session, "document", job.actor, instance_id=job.instance_id, task_id=job.task_id,
                              template=job.template_name,
                              files=[{"filename": f.filename, "sha256": f.sha256} for f in files])
@@ -106,3 +109,12 @@ class CaseFiles(CaseLookups):
                 done += 1
             self._commit()
         return done
+
+    def drawn_attachment(self, deliverable: Deliverable) -> Deliverable:
+        """``deliverable`` with its bytes: a letter's PDF not drawn yet is drawn now and kept
+        (engine/renditions.py); anything else as it is."""
+        if not renditions.pending(deliverable):
+            return deliverable
+        drawn = renditions.draw(self.session, self.files, deliverable.id)
+        self._task_attachments.pop(drawn.task_id, None)
+        return drawn

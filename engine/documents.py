@@ -3,12 +3,13 @@
 A step may name a DOCX template; the template belongs to the process (key) and is versioned: each
 upload is a row of its own, the newest one is used, the bytes live in the file store under their
 sha256 like any deliverable. On completing the step the template is rendered with docxtpl (Jinja
-in a sandbox, values XML-escaped) from the case's data and the people in it, and the DOCX and its
-PDF are attached as the step's output in the completion's transaction.
+in a sandbox, values XML-escaped) from the case's data and the people in it, by the worker
+(engine/case_files.py), and attached as the step's output: the DOCX, and beside it a row for its
+PDF, drawn only when first asked for (engine/renditions.py).
 
 The PDF is drawn by WeasyPrint from an HTML reading of the rendered DOCX (paragraphs with their
 alignment and emphasis, headings, tables): the same content as the Word file, without needing an
-office suite on the server (see docs/documents.md).
+office suite on the server (see docs/documents.md). The same DOCX always gives the same bytes.
 
 Template variables (Indonesian, as a letter's author writes them):
 ``nomor`` (the case's registration number), ``judul``, ``proses``, ``langkah``, ``tanggal`` (the
@@ -217,29 +218,32 @@ def docx_pdf(docx_bytes: bytes, title: str) -> bytes:
     return HTML(string=docx_html(docx_bytes, title)).write_pdf()
 
 
-def render_step_files(session: Session, files: FileStore, *, process_key: str, template_name: str,
-                      values: dict[str, Any], base_name: str) -> list[tuple[str, bytes]]:
-    """The rendered DOCX and its PDF, as (file name, bytes); nothing is written yet."""
+def render_step_docx(session: Session, files: FileStore, *, process_key: str, template_name: str,
+                     values: dict[str, Any], base_name: str) -> tuple[str, bytes]:
+    """The rendered DOCX, as (file name, bytes); nothing is written yet."""
     template = latest_template(session, process_key, template_name)
     if template is None:
         raise NotFound("template.missing", name=template_name)
     path = files.path_for(template.sha256)
     if not path.exists():
         raise NotFound("template.missing_file", name=template_name)
-    docx = render_docx(path.read_bytes(), values)
-    return [(f"{base_name}.docx", docx), (f"{base_name}.pdf", docx_pdf(docx, base_name))]
+    return f"{base_name}.docx", render_docx(path.read_bytes(), values)
 
 
-def attach_files(session: Session, files: FileStore, items: list[tuple[str, bytes]], *, task_id: str,
-                 instance_id: int, actor: str) -> list[Deliverable]:
-    """Store rendered files and attach them to the task as its output (not committed)."""
-    attached = []
-    for filename, data in items:
-        stored = files.save(filename, io.BytesIO(data))
-        deliverable = Deliverable(instance_id=instance_id, task_id=task_id, filename=stored.filename,
-                                  content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
-                                  uploaded_by=actor, uploaded_at=utcnow())
-        session.add(deliverable)
-        attached.append(deliverable)
+def attach_letter(session: Session, files: FileStore, filename: str, docx: bytes, *, task_id: str,
+                  instance_id: int, actor: str) -> list[Deliverable]:
+    """Store a rendered letter's DOCX and attach it to the task as its output, with a row for its
+    PDF (same name, ``.pdf``) drawn from it when first asked for (engine/renditions.py); not committed."""
+    stored = files.save(filename, io.BytesIO(docx))
+    now = utcnow()
+    letter = Deliverable(instance_id=instance_id, task_id=task_id, filename=stored.filename,
+                         content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
+                         uploaded_by=actor, uploaded_at=now)
+    session.add(letter)
     session.flush()
-    return attached
+    pdf = Deliverable(instance_id=instance_id, task_id=task_id, filename=filename.rsplit(".", 1)[0] + ".pdf",
+                      content_type="application/pdf", size=None, sha256=None, source_id=letter.id,
+                      uploaded_by=actor, uploaded_at=now)
+    session.add(pdf)
+    session.flush()
+    return [letter, pdf]

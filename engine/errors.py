@@ -71,6 +71,12 @@ class TooLarge(AlurError):
     api_code = "too_large"
 
 
+class Unavailable(AlurError):
+    """Something alur makes could not be made now (a letter's PDF that failed to draw; HTTP 503)."""
+
+    api_code = "unavailable"
+
+
 class Problem(_Said):
     """One thing wrong with an input: where (field or element + line) and what (a registered
     message: ``code``, ``params``, English ``message``)."""

@@ -1,10 +1,12 @@
 """Deliverable storage: bytes on disk under their sha256, refusing unsafe names and types."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import mimetypes
 import os
 import re
+import shutil
 import tempfile
 import unicodedata
 from dataclasses import dataclass
@@ -51,6 +53,28 @@ def check_filename(name: str | None) -> str:
     if problems:
         raise Invalid("attachment.invalid", problems)
     return re.sub(r"\s+", " ", raw.strip())
+
+
+def move_file(source: Path, target: Path) -> bool:
+    """Move one stored file (a rename; a copy then a rename where the archive folder is another
+    file system, so a reader never sees half a file). False if it was gone already."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(source, target)
+        return True
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+    partial = target.with_name(f".moving-{target.name}")
+    try:
+        shutil.copy2(source, partial)
+    except FileNotFoundError:
+        return False
+    os.replace(partial, target)
+    source.unlink(missing_ok=True)
+    return True
 
 
 #: The sub-folder of the store that holds the bytes only archived cases refer to

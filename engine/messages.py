@@ -197,6 +197,9 @@ MESSAGES: dict[str, str] = {
     "template.failed": "the document template failed: {why}",
     "template.missing": "the process has no document template '{name}'",
     "template.missing_file": "the document template '{name}' is missing from storage",
+    "document.pdf_failed": "the PDF '{name}' could not be drawn from its Word document; download the Word "
+                           "document (.docx) of the same step, or ask an administrator to look at the log",
+    "document.pdf_source_missing": "the Word document the PDF '{name}' is drawn from is missing from storage",
     # ---- the SOP sheet's fields (engine/sop_sheet.py) ------------------------------------------
     "sop_sheet.invalid": "Invalid SOP fields",
     "sop_sheet.unknown_field": "unknown SOP field '{name}'",

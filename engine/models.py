@@ -331,7 +331,10 @@ class MessageWait(Base):
 
 
 class Deliverable(Base):
-    """An attached file: bytes live on disk under their sha256; this row says whose and what."""
+    """An attached file: bytes live on disk under their sha256; this row says whose and what.
+
+    A letter's PDF is a rendition of the letter's DOCX (``source_id``), drawn when first asked
+    for (engine/renditions.py): until then its ``sha256`` and ``size`` are NULL (no bytes yet)."""
 
     __tablename__ = "deliverables"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -339,8 +342,16 @@ class Deliverable(Base):
     task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(120))
-    size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[Optional[int]] = mapped_column(Integer)
+    sha256: Mapped[Optional[str]] = mapped_column(String(64), index=True)
+    #: The deliverable this one is drawn from (a letter's PDF from its DOCX); None for an upload.
+    source_id: Mapped[Optional[int]] = mapped_column(ForeignKey("deliverables.id", ondelete="SET NULL"),
+                                                     index=True)
+
+    @property
+    def drawn(self) -> bool:
+        """Whether the bytes exist (False: a rendition its first download draws)."""
+        return self.sha256 is not None
     uploaded_by: Mapped[str] = mapped_column(String(80))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -5,6 +5,8 @@ For administrators after a crash, a restore or a disk problem. Compared:
 - every open case (running, suspended, in error): its saved state can be read, and the steps
   waiting in the state are exactly the task rows marked ready;
 - every attachment row has its file (by SHA-256) under the files folder, of the recorded size;
+  a letter's PDF not drawn yet (no SHA-256: its first download draws it) has its DOCX there to
+  be drawn from;
 - every file under the files folder belongs to some attachment row.
 
 ``repair`` fixes what can be fixed safely from the state, which is the truth of a case: missing
@@ -84,8 +86,13 @@ class CheckOperations(UnitOfWork):
     def _check_files(self) -> list[Difference]:
         diffs: list[Difference] = []
         known: set[str] = set()
-        for deliverable_id, sha256, size in self.session.execute(
-                select(Deliverable.id, Deliverable.sha256, Deliverable.size).order_by(Deliverable.id)):
+        sources: dict[int, int] = {}  # a letter's PDF not drawn yet → the DOCX its download draws it from
+        for deliverable_id, sha256, size, source_id in self.session.execute(
+                select(Deliverable.id, Deliverable.sha256, Deliverable.size, Deliverable.source_id)
+                .order_by(Deliverable.id)):
+            if sha256 is None:
+                sources[deliverable_id] = source_id
+                continue
             known.add(sha256)
             path = self.files.path_for(sha256)
             if not path.is_file():
@@ -93,6 +100,15 @@ class CheckOperations(UnitOfWork):
             elif path.stat().st_size != size:
                 diffs.append(Difference("file_size", f"attachment {deliverable_id}",
                                         f"{path} has {path.stat().st_size} bytes, the row says {size}"))
+        if sources:
+            source_sha = dict(self.session.execute(select(Deliverable.id, Deliverable.sha256).where(
+                Deliverable.id.in_([s for s in sources.values() if s is not None]),
+                Deliverable.sha256.is_not(None))).all())
+            for deliverable_id, source_id in sources.items():
+                sha = source_sha.get(source_id)
+                if sha is None or not self.files.path_for(sha).is_file():
+                    diffs.append(Difference("pdf_source_missing", f"attachment {deliverable_id}",
+                                            "a letter's PDF not drawn yet whose DOCX is gone: it cannot be drawn"))
         # bytes other tables name by sha256 (document templates, …) are not orphans either
         for table in Base.metadata.sorted_tables:
             if "sha256" in table.c and table.name != Deliverable.__tablename__:

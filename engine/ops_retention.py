@@ -29,11 +29,9 @@ runs the same work by hand, ``--dry-run`` saying what it would do.
 """
 from __future__ import annotations
 
-import errno
 import json
 import logging
 import os
-import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -44,7 +42,7 @@ from sqlalchemy import Text as SqlText, cast, func, null, or_, select, update
 
 from . import audit
 from .errors import Conflict, Invalid, NotAllowed, Problem
-from .files import ARCHIVE_DIR
+from .files import ARCHIVE_DIR, move_file as _move
 from .models import Base, Deliverable, Instance, RetentionPolicy, Submission, TaskRecord, User, utcnow
 from .case_lookups import ARCHIVED, CaseLookups
 
@@ -106,28 +104,6 @@ class ArchiveReport:
 def _json_text(column):
     """A JSON column as its stored text (both databases keep the text as written)."""
     return cast(column, SqlText)
-
-
-def _move(source: Path, target: Path) -> bool:
-    """Move one stored file (a rename; a copy then a rename where the archive folder is another
-    file system, so a reader never sees half a file). False if it was gone already."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.replace(source, target)
-        return True
-    except FileNotFoundError:
-        return False
-    except OSError as exc:
-        if exc.errno != errno.EXDEV:
-            raise
-    partial = target.with_name(f".moving-{target.name}")
-    try:
-        shutil.copy2(source, partial)
-    except FileNotFoundError:
-        return False
-    os.replace(partial, target)
-    source.unlink(missing_ok=True)
-    return True
 
 
 class RetentionOperations(CaseLookups):
@@ -272,7 +248,8 @@ class RetentionOperations(CaseLookups):
         archived (nor any other table: templates, …) names: what archiving them sets free to move."""
         shas = dict(self.session.execute(
             select(Deliverable.sha256, func.max(Deliverable.size))
-            .where(Deliverable.instance_id.in_(instance_ids)).group_by(Deliverable.sha256)).all())
+            .where(Deliverable.instance_id.in_(instance_ids), Deliverable.sha256.is_not(None))  # a PDF not drawn
+            .group_by(Deliverable.sha256)).all())
         if not shas:
             return {}
         names = list(shas)

@@ -212,6 +212,7 @@ class TaskOperations(CaseFiles):
         if deliverable is None:
             raise NotFound("attachment.not_found", id=deliverable_id)
         self.visible_instance(deliverable.instance_id, user)
+        deliverable = self.drawn_attachment(deliverable)  # a letter's PDF: drawn on its first download
         path = self.files.path_for(deliverable.sha256)
         if not path.exists():
             raise NotFound("file.missing")

@@ -71,3 +71,19 @@ def test_missing_files_and_unreadable_states_are_reported(app, runner, client, t
     runner.invoke(args=["check", "--repair"])
     with app.app_context():
         assert db.session.get(Instance, instance_id).status == "error"
+
+
+def test_a_letter_pdf_not_drawn_yet_is_no_difference_unless_its_docx_is_gone(svc, runner):
+    from helpers.cases import advance
+
+    case = svc.start(SOP_KEY, svc.users.get("pemilik"), "Surat belum digambar")
+    advance(svc, case, 5)
+    assert svc.render_pending_documents() == 1
+    pdf = svc.session.scalar(select(Deliverable).where(Deliverable.sha256.is_(None)))
+    assert pdf is not None and pdf.source_id is not None
+    result = runner.invoke(args=["check"])
+    assert result.exit_code == 0 and "no differences" in result.output, result.output
+    docx = svc.session.get(Deliverable, pdf.source_id)
+    svc.files.path_for(docx.sha256).unlink()
+    found = {(d.kind, d.subject) for d in svc.check()}
+    assert ("pdf_source_missing", f"attachment {pdf.id}") in found and ("file_missing", f"attachment {docx.id}") in found

@@ -2,11 +2,14 @@
 read back with python-docx and pdftotext; a replaced template is used from then on; a template
 that fails refuses the completion and changes nothing; templates run in a sandbox. The letter is
 queued by the completion and rendered by the worker (``svc.render_pending_documents``, what its
-pass calls), never by a read; the case record and its ZIP render a queued letter first."""
+pass calls) as a DOCX, never by a read; its PDF is listed beside it and drawn from the DOCX by its
+first download (then kept: the second download sends the stored file); the case record and its
+ZIP render a queued letter and draw its PDF first."""
 from __future__ import annotations
 
 import io
 import subprocess
+import zipfile
 
 import pytest
 from docx import Document
@@ -67,13 +70,16 @@ def test_step_4_renders_the_spt_naming_the_system_programmer(svc, any_db, tmp_pa
     # an Indonesian date: "Ditetapkan pada tanggal 1 Desember 2026" or the form's own date
     assert "Ditetapkan pada tanggal" in text
     pdf = next(f for f in files if f.filename.endswith(".pdf"))
+    assert pdf.sha256 is None and pdf.size is None and pdf.source_id == docx.id  # drawn when first asked for
+    events = [e for e in svc.instance_events(instance.id) if e.kind == "document"]
+    assert len(events) == 1 and [f["sha256"] for f in events[0].details["files"]] == [docx.sha256, None]
+    pdf, stored = svc.attachment_file(pdf.id, svc.users.get("pemilik"))
     path = tmp_path / "spt.pdf"
-    path.write_bytes(svc.files.path_for(pdf.sha256).read_bytes())
+    path.write_bytes(stored.read_bytes())
     pdf_text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
                                        check=True).stdout.split())
     assert "SURAT PERINTAH TUGAS" in pdf_text and "Budi Santoso" in pdf_text and budi.nip in pdf_text
-    events = [e for e in svc.instance_events(instance.id) if e.kind == "document"]
-    assert len(events) == 1 and {f["sha256"] for f in events[0].details["files"]} == {f.sha256 for f in files}
+    assert pdf.size == stored.stat().st_size and pdf.content_type == "application/pdf"
 
 
 def test_step_6_lists_every_appointed_programmer(svc):
@@ -174,7 +180,9 @@ def test_the_case_record_renders_a_queued_letter_first(svc):
     assert svc.letters_in_preparation(instance.id)
     record = svc.case_record(svc.instance(instance.id))
     assert svc.letters_in_preparation(instance.id) == set()
-    assert {f.filename.rsplit(".", 1)[1] for f in record.documents if f.filename.startswith("spt_")} == {"docx", "pdf"}
+    letters = [f for f in record.documents if f.filename.startswith("spt_")]
+    assert {f.filename.rsplit(".", 1)[1] for f in letters} == {"docx", "pdf"}
+    assert all(f.sha256 and svc.files.path_for(f.sha256).is_file() for f in letters)  # the PDF drawn first
 
 
 def test_profiles_carry_nip_position_rank_and_unit(svc, client, login):
@@ -242,3 +250,167 @@ def test_the_case_page_says_a_letter_is_being_prepared_until_the_worker_renders_
     assert svc.render_pending_documents() == 1
     page = client.get(f"/instances/{instance.id}").get_data(as_text=True)
     assert "sedang disiapkan" not in page and "spt_system_programmer" in page
+
+
+# --- the letter's PDF: drawn from the DOCX on its first download, then kept ----------------------
+
+def _letter(svc, title="Aplikasi antrian"):
+    """A case at step 5 whose step-4 letter the worker has rendered: (case, DOCX row, PDF row)."""
+    instance = svc.start(SOP_KEY, svc.users.get("pemilik"), title)
+    walk_to(svc, instance.id, 4)
+    assert svc.render_pending_documents() == 1
+    files = [f for f in svc.attachments(instance_id=instance.id) if f.filename.startswith("spt_")]
+    docx = next(f for f in files if f.filename.endswith(".docx"))
+    pdf = next(f for f in files if f.filename.endswith(".pdf"))
+    return instance, docx, pdf
+
+
+def _count_drawings(monkeypatch, delay: float = 0.0) -> list[int]:
+    """Count (and optionally slow down) the real PDF drawings."""
+    import time
+
+    from engine import documents
+
+    real, calls = documents.docx_pdf, []
+
+    def counted(data, title):
+        calls.append(1)
+        time.sleep(delay)
+        return real(data, title)
+
+    monkeypatch.setattr(documents, "docx_pdf", counted)
+    return calls
+
+
+def _stored_pdfs(svc) -> list:
+    """The PDFs alur drew that the store holds (the walk's uploads are PDFs too, not drawn)."""
+    return [p for p in svc.files.root.rglob("*") if p.is_file() and len(p.name) == 64
+            and p.stat().st_size > 1000 and p.read_bytes().startswith(b"%PDF-")]
+
+
+def test_the_worker_renders_only_the_docx_and_the_first_download_draws_the_pdf_once(
+        svc, client, login, tokens, monkeypatch, any_db):
+    drawings = _count_drawings(monkeypatch)
+    instance, docx, pdf = _letter(svc)
+    assert drawings == [] and _stored_pdfs(svc) == []  # the worker drew no PDF
+    assert pdf.sha256 is None and pdf.size is None and docx.sha256 and pdf.source_id == docx.id
+    step4 = next(t for t in svc.instance_tasks(instance.id) if t.step == 4)
+    # the API lists the PDF (its shape kept: size and sha256 null until drawn) with a url that draws it
+    bearer = {"Authorization": f"Bearer {tokens['kabid']}"}
+    listed = client.get(f"/api/tasks/{step4.id}", headers=bearer).get_json()["attachments"]
+    entry = next(a for a in listed if a["filename"] == pdf.filename)
+    assert entry["id"] == pdf.id and entry["size"] is None and entry["sha256"] is None
+    assert entry["content_type"] == "application/pdf" and entry["url"] == f"/api/attachments/{pdf.id}"
+    # the case page offers its link, saying it is drawn on download
+    login("kabid")
+    page = client.get(f"/instances/{instance.id}").get_data(as_text=True)
+    assert f'href="/attachments/{pdf.id}" download>{pdf.filename}</a>' in page and "PDF dibuat saat diunduh" in page
+    assert drawings == []  # listing drew nothing
+    first = client.get(f"/attachments/{pdf.id}")
+    assert first.status_code == 200 and first.mimetype == "application/pdf" and first.data.startswith(b"%PDF-")
+    assert drawings == [1]
+    svc.session.expire_all()
+    kept = svc.session.get(type(pdf), pdf.id)
+    assert kept.size == len(first.data) and svc.files.path_for(kept.sha256).read_bytes() == first.data
+    # the second download (web page and API) is a plain file send of the stored bytes
+    again = client.get(f"/attachments/{pdf.id}")
+    api = client.get(entry["url"], headers=bearer)
+    assert again.data == first.data and api.status_code == 200 and api.data == first.data and drawings == [1]
+    assert api.headers["ETag"].strip('"') == kept.sha256 and len(_stored_pdfs(svc)) == 1
+    listed = client.get(f"/api/tasks/{step4.id}", headers=bearer).get_json()["attachments"]
+    entry = next(a for a in listed if a["id"] == pdf.id)
+    assert entry["sha256"] == kept.sha256 and entry["size"] == len(first.data)
+    page = client.get(f"/instances/{instance.id}").get_data(as_text=True)
+    assert "PDF dibuat saat diunduh" not in page
+
+
+def test_the_api_download_draws_a_pdf_too(svc, client, tokens):
+    from engine.models import Deliverable
+
+    _instance, _docx, pdf = _letter(svc)
+    # who may not see the case may not draw its PDF either
+    stranger = svc.users.create("tamu", "password11", [])
+    svc.session.commit()
+    with pytest.raises(NotAllowed):
+        svc.attachment_file(pdf.id, stranger)
+    svc.session.expire_all()
+    assert svc.session.get(Deliverable, pdf.id).sha256 is None
+    response = client.get(f"/api/attachments/{pdf.id}", headers={"Authorization": f"Bearer {tokens['pemilik']}"})
+    assert response.status_code == 200 and response.data.startswith(b"%PDF-")
+    assert pdf.filename in response.headers["Content-Disposition"]
+    svc.session.expire_all()
+    assert svc.session.get(Deliverable, pdf.id).size == len(response.data)
+
+
+def test_two_first_downloads_at_once_store_one_pdf_and_both_get_it(svc, monkeypatch, any_db):
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from engine.models import Deliverable
+    from engine.service import WorkflowService
+
+    drawings = _count_drawings(monkeypatch, delay=0.3)  # both requests inside the drawing at once
+    instance, _docx, pdf = _letter(svc)
+    barrier, got, failed = threading.Barrier(2), [], []
+    bind = svc.session.get_bind()
+
+    def download():
+        session = Session(bind=bind, expire_on_commit=False)
+        try:
+            rival = WorkflowService(session, svc.config)
+            barrier.wait()
+            row, path = rival.attachment_file(pdf.id, rival.users.get("kabid"))
+            got.append((row.sha256, path.read_bytes()))
+        except Exception as exc:  # noqa: BLE001 - the test says which
+            failed.append(exc)
+        finally:
+            session.close()
+
+    threads = [threading.Thread(target=download) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert failed == [] and len(got) == 2 and got[0] == got[1] and got[0][1].startswith(b"%PDF-")
+    svc.session.expire_all()
+    assert svc.session.get(Deliverable, pdf.id).sha256 == got[0][0] and len(_stored_pdfs(svc)) == 1
+    if any_db == "postgresql":  # the row lock: the second waited for the first's PDF instead of drawing
+        assert drawings == [1]
+
+
+def test_a_pdf_that_cannot_be_drawn_says_so_by_code_never_a_500(svc, client, login, tokens):
+    instance, docx, pdf = _letter(svc)
+    svc.files.path_for(docx.sha256).write_bytes(b"PK\x03\x04 not a word document any more")
+    login("kabid")
+    page = client.get(f"/attachments/{pdf.id}")
+    assert page.status_code == 503 and "tidak dapat dibuat dari dokumen Word-nya" in page.get_data(as_text=True)
+    from flask_babel import force_locale
+
+    from engine.messages import Message
+    from webapp.message_text import say
+
+    with force_locale("en"):  # the page's words in English (this test's client shares one request context)
+        assert "could not be drawn from its Word document" in str(say(Message("document.pdf_failed", name="x.pdf")))
+    api = client.get(f"/api/attachments/{pdf.id}", headers={"Authorization": f"Bearer {tokens['kabid']}"})
+    assert api.status_code == 503 and api.get_json()["error"]["code"] == "unavailable"
+    assert pdf.filename in api.get_json()["error"]["message"]
+    svc.session.expire_all()
+    assert svc.session.get(type(pdf), pdf.id).sha256 is None  # nothing stored: the next download tries again
+    # the case's ZIP still comes, the PDF listed as missing beside the rest
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/instances/{instance.id}/documents.zip").data))
+    assert pdf.filename in archive.read("HILANG.txt").decode()
+    # a DOCX gone from storage: 404, said by its own code
+    svc.files.path_for(docx.sha256).unlink()
+    gone = client.get(f"/attachments/{pdf.id}")
+    assert gone.status_code == 404 and "sumber PDF" in gone.get_data(as_text=True)
+
+
+def test_the_case_zip_holds_the_drawn_pdf(svc, client, login):
+    instance, _docx, pdf = _letter(svc)
+    login("kabid")
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/instances/{instance.id}/documents.zip").data))
+    name = next(n for n in archive.namelist() if n.endswith(pdf.filename))
+    assert archive.read(name).startswith(b"%PDF-") and "HILANG.txt" not in archive.namelist()
+    svc.session.expire_all()
+    assert svc.session.get(type(pdf), pdf.id).sha256 is not None  # drawn and kept

@@ -435,3 +435,36 @@ def test_audit_events_are_partition_friendly():
                       if fk.column.table is log]
     assert pointing_at_it == []
     assert ["at", "id"] in [[c.name for c in ix.columns] for ix in log.indexes]
+
+
+# ---- a letter whose PDF is drawn on its first download (engine/renditions.py) ----------------------
+def test_an_archived_letter_whose_pdf_was_not_drawn_is_drawn_from_the_archive_folder(any_db, svc, client, login):
+    from helpers.cases import advance
+
+    case = svc.start(SOP_KEY, svc.users.get("pemilik"), "Surat yang diarsipkan")
+    advance(svc, case, 5)
+    assert svc.render_pending_documents() == 1  # the worker: the DOCX, and a PDF row without bytes
+    svc.set_status(case.id, svc.users.get("admin"), "terminate", "tidak dilanjutkan")
+    svc.session.execute(update(Instance).where(Instance.id == case.id)
+                        .values(ended_at=months_before(utcnow(), 13) - timedelta(days=1)))
+    svc.session.commit()
+    docx = next(f for f in svc.attachments(instance_id=case.id) if f.filename.endswith(".docx"))
+    pdf = next(f for f in svc.attachments(instance_id=case.id) if f.source_id == docx.id)
+    assert pdf.sha256 is None
+    age_files(svc.files.root, ORPHAN_GRACE.total_seconds() / 3600 + 1)
+    done = svc.archive_finished(None, after_months=12)  # the orphan sweep runs too
+    assert done.cases == 1 and done.orphan_files == 0
+    assert svc.files.archive_path(docx.sha256).exists() and not svc.files.live_path(docx.sha256).exists()
+    assert [d for d in svc.check() if d.kind.startswith(("file", "pdf"))] == []  # not drawn is not missing
+    login("admin")
+    download = client.get(f"/attachments/{pdf.id}")
+    assert download.status_code == 200 and download.data.startswith(b"%PDF-")
+    svc.session.expire_all()
+    drawn = svc.session.get(Deliverable, pdf.id)
+    # only an archived case holds the drawn bytes: they go to the archive folder, where they are found
+    assert svc.files.archive_path(drawn.sha256).read_bytes() == download.data
+    assert not svc.files.live_path(drawn.sha256).exists()
+    assert client.get(f"/attachments/{pdf.id}").data == download.data
+    age_files(svc.files.root, ORPHAN_GRACE.total_seconds() / 3600 + 1)
+    assert svc.archive_finished(None, after_months=12).orphan_files == 0
+    assert [d for d in svc.check() if d.kind.startswith(("file", "pdf"))] == []

@@ -35,8 +35,8 @@ def write_archive(files: Iterable[Deliverable], steps: dict[str, TaskRecord], pa
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for f in files:
             folder = folder_name(steps.get(f.task_id))
-            path = path_for(f.sha256)
-            if not path.exists():
+            path = path_for(f.sha256) if f.sha256 is not None else None  # a PDF that failed to draw
+            if path is None or not path.exists():
                 missing.append(f"{folder}/{f.filename}")
                 continue
             stem, dot, ext = f.filename.rpartition(".")

@@ -9,7 +9,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import AlurError, Conflict, Invalid, NotAllowed, NotFound, TooLarge
+from engine.errors import AlurError, Conflict, Invalid, NotAllowed, NotFound, TooLarge, Unavailable
 from engine.models import utcnow
 from engine.ops_logins import LoginLocked
 
@@ -17,7 +17,8 @@ from engine.messages import Message
 
 from .message_text import problem_text, say
 
-STATUS = {NotFound: 404, NotAllowed: 403, Conflict: 409, TooLarge: 413, Invalid: 422, LoginLocked: 429}
+STATUS = {NotFound: 404, NotAllowed: 403, Conflict: 409, TooLarge: 413, Invalid: 422, LoginLocked: 429,
+          Unavailable: 503}
 
 
 def status_of(exc: AlurError) -> int:

@@ -194,6 +194,10 @@ TEXTS = {
     "template.failed": _l("Templat dokumen gagal diisi: %(why)s"),
     "template.missing": _l("Proses ini tidak memiliki templat dokumen '%(name)s'."),
     "template.missing_file": _l("Templat dokumen '%(name)s' tidak ditemukan di tempat penyimpanan."),
+    "document.pdf_failed": _l("PDF '%(name)s' tidak dapat dibuat dari dokumen Word-nya. Unduh dokumen Word "
+                              "(.docx) pada langkah yang sama, atau minta administrator memeriksa log."),
+    "document.pdf_source_missing": _l("Dokumen Word yang menjadi sumber PDF '%(name)s' tidak ditemukan di tempat "
+                                      "penyimpanan."),
     # the SOP sheet's fields
     "sop_sheet.invalid": _l("Isian lembar SOP tidak sah."),
     "sop_sheet.unknown_field": _l("Isian SOP '%(name)s' tidak dikenal."),

@@ -17,7 +17,12 @@ def _json(schema: dict, description: str = "OK") -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-ERRORS = {str(code): {"$ref": f"#/components/responses/E{code}"} for code in (400, 401, 403, 404, 409, 413, 422)}
+ERRORS = {str(code): {"$ref": f"#/components/responses/E{code}"} for code in (400, 401, 403, 404, 409, 413, 422, 503)}
+
+
+#: What a null ``size``/``sha256`` of an attachment means.
+_NOT_DRAWN = ("null for a letter's PDF not drawn yet (alur renders a step's letter as DOCX and draws its "
+              "PDF when first downloaded): its url draws it")
 
 
 def _errors(*codes: int) -> dict:
@@ -67,8 +72,9 @@ def openapi_document() -> dict[str, Any]:
                               "key": {"type": "string"}, "version": {"type": "integer"}, "id": {"type": "integer"},
                               "created": {"type": "boolean"}}}}}},
         "Attachment": {"type": "object", "required": ["id", "filename", "size", "sha256"], "properties": {
-            "id": {"type": "integer"}, "filename": {"type": "string"}, "size": {"type": "integer"},
-            "sha256": {"type": "string"}, "content_type": {"type": "string"}, "uploaded_by": {"type": "string"},
+            "id": {"type": "integer"}, "filename": {"type": "string"},
+            "size": {"type": ["integer", "null"], "description": _NOT_DRAWN},
+            "sha256": {"type": ["string", "null"], "description": _NOT_DRAWN}, "content_type": {"type": "string"}, "uploaded_by": {"type": "string"},
             "uploaded_at": {"type": "string", "format": "date-time"}, "url": {"type": "string"}}},
         "Task": {"type": "object", "required": [
             "id", "instance_id", "bpmn_id", "step", "name", "lane", "state", "assignee", "claimed_by",
@@ -176,7 +182,8 @@ def openapi_document() -> dict[str, Any]:
     responses = {f"E{code}": _json(_ref("Error"), text) for code, text in (
         (400, "Malformed request"), (401, "Not authenticated"), (403, "Not yours / not allowed"),
         (404, "Not found"), (409, "Already completed, changed meanwhile, or not claimable"),
-        (413, "Upload too large"), (422, "Form data, deliverable or BPMN invalid"))}
+        (413, "Upload too large"), (422, "Form data, deliverable or BPMN invalid"),
+        (503, "A letter's PDF could not be drawn (code document.pdf_failed); its DOCX is there"))}
     upload = {"required": True, "content": {"multipart/form-data": {"schema": {
         "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}}
     deployment = {"required": True, "content": {"multipart/form-data": {"schema": {
@@ -306,7 +313,9 @@ def openapi_document() -> dict[str, Any]:
         "/api/attachments/{attachment_id}": {"get": {
             "summary": "Download a deliverable", "parameters": [_path_param("attachment_id", "integer")],
             "responses": {"200": {"description": "The file", "content": {"application/octet-stream": {
-                "schema": {"type": "string", "format": "binary"}}}}, **_errors(401, 403, 404)}}},
+                "schema": {"type": "string", "format": "binary"}}}}, **_errors(401, 403, 404, 503)},
+            "description": "A letter's PDF not drawn yet (its sha256 null) is drawn by its first download and "
+                           "kept: later downloads send the stored file."}},
         "/api/tasks/{task_id}/complete": {"post": {
             "summary": "Complete the task with its form data", "parameters": [task_id],
             "requestBody": {"required": False, "content": {"application/json": {"schema": {

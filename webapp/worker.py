@@ -2,8 +2,9 @@
 server): fire due timers, recompute due times after holiday changes, mark near-due and overdue
 steps, queue digests, deliver the outbox, apply the retention policy (archive finished cases,
 engine/ops_retention.py); again every few seconds, until SIGTERM. Between two
-passes it looks for queued letters every second and renders them (engine/case_files.py): no
-request waits for a letter's DOCX and PDF, and a letter is there a moment after its step.
+passes it looks for queued letters every second and renders their DOCX (engine/case_files.py): no
+request waits for a letter's DOCX, and a letter is there a moment after its step. Its PDF is drawn
+when first downloaded (engine/renditions.py), not here: most are never opened.
 
 Any number of workers may run against one database (engine/reminders.py, engine/delivery.py
 say why each thing still happens once). A stop signal lets the current message finish, gives the
