@@ -4,7 +4,7 @@ may remember who a token belongs to and still see a revocation on the very next 
 (engine/credentials.py)
 
 Revision ID: a4c7e2d91f30
-Revises: f3a9c2e17b50
+Revises: a4d7e2c91f63
 Create Date: 2026-12-02 03:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a4c7e2d91f30'
-down_revision = 'f3a9c2e17b50'
+down_revision = 'a4d7e2c91f63'
 branch_labels = None
 depends_on = None
 
