@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -131,6 +132,19 @@ class ApiToken(Base):
     #: To the minute: noted at most once a minute, so a busy script does not write on every call.
     last_used_at: Mapped[Optional[datetime]]
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class CredentialsGeneration(Base):
+    """One row (id 1) whose ``value`` is set to a new random number, by database triggers, in the
+    same transaction as any change to who may call the API as whom: a user's row, their roles,
+    a role, an API token's owner, hash or expiry, a token revoked, a delegation (Plt/Plh). A
+    process that remembers a caller (engine/credentials.py) trusts the memory only while this
+    value is the one it saw; random, not counted, so a restored backup never brings back a value
+    some other state had."""
+
+    __tablename__ = "credentials_generation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
 
 
 class LoginSession(Base):

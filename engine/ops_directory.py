@@ -43,9 +43,10 @@ class DirectoryOperations(UnitOfWork):
         return self.users.find(username)
 
     def user_for_token(self, token: str) -> User | None:
-        """The active user an API token belongs to (None: unknown, expired or revoked). The same
-        statement says whether they act for an official now; when not, :meth:`acting_for` knows
-        it for this unit of work without a query of its own."""
+        """The active user an API token belongs to (None: unknown, expired or revoked), remembered
+        per process until any change of credentials (engine/credentials.py). The same look-up says
+        whether they act for an official now; when not, :meth:`acting_for` knows it for this unit
+        of work without a query of its own."""
         found = self.users.caller_for_token(token)
         if found is None:
             return None

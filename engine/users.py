@@ -7,10 +7,11 @@ from typing import Iterable
 
 from datetime import timedelta
 
-from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy import bindparam, case, exists, func, select, update
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import credentials
 from .data_limits import text_problem
 from .errors import Conflict, Invalid, NotFound, Problem
 from .models import ApiToken, Delegation, Role, User, utcnow
@@ -25,8 +26,17 @@ EDUCATION_LEVEL_CHARS = 20
 _ACTS_FOR_SOMEONE = exists().where(
     Delegation.delegate_id == User.id, Delegation.delegator_id != User.id, Delegation.ends_at > bindparam("now"),
     Delegation.starts_at <= bindparam("now"), Delegation.ended_at.is_(None))
+#: The next moment that answer may change by itself: a delegation naming the user begins or ends
+#: (None: none is pending). A remembered caller is not used past it (engine/credentials.py).
+_DELEGATION_CHANGES = (select(func.min(case((Delegation.starts_at > bindparam("now"), Delegation.starts_at),
+                                            else_=Delegation.ends_at)))
+                       .where(Delegation.delegate_id == User.id, Delegation.delegator_id != User.id,
+                              Delegation.ended_at.is_(None), Delegation.ends_at > bindparam("now"))
+                       .scalar_subquery())
 # Built once: every API request runs it, and building it cost more than running it.
-_USER_FOR_TOKEN = (select(User, ApiToken.id, ApiToken.last_used_at, _ACTS_FOR_SOMEONE.label("acts_for_someone"))
+_USER_FOR_TOKEN = (select(User, ApiToken.id, ApiToken.last_used_at, _ACTS_FOR_SOMEONE.label("acts_for_someone"),
+                          ApiToken.expires_at, _DELEGATION_CHANGES.label("delegation_changes"),
+                          credentials.GENERATION_NOW.label("generation"))
                    .join(ApiToken, ApiToken.user_id == User.id)
                    .where(ApiToken.token_hash == bindparam("token_hash"), User.active.is_(True),
                           (ApiToken.expires_at.is_(None)) | (ApiToken.expires_at > bindparam("now")))
@@ -169,24 +179,50 @@ class UserDirectory:
         return token
 
     def user_for_token(self, token: str) -> User | None:
-        """The active user an unexpired token belongs to, roles loaded, in one statement: every
-        API request starts here, and a revoked token (row deleted) stops working at once, so
-        nothing is cached. The token's last use is noted (at most once a minute)."""
+        """The active user an unexpired token belongs to, roles loaded. A revoked token (row
+        deleted) stops working on the very next request: see :meth:`caller_for_token`. The
+        token's last use is noted (at most once a minute)."""
         found = self.caller_for_token(token)
         return found[0] if found is not None else None
 
     def caller_for_token(self, token: str) -> tuple[User, bool] | None:
         """:meth:`user_for_token`, and whether the user may be acting for an official now (a
-        current delegation names them; False: they act for nobody), from the same statement."""
+        current delegation names them; False: they act for nobody), from the same statement.
+
+        A process remembers the answer per token (engine/credentials.py) and then asks only for
+        the credentials generation, one row by primary key: any change to the token, the user,
+        their roles or their delegations changes it in the same transaction, and the caller is
+        read again."""
         now = utcnow()
-        found = self.session.execute(_USER_FOR_TOKEN, {"token_hash": _token_hash(token), "now": now}).unique().first()
+        token_hash = _token_hash(token)
+        callers = credentials.callers_of(self.session)
+        if callers.enabled:
+            known = callers.get(token_hash, now)
+            if known is not None:
+                if self.session.execute(credentials.GENERATION).scalar() == known.generation:
+                    user = self.session.merge(known.user, load=False)
+                    if known.last_used is None or known.last_used < now - TOKEN_TOUCH_EVERY:
+                        self._touch(known.token_id, now)
+                        known.last_used = now
+                    return user, known.acting
+                callers.forget(token_hash)
+        found = self.session.execute(_USER_FOR_TOKEN, {"token_hash": token_hash, "now": now}).unique().first()
         if found is None:
             return None
-        user, token_id, last_used, acting = found
+        user, token_id, last_used, acting, expires_at, changes, generation = found
         if last_used is None or last_used < now - TOKEN_TOUCH_EVERY:
-            self.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
-            self.session.commit()
+            self._touch(token_id, now)
+            last_used = now
+        if callers.enabled and generation is not None:
+            until = min(t for t in (now + credentials.RENEW_EVERY, expires_at, changes) if t is not None)
+            callers.put(token_hash, credentials.Caller(credentials.detached_copy(user), token_id, bool(acting),
+                                                       generation, until, last_used))
         return user, bool(acting)
+
+    def _touch(self, token_id: int, now) -> None:
+        """Note a token's use (its ``last_used_at`` is no change of credentials: no trigger fires)."""
+        self.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+        self.session.commit()
 
 
 #: What letters (Surat Perintah Tugas) need of a person: NIP, jabatan, pangkat/golongan, unit kerja.

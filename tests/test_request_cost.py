@@ -1,5 +1,6 @@
 """The fixed cost of a request (issue 12, item 4) without giving up what it guards: a revoked token
-fails on the very next request, and a database connection that died while it idled in the pool
+fails on the very next request (though its caller is remembered: tests/test_credentials.py tries
+every change in two processes), and a database connection that died while it idled in the pool
 is replaced before a request uses it (engine/db.py pings only idle connections)."""
 from __future__ import annotations
 
