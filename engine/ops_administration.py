@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 from typing import Any, Iterable
 
 from sqlalchemy import func, select, text, true, tuple_
@@ -111,13 +112,17 @@ class AdministrationOperations(CaseLookups):
         return fired
 
     def deliver_notifications(self, renderer, *, now: datetime | None = None, limit: int = 20,
-                              stop=lambda: False) -> dict[str, int]:
-        """Send what the outbox holds, batch after batch, until nothing is due (or ``stop()``)."""
+                              stop=lambda: False, budget: float | None = None) -> dict[str, int]:
+        """Send what the outbox holds, batch after batch, until nothing is due (or ``stop()``, or
+        ``budget`` seconds have passed: checked between batches, so a call always sends one)."""
         total = {"sent": 0, "failed": 0}
+        started = monotonic()
         while not stop():
             counts = delivery.deliver(self.session, self.config, renderer, now=now, limit=limit, stop=stop)
             total = {k: total[k] + counts[k] for k in total}
             if counts["sent"] + counts["failed"] < limit:
+                break
+            if budget is not None and monotonic() - started >= budget:
                 break
         return total
 

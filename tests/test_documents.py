@@ -414,3 +414,48 @@ def test_the_case_zip_holds_the_drawn_pdf(svc, client, login):
     assert archive.read(name).startswith(b"%PDF-") and "HILANG.txt" not in archive.namelist()
     svc.session.expire_all()
     assert svc.session.get(type(pdf), pdf.id).sha256 is not None  # drawn and kept
+
+
+def test_a_letter_queued_while_the_worker_delivers_a_full_outbox_is_rendered_before_the_mail_ends(
+        app, svc, monkeypatch):
+    """Under load the outbox fills as fast as it drains; the worker delivers it a slice at a time and
+    renders the letters queued meanwhile between slices, so a letter never waits for the mail."""
+    from sqlalchemy import func, select, update
+
+    from engine.models import DocumentJob
+    from engine.notification_models import Notification
+    from webapp import worker
+
+    cases = [svc.start(SOP_KEY, svc.users.get("pemilik"), f"Aplikasi {n}") for n in range(10)]
+    for case in cases:
+        walk_to(svc, case.id, 4)  # ten letters queued, and the mail of every step
+    svc.session.execute(update(DocumentJob).values(error="ditahan"))  # held: not queued yet
+    svc.session.commit()
+    mails = svc.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.channel == "email", Notification.status == "pending"))
+    assert mails > 40, mails  # more than two delivery batches
+    monkeypatch.setattr(worker, "MAIL_SLICE", 0.0)  # a slice is one batch
+    real_render, real_documents = worker.render_email, worker._render_documents
+    seen = {"mails": 0, "letters_at": []}
+
+    def render_email(n, user):
+        seen["mails"] += 1
+        if seen["mails"] == 3:  # a step completed meanwhile: its letter is queued now
+            from webapp.extensions import db
+
+            db.session.execute(update(DocumentJob).where(DocumentJob.instance_id == cases[0].id).values(error=None))
+        return real_render(n, user)
+
+    def render_documents(service, stop):
+        done = real_documents(service, stop)
+        if done:
+            seen["letters_at"].append(seen["mails"])
+        return done
+
+    monkeypatch.setattr(worker, "render_email", render_email)
+    monkeypatch.setattr(worker, "_render_documents", render_documents)
+    result = worker.one_pass(app)
+    assert result["sent"] >= mails and result["documents_rendered"] == 1
+    assert seen["letters_at"] and seen["letters_at"][0] < mails  # rendered while mail was still waiting
+    svc.session.expire_all()
+    assert any(f.filename.startswith("spt_") for f in svc.attachments(instance_id=cases[0].id))

@@ -32,6 +32,10 @@ log = logging.getLogger("alur.worker")
 DOCUMENT_POLL = 1.0
 #: Letters rendered per transaction.
 DOCUMENT_BATCH = 5
+#: Seconds of mail delivery in a pass between two looks for queued letters: under load the outbox
+#: fills as fast as it drains, and a pass that delivered everything first kept letters waiting
+#: for half a minute and more (docs/benchmarks.md, 2 December 2026).
+MAIL_SLICE = 1.0
 
 
 def one_pass(app: Flask, stop=lambda: False, now=None) -> dict[str, Any]:
@@ -40,8 +44,7 @@ def one_pass(app: Flask, stop=lambda: False, now=None) -> dict[str, Any]:
         svc = WorkflowService(db.session, app.extensions["alur_engine_config"])
         try:
             result = svc.tick(now=now)
-            result.update(svc.deliver_notifications(render_email, now=now, stop=stop))
-            result["documents_rendered"] = _render_documents(svc, stop)
+            result.update(_deliver_and_render(svc, stop, now))
             if not stop():  # the admin's retention policy: at most once a day, a bounded batch
                 result.update(svc.apply_retention(now=now))
             return result
@@ -56,6 +59,22 @@ def render_documents(app: Flask, stop=lambda: False) -> int:
             return _render_documents(WorkflowService(db.session, app.extensions["alur_engine_config"]), stop)
         finally:
             db.session.remove()
+
+
+def _deliver_and_render(svc: WorkflowService, stop, now) -> dict[str, int]:
+    """Deliver the outbox a slice (:data:`MAIL_SLICE`) at a time, rendering the letters queued
+    meanwhile before each slice and after the last, so a letter is there a moment after its step
+    however much mail is waiting."""
+    result = {"sent": 0, "failed": 0, "documents_rendered": _render_documents(svc, stop)}
+    while not stop():
+        started = time.monotonic()
+        counts = svc.deliver_notifications(render_email, now=now, stop=stop, budget=MAIL_SLICE)
+        result["sent"] += counts["sent"]
+        result["failed"] += counts["failed"]
+        result["documents_rendered"] += _render_documents(svc, stop)
+        if not counts["sent"] + counts["failed"] or time.monotonic() - started < MAIL_SLICE:
+            break  # the outbox is drained, not the slice used up
+    return result
 
 
 def _render_documents(svc: WorkflowService, stop) -> int:
