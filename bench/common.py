@@ -166,12 +166,27 @@ def demo_users() -> list[tuple[str, str, list[str], dict]]:
     return DEMO_USERS
 
 
+def migrate(url: str, work: Path) -> None:
+    """Build the schema as ``alur init`` does, by the migrations, so a benchmark's database has
+    what the product's has beyond the tables (the credentials triggers, the seeded rows)."""
+    from webapp import create_app
+    from webapp.database import upgrade_schema
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret", "TESTING": False,
+                      "ALUR_FILES_DIR": str(work / "files")})
+    with app.app_context():
+        upgrade_schema()
+        from webapp.extensions import db
+
+        db.engine.dispose()
+
+
 class EngineEnv:
     """A database with the schema, the SOP deployed and the demo users, driven through the service."""
 
     def __init__(self, url: str, work: Path, *, compact: bool = True, setup: bool = True) -> None:
         from engine.config import EngineConfig
-        from engine.db import create_schema, make_session_factory
+        from engine.db import make_session_factory
 
         self.url = url
         self.Session = make_session_factory(url)
@@ -181,7 +196,7 @@ class EngineEnv:
             kwargs["compact_history"] = compact
         self.config = EngineConfig(**kwargs)
         if setup:
-            create_schema(self.engine)
+            migrate(url, work)
             with self.Session() as session:
                 svc = self.service(session)
                 svc.deploy_directory()

@@ -21,10 +21,10 @@ from pathlib import Path
 
 from sqlalchemy import insert, text
 
-from bench.common import FORMS_DIR, SOP_PATH, drop_postgres, fresh_postgres_url, print_table, progress
+from bench.common import FORMS_DIR, SOP_PATH, drop_postgres, fresh_postgres_url, migrate, print_table, progress
 from engine import kpi_tally
 from engine.config import EngineConfig
-from engine.db import create_schema, make_session_factory
+from engine.db import make_session_factory
 from engine.models import Instance, TaskRecord
 from engine.service import WorkflowService
 
@@ -86,8 +86,8 @@ def measure(cases: int, repeat: int, folder: Path, db: str) -> tuple[dict[str, f
         url = fresh_postgres_url(f"alur_bench_report_{cases}")
     else:
         url = f"sqlite:///{folder / f'report-{cases}.db'}"
+    migrate(url, folder)
     factory = make_session_factory(url)
-    create_schema(factory.kw["bind"])
     config = EngineConfig(forms_dir=FORMS_DIR, files_dir=folder / "files", password_hash_method="pbkdf2:sha256:1000")
     with factory() as session:
         svc = WorkflowService(session, config)

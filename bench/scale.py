@@ -191,8 +191,7 @@ def _app(url: str, files: Path):
     from webapp import create_app
 
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret", "WTF_CSRF_ENABLED": False,
-                       "ALUR_FILES_DIR": str(files), "TESTING": False,
-                       "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not url.startswith("sqlite")}})
+                       "ALUR_FILES_DIR": str(files), "TESTING": False})
 
 
 def _token(url: str, username: str) -> str:

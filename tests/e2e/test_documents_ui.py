@@ -51,3 +51,37 @@ def test_sop_sheet_and_report_fit_a_phone(phone_page, api):
     expect(page.get_by_role("link", name="Unduh sebagai XLSX")).to_be_visible()
     assert_accessible(page)
     screenshot(page, "report-phone")
+
+
+def test_a_letters_pdf_is_offered_on_a_phone_and_drawn_by_its_first_download(phone_page, api):
+    """Step 4's Surat Perintah Tugas: the worker renders the DOCX; the case page lists the PDF
+    beside it ("drawn on download"), and its download draws it; after that the page gives its size."""
+    page = phone_page
+    instance_id = start_case(api, "Aplikasi surat tugas")
+    do_steps(api, instance_id, 1, 2, 3, 2, 3, 4)
+    login(page, "kabid")
+    page.goto(f"/instances/{instance_id}")
+    pdf_link = page.locator("a[download]", has_text=".pdf").filter(has_text="spt_system_programmer")
+    for _ in range(30):  # the worker renders the letter a moment after the step
+        if pdf_link.count():
+            break
+        page.wait_for_timeout(1000)
+        page.reload()
+    expect(pdf_link.first).to_be_visible()
+    row = page.locator("table.files-table tr", has=pdf_link.first)
+    expect(row).to_contain_text("PDF dibuat saat diunduh")
+    size = _overflow(page)
+    assert size["doc"] <= size["inner"] + 1 and size["body"] <= size["inner"] + 1, size
+    assert_accessible(page)
+    # WeasyPrint draws it in this request: a loaded CI machine needs more than the default 15 s
+    with page.expect_download(timeout=90_000) as caught:
+        pdf_link.first.click()
+    path = caught.value.path()
+    with open(path, "rb") as drawn:
+        assert drawn.read(5) == b"%PDF-"
+    page.reload()
+    row = page.locator("table.files-table tr", has=page.locator("a[download]", has_text=".pdf")
+                       .filter(has_text="spt_system_programmer").first)
+    expect(row).not_to_contain_text("PDF dibuat saat diunduh")
+    expect(row).to_contain_text("KB")
+    screenshot(page, "letter-pdf-phone")
