@@ -45,6 +45,8 @@ _HISTORY_TASKS = (select(TaskRecord)
                          or_(TaskRecord.id.in_(_NEWEST_TASK_IDS.scalar_subquery()), TaskRecord.state == "ready"))
                   .options(joinedload(TaskRecord.assignees).load_only(User.username, User.full_name)
                            .lazyload(User.roles)))
+_LATEST_EVENTS = (select(AuditEvent).where(AuditEvent.instance_id == bindparam("instance_id"))
+                  .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(bindparam("newest")))
 
 #: (definition id, content hash) → the version's lanes; ids repeat across databases, content does not.
 _LANES_BY_VERSION: dict[tuple[int, str], frozenset[str]] = {}
@@ -237,8 +239,7 @@ class InstanceOperations(CaseFiles):
         rows = list(self.session.scalars(_HISTORY_TASKS, {"instance_id": instance_id, "newest": tasks}).unique())
         task_count = len(rows) if len(rows) < tasks else self.session.scalar(
             select(func.count()).where(TaskRecord.instance_id == instance_id)) or 0
-        latest = list(self.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
-                                           .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(events)))
+        latest = list(self.session.scalars(_LATEST_EVENTS, {"instance_id": instance_id, "newest": events}))
         event_count = (len(latest) if len(latest) < events else
                        self.session.scalar(select(func.count()).where(AuditEvent.instance_id == instance_id)) or 0)
         rows.sort(key=lambda t: (t.created_at, t.step or 0))
