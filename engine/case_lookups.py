@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import access, runtime
@@ -32,6 +32,11 @@ def archived_data(instance: Instance) -> dict | None:
     if instance.serializer_version != ARCHIVED:
         return None
     return json.loads(instance.state).get("data", {})
+
+
+#: A case's newest submissions (built once: building it cost more than running it).
+_LATEST_SUBMISSIONS = (select(Submission).where(Submission.instance_id == bindparam("instance_id"))
+                       .order_by(Submission.completed_at.desc(), Submission.id.desc()).limit(bindparam("limit")))
 
 
 class CaseLookups(UnitOfWork):
@@ -109,9 +114,7 @@ class CaseLookups(UnitOfWork):
     def latest_submissions(self, instance_id: int, limit: int) -> tuple[list[Submission], int]:
         """A case's newest ``limit`` completions' data, oldest first, and how many older ones there
         are (counted only when the page is full: otherwise these are all)."""
-        newest = list(self.session.scalars(select(Submission).where(Submission.instance_id == instance_id)
-                                           .order_by(Submission.completed_at.desc(), Submission.id.desc())
-                                           .limit(limit)))
+        newest = list(self.session.scalars(_LATEST_SUBMISSIONS, {"instance_id": instance_id, "limit": limit}))
         total = len(newest) if len(newest) < limit else self.session.scalar(
             select(func.count()).where(Submission.instance_id == instance_id)) or 0
         return newest[::-1], total - len(newest)

@@ -2,7 +2,8 @@
 call as whom still counts from the very next request in every process: a revoked token, a
 deactivated user, a removed role, a delegation named or ended, a token or a delegation whose time
 came. Two app instances on one database stand for two gunicorn workers: each has its own engine,
-so its own memory, warmed before every change."""
+so its own memory, warmed before every change; the last test revokes a token under a real
+gunicorn with two worker processes."""
 from __future__ import annotations
 
 import time
@@ -150,3 +151,24 @@ def test_no_memory_where_a_trigger_is_missing(app, make_app, tokens, any_db):
     assert [s for s in seen if "api_tokens" in s], "the caller is read again"
     with fresh.app_context():
         assert not credentials.callers_of(db.session).enabled
+
+
+def test_a_revoked_token_fails_at_once_in_every_worker_of_a_real_server(live_server, runner, any_db):
+    """``alur serve`` with two worker processes, each remembering the caller after the first
+    requests (new connections: the workers take turns at them); after the revocation no request
+    gets through, whichever worker answers."""
+    import requests
+
+    from webapp.extensions import db
+
+    url = live_server.base + "/api/tasks"
+    headers = {"Authorization": f"Bearer {live_server.tokens['analis']}"}
+    assert {requests.get(url, headers=headers, timeout=30).status_code for _ in range(30)} == {200}
+    app = runner.app
+    with app.app_context():
+        (token_id,) = db.session.scalars(db.select(ApiToken.id).where(
+            ApiToken.user.has(username="analis"))).all()
+    assert runner.invoke(args=["token", "revoke", str(token_id)]).exit_code == 0
+    assert {requests.get(url, headers=headers, timeout=30).status_code for _ in range(30)} == {401}
+    other = {"Authorization": f"Bearer {live_server.tokens['kasi']}"}
+    assert requests.get(url, headers=other, timeout=30).status_code == 200

@@ -54,7 +54,7 @@ def test_a_connection_killed_while_idle_is_replaced_before_use(database_url, any
 #: holds): who calls, the case, its steps with their appointed people's usernames, its events,
 #: the steps' attachments, its submissions. It was 10 to 12 (the open steps read twice, a count,
 #: the appointed people with their roles); the benchmark's clients read a case before every step.
-CASE_READ = 6
+CASE_READ = 7
 
 
 def test_reading_a_case_asks_only_what_its_answer_needs(app, tokens, any_db):
@@ -136,3 +136,53 @@ def test_reading_a_case_asks_only_what_its_answer_needs(app, tokens, any_db):
 
     walk(ready, attach, complete, halfway)
     assert len(steps) == 20
+
+
+#: Tables that grow with history: a read of one case must find its rows by an index, never by
+#: going through the table (or materialising a join of it) whole.
+HISTORY_TABLES = ("tasks", "task_assignees", "audit_events", "submissions", "deliverables", "instances")
+
+
+def test_a_case_is_read_by_indexes_only(app, tokens):
+    """SQLite's plan of every statement a case's page and its API answer send: no SCAN of a table
+    that grows with history. A joined load of the appointed people once made SQLite materialise
+    ``task_assignees JOIN users`` whole, 2 s a case at 50,000 cases (bench.scale); an empty test
+    database hides that in time, not in the plan."""
+    import re
+
+    from sqlalchemy import event
+
+    from helpers.api_driver import FlaskClientAPI
+    from helpers.sop_walk import SOP_KEY
+    from webapp.extensions import db
+
+    api = FlaskClientAPI(app.test_client(), tokens)
+    status, started = api.request("POST", "/api/instances", "pemilik", json={"process_key": SOP_KEY, "title": "Rencana"})
+    assert status == 201
+    case = started["id"]
+    with app.app_context():
+        engine = db.engine
+    sent: list[tuple[str, object]] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and not executemany:
+            sent.append((statement, parameters))
+
+    browser = app.test_client()
+    assert browser.post("/login", data={"username": "admin", "password": "demo12345"}).status_code == 302
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert api.request("GET", f"/api/instances/{case}", "pemilik")[0] == 200
+        assert browser.get(f"/instances/{case}").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert sent
+    scans = []
+    with engine.connect() as conn:
+        for statement, parameters in sent:
+            for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all():
+                detail = row[-1]
+                found = re.match(r"SCAN (\w+)", detail)
+                if found and found.group(1).split("_1")[0] in HISTORY_TABLES:
+                    scans.append((detail, " ".join(statement.split())[:200]))
+    assert not scans, scans
