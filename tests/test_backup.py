@@ -139,3 +139,26 @@ def test_postgresql_without_its_client_tools_says_what_to_install(app, runner, a
     result = runner.invoke(args=["backup", str(archive)])
     assert result.exit_code == 1 and "pg_dump is not on PATH" in result.output
     assert "postgresql-client" in result.output and not archive.exists()
+
+
+def test_a_letter_whose_pdf_was_not_drawn_is_backed_up_as_such_and_drawn_after_restore(svc, tmp_path):
+    """The worker rendered the letter's DOCX; its PDF row has no bytes yet. The backup holds the
+    DOCX and the row; after a restore into an empty store the first download draws the PDF."""
+    from engine.models import Deliverable
+    from helpers.cases import advance
+
+    case = svc.start(SOP_KEY, svc.users.get("pemilik"), "Surat dicadangkan")
+    advance(svc, case, 5)
+    assert svc.render_pending_documents() == 1
+    pdf = svc.session.scalar(select(Deliverable).where(Deliverable.sha256.is_(None)))
+    docx = svc.session.get(Deliverable, pdf.source_id)
+    pdf_id, docx_sha = pdf.id, docx.sha256
+    report = svc.backup(tmp_path / "cadangan.tar.gz")
+    assert report.files >= 1
+    shutil.rmtree(svc.files.root)
+    svc.restore(tmp_path / "cadangan.tar.gz", force=True)
+    svc.session.expire_all()
+    assert svc.files.path_for(docx_sha).is_file() and svc.session.get(Deliverable, pdf_id).sha256 is None
+    drawn, path = svc.attachment_file(pdf_id, svc.users.get("kabid"))
+    assert path.read_bytes().startswith(b"%PDF-") and drawn.size == path.stat().st_size
+    assert [d for d in svc.check() if d.kind.startswith(("file", "pdf"))] == []
