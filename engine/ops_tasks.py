@@ -105,10 +105,12 @@ class TaskOperations(CaseFiles):
         rows = list(self.session.scalars(page, values))
         return rows, (total if total is not None else len(rows) if count else None)
 
-    def inbox_count(self, user: User, tab: str = "ready", *, overdue: bool = False) -> int:
-        """How many steps wait in one tab of ``user``'s inbox (one count, for a badge)."""
-        shape, _query, values = self._inbox_query(user, tab, None, overdue, None)
-        return self.session.scalar(inbox_query.count(*shape), values) or 0
+    def inbox_counts(self, user: User) -> dict[str, int]:
+        """How many steps wait in each open tab of ``user``'s inbox (``ready``, ``mine``,
+        ``lanes``) and how many of all and of ``mine`` are overdue, in one statement."""
+        values = inbox_query.params(user, self.acting_for(user), "ready", None, utcnow())
+        row = self.session.execute(inbox_query.counts("may_people" in values), values).one()
+        return {name: n or 0 for name, n in zip(inbox_query.COUNTS, row)}
 
     def _inbox_query(self, user: User, tab: str, process_key: str | None, overdue: bool, q: str | None):
         """The tab's shape (the key of its statements, built once each: engine/inbox_query.py),

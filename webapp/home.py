@@ -41,8 +41,8 @@ def index():
     user = current_user._get_current_object()
     svc = service()
     counts = tab_counts(user)
-    counts["overdue_mine"] = svc.inbox(user, "mine", overdue=True, limit=1)[1] if counts["overdue"] else 0
-    nxt = svc.inbox(user, "mine", sort="due", limit=1)[0] or svc.inbox(user, "lanes", sort="due", limit=1)[0]
+    nxt = (svc.inbox(user, "mine", sort="due", limit=1, count=False)[0]
+           or svc.inbox(user, "lanes", sort="due", limit=1, count=False)[0])
     next_row = nxt[0] if nxt else None
     return render_template(
         "home/index.html", counts=counts, next_row=next_row,

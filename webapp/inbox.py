@@ -32,21 +32,26 @@ def due_state(row: TaskRecord) -> str | None:
 
 
 def tab_counts(user) -> dict[str, int]:
-    """How many steps wait in each open tab, and how many of them are overdue."""
-    svc = service()
-    return {"mine": svc.inbox_count(user, "mine"), "lanes": svc.inbox_count(user, "lanes"),
-            "overdue": svc.inbox_count(user, "ready", overdue=True)}
+    """How many steps wait in each open tab (``ready``, ``mine``, ``lanes``), and how many of all
+    and of ``mine`` are overdue: one statement, kept for the request, so the menu's badge on the
+    same page asks nothing more."""
+    # kept in the request's own environ, not in ``g``: an app context can outlive a request (a test,
+    # a CLI command serving several), and the counts must never be an earlier request's
+    kept = request.environ.get("alur.inbox_counts")
+    if kept is None or kept[0] != user.id:
+        kept = request.environ["alur.inbox_counts"] = (user.id, service().inbox_counts(user))
+    return kept[1]
 
 
 @bp.app_context_processor
 def waiting_badge():
-    """``waiting()``: how many steps the logged-in person may do now, for the menu's badge (one
-    count, asked only when a page draws the menu)."""
+    """``waiting()``: how many steps the logged-in person may do now, for the menu's badge (asked
+    only when a page draws the menu; the same statement as the tabs' counts)."""
     def waiting() -> int:
         if not current_user.is_authenticated:
             return 0
         try:
-            return service().inbox_count(current_user._get_current_object(), "ready")
+            return tab_counts(current_user._get_current_object())["ready"]
         except SQLAlchemyError:  # an error page drawn because the database failed: no badge then
             return 0
     return {"waiting": waiting}
