@@ -22,6 +22,17 @@ ORDERS = {"created": TaskRecord.created_at.asc(), "due": TaskRecord.due_at.asc()
           "newest": TaskRecord.created_at.desc(), "completed": TaskRecord.completed_at.desc()}
 
 
+def _claimed_by_me(claimed_by, acting: bool):
+    """Claimed by the caller (or, acting for officials, by one of them)."""
+    return (claimed_by.in_(bindparam("inbox_names", expanding=True)) if acting
+            else claimed_by == bindparam("inbox_username"))
+
+
+def _in_mine(claimed_by, has_assignees, acting: bool):
+    """The ``mine`` tab: claimed by me, or appointed (to me: the may-do clause says) and unclaimed."""
+    return _claimed_by_me(claimed_by, acting) | (has_assignees & claimed_by.is_(None))
+
+
 @lru_cache(maxsize=None)
 def base(tab: str, acting: bool, by_process: bool, overdue: bool) -> Select:
     """The tab's rows, unordered (parameters: see :func:`params`)."""
@@ -31,14 +42,12 @@ def base(tab: str, acting: bool, by_process: bool, overdue: bool) -> Select:
     else:
         query = query.join(Instance, Instance.id == TaskRecord.instance_id).where(
             TaskRecord.state == "ready", Instance.status == "running", access.may_do_template(acting))
-        mine = (TaskRecord.claimed_by.in_(bindparam("inbox_names", expanding=True)) if acting
-                else TaskRecord.claimed_by == bindparam("inbox_username"))
         if tab == "mine":
-            query = query.where(mine | (TaskRecord.has_assignees & TaskRecord.claimed_by.is_(None)))
+            query = query.where(_in_mine(TaskRecord.claimed_by, TaskRecord.has_assignees, acting))
         elif tab == "lanes":
             query = query.where(TaskRecord.claimed_by.is_(None))
         else:
-            query = query.where(TaskRecord.claimed_by.is_(None) | mine)
+            query = query.where(TaskRecord.claimed_by.is_(None) | _claimed_by_me(TaskRecord.claimed_by, acting))
     if by_process:
         query = query.where(TaskRecord.definition_id.in_(
             select(ProcessDefinition.id).where(ProcessDefinition.key == bindparam("inbox_process_key"))))
@@ -75,15 +84,11 @@ def counts(acting: bool) -> Select:
     and the menu's badge asked for them one at a time, five counts of the same rows. The ``mine``
     and ``lanes`` tabs are parts of ``ready`` (all one may do now), so each is a filtered count
     over its rows; ``overdue`` counts those due before ``inbox_now``."""
-    mine = (TaskRecord.claimed_by.in_(bindparam("inbox_names", expanding=True)) if acting
-            else TaskRecord.claimed_by == bindparam("inbox_username"))
-    in_mine = mine | (TaskRecord.has_assignees & TaskRecord.claimed_by.is_(None))
-    late = TaskRecord.due_at < bindparam("inbox_now")
-    return (select(func.count(), func.count().filter(in_mine), func.count().filter(TaskRecord.claimed_by.is_(None)),
-                   func.count().filter(late), func.count().filter(in_mine & late))
-            .select_from(TaskRecord).join(Instance, Instance.id == TaskRecord.instance_id)
-            .where(TaskRecord.state == "ready", Instance.status == "running", access.may_do_template(acting),
-                   TaskRecord.claimed_by.is_(None) | mine))
+    ready = base("ready", acting, False, False).subquery()
+    in_mine = _in_mine(ready.c.claimed_by, ready.c.has_assignees, acting)
+    late = ready.c.due_at < bindparam("inbox_now")
+    return select(func.count(), func.count().filter(in_mine), func.count().filter(ready.c.claimed_by.is_(None)),
+                  func.count().filter(late), func.count().filter(in_mine & late)).select_from(ready)
 
 
 def params(user: User, officials: Sequence[User], tab: str, process_key: str | None, now: datetime) -> dict:

@@ -237,8 +237,8 @@ class InstanceOperations(CaseFiles):
 
         Three statements for a case of fewer than ``tasks`` steps and ``events`` events (the API's
         clients read a case before every step): the steps, the newest and the open ones in one
-        query, their appointed people's usernames joined in (not the people with their roles);
-        the events; a count of either only when the page is full, else the rows are all there is."""
+        query; their appointed people by the steps' ids (not the people with their roles); the
+        events; a count of either only when the page is full, else the rows are all there is."""
         rows = list(self.session.scalars(_HISTORY_TASKS, {"instance_id": instance_id, "newest": tasks}).unique())
         task_count = len(rows) if len(rows) < tasks else self.session.scalar(
             select(func.count()).where(TaskRecord.instance_id == instance_id)) or 0

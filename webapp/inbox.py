@@ -35,8 +35,9 @@ def tab_counts(user) -> dict[str, int]:
     """How many steps wait in each open tab (``ready``, ``mine``, ``lanes``), and how many of all
     and of ``mine`` are overdue: one statement, kept for the request, so the menu's badge on the
     same page asks nothing more."""
-    # kept in the request's own environ, not in ``g``: an app context can outlive a request (a test,
-    # a CLI command serving several), and the counts must never be an earlier request's
+    # kept in the request's own environ, not in ``g``: an app context pushed before a request (a
+    # test's, a script's) is reused by it and outlives it, and the counts must never be an
+    # earlier request's
     kept = request.environ.get("alur.inbox_counts")
     if kept is None or kept[0] != user.id:
         kept = request.environ["alur.inbox_counts"] = (user.id, service().inbox_counts(user))

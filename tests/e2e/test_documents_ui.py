@@ -85,3 +85,19 @@ def test_a_letters_pdf_is_offered_on_a_phone_and_drawn_by_its_first_download(pho
     expect(row).not_to_contain_text("PDF dibuat saat diunduh")
     expect(row).to_contain_text("KB")
     screenshot(page, "letter-pdf-phone")
+    # in English too: the letter of a second case, whose PDF is still to be drawn
+    second = start_case(api, "Aplikasi surat tugas kedua")
+    do_steps(api, second, 1, 2, 3, 2, 3, 4)
+    page.get_by_role("group", name="Bahasa").get_by_role("link", name="EN", exact=True).click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.goto(f"/instances/{second}")
+    pending = page.locator("table.files-table tr", has_text="PDF drawn on download")
+    for _ in range(30):
+        if pending.count():
+            break
+        page.wait_for_timeout(1000)
+        page.reload()
+    expect(pending.first).to_be_visible()
+    size = _overflow(page)
+    assert size["doc"] <= size["inner"] + 1 and size["body"] <= size["inner"] + 1, size
+    assert_accessible(page)
