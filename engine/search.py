@@ -15,8 +15,9 @@ import re
 import unicodedata
 from typing import Any, Iterable
 
-from sqlalchemy import Select, and_, delete, exists, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+import json
+
+from sqlalchemy import Select, and_, delete, exists, func, select, text
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -32,7 +33,23 @@ FREQUENCY_CAP = 1000
 COUNTED_SCAN = 200
 _WORD = re.compile(r"\w+", re.UNICODE)
 
-_INSERT = insert(InstanceSearchTerm.__table__)
+#: A case's words in one statement whatever their number (a step's answers give hundreds of
+#: prefixes: as rows of an executemany they cost a bound parameter set each), the words passed as
+#: one array; words the case already has are skipped.
+_INSERT_TERMS = {
+    "postgresql": text("INSERT INTO instance_search_terms (term, instance_id) "
+                       "SELECT unnest(CAST(:terms AS varchar[])), :instance_id ON CONFLICT DO NOTHING"),
+    "sqlite": text("INSERT OR IGNORE INTO instance_search_terms (term, instance_id) "
+                   "SELECT value, :instance_id FROM json_each(:terms)"),
+}
+
+
+def _insert_terms(session: Session, instance_id: int, words: list[str]) -> None:
+    if not words:
+        return
+    dialect = session.get_bind().dialect.name
+    session.execute(_INSERT_TERMS[dialect], {"instance_id": instance_id,
+                                             "terms": words if dialect == "postgresql" else json.dumps(words)})
 
 
 def terms(*texts: str | None) -> list[str]:
@@ -53,9 +70,7 @@ def index_instance(session: Session, instance_id: int, *texts: str | None, repla
     words it had first (a title that changed)."""
     if replace:
         session.execute(delete(InstanceSearchTerm).where(InstanceSearchTerm.instance_id == instance_id))
-    rows = [{"term": p, "instance_id": instance_id} for p in prefixes(*texts)]
-    if rows:
-        session.execute(_INSERT, rows)
+    _insert_terms(session, instance_id, prefixes(*texts))
 
 
 def prefixes(*texts: str | None) -> list[str]:
@@ -115,10 +130,7 @@ def texts_of(value: Any, depth: int = 0) -> Iterable[str]:
 
 def add_to_instance(session: Session, instance_id: int, *texts: str | None) -> None:
     """Add words to a case's index (the answers of a step), keeping those it has."""
-    rows = [{"term": p, "instance_id": instance_id} for p in prefixes(*texts)]
-    if rows:
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        session.execute(dialect.insert(InstanceSearchTerm.__table__).on_conflict_do_nothing(), rows)
+    _insert_terms(session, instance_id, prefixes(*texts))
 
 
 def matching_ids(q: str):

@@ -204,3 +204,33 @@ def test_the_api_pages_cases_by_the_last_id_seen(any_db, svc, client, tokens):
     assert page("/api/instances?limit=2&before=0") == [] and len(page("/api/instances?before=x")) == 6
     assert len(page(f"/api/instances?before={10**30}")) == 6  # past any id: every case
     assert page("/api/instances?q=arsip&limit=2&offset=2") == [ids[2], ids[1]]  # offset still works
+
+
+def test_a_case_is_found_by_the_words_of_its_answers_each_written_once(any_db, svc):
+    """A step's answers are indexed in one statement; words the case has already (its title's, an
+    earlier round's) are kept once, and a word of nobody's answers finds nothing."""
+    from sqlalchemy import select
+
+    from engine.models import InstanceSearchTerm
+    from helpers.cases import do, ready_row
+    from helpers.sop_walk import form_data
+
+    owner = svc.users.get("pemilik")
+    case = svc.start(SOP_KEY, owner, "Aplikasi antrean")
+    other = svc.start(SOP_KEY, owner, "Portal data desa")
+    words = lambda: list(svc.session.scalars(select(InstanceSearchTerm.term)
+                                             .where(InstanceSearchTerm.instance_id == case.id)))
+    at_start = set(words())
+    assert {"aplikasi", "antrean"} <= at_start
+    row = ready_row(svc, case.id)
+    answers = {**form_data(svc.task_form(row), 1, {}), "nama_aplikasi": "Antrean Puskesmas Kecamatan Zambrud"}
+    do(svc, case.id, 1, answers)
+    assert titles(svc, q="zambr") == ["Aplikasi antrean"]
+    assert titles(svc, q="kecamatan antrean") == ["Aplikasi antrean"]
+    assert titles(svc, q="portal") == ["Portal data desa"] and other.id != case.id
+    kept = svc.submissions(case.id)[-1].data
+    after = words()
+    assert sorted(after) == sorted(at_start | set(search.prefixes(*search.texts_of(kept))))  # each once
+    search.add_to_instance(svc.session, case.id, "antrean zambrud", "")  # every word there already
+    search.add_to_instance(svc.session, case.id)  # no words: no statement
+    assert sorted(words()) == sorted(after)
