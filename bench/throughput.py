@@ -22,8 +22,11 @@ import argparse
 import threading
 import time
 
-from .common import (HONEST_FLOOR, ApiCase, BareSpiff, Server, Target, database_url, drop_postgres, median, ms, p95,
-                     postgres_available, print_table, progress, run_main, walk_api, workdir)
+import os
+
+from .common import (HONEST_FLOOR, POSTGRES_DB, ApiCase, BareSpiff, Server, Target, database_url, drop_postgres, median,
+                     ms, p95, postgres_available, print_table, progress, run_main, walk_api, workdir)
+from .cpu_meter import PARTS, CpuMeter
 
 NAME = "throughput"
 
@@ -69,6 +72,8 @@ def run(kind: str, workers: int, clients: int, lifecycles: int) -> dict:
                                 progress(NAME, f"{kind}, {workers} worker(s): {state['done']}/{lifecycles} "
                                                f"lifecycles in {elapsed:.1f} s, errors {len(errors)}")
 
+                meter = CpuMeter(server.proc.pid, POSTGRES_DB if kind == "postgresql" else None)
+                meter.start()
                 t0 = time.perf_counter()
                 threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
                 for t in threads:
@@ -76,6 +81,7 @@ def run(kind: str, workers: int, clients: int, lifecycles: int) -> dict:
                 for t in threads:
                     t.join()
                 elapsed = time.perf_counter() - t0
+                meter.stop()
         finally:
             if kind == "postgresql":
                 drop_postgres()
@@ -84,7 +90,8 @@ def run(kind: str, workers: int, clients: int, lifecycles: int) -> dict:
     return {"kind": kind, "workers": workers, "clients": clients, "done": state["done"], "failed": state["failed"],
             "elapsed": elapsed, "per_minute": state["done"] * 60 / elapsed, "step_median": median(steps),
             "step_p95": p95(steps), "req_median": median(requests_all), "req_p95": p95(requests_all),
-            "requests": len(requests_all), "errors": errors}
+            "requests": len(requests_all), "errors": errors,
+            "cpu": {part: seconds / max(state["done"] + state["failed"], 1) for part, seconds in meter.seconds.items()}}
 
 
 def bare_lifecycles_per_minute(lifecycles: int = 2) -> float:
@@ -129,6 +136,17 @@ def main(argv: list[str] | None = None) -> dict:
                 ["db", "workers", "clients", "lifecycles", "seconds", "lifecycles/min",
                  "bare lifecycles/min (1 core)", "complete median ms",
                  "complete p95 ms", "requests", "req/s", "request median ms", "request p95 ms", "errors"], rows)
+    if any(r["cpu"] for r in results):
+        cores = os.cpu_count() or 1
+        rows = []
+        for r in results:
+            cpu = r["cpu"]
+            server = sum(cpu.get(p, 0.0) for p in ("web", "worker", "postgresql"))
+            rows.append([r["kind"], r["workers"], *(f"{cpu.get(p, 0.0):.3f}" for p in PARTS),
+                         f"{sum(cpu.values()):.3f}", f"{60 * cores / server:.0f}" if server else "—"])
+        print_table(f"CPU seconds per lifecycle, by part (from /proc; {cores} cores)",
+                    ["db", "workers", *(f"{p} s" for p in PARTS), "all s",
+                     "server alone could do /min (informative: its cores / its CPU, clients elsewhere)"], rows)
     for r in results:
         for e in r["errors"][:5]:
             print(f"  {r['kind']} error: {e}")

@@ -44,6 +44,11 @@ class CaseLookups(UnitOfWork):
 
     # ---- deployed versions ----------------------------------------------------------------
     def definition(self, definition_id: int) -> ProcessDefinition:
+        # A version read once in this unit of work is that row (versions never change): a case's
+        # answer asks once per step it shows, twice (its properties and its form).
+        pinned = self._pinned.get((ProcessDefinition, definition_id))
+        if pinned is not None:
+            return pinned
         definition = self.session.get(ProcessDefinition, definition_id) if _valid_id(definition_id) else None
         if definition is None:
             raise NotFound("definition.not_found", id=definition_id)
@@ -89,14 +94,18 @@ class CaseLookups(UnitOfWork):
         return self.step_form(row.definition_id, row.bpmn_id)
 
     def step_form(self, definition_id: int, bpmn_id: str) -> dict | None:
-        """The JSON Schema of a step of a deployed version, or None where it has no (readable) form."""
+        """The JSON Schema of a step of a deployed version, or None where it has no (readable) form;
+        looked up once per step and unit of work (a case's answer shows each step of every round)."""
+        key = (definition_id, bpmn_id)
+        if key in self._step_forms:
+            return self._step_forms[key]
         meta = runtime.compiled(self.definition(definition_id)).tasks.get(bpmn_id)
-        if meta is None:
-            return None
         try:
-            return form_of_step(meta, self.config.forms_dir)
+            form = form_of_step(meta, self.config.forms_dir) if meta is not None else None
         except FormError:
-            return None
+            form = None
+        self._step_forms[key] = form
+        return form
 
     def principal(self, user: User, row: TaskRecord) -> User | None:
         """Whose step ``user`` would do (themselves, or an official they act for), or None. The

@@ -110,6 +110,8 @@ class UnitOfWork:
         # A task's attachments, once read in this unit of work (completion checks them, then the
         # answer lists them); attach/remove forget the entry.
         self._task_attachments: dict[str, list] = {}
+        # Each step's form (definition id, BPMN id) once looked up in this unit of work.
+        self._step_forms: dict[tuple[int, str], dict | None] = {}
         # The officials each user acts for now (Plt/Plh), looked up once per unit of work.
         self._acting_for: dict[int, list[User]] = {}
 

@@ -199,7 +199,7 @@ class UserDirectory:
         if callers.enabled:
             known = callers.get(token_hash, now)
             if known is not None:
-                if self.session.execute(credentials.GENERATION).scalar() == known.generation:
+                if self.session.connection().execute(credentials.GENERATION).scalar() == known.generation:
                     user = self.session.merge(known.user, load=False)
                     if known.last_used is None or known.last_used < now - TOKEN_TOUCH_EVERY:
                         self._touch(known.token_id, now)
