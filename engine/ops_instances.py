@@ -215,9 +215,11 @@ class InstanceOperations(CaseFiles):
         ids = list(dict.fromkeys(instance_ids))
         result: dict[int, list[TaskRecord]] = {i: [] for i in ids}
         if ids:
-            for row in self.session.scalars(select(TaskRecord).where(
-                    TaskRecord.instance_id.in_(ids), TaskRecord.state == "ready")
-                    .order_by(TaskRecord.created_at, TaskRecord.step)):
+            rows = list(self.session.scalars(select(TaskRecord).where(
+                TaskRecord.instance_id.in_(ids), TaskRecord.state == "ready")
+                .order_by(TaskRecord.created_at, TaskRecord.step).options(lazyload(TaskRecord.assignees))))
+            self._with_appointed(rows)  # the people of appointed steps only, without their roles
+            for row in rows:
                 result[row.instance_id].append(row)
         return result
 

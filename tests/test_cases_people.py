@@ -438,3 +438,47 @@ def test_the_thread_is_for_the_people_of_the_case(api, runner, client, login, an
     login("kasi")
     page = client.get(f"/instances/{inst['id']}").get_data(as_text=True)
     assert "Sudah saya cek" not in page and 'id="diskusi"' not in page
+
+
+def test_lists_of_cases_name_the_people_appointed_to_a_waiting_step_without_reading_their_roles(
+        app, api, client, login, any_db):
+    """The cases page and ``GET /api/instances`` show who a waiting step is appointed to; the
+    people come by the steps' ids in one statement, without their roles, and only for cases
+    where someone is appointed."""
+    from sqlalchemy import event
+
+    from webapp.extensions import db
+
+    appointed = start(api, title="Kasus dengan penunjukan")
+    plain = start(api, title="Kasus tanpa penunjukan")
+    rounds = {}
+    for _ in range(6):                              # 1, 2, 3 (back), 2, 3, 4: step 5 is appointed to budi
+        (task,) = ready(api, appointed["id"])
+        do_step(api, appointed["id"], rounds=rounds)
+        rounds[task["step"]] = rounds.get(task["step"], 0) + 1
+    (step5,) = ready(api, appointed["id"])
+    assert step5["step"] == 5 and step5["assignees"] == ["budi"]
+
+    status, listed = api.request("GET", "/api/instances?limit=10", "admin")
+    assert status == 200
+    current = {c["id"]: c["current"] for c in listed}
+    assert [s["assignees"] for s in current[appointed["id"]]] == [["budi"]]
+    assert [s["assignees"] for s in current[plain["id"]]] == [[]]
+
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def note(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()))
+
+    login("admin")
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        page = client.get("/instances/?q=penunjukan").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert "Kasus dengan penunjukan" in page and "Budi Santoso" in page
+    people = [s for s in statements if s.startswith("SELECT task_assignees.")]
+    assert len(people) == 1 and "password_hash" not in people[0]
+    assert len([s for s in statements if "FROM user_roles" in s]) <= 1, "only the caller's own roles"
