@@ -17,8 +17,9 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, literal, or_, select, update
+from sqlalchemy import bindparam, case, delete, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from . import audit
 from .errors import AlurError, NotAllowed, NotFound
@@ -27,6 +28,14 @@ from .unit_of_work import UnitOfWork, valid_id
 
 #: A session's last-seen time (and a sliding expiry) is written at most this often.
 TOUCH_EVERY = timedelta(minutes=5)
+
+#: The user of a live login session, with their roles in the same statement (every page asks them:
+#: the menu, who may do a step), instead of a second one right after.
+_SESSION_USER = (select(User, LoginSession).join(LoginSession, LoginSession.user_id == User.id)
+                 .where(LoginSession.key_hash == bindparam("key_hash"), User.id == bindparam("user_id"),
+                        User.active.is_(True), LoginSession.ended_at.is_(None),
+                        LoginSession.expires_at > bindparam("now"))
+                 .options(joinedload(User.roles)))
 
 
 class LoginLocked(AlurError):
@@ -142,9 +151,7 @@ class LoginOperations(UnitOfWork):
             return None
         now = utcnow()
         found = self.session.execute(
-            select(User, LoginSession).join(LoginSession, LoginSession.user_id == User.id)
-            .where(LoginSession.key_hash == _key_hash(key), User.id == user_id, User.active.is_(True),
-                   LoginSession.ended_at.is_(None), LoginSession.expires_at > now)).first()
+            _SESSION_USER, {"key_hash": _key_hash(key), "user_id": user_id, "now": now}).unique().first()
         if found is None:
             return None
         user, login = found

@@ -190,3 +190,29 @@ def test_a_case_is_read_by_indexes_only(app, tokens):
                 if found and found.group(1).split("_1")[0] in HISTORY_TABLES:
                     scans.append((detail, " ".join(statement.split())[:200]))
     assert not scans, scans
+
+
+def test_a_page_reads_the_logged_in_user_with_their_roles_in_one_statement(app, client, login, any_db):
+    """Every page asks who is logged in and what they may do (the menu, the steps they may take):
+    the user of the login session and their roles come in one statement, not one each."""
+    from sqlalchemy import event
+
+    from webapp.extensions import db
+
+    assert login("kasi").status_code == 302
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def note(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        page = client.get("/processes/")
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert page.status_code == 200
+    users = [s for s in statements if "FROM users" in s and "login_sessions" in s]
+    assert len(users) == 1 and "user_roles" in users[0], statements
+    assert not [s for s in statements if s.startswith("SELECT user_roles.")], "the roles came with the user"
