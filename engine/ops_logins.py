@@ -25,13 +25,16 @@ from . import audit
 from .errors import AlurError, NotAllowed, NotFound
 from .models import ApiToken, LoginSession, LoginThrottle, User, utcnow
 from .unit_of_work import UnitOfWork, valid_id
+from .users import ACTS_FOR_SOMEONE
 
 #: A session's last-seen time (and a sliding expiry) is written at most this often.
 TOUCH_EVERY = timedelta(minutes=5)
 
 #: The user of a live login session, with their roles in the same statement (every page asks them:
-#: the menu, who may do a step), instead of a second one right after.
-_SESSION_USER = (select(User, LoginSession).join(LoginSession, LoginSession.user_id == User.id)
+#: the menu, who may do a step), instead of a second one right after, and whether they act for an
+#: official now (when not, as for most people, no page looks their delegations up).
+_SESSION_USER = (select(User, LoginSession, ACTS_FOR_SOMEONE.label("acts_for_someone"))
+                 .join(LoginSession, LoginSession.user_id == User.id)
                  .where(LoginSession.key_hash == bindparam("key_hash"), User.id == bindparam("user_id"),
                         User.active.is_(True), LoginSession.ended_at.is_(None),
                         LoginSession.expires_at > bindparam("now"))
@@ -154,7 +157,9 @@ class LoginOperations(UnitOfWork):
             _SESSION_USER, {"key_hash": _key_hash(key), "user_id": user_id, "now": now}).unique().first()
         if found is None:
             return None
-        user, login = found
+        user, login, acting = found
+        if not acting:
+            self._acting_for[user.id] = []
         if login.last_seen_at < now - TOUCH_EVERY:
             values = {"last_seen_at": now}
             if not login.remember:

@@ -22,8 +22,9 @@ EDUCATION_LEVEL_CHARS = 20
 
 
 #: Whether someone named the user their acting official (Plt/Plh) for this moment: asked with the
-#: token, so the usual caller, who acts for nobody, costs no look-up of delegations afterwards.
-_ACTS_FOR_SOMEONE = exists().where(
+#: token or the login session, so the usual caller, who acts for nobody, costs no look-up of
+#: delegations afterwards.
+ACTS_FOR_SOMEONE = exists().where(
     Delegation.delegate_id == User.id, Delegation.delegator_id != User.id, Delegation.ends_at > bindparam("now"),
     Delegation.starts_at <= bindparam("now"), Delegation.ended_at.is_(None))
 #: The next moment that answer may change by itself: a delegation naming the user begins or ends
@@ -34,7 +35,7 @@ _DELEGATION_CHANGES = (select(func.min(case((Delegation.starts_at > bindparam("n
                               Delegation.ended_at.is_(None), Delegation.ends_at > bindparam("now"))
                        .scalar_subquery())
 # Built once: every API request runs it, and building it cost more than running it.
-_USER_FOR_TOKEN = (select(User, ApiToken.id, ApiToken.last_used_at, _ACTS_FOR_SOMEONE.label("acts_for_someone"),
+_USER_FOR_TOKEN = (select(User, ApiToken.id, ApiToken.last_used_at, ACTS_FOR_SOMEONE.label("acts_for_someone"),
                           ApiToken.expires_at, _DELEGATION_CHANGES.label("delegation_changes"),
                           credentials.GENERATION_NOW.label("generation"))
                    .join(ApiToken, ApiToken.user_id == User.id)

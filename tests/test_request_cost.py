@@ -194,7 +194,9 @@ def test_a_case_is_read_by_indexes_only(app, tokens):
 
 def test_a_page_reads_the_logged_in_user_with_their_roles_in_one_statement(app, client, login, any_db):
     """Every page asks who is logged in and what they may do (the menu, the steps they may take):
-    the user of the login session and their roles come in one statement, not one each."""
+    the user of the login session, their roles and whether they act for an official now come in
+    one statement; someone who acts for nobody costs no look-up of delegations (a delegate's
+    pages: tests/test_cases_people.py)."""
     from sqlalchemy import event
 
     from webapp.extensions import db
@@ -216,3 +218,4 @@ def test_a_page_reads_the_logged_in_user_with_their_roles_in_one_statement(app, 
     users = [s for s in statements if "FROM users" in s and "login_sessions" in s]
     assert len(users) == 1 and "user_roles" in users[0], statements
     assert not [s for s in statements if s.startswith("SELECT user_roles.")], "the roles came with the user"
+    assert not [s for s in statements if s.startswith("SELECT delegations.")], "kasi acts for nobody"
