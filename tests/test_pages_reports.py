@@ -158,3 +158,21 @@ def period_days(svc, measured):
     """(MONDAY, the Thursday step 1 was completed, a day a month before) as office days."""
     monday = MONDAY.astimezone(svc.calendar.tz).date()
     return monday, monday + timedelta(days=3), monday - timedelta(days=31)
+
+
+@pytest.mark.parametrize("lang, median, p90, no_data", [
+    ("en", "Actual (median)", "90th percentile", "no data yet"),
+    ("id", "Realisasi (median)", "Persentil 90", "belum ada data")])
+def test_the_rows_labels_and_the_charts_words_follow_the_language(client, login, measured, lang, median, p90,
+                                                                 no_data):
+    """The table's phone labels (``data-label``) and the chart's words, said once per table in
+    the page's language, stand on every row. (One language a test: the ``measured`` fixture's
+    app context outlives the requests, and Flask-Babel keeps the first request's locale in it.)"""
+    login("budi")
+    page = client.get(f"/reports/kpi?lang={lang}").get_data(as_text=True)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", page, re.S)
+    step1 = next(r for r in rows if "Identifikasi kebutuhan" in r)
+    assert f'data-label="{median}"' in step1 and f'data-label="{p90}"' in step1
+    assert page.count(no_data) >= 2  # the chart's steps not measured yet, in its tooltips and labels
+    other = "Realisasi (median)" if lang == "en" else "Actual (median)"
+    assert other not in page
