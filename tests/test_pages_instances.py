@@ -334,3 +334,22 @@ def test_the_zip_is_for_those_who_may_see_the_case_and_says_what_storage_lost(cl
     empty = svc.start(SOP_KEY, svc.users.get("pemilik"), "Tanpa dokumen")
     response = client.get(f"/instances/{empty.id}/documents.zip")
     assert response.status_code == 404 and "belum memiliki dokumen" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang, lane, standard, ready, uploaded_by", [
+    ("en", "Lane", "Standard time", "Ready since (WIB)", "Uploaded by"),
+    ("id", "Pelaksana", "Waktu baku", "Siap sejak (WIB)", "Diunggah oleh")])
+def test_the_case_tables_row_labels_follow_the_language(client, login, case, lang, lane, standard, ready,
+                                                        uploaded_by):
+    """The steps' and files' phone labels (``data-label``), said once per table in the page's
+    language, stand on every row. (One language a test: the ``svc`` fixture's app context
+    outlives the requests, and Flask-Babel keeps the first request's locale in it.)"""
+    login("admin")
+    page = client.get(f"/instances/{case.id}?lang={lang}").get_data(as_text=True)
+    steps = re.findall(r"<tr[^>]*>(.*?)</tr>", _section(page, "h-steps"), re.S)[1:]
+    assert len(steps) == 2
+    for row in steps:
+        assert f'data-label="{lane}"' in row and f'data-label="{standard}"' in row
+        assert f'data-label="{ready}"' in row
+    (upload,) = re.findall(r"<tr>(.*?)</tr>", _section(page, "h-files"), re.S)[1:]
+    assert "kebutuhan.pdf" in upload and f'data-label="{uploaded_by}"' in upload
