@@ -64,8 +64,13 @@ def _header(value: str) -> str | Header:
 
 
 def _address(value: str) -> str:
-    name, address = parseaddr(_one_line(value))
-    return formataddr((name, address), charset=_UTF8) if name else address
+    """An address as given; a display name outside ASCII as an encoded word (the address itself
+    must be ASCII for SMTP without SMTPUTF8 either way)."""
+    value = _one_line(value)
+    if value.isascii():
+        return value
+    name, address = parseaddr(value)
+    return formataddr((name, address), charset=_UTF8) if name else value
 
 
 def build_message(*, sender: str, to: str, subject: str, text: str, html: str, message_id: str) -> Message:

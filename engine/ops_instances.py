@@ -48,7 +48,7 @@ _NEWEST_TASK_IDS = (select(TaskRecord.id).where(TaskRecord.instance_id == bindpa
 _HISTORY_TASKS = (select(TaskRecord)
                   .where(TaskRecord.instance_id == bindparam("instance_id"),
                          or_(TaskRecord.id.in_(_NEWEST_TASK_IDS.scalar_subquery()), TaskRecord.state == "ready"))
-                  .options(lazyload(TaskRecord.assignees)))
+                  .options(*task_index.ASSIGNEES_ON_DEMAND))
 #: The people appointed to some steps: the API prints their usernames, the case page their full
 #: names; not their roles.
 _APPOINTED = (select(task_assignees.c.task_id, User)
@@ -217,7 +217,7 @@ class InstanceOperations(CaseFiles):
         if ids:
             rows = list(self.session.scalars(select(TaskRecord).where(
                 TaskRecord.instance_id.in_(ids), TaskRecord.state == "ready")
-                .order_by(TaskRecord.created_at, TaskRecord.step).options(lazyload(TaskRecord.assignees))))
+                .order_by(TaskRecord.created_at, TaskRecord.step).options(*task_index.ASSIGNEES_ON_DEMAND)))
             self._with_appointed(rows)  # the people of appointed steps only, without their roles
             for row in rows:
                 result[row.instance_id].append(row)

@@ -349,15 +349,21 @@ def test_a_delegate_acts_for_the_kabid_during_the_period_and_is_refused_after(ap
     assert api.request("POST", f"/api/tasks/{again['id']}/claim", "kasi")[0] == 403
 
 
+def to_step5_appointed_to_budi(api, instance_id) -> dict:
+    """Walk a case to step 5, which the SOP appoints to budi: 1, 2, 3 (back), 2, 3, 4."""
+    rounds = {}
+    for _ in range(6):
+        (task,) = ready(api, instance_id)
+        do_step(api, instance_id, rounds=rounds)
+        rounds[task["step"]] = rounds.get(task["step"], 0) + 1
+    (step5,) = ready(api, instance_id)
+    assert step5["step"] == 5 and step5["assignees"] == ["budi"]
+    return step5
+
+
 def test_a_delegate_does_the_steps_appointed_to_the_official(api, any_db):
     inst = start(api)
-    rounds = {}
-    for _ in range(6):                              # 1, 2, 3 (back), 2, 3, 4: step 5 is appointed to budi
-        (task,) = ready(api, inst["id"])
-        do_step(api, inst["id"], rounds=rounds)
-        rounds[task["step"]] = rounds.get(task["step"], 0) + 1
-    (step5,) = ready(api, inst["id"])
-    assert step5["step"] == 5 and step5["assignees"] == ["budi"]
+    step5 = to_step5_appointed_to_budi(api, inst["id"])
     assert delegate(api, "budi", "sari")[0] == 201
     status, inbox = api.request("GET", "/api/tasks?state=mine", "sari")
     assert step5["id"] in [t["id"] for t in inbox]
@@ -451,13 +457,7 @@ def test_lists_of_cases_name_the_people_appointed_to_a_waiting_step_without_read
 
     appointed = start(api, title="Kasus dengan penunjukan")
     plain = start(api, title="Kasus tanpa penunjukan")
-    rounds = {}
-    for _ in range(6):                              # 1, 2, 3 (back), 2, 3, 4: step 5 is appointed to budi
-        (task,) = ready(api, appointed["id"])
-        do_step(api, appointed["id"], rounds=rounds)
-        rounds[task["step"]] = rounds.get(task["step"], 0) + 1
-    (step5,) = ready(api, appointed["id"])
-    assert step5["step"] == 5 and step5["assignees"] == ["budi"]
+    to_step5_appointed_to_budi(api, appointed["id"])
 
     status, listed = api.request("GET", "/api/instances?limit=10", "admin")
     assert status == 200

@@ -49,3 +49,11 @@ def test_a_non_ascii_name_of_the_recipient_is_encoded():
     raw = bytes(message)
     assert raw.isascii()
     assert _read(raw)["To"].addresses[0].display_name == "Sri Rahayu Ningsih é"
+
+
+def test_an_ascii_address_is_kept_as_given():
+    message = build_message(sender="Dinas Kominfo <alur@sleman.go.id>", to="budi@sleman.go.id, sari@sleman.go.id",
+                            subject="x", text="a", html="<p>a</p>", message_id="<3@alur>")
+    read = _read(bytes(message))
+    assert [a.addr_spec for a in read["To"].addresses] == ["budi@sleman.go.id", "sari@sleman.go.id"]
+    assert read["From"].addresses[0].display_name == "Dinas Kominfo"

@@ -156,3 +156,32 @@ def test_users_delegations_processes_and_the_sop_sheet_at_a_phone_s_width_in_bot
             except AssertionError as exc:
                 failures.append(f"[{lang}] {path}: {exc}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("lang, lane, standard, target", [
+    ("id", "Pelaksana", "Waktu baku", "Target"), ("en", "Lane", "Standard time", "Target")])
+def test_the_case_page_cases_list_and_kpi_report_at_a_phone_s_width_in_both_languages(
+        phone_page, api, lang, lane, standard, target):
+    """The pages whose rows now say their labels once per table (the case page, the cases list,
+    Laporan Kinerja): at 390 px each table stacks its cells under those labels, in the page's
+    language, with no axe-core violation."""
+    page = phone_page
+    instance_id = start_case(api, "Aplikasi antrean puskesmas")
+    do_steps(api, instance_id, 1, 2, 3)
+    login(page, "admin")
+    if lang == "en":
+        page.goto("/")
+        page.get_by_role("group", name="Bahasa").get_by_role("link", name="EN", exact=True).click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+    _check(page, [f"/instances/{instance_id}", "/instances/", "/reports/kpi"])
+    page.goto(f"/instances/{instance_id}")
+    step_cells = page.locator("#h-steps ~ .table-wrap tbody td")
+    expect(step_cells.first).to_be_visible()
+    labels = step_cells.evaluate_all("tds => tds.map(td => td.dataset.label)")
+    assert labels.count(lane) >= 4 and labels.count(standard) >= 4, labels  # every step row
+    # the stacked cell shows its label before the value (CSS ::before, from data-label)
+    shown = step_cells.first.evaluate("td => getComputedStyle(td, '::before').content")
+    assert lane in shown, shown
+    page.goto("/reports/kpi")
+    kpi_labels = page.locator("table tbody td").evaluate_all("tds => tds.map(td => td.dataset.label)")
+    assert kpi_labels.count(target) >= 14, kpi_labels  # a row per step of the SOP
