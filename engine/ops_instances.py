@@ -12,7 +12,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from . import access, audit, outbox, runtime, search, task_index
 from .errors import Conflict, Invalid, NotAllowed, Problem
-from .models import AuditEvent, Deliverable, Instance, ProcessDefinition, TaskRecord, User, task_assignees, utcnow
+from .models import (AuditEvent, Deliverable, Instance, ProcessDefinition, Submission, TaskRecord, User,
+                     task_assignees, utcnow)
 from .data_limits import require_data, text_problem
 from .forms import FormError, load_form, validate_data
 from .messages import Message
@@ -281,9 +282,10 @@ class InstanceOperations(CaseFiles):
         return newest[::-1], total - len(newest)
 
     def tasks_by_id(self, task_ids: Iterable[str]) -> list[TaskRecord]:
-        """Task rows by id, in one query."""
+        """Task rows by id, in one query (their appointed people on demand only)."""
         ids = [i for i in set(task_ids) if i]
-        return self.with_kept_data(list(self.session.scalars(select(TaskRecord).where(TaskRecord.id.in_(ids))))) \
+        return self.with_kept_data(list(self.session.scalars(
+            select(TaskRecord).where(TaskRecord.id.in_(ids)).options(*task_index.ASSIGNEES_ON_DEMAND)))) \
             if ids else []
 
     def instance_step_kinds(self, instance_id: int) -> list[TaskRecord]:
@@ -292,7 +294,7 @@ class InstanceOperations(CaseFiles):
         first = (select(func.min(TaskRecord.id)).where(TaskRecord.instance_id == instance_id)
                  .group_by(TaskRecord.bpmn_id))
         return list(self.session.scalars(select(TaskRecord).where(TaskRecord.id.in_(first))
-                                         .order_by(TaskRecord.created_at)))
+                                         .order_by(TaskRecord.created_at).options(*task_index.ASSIGNEES_ON_DEMAND)))
 
     def instance_marks(self, instance: Instance) -> dict[str, str]:
         """BPMN id → mark for the diagram, from the task index (no deserialization)."""
@@ -380,9 +382,9 @@ class InstanceOperations(CaseFiles):
         self._commit()
         return instance
 
-    def traceability(self, instance: Instance):
+    def traceability(self, instance: Instance, submissions: list[Submission] | None = None):
         """The case's traceability matrices (one per item list its forms declare): see
-        :mod:`engine.traceability`."""
+        :mod:`engine.traceability`. ``submissions``: the case's, where the caller has them."""
         from . import traceability
 
         cd = runtime.compiled(instance.definition)
@@ -390,7 +392,8 @@ class InstanceOperations(CaseFiles):
         steps = {b: (meta.step, meta.name) for b, meta in cd.tasks.items()}
         if not any(traceability.item_lists.own_lists(f) for f in forms.values()):
             return []
-        return traceability.build(self.submissions(instance.id), forms, steps)
+        return traceability.build(self.submissions(instance.id) if submissions is None else submissions,
+                                  forms, steps)
 
     def case_record(self, instance: Instance):
         """The case record (lembar kendali) of ``instance``: see :mod:`engine.case_record`."""

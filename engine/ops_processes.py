@@ -233,3 +233,7 @@ class ProcessOperations(CaseLookups):
 
     def compiled(self, definition: ProcessDefinition) -> runtime.CompiledDefinition:
         return runtime.compiled(definition)
+
+    def bpmn_source(self, definition: ProcessDefinition) -> str:
+        """The version's BPMN XML, read once per process (see ``runtime.source``)."""
+        return runtime.source(definition)

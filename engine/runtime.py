@@ -56,6 +56,18 @@ class CompiledDefinition:
 
 
 DEFINITIONS = DefinitionCache()
+#: Each deployed version's BPMN XML, for the pages that draw it (see ``source``).
+SOURCES = DefinitionCache()
+
+
+def source(definition: ProcessDefinition) -> str:
+    """The BPMN XML ``definition`` was deployed from, kept per version.
+
+    A case's page draws its diagram twice, the report draws one per process: reading the XML each
+    time is a statement and tens of kilobytes (the spec comes with it, in one deferred group),
+    for text that never changes once deployed.
+    """
+    return SOURCES.get((definition.id, definition.content_hash), lambda: definition.bpmn_xml)
 
 
 def compiled(definition: ProcessDefinition) -> CompiledDefinition:

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from engine.db import server_listening
-from engine.runtime import DEFINITIONS
+from engine.runtime import DEFINITIONS, SOURCES
 
 POSTGRES_URL = os.environ.get("ALUR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("ALUR_REQUIRE_POSTGRES") == "1"
@@ -133,6 +133,7 @@ def login(client):
 def _fresh_definition_cache():
     yield
     DEFINITIONS.clear()
+    SOURCES.clear()
 
 
 @pytest.fixture

@@ -143,3 +143,50 @@ def test_the_catalog_holds_every_string_the_code_marks(tmp_path):
         known = {(m.context, *_key(m.id)) for m in read_po(f, locale="en") if m.id}
     assert len(extracted) > 400  # the extraction found the app's strings
     assert sorted(extracted - known, key=str) == [], "run the extract/update commands in babel.cfg"
+
+
+def test_a_requests_words_follow_a_forced_language_and_come_back(app):
+    """The request's translations are found once per request and language (webapp.i18n's memo):
+    a mail drawn in its reader's language inside a page's request says its words in that
+    language, and the page's words after it are in the page's language again."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    from webapp.i18n import format_minutes
+
+    words = "{{ _('Kotak Masuk') }}|{{ ngettext('%(num)d menit', '%(num)d menit', 2) }}|{{ pgettext('plural', 'Langkah') }}"
+    with app.test_request_context("/?lang=en"):
+        assert render_template_string(words) == "Inbox|2 minutes|Steps"
+        with force_locale("id"):
+            assert render_template_string(words) == "Kotak Masuk|2 menit|Langkah"
+            assert format_minutes(480) == "1 hari kerja"
+        assert render_template_string(words) == "Inbox|2 minutes|Steps"
+        assert format_minutes(480) == "1 working day"
+    with app.test_request_context("/"):
+        assert render_template_string(words) == "Kotak Masuk|2 menit|Langkah"
+
+
+def test_moments_read_as_babel_writes_them(app):
+    """format_moment keeps babel's parsed patterns; its words are babel's own, in both languages."""
+    from babel.dates import format_date, format_datetime
+    from zoneinfo import ZoneInfo
+
+    from webapp.i18n import MOMENT_PATTERNS, format_moment
+
+    jakarta = ZoneInfo("Asia/Jakarta")
+    moments = [datetime(2026, month, 28 - month, 23 - month, 4 * month, tzinfo=timezone.utc) for month in range(1, 13)]
+    for lang in ("id", "en"):
+        with app.test_request_context(f"/?lang={lang}"):
+            for m in moments:
+                for style, pattern in MOMENT_PATTERNS.items():
+                    expected = format_datetime(m.astimezone(jakarta), pattern, locale=lang)
+                    assert format_moment(m, style) == expected + (" WIB" if style == "long" else "")
+                assert format_moment(m.date(), "date") == format_date(m.date(), MOMENT_PATTERNS["date"], locale=lang)
+    # a pattern with a field the fast writer does not know is written by babel itself
+    from babel.core import Locale
+
+    from webapp.i18n import _writer
+
+    for lang in ("id", "en"):
+        assert _writer("EEEE, d MMMM y", Locale.parse(lang))(moments[0]) == \
+            format_datetime(moments[0], "EEEE, d MMMM y", locale=lang)

@@ -20,7 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.extensions["alur_engine_config"] = engine_config(app.config)
 
-    from . import database, errors, i18n, security
+    from . import database, errors, i18n, markup, security
     from .extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app)
+    markup.init_app(app)
     errors.init_app(app)
     security.init_app(app)
 

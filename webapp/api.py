@@ -256,7 +256,7 @@ def instance_traceability(instance_id: int):
 def instance_diagram(instance_id: int):
     svc = service()
     inst = svc.visible_instance(instance_id, api_user())
-    svg = render_svg(inst.definition.bpmn_xml, svc.instance_marks(inst), title=inst.title)
+    svg = render_svg(svc.bpmn_source(inst.definition), svc.instance_marks(inst), title=inst.title)
     return Response(svg, mimetype="image/svg+xml")
 
 

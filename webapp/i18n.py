@@ -1,13 +1,18 @@
 """Language (Indonesian by default, English available) and Indonesian date formatting."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
+from functools import lru_cache
+from typing import Callable
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
-from flask import Flask, current_app, request, session
-from flask_babel import get_locale
+from babel.core import Locale
+from babel.dates import DateTimePattern, parse_pattern
+from babel.support import NullTranslations
+from flask import Flask, current_app, g, request, session
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -35,7 +40,66 @@ def select_locale() -> str:
 
 #: ``|moment(style)``: the long form for prose and facts, the short one for table cells (the time
 #: zone then goes in the column header, see ``zone_name``; the long form in the ``<time>`` title).
+_INDONESIAN = Locale.parse("id")
 MOMENT_PATTERNS = {"long": "d MMMM y, HH.mm", "date": "d MMMM y", "short": "d MMM y, HH.mm", "short-date": "d MMM y"}
+
+
+#: The fields of MOMENT_PATTERNS, written as babel writes them (tests/test_i18n.py compares).
+_FIELDS: dict[str, Callable[[date, Locale], str]] = {
+    "d": lambda v, loc: str(v.day), "y": lambda v, loc: str(v.year),
+    "HH": lambda v, loc: f"{v.hour:02d}", "mm": lambda v, loc: f"{v.minute:02d}",
+    "MMM": lambda v, loc: loc.months["format"]["abbreviated"][v.month],
+    "MMMM": lambda v, loc: loc.months["format"]["wide"][v.month],
+}
+
+
+@lru_cache(maxsize=64)
+def _writer(pattern: str, locale: Locale) -> Callable[[date], str]:
+    """``pattern`` written in ``locale``. babel's ``format_datetime`` parses the pattern and the
+    locale's name and builds a formatter object on every call; a page shows a couple of hundred
+    moments, so the parsed pattern is kept and its few fields are filled in directly."""
+    parsed: DateTimePattern = parse_pattern(pattern)
+    keys = re.findall(r"%\((\w+)\)s", parsed.format)
+    if not all(k in _FIELDS for k in keys):  # a field not written here: babel writes it
+        return lambda value: parsed.apply(value, locale)
+    fields = [(k, _FIELDS[k]) for k in keys]
+    return lambda value: parsed.format % {k: write(value, locale) for k, write in fields}
+
+
+def request_translations() -> NullTranslations:
+    """The translations of the request's language, looked up once per request and language.
+
+    Flask-Babel's ``gettext`` finds them again on every call (its context, its domain, the
+    locale's name as a cache key: some 10 µs), and a page says a few hundred words. The memo is
+    keyed by the locale object itself, so a ``force_locale`` block (a mail in its reader's
+    language) gets its own translations and the request's again after it.
+    """
+    locale = get_locale()
+    if locale is None:  # outside a request or app context
+        return get_translations()
+    memo = g.get("_alur_translations")
+    if memo is not None and memo[0] is locale:
+        return memo[1]
+    translations = get_translations()
+    g._alur_translations = (locale, translations)
+    return translations
+
+
+# Jinja's callables: they translate only, the i18n extension (newstyle) fills the variables in.
+def _jinja_gettext(string: str) -> str:
+    return request_translations().ugettext(string)
+
+
+def _jinja_ngettext(singular: str, plural: str, num: int) -> str:
+    return request_translations().ungettext(singular, plural, num)
+
+
+def _jinja_pgettext(context: str, string: str) -> str:
+    return request_translations().upgettext(context, string)
+
+
+def _jinja_npgettext(context: str, singular: str, plural: str, num: int) -> str:
+    return request_translations().unpgettext(context, singular, plural, num)
 
 
 def zone_name() -> str:
@@ -57,29 +121,27 @@ def format_moment(value: datetime | date | None, style: str | bool = "long") -> 
     style = {True: "long", False: "date"}.get(style, style) if isinstance(style, bool) else style
     if style not in MOMENT_PATTERNS:
         raise ValueError(f"unknown moment style {style!r}; one of {', '.join(MOMENT_PATTERNS)}")
-    locale = str(get_locale() or "id")
+    locale = get_locale() or _INDONESIAN
     if not isinstance(value, datetime):  # a calendar day: nothing to convert
-        return format_date(value, MOMENT_PATTERNS["short-date" if style.startswith("short") else "date"],
-                           locale=locale)
+        return _writer(MOMENT_PATTERNS["short-date" if style.startswith("short") else "date"], locale)(value)
     local = value.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
-    text = format_datetime(local, MOMENT_PATTERNS[style], locale=locale)
+    text = _writer(MOMENT_PATTERNS[style], locale)(local)
     return text + " " + zone_name() if style == "long" else text
 
 
 def format_minutes(minutes: int | None) -> str:
     """Working minutes as the SOP writes them: ``3 hari kerja``, ``120 menit``, ``1 hari kerja 30 menit``."""
-    from flask_babel import ngettext
-
     if minutes is None:
         return "—"
     minutes = int(round(minutes))  # a median may fall between two minutes
     per_day = current_app.extensions["alur_engine_config"].minutes_per_day if current_app else 8 * 60
     days, rest = divmod(minutes, per_day)
+    ngettext = request_translations().ungettext
     parts = []
     if days:
-        parts.append(ngettext("%(num)d hari kerja", "%(num)d hari kerja", days))
+        parts.append(ngettext("%(num)d hari kerja", "%(num)d hari kerja", days) % {"num": days})
     if rest or not days:
-        parts.append(ngettext("%(num)d menit", "%(num)d menit", rest))
+        parts.append(ngettext("%(num)d menit", "%(num)d menit", rest) % {"num": rest})
     return " ".join(parts)
 
 
@@ -101,6 +163,10 @@ def lang_url(code: str) -> str:
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories="translations")
+    # Jinja's {{ _() }} through the request's translations found once (see request_translations)
+    app.jinja_env.install_gettext_callables(gettext=_jinja_gettext, ngettext=_jinja_ngettext,
+                                            pgettext=_jinja_pgettext, npgettext=_jinja_npgettext,
+                                            newstyle=True)
     app.jinja_env.filters["moment"] = format_moment
     app.jinja_env.filters["minutes"] = format_minutes
     app.jinja_env.filters["filesize"] = format_size

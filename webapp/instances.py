@@ -190,9 +190,9 @@ def render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, st
         candidates = svc.active_users()
     marks = svc.instance_marks(instance)
     labels = diagram_labels()
-    svg = render_svg(instance.definition.bpmn_xml, marks, title=instance.title, labels=labels)
+    svg = render_svg(svc.bpmn_source(instance.definition), marks, title=instance.title, labels=labels)
     legend = [(state, labels[state]) for state in STATE_LABELS if state in marks.values()]
-    realisation = _realisation_map(instance, tasks)
+    realisation = _realisation_map(svc, instance, tasks)
     return render_template(
         "instances/detail.html", instance=instance, tasks=tasks, ready=ready, by_id=by_id,
         events=events, files=files, data=rows, steps=steps, outcomes=outcomes, history=history,
@@ -203,7 +203,7 @@ def render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, st
         candidates=candidates, errors=errors or {}, now=utcnow(), status_labels=status_labels(),
         event_labels=event_labels(), age=age, waits=svc.message_waits(instance.id), realisation=realisation,
         may_discuss=may_discuss, comments=comments, withdrawal=withdrawal,
-        matrices=latest_rounds(svc.traceability(instance), MATRIX_ROUNDS),
+        matrices=latest_rounds(svc.traceability(instance, all_submissions), MATRIX_ROUNDS),
     ), status
 
 
@@ -217,7 +217,7 @@ def detail(instance_id: int):
 MATRIX_ROUNDS = 3
 
 
-def _realisation_map(instance, tasks) -> str | None:
+def _realisation_map(svc: WorkflowService, instance: Instance, tasks: list) -> str | None:
     """The case's steps shaded by their last realisation against their standard time (as the
     Laporan Kinerja's map), or None before any step is completed."""
     from engine.diagram import render_svg
@@ -230,7 +230,7 @@ def _realisation_map(instance, tasks) -> str | None:
     marks = realisation_marks(list(last.values()))
     if not marks:
         return None
-    return render_svg(instance.definition.bpmn_xml, marks, title=instance.title, labels=map_labels())
+    return render_svg(svc.bpmn_source(instance.definition), marks, title=instance.title, labels=map_labels())
 
 
 @bp.get("/<int:instance_id>/documents.zip")
@@ -263,7 +263,7 @@ def diagram(instance_id: int):
 
     svc = service()
     instance = svc.visible_instance(instance_id, me())
-    svg = render_svg(instance.definition.bpmn_xml, svc.instance_marks(instance), title=instance.title,
+    svg = render_svg(svc.bpmn_source(instance.definition), svc.instance_marks(instance), title=instance.title,
                      labels=diagram_labels())
     return Response(svg, mimetype="image/svg+xml")
 

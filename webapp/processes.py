@@ -86,7 +86,7 @@ def _render_detail(svc: WorkflowService, definition: ProcessDefinition, errors: 
         "processes/detail.html", definition=definition, latest=latest, versions=versions, lanes=cd.lanes,
         steps=[(m, svc.duration_minutes(m.duration)) for m in steps],
         documentation=documentation_blocks(definition.documentation),
-        svg=render_svg(definition.bpmn_xml, None, title=definition.name, labels=diagram_labels()),
+        svg=render_svg(svc.bpmn_source(definition), None, title=definition.name, labels=diagram_labels()),
         may_start=definition.id == latest.id and access.may_start(user, cd.lanes),
         can_deploy=access.is_process_owner(user), errors=errors or {},
         people=svc.full_names([v.deployed_by for v in versions]
@@ -111,8 +111,9 @@ def diagram(key: str):
     """The process diagram at full size (one link from its page)."""
     from engine.diagram import render_svg
 
-    definition = version_of(service(), key, request.args.get("version", type=int))
-    return Response(render_svg(definition.bpmn_xml, None, title=definition.name, labels=diagram_labels()),
+    svc = service()
+    definition = version_of(svc, key, request.args.get("version", type=int))
+    return Response(render_svg(svc.bpmn_source(definition), None, title=definition.name, labels=diagram_labels()),
                     mimetype="image/svg+xml")
 
 

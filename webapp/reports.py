@@ -254,7 +254,7 @@ def kpi():
             next(d for d in svc.versions(key) if d.version == filters.version)
         reports.append({"key": key, "name": names.get(key, key), "rows": rows, "chart": chart(rows),
                         "count": sum(r["count"] for r in rows),
-                        "map": realisation_map(definition.bpmn_xml, rows, names.get(key, key))})
+                        "map": realisation_map(svc.bpmn_source(definition), rows, names.get(key, key))})
     per_page = 25
     cases = svc.kpi_cases(filters.key or None, since=filters.since, until=filters.until, version=filters.version,
                           limit=per_page + 1, offset=(page - 1) * per_page)
