@@ -16,6 +16,7 @@ from sqlalchemy import Select, bindparam, func, select
 
 from . import access
 from .models import Instance, ProcessDefinition, TaskRecord, User
+from .task_index import ASSIGNEES_ON_DEMAND
 
 TABS = ("ready", "mine", "lanes", "done")
 ORDERS = {"created": TaskRecord.created_at.asc(), "due": TaskRecord.due_at.asc(), "step": TaskRecord.step.asc(),
@@ -36,7 +37,7 @@ def _in_mine(claimed_by, has_assignees, acting: bool):
 @lru_cache(maxsize=None)
 def base(tab: str, acting: bool, by_process: bool, overdue: bool) -> Select:
     """The tab's rows, unordered (parameters: see :func:`params`)."""
-    query = select(TaskRecord)
+    query = select(TaskRecord).options(*ASSIGNEES_ON_DEMAND)  # task_index.load_appointed after
     if tab == "done":
         query = query.where(TaskRecord.completed_by == bindparam("inbox_username"))
     else:

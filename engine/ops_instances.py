@@ -6,14 +6,12 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from sqlalchemy import Select, bindparam, func, or_, select
-from sqlalchemy.orm import defer, lazyload, load_only
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import defer
 from sqlalchemy.sql.elements import ColumnElement
 
 from . import access, audit, outbox, runtime, search, task_index
 from .errors import Conflict, Invalid, NotAllowed, Problem
-from .models import (AuditEvent, Deliverable, Instance, ProcessDefinition, Submission, TaskRecord, User,
-                     task_assignees, utcnow)
+from .models import AuditEvent, Deliverable, Instance, ProcessDefinition, Submission, TaskRecord, User, utcnow
 from .data_limits import require_data, text_problem
 from .forms import FormError, load_form, validate_data
 from .messages import Message
@@ -39,7 +37,7 @@ class CaseHistory:
 #: A case's newest ``:newest`` steps and every open one (they are the newest, but for a parallel
 #: branch waiting long): built once. Their appointed people are not loaded with them: only a step
 #: with ``has_assignees`` has any (every page and answer asks that flag first), so they come in a
-#: second statement by those steps' ids (:data:`_APPOINTED`), and only when there are such steps.
+#: second statement by those steps' ids (``task_index.load_appointed``), and only when there are such steps.
 #: Joined in, SQLite materialised the nested ``LEFT JOIN (task_assignees JOIN users)`` by scanning
 #: every appointment ever made (2 s a case at 50,000 cases, bench.scale); loaded for every step
 #: (``selectinload``), a case read paid that statement even with no one appointed.
@@ -50,13 +48,6 @@ _HISTORY_TASKS = (select(TaskRecord)
                   .where(TaskRecord.instance_id == bindparam("instance_id"),
                          or_(TaskRecord.id.in_(_NEWEST_TASK_IDS.scalar_subquery()), TaskRecord.state == "ready"))
                   .options(*task_index.ASSIGNEES_ON_DEMAND))
-#: The people appointed to some steps: the API prints their usernames, the case page their full
-#: names; not their roles.
-_APPOINTED = (select(task_assignees.c.task_id, User)
-              .join(User, User.id == task_assignees.c.user_id)
-              .where(task_assignees.c.task_id.in_(bindparam("task_ids", expanding=True)))
-              .order_by(task_assignees.c.task_id, User.id)
-              .options(load_only(User.username, User.full_name), lazyload(User.roles)))
 _LATEST_EVENTS = (select(AuditEvent).where(AuditEvent.instance_id == bindparam("instance_id"))
                   .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(bindparam("newest")))
 
@@ -219,7 +210,7 @@ class InstanceOperations(CaseFiles):
             rows = list(self.session.scalars(select(TaskRecord).where(
                 TaskRecord.instance_id.in_(ids), TaskRecord.state == "ready")
                 .order_by(TaskRecord.created_at, TaskRecord.step).options(*task_index.ASSIGNEES_ON_DEMAND)))
-            self._with_appointed(rows)  # the people of appointed steps only, without their roles
+            task_index.load_appointed(self.session, rows)  # the people of appointed steps only, without their roles
             for row in rows:
                 result[row.instance_id].append(row)
         return result
@@ -251,7 +242,7 @@ class InstanceOperations(CaseFiles):
         query, and the events; a third for the appointed people when some step has any; a count
         of either only when the page is full, else the rows are all there is."""
         rows = list(self.session.scalars(_HISTORY_TASKS, {"instance_id": instance_id, "newest": tasks}))
-        self._with_appointed(rows)
+        task_index.load_appointed(self.session, rows)
         task_count = len(rows) if len(rows) < tasks else self.session.scalar(
             select(func.count()).where(TaskRecord.instance_id == instance_id)) or 0
         latest = list(self.session.scalars(_LATEST_EVENTS, {"instance_id": instance_id, "newest": events}))
@@ -260,17 +251,6 @@ class InstanceOperations(CaseFiles):
         rows.sort(key=lambda t: (t.created_at, t.step or 0))
         return CaseHistory(tasks=self.with_kept_data(rows), older_tasks=task_count - len(rows), events=latest[::-1],
                            older_events=event_count - len(latest))
-
-    def _with_appointed(self, rows: list[TaskRecord]) -> None:
-        """Each appointed step's people, in one statement for them all (none if no step has any)."""
-        appointed = {r.id: r for r in rows if r.has_assignees}
-        if not appointed:
-            return
-        people: dict[str, list[User]] = {task_id: [] for task_id in appointed}
-        for task_id, user in self.session.execute(_APPOINTED, {"task_ids": list(appointed)}):
-            people[task_id].append(user)
-        for task_id, row in appointed.items():
-            set_committed_value(row, "assignees", people[task_id])
 
     def instance_files(self, instance_id: int, limit: int) -> tuple[list[Deliverable], int]:
         """A case's newest ``limit`` deliverables in upload order, and how many older ones there are."""

@@ -14,7 +14,7 @@ from .data_limits import check_data
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .forms import validate_data
 from .models import Deliverable, DocumentJob, Instance, Submission, TaskRecord, User, utcnow
-from .task_index import ASSIGNEES_ON_DEMAND
+from .task_index import ASSIGNEES_ON_DEMAND, load_appointed
 from .case_files import CaseFiles
 from .unit_of_work import bounded_page, rolls_back_on_refusal, valid_id as _valid_id
 
@@ -103,6 +103,7 @@ class TaskOperations(CaseFiles):
             total = None
         page = inbox_query.page(*shape, sort) if q is None else inbox_query.ordered(query, tab, sort)
         rows = list(self.session.scalars(page, values))
+        load_appointed(self.session, rows)  # for the appointed steps only, without their roles
         return rows, (total if total is not None else len(rows) if count else None)
 
     def inbox_counts(self, user: User) -> dict[str, int]:

@@ -9,7 +9,8 @@ import math
 from datetime import datetime
 
 from sqlalchemy import bindparam, case, func, insert, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, lazyload, load_only
+from sqlalchemy.orm.attributes import set_committed_value
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
@@ -21,6 +22,13 @@ from .runtime import CompiledDefinition, find_task, ready_human_tasks
 #: Appointed users load when first needed (only appointed tasks have any), not with every task, and
 #: without their roles (deciding who may do a step needs their ids only).
 ASSIGNEES_ON_DEMAND = [lazyload(TaskRecord.assignees).lazyload(User.roles)]  # built once
+#: The people appointed to some steps: the API prints their usernames, the pages their full names;
+#: not their roles.
+_APPOINTED = (select(task_assignees.c.task_id, User)
+              .join(User, User.id == task_assignees.c.user_id)
+              .where(task_assignees.c.task_id.in_(bindparam("task_ids", expanding=True)))
+              .order_by(task_assignees.c.task_id, User.id)
+              .options(load_only(User.username, User.full_name), lazyload(User.roles)))
 _OPEN_IDS = select(TaskRecord.id).where(TaskRecord.instance_id == bindparam("instance_id"),
                                        TaskRecord.state == "ready")
 _INSERT_TASK = insert(TaskRecord.__table__)
@@ -31,6 +39,19 @@ _ROUNDS_SO_FAR = (select(TaskRecord.bpmn_id, func.count(), func.coalesce(func.su
     TaskRecord.instance_id == bindparam("instance_id"), TaskRecord.bpmn_id.in_(bindparam("bpmn_ids", expanding=True)))
     .group_by(TaskRecord.bpmn_id))
 _INSERT_APPOINTMENT = insert(task_assignees)
+
+
+def load_appointed(session: Session, rows: list[TaskRecord]) -> None:
+    """Each appointed step's people (username and full name), in one statement for all of
+    ``rows``, and none when no step has any: for rows read with :data:`ASSIGNEES_ON_DEMAND`."""
+    appointed = {r.id: r for r in rows if r.has_assignees}
+    if not appointed:
+        return
+    people: dict[str, list[User]] = {task_id: [] for task_id in appointed}
+    for task_id, user in session.execute(_APPOINTED, {"task_ids": list(appointed)}):
+        people[task_id].append(user)
+    for task_id, row in appointed.items():
+        set_committed_value(row, "assignees", people[task_id])
 
 
 def appointed_usernames(value) -> list[str]:

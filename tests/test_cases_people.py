@@ -482,3 +482,40 @@ def test_lists_of_cases_name_the_people_appointed_to_a_waiting_step_without_read
     people = [s for s in statements if s.startswith("SELECT task_assignees.")]
     assert len(people) == 1 and "password_hash" not in people[0]
     assert len([s for s in statements if "FROM user_roles" in s]) <= 1, "only the caller's own roles"
+
+
+def test_the_inbox_names_appointed_people_without_reading_their_roles(app, api, any_db):
+    """An inbox reads the people appointed to its steps in one statement, with their names and
+    not their roles, and only when some step on the page is appointed."""
+    from sqlalchemy import event
+
+    from webapp.extensions import db
+
+    inst = start(api)
+    step5 = to_step5_appointed_to_budi(api, inst["id"])
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def note(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()))
+
+    def inbox(user: str) -> list[dict]:
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            status, body = api.request("GET", "/api/tasks", user)
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+        assert status == 200, body
+        return body
+
+    rows = inbox("budi")
+    assert [(t["id"], t["assignees"]) for t in rows] == [(step5["id"], ["budi"])]
+    appointed = [s for s in statements if "FROM task_assignees JOIN users" in s]
+    assert len(appointed) == 1 and "users.password_hash" not in appointed[0], statements
+    assert not [s for s in statements if "user_roles" in s and "api_tokens" not in s], \
+        "the appointed people's roles are not read"
+    # kasi's inbox has no appointed step (nothing is ready for kasi): no look-up of appointed people
+    assert inbox("kasi") == []
+    assert not [s for s in statements if "FROM task_assignees JOIN users" in s], statements
