@@ -276,11 +276,13 @@ class InstanceOperations(CaseFiles):
         return list(self.session.scalars(select(TaskRecord).where(TaskRecord.id.in_(first))
                                          .order_by(TaskRecord.created_at).options(*task_index.ASSIGNEES_ON_DEMAND)))
 
-    def instance_marks(self, instance: Instance) -> dict[str, str]:
-        """BPMN id → mark for the diagram, from the task index (no deserialization)."""
+    def instance_marks(self, instance: Instance, every_task: list[TaskRecord] | None = None) -> dict[str, str]:
+        """BPMN id → mark for the diagram, from the task index (no deserialization); from
+        ``every_task`` when the caller holds all the case's task rows already."""
+        rows = ((t.bpmn_id, t.state) for t in every_task) if every_task is not None else self.session.execute(
+            select(TaskRecord.bpmn_id, TaskRecord.state).where(TaskRecord.instance_id == instance.id).distinct())
         marks: dict[str, str] = {}
-        for bpmn_id, state in self.session.execute(
-                select(TaskRecord.bpmn_id, TaskRecord.state).where(TaskRecord.instance_id == instance.id).distinct()):
+        for bpmn_id, state in rows:
             if state == "completed":
                 marks.setdefault(bpmn_id, "completed")
             elif state == "ready":

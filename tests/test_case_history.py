@@ -106,3 +106,17 @@ def test_the_api_answer_is_bounded_and_keeps_every_open_step(any_db, svc, client
             "data"} <= set(whole)
     # out-of-range limits are clamped, never an error
     assert client.get(f"/api/instances/{case.id}?tasks_limit=0&events_limit=999999", headers=auth).status_code == 200
+
+
+def test_the_diagram_marks_the_same_steps_from_the_rows_in_hand_or_from_the_index(any_db, svc):
+    """The case page marks its diagram from the steps it read when it read them all (no statement
+    of its own); from the task index when older steps were folded away. Both say the same."""
+    case = svc.start(SOP_KEY, svc.users.get("pemilik"), "Tandai diagram")
+    loop_spec_review(svc, case.id, 2)  # step 1, 2, 3, 2, 3, 2 (open): completed and ready rows of one step
+    instance = svc.instance(case.id)
+    rows = svc.instance_tasks(case.id)
+    from_index = svc.instance_marks(instance)
+    assert from_index == svc.instance_marks(instance, rows)
+    assert list(from_index.values()).count("active") == 1 and "completed" in from_index.values()
+    step2 = next(t.bpmn_id for t in rows if t.step == 2)
+    assert from_index[step2] == "active"  # done twice and open again: the open round wins

@@ -154,7 +154,8 @@ def render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, st
     # What people read comes from the submissions (every round kept); the case's flat data adds only
     # what no step answered (data given at the start, say).
     data = {k: v for k, v in svc.instance_data(instance).items() if k not in answered}
-    props = [(name, prop) for name, prop in _data_fields(svc, svc.instance_step_kinds(instance.id)) if name in data]
+    props = [(name, prop) for name, prop in _data_fields(svc, svc.instance_step_kinds(instance.id)) if name in data] \
+        if data else []
     named = {name for name, _p in props}
     props += [(name, {}) for name in data if name not in named]
     kinds = {name: field_kind(prop) if prop else "text" for name, prop in props}
@@ -188,7 +189,7 @@ def render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, st
     candidates: list[User] = []
     if user.is_admin and ready:
         candidates = svc.active_users()
-    marks = svc.instance_marks(instance)
+    marks = svc.instance_marks(instance, None if history.older_tasks else tasks)  # all its steps in hand?
     labels = diagram_labels()
     svg = render_svg(svc.bpmn_source(instance.definition), marks, title=instance.title, labels=labels)
     legend = [(state, labels[state]) for state in STATE_LABELS if state in marks.values()]
@@ -201,10 +202,17 @@ def render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, st
         more_events=min(events_shown + MORE_HISTORY, MAX_HISTORY) if events_shown < MAX_HISTORY else None,
         steps_shown=steps_shown, events_shown=events_shown, older_files=older_files, older_rounds=older_rounds,
         candidates=candidates, errors=errors or {}, now=utcnow(), status_labels=status_labels(),
-        event_labels=event_labels(), age=age, waits=svc.message_waits(instance.id), realisation=realisation,
+        event_labels=event_labels(), age=age, waits=_waits(svc, instance), realisation=realisation,
         may_discuss=may_discuss, comments=comments, withdrawal=withdrawal,
         matrices=latest_rounds(svc.traceability(instance, all_submissions), MATRIX_ROUNDS),
     ), status
+
+
+def _waits(svc: WorkflowService, instance: Instance) -> list:
+    """The messages a running case waits for; only a process that catches some keeps such rows."""
+    if instance.status != "running" or not svc.compiled(instance.definition).catches_messages:
+        return []
+    return svc.message_waits(instance.id)
 
 
 @bp.get("/<int:instance_id>")
