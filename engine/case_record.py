@@ -14,6 +14,7 @@ from typing import Any
 from .calendar import WorkingCalendar
 from .flowchart import decision_steps
 from .models import Deliverable, Instance, TaskRecord
+from .runtime import source
 
 #: Text fields read as the step's notes, whatever their form calls them.
 NOTE_WORDS = ("catatan", "alasan", "keterangan", "note", "komentar")
@@ -56,7 +57,7 @@ def _is_note(schema: dict | None, name: str) -> bool:
 def build(instance: Instance, tasks: list[TaskRecord], files: list[Deliverable], calendar: WorkingCalendar,
           forms: dict[str, dict | None], names: dict[str, str], now: datetime) -> CaseRecord:
     """``forms``: each task id's form schema (titles of its fields); ``names``: username → full name."""
-    reviews = decision_steps(instance.definition.bpmn_xml, instance.definition.key)
+    reviews = decision_steps(source(instance.definition), instance.definition.key)
     by_task: dict[str, list[Deliverable]] = {}
     for f in files:
         by_task.setdefault(f.task_id, []).append(f)

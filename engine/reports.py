@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from . import flowchart, kpi_tally
 from .calendar import WorkingCalendar
 from .models import Instance, ProcessDefinition, TaskRecord
-from .runtime import compiled
+from .runtime import compiled, source
 
 #: The cases listed per page in a report (newest first).
 CASES_PER_PAGE = 50
@@ -59,7 +59,7 @@ def kpi_by_step(session: Session, calendar: WorkingCalendar, process_key: str | 
     for definition, counted in _definitions(session, process_key, version):
         cd = compiled(definition)
         figures = kpi_tally.step_figures(session, counted, since, until)
-        reviews = flowchart.decision_steps(definition.bpmn_xml, definition.key)
+        reviews = flowchart.decision_steps(source(definition), definition.key)  # the kept XML: no statement, no re-hash
         metas = sorted(cd.tasks.values(), key=lambda m: (m.step is None, m.step or 0, m.name))
         for meta in metas:
             if lane and meta.lane != lane:

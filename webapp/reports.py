@@ -242,6 +242,7 @@ def kpi():
     svc = service()
     processes = svc.list_processes()
     names = {p.key: p.name for p in processes}
+    latest = {p.key: p for p in processes}  # each process's newest version, read with the list
     filters = _filters(processes)
     page = max(min(request.args.get("cases_page", 1, type=int) or 1, 10_000), 1)
     groups: dict[str, list[dict[str, Any]]] = {}
@@ -250,7 +251,7 @@ def kpi():
         groups.setdefault(row["process_key"], []).append(row)
     reports = []
     for key, rows in groups.items():
-        definition = svc.latest_definition(key) if filters.version is None else \
+        definition = (latest.get(key) or svc.latest_definition(key)) if filters.version is None else \
             next(d for d in svc.versions(key) if d.version == filters.version)
         reports.append({"key": key, "name": names.get(key, key), "rows": rows, "chart": chart(rows),
                         "count": sum(r["count"] for r in rows),
