@@ -8,7 +8,7 @@ under the same names (``{% set when = moment_markup %}``), so templates import t
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from flask import Flask
 from markupsafe import Markup, escape
@@ -26,6 +26,9 @@ def N_(word: str) -> str:
 #: a step's states, in Indonesian (the catalog gives the English)
 TASK_STATES = {"ready": N_("Menunggu"), "completed": N_("Selesai"), "cancelled": N_("Dibatalkan")}
 PDF_ON_DOWNLOAD = N_("PDF dibuat saat diunduh")
+#: a case's statuses, in Indonesian
+CASE_STATUSES = {"running": N_("Berjalan"), "suspended": N_("Ditangguhkan"), "completed": N_("Selesai"),
+                 "terminated": N_("Dihentikan"), "withdrawn": N_("Ditarik kembali"), "error": N_("Galat")}
 
 
 def moment_markup(value: datetime | date | None, style: str = "long") -> Markup:
@@ -57,6 +60,23 @@ def task_state_markup(state: str) -> Markup:
                   f'{escape(request_translations().ugettext(label) if label else state)}</span>')
 
 
+def instance_status_markup(status: str, labels: Mapping[str, str] | None = None) -> Markup:
+    """A case's status as a badge, in the page's language (``labels``: the names, where a list
+    has looked them up already)."""
+    if labels is None:
+        label = CASE_STATUSES.get(status)
+        text = request_translations().ugettext(label) if label else status
+    else:
+        text = labels.get(status, status)
+    return Markup(f'<span class="badge badge-{escape(status)}">{escape(text)}</span>')
+
+
+def user_names_markup(users: Iterable) -> Markup:
+    """Appointed users (User rows): full names, usernames on hover."""
+    return Markup(", ").join(Markup(f'<span class="person" title="{escape(u.username)}">{escape(u.full_name or u.username)}</span>')
+                             for u in users)
+
+
 def size_markup(n: int | None) -> Markup:
     """A file's size; a letter drawn on its first download has none yet."""
     if n is None:
@@ -66,4 +86,5 @@ def size_markup(n: int | None) -> Markup:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(moment_markup=moment_markup, person_markup=person_markup,
-                                 task_state_markup=task_state_markup, size_markup=size_markup)
+                                 task_state_markup=task_state_markup, size_markup=size_markup,
+                                 instance_status_markup=instance_status_markup, user_names_markup=user_names_markup)
