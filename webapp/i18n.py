@@ -135,13 +135,18 @@ def format_minutes(minutes: int | None) -> str:
         return "—"
     minutes = int(round(minutes))  # a median may fall between two minutes
     per_day = current_app.extensions["alur_engine_config"].minutes_per_day if current_app else 8 * 60
+    return _minutes_text(minutes, per_day, request_translations())
+
+
+@lru_cache(maxsize=4096)
+def _minutes_text(minutes: int, per_day: int, translations: NullTranslations) -> str:
+    """Kept per catalog: a report writes the same few standard times and medians in every row."""
     days, rest = divmod(minutes, per_day)
-    ngettext = request_translations().ungettext
     parts = []
     if days:
-        parts.append(ngettext("%(num)d hari kerja", "%(num)d hari kerja", days) % {"num": days})
+        parts.append(translations.ungettext("%(num)d hari kerja", "%(num)d hari kerja", days) % {"num": days})
     if rest or not days:
-        parts.append(ngettext("%(num)d menit", "%(num)d menit", rest) % {"num": rest})
+        parts.append(translations.ungettext("%(num)d menit", "%(num)d menit", rest) % {"num": rest})
     return " ".join(parts)
 
 
