@@ -44,12 +44,13 @@ _INDONESIAN = Locale.parse("id")
 MOMENT_PATTERNS = {"long": "d MMMM y, HH.mm", "date": "d MMMM y", "short": "d MMM y, HH.mm", "short-date": "d MMM y"}
 
 
-#: The fields of MOMENT_PATTERNS, written as babel writes them (tests/test_i18n.py compares).
-_FIELDS: dict[str, Callable[[date, Locale], str]] = {
-    "d": lambda v, loc: str(v.day), "y": lambda v, loc: str(v.year),
-    "HH": lambda v, loc: f"{v.hour:02d}", "mm": lambda v, loc: f"{v.minute:02d}",
-    "MMM": lambda v, loc: loc.months["format"]["abbreviated"][v.month],
-    "MMMM": lambda v, loc: loc.months["format"]["wide"][v.month],
+#: The fields of MOMENT_PATTERNS, written as babel writes them (tests/test_i18n.py compares);
+#: ``names`` is the locale's month names by width, read once per pattern.
+_FIELDS: dict[str, Callable[[date, dict[str, dict[int, str]]], str]] = {
+    "d": lambda v, names: str(v.day), "y": lambda v, names: str(v.year),
+    "HH": lambda v, names: f"{v.hour:02d}", "mm": lambda v, names: f"{v.minute:02d}",
+    "MMM": lambda v, names: names["abbreviated"][v.month],
+    "MMMM": lambda v, names: names["wide"][v.month],
 }
 
 
@@ -63,7 +64,8 @@ def _writer(pattern: str, locale: Locale) -> Callable[[date], str]:
     if not all(k in _FIELDS for k in keys):  # a field not written here: babel writes it
         return lambda value: parsed.apply(value, locale)
     fields = [(k, _FIELDS[k]) for k in keys]
-    return lambda value: parsed.format % {k: write(value, locale) for k, write in fields}
+    names = {width: dict(locale.months["format"][width]) for width in ("abbreviated", "wide")}
+    return lambda value: parsed.format % {k: write(value, names) for k, write in fields}
 
 
 def request_translations() -> NullTranslations:
