@@ -40,10 +40,10 @@ def select_locale() -> str:
 
 #: ``|moment(style)``: the long form for prose and facts, the short one for table cells (the time
 #: zone then goes in the column header, see ``zone_name``; the long form in the ``<time>`` title).
-_INDONESIAN = Locale.parse("id")
 MOMENT_PATTERNS = {"long": "d MMMM y, HH.mm", "date": "d MMMM y", "short": "d MMM y, HH.mm", "short-date": "d MMM y"}
 
 
+_INDONESIAN = Locale.parse("id")
 #: The fields of MOMENT_PATTERNS, written as babel writes them (tests/test_i18n.py compares);
 #: ``names`` is the locale's month names by width, read once per pattern.
 _FIELDS: dict[str, Callable[[date, dict[str, dict[int, str]]], str]] = {
