@@ -22,6 +22,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
+from engine.db import end_reading
 from engine.service import WorkflowService
 
 from .extensions import db
@@ -47,6 +48,7 @@ def one_pass(app: Flask, stop=lambda: False, now=None) -> dict[str, Any]:
             result.update(_deliver_and_render(svc, stop, now))
             if not stop():  # the admin's retention policy: at most once a day, a bounded batch
                 result.update(svc.apply_retention(now=now))
+            end_reading(db.session())  # a pass that found nothing to do keeps its prepared statements
             return result
         finally:
             db.session.remove()
