@@ -248,11 +248,15 @@ class EngineCase:
 
         from engine.models import TaskRecord
 
+        from engine.db import end_reading
+
         with self.env.Session() as session:
             svc = self.env.service(session)
             rows = list(session.scalars(select(TaskRecord).where(
                 TaskRecord.instance_id == self.instance_id, TaskRecord.state == "ready")))
-            return task_dict(svc, rows[0]) if rows else None
+            task = task_dict(svc, rows[0]) if rows else None
+            end_reading(session)  # as a web request that read ends now: the statements stay prepared
+            return task
 
     def prepare(self, decisions: dict[int, bool] | None = None) -> tuple[dict, str, dict] | None:
         """The next task, who does it and the data to send; attaches the deliverable (untimed)."""
