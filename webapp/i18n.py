@@ -68,6 +68,19 @@ def _writer(pattern: str, locale: Locale) -> Callable[[date], str]:
     return lambda value: parsed.format % {k: write(value, names) for k, write in fields}
 
 
+#: (pattern, locale's parts) -> writer: flask_babel parses a new Locale object per request, and
+#: lru_cache on one would hash it and run its five-attribute __eq__ on every moment.
+_WRITERS: dict[tuple, Callable[[date], str]] = {}
+
+
+def _writer_for(pattern: str, locale: Locale) -> Callable[[date], str]:
+    key = (pattern, locale.language, locale.territory, locale.script, locale.variant)
+    writer = _WRITERS.get(key)
+    if writer is None:
+        writer = _WRITERS[key] = _writer(pattern, locale)
+    return writer
+
+
 def request_translations() -> NullTranslations:
     """The translations of the request's language, looked up once per request and language.
 
@@ -121,14 +134,24 @@ def format_moment(value: datetime | date | None, style: str | bool = "long") -> 
     if value is None:
         return "—"
     style = {True: "long", False: "date"}.get(style, style) if isinstance(style, bool) else style
-    if style not in MOMENT_PATTERNS:
-        raise ValueError(f"unknown moment style {style!r}; one of {', '.join(MOMENT_PATTERNS)}")
+    return format_moments(value, (style,))[0]
+
+
+def format_moments(value: datetime | date, styles: tuple[str, ...]) -> list[str]:
+    """``value`` in each of ``styles`` (see ``format_moment``), the language and the office's
+    zone looked up once: a table cell shows the short form with the long one as its title."""
+    for style in styles:
+        if style not in MOMENT_PATTERNS:
+            raise ValueError(f"unknown moment style {style!r}; one of {', '.join(MOMENT_PATTERNS)}")
     locale = get_locale() or _INDONESIAN
     if not isinstance(value, datetime):  # a calendar day: nothing to convert
-        return _writer(MOMENT_PATTERNS["short-date" if style.startswith("short") else "date"], locale)(value)
-    local = value.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
-    text = _writer(MOMENT_PATTERNS[style], locale)(local)
-    return text + " " + zone_name() if style == "long" else text
+        return [_writer_for(MOMENT_PATTERNS["short-date" if style.startswith("short") else "date"], locale)(value)
+                for style in styles]
+    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    local = value.astimezone(ZoneInfo(zone))
+    return [_writer_for(MOMENT_PATTERNS[style], locale)(local) + (" " + ZONE_ABBREVIATIONS.get(zone, zone)
+                                                                   if style == "long" else "")
+            for style in styles]
 
 
 def format_minutes(minutes: int | None) -> str:

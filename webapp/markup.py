@@ -13,7 +13,7 @@ from typing import Iterable, Mapping
 from flask import Flask
 from markupsafe import Markup, escape
 
-from .i18n import format_moment, format_size, request_translations
+from .i18n import format_moment, format_moments, format_size, request_translations
 
 _DASH = Markup("—")
 
@@ -38,8 +38,9 @@ def moment_markup(value: datetime | date | None, style: str = "long") -> Markup:
         return _DASH
     if isinstance(style, str) and style.startswith("short"):
         # escape() and concatenation: Markup.format runs string.Formatter in Python, several times slower
-        return Markup(f'<time class="short" datetime="{escape(value.isoformat())}" title="{escape(format_moment(value))}">'
-                      f'{escape(format_moment(value, style))}</time>')
+        long, short = format_moments(value, ("long", style))
+        return Markup(f'<time class="short" datetime="{escape(value.isoformat())}" title="{escape(long)}">'
+                      f'{escape(short)}</time>')
     return Markup(f'<time datetime="{escape(value.isoformat())}">{escape(format_moment(value, style))}</time>')
 
 
