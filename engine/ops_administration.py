@@ -11,6 +11,7 @@ from . import audit, delivery, kpi_tally, reminders, reports, runtime
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from .models import AuditEvent, CalendarChange, Holiday, Instance, TaskRecord, User, task_assignees, utcnow
 from .paging import Cursor, Page, bounded_count
+from .task_index import ASSIGNEES_ON_DEMAND
 from .case_lookups import CaseLookups
 from .unit_of_work import bounded_page, forget_holidays, rolls_back_on_refusal, valid_id as _valid_id
 
@@ -303,7 +304,7 @@ class AdministrationOperations(CaseLookups):
         rows = {}
         for row in self.session.scalars(select(TaskRecord).where(
                 TaskRecord.instance_id == instance_id, TaskRecord.state == "completed")
-                .order_by(TaskRecord.completed_at)):
+                .order_by(TaskRecord.completed_at).options(*ASSIGNEES_ON_DEMAND)):
             rows[row.bpmn_id] = {"bpmn_id": row.bpmn_id, "median_minutes": row.actual_minutes,
                                  "target_minutes": row.target_minutes}
         return reports.realisation_marks(list(rows.values()))

@@ -226,7 +226,7 @@ class InstanceOperations(CaseFiles):
     def instance_tasks(self, instance_id: int) -> list[TaskRecord]:
         return self.with_kept_data(list(self.session.scalars(
             select(TaskRecord).where(TaskRecord.instance_id == instance_id)
-            .order_by(TaskRecord.created_at, TaskRecord.step))))
+            .order_by(TaskRecord.created_at, TaskRecord.step).options(*task_index.ASSIGNEES_ON_DEMAND))))
 
     def instance_events(self, instance_id: int) -> list[AuditEvent]:
         return list(self.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
