@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from . import access, audit, documents, runtime
-from .bpmn_loader import DEFAULT_ROLE, ParsedProcess, load_bundle
+from .bpmn_loader import ParsedProcess, load_bundle
 from .errors import Invalid, NotAllowed, NotFound, Problem
 from .forms import form_names
 from .models import DocumentTemplate, ProcessDefinition, User, utcnow
@@ -169,8 +169,9 @@ class ProcessOperations(CaseLookups):
         return deployed
 
     def default_role(self, definition: ProcessDefinition) -> str:
-        """Who does the steps this version's diagram gives to nobody."""
-        return json.loads(definition.meta_json).get("default_role") or DEFAULT_ROLE
+        """Who does the steps this version's diagram gives to nobody (from the compiled version:
+        its metadata is read once per process, not with the XML and spec on every page)."""
+        return runtime.compiled(definition).default_role
 
     # ---- document templates (sop.document) ----------------------------------------------------
     def _import_templates(self, definition: ProcessDefinition, folder: Path, actor: User | None) -> None:

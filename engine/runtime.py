@@ -15,7 +15,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from . import dossier
-from .bpmn_loader import TaskMeta
+from .bpmn_loader import DEFAULT_ROLE, TaskMeta
 from .case_numbers import derive_prefix
 from .errors import Conflict
 from .messages import Coded, Message
@@ -53,6 +53,8 @@ class CompiledDefinition:
     catches_messages: bool = False
     #: Kualifikasi Pelaksana as the appointment picker checks it (engine/qualifications.py).
     qualification: Qualification = field(default_factory=Qualification)
+    #: Who does the steps the diagram gives to nobody (the deployer's choice, kept in its metadata).
+    default_role: str = DEFAULT_ROLE
 
 
 DEFINITIONS = DefinitionCache()
@@ -81,6 +83,7 @@ def compiled(definition: ProcessDefinition) -> CompiledDefinition:
             catches_messages=catches_messages([spec, *subs.values()]),
             prefix=meta.get("prefix") or derive_prefix(definition.name, definition.key),
             start_form=meta.get("start_form"), start_form_schema=meta.get("start_form_schema"),
+            default_role=meta.get("default_role") or DEFAULT_ROLE,
             qualification=Qualification.from_dict(meta["qualification"]) if "qualification" in meta
             else qualification_of(definition.bpmn_xml, definition.key))
 

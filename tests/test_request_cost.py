@@ -219,3 +219,37 @@ def test_a_page_reads_the_logged_in_user_with_their_roles_in_one_statement(app, 
     assert len(users) == 1 and "user_roles" in users[0], statements
     assert not [s for s in statements if s.startswith("SELECT user_roles.")], "the roles came with the user"
     assert not [s for s in statements if s.startswith("SELECT delegations.")], "kasi acts for nobody"
+
+
+def test_pages_read_a_versions_source_once_per_process(app, client, login, tokens):
+    """A deployed version's XML, spec and metadata (tens of kilobytes, one deferred group) are read
+    once per process; the pages that draw its diagram, name its default role or find its review
+    steps do not read them again on every request."""
+    from sqlalchemy import event
+
+    from helpers.sop_walk import SOP_KEY
+    from webapp.extensions import db
+
+    # no app context of the test's own: each request has its own session, as in the server
+    started = app.test_client().post("/api/instances", json={"process_key": SOP_KEY, "title": "Sumber sekali"},
+                                     headers={"Authorization": f"Bearer {tokens['pemilik']}"})
+    assert started.status_code == 201, started.get_data(as_text=True)
+    case = started.get_json()["id"]
+    assert login("admin").status_code == 302
+    pages = [f"/processes/{SOP_KEY}", f"/instances/{case}", "/reports/kpi", f"/instances/{case}/diagram.svg"]
+    for page in pages:  # the first visits may read it
+        assert client.get(page).status_code == 200
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def note(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        for page in pages:
+            assert client.get(page).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert not [s for s in statements if "process_definitions.bpmn_xml" in s or "process_definitions.meta_json" in s]
