@@ -451,9 +451,7 @@ def test_lists_of_cases_name_the_people_appointed_to_a_waiting_step_without_read
     """The cases page and ``GET /api/instances`` show who a waiting step is appointed to; the
     people come by the steps' ids in one statement, without their roles, and only for cases
     where someone is appointed."""
-    from sqlalchemy import event
-
-    from webapp.extensions import db
+    from helpers.statements import recorded_statements
 
     appointed = start(api, title="Kasus dengan penunjukan")
     plain = start(api, title="Kasus tanpa penunjukan")
@@ -465,19 +463,9 @@ def test_lists_of_cases_name_the_people_appointed_to_a_waiting_step_without_read
     assert [s["assignees"] for s in current[appointed["id"]]] == [["budi"]]
     assert [s["assignees"] for s in current[plain["id"]]] == [[]]
 
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def note(conn, cursor, statement, *args):
-        statements.append(" ".join(statement.split()))
-
     login("admin")
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with recorded_statements(app) as statements:
         page = client.get("/instances/?q=penunjukan").get_data(as_text=True)
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     assert "Kasus dengan penunjukan" in page and "Budi Santoso" in page
     people = [s for s in statements if s.startswith("SELECT task_assignees.")]
     assert len(people) == 1 and "password_hash" not in people[0]
@@ -487,26 +475,16 @@ def test_lists_of_cases_name_the_people_appointed_to_a_waiting_step_without_read
 def test_the_inbox_names_appointed_people_without_reading_their_roles(app, api, any_db):
     """An inbox reads the people appointed to its steps in one statement, with their names and
     not their roles, and only when some step on the page is appointed."""
-    from sqlalchemy import event
-
-    from webapp.extensions import db
+    from helpers.statements import recorded_statements
 
     inst = start(api)
     step5 = to_step5_appointed_to_budi(api, inst["id"])
     statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def note(conn, cursor, statement, *args):
-        statements.append(" ".join(statement.split()))
 
     def inbox(user: str) -> list[dict]:
         statements.clear()
-        event.listen(engine, "before_cursor_execute", note)
-        try:
+        with recorded_statements(app, statements):
             status, body = api.request("GET", "/api/tasks", user)
-        finally:
-            event.remove(engine, "before_cursor_execute", note)
         assert status == 200, body
         return body
 

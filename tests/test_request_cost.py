@@ -197,23 +197,11 @@ def test_a_page_reads_the_logged_in_user_with_their_roles_in_one_statement(app, 
     the user of the login session, their roles and whether they act for an official now come in
     one statement; someone who acts for nobody costs no look-up of delegations (a delegate's
     pages: tests/test_cases_people.py)."""
-    from sqlalchemy import event
-
-    from webapp.extensions import db
+    from helpers.statements import recorded_statements
 
     assert login("kasi").status_code == 302
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def note(conn, cursor, statement, *args):
-        statements.append(" ".join(statement.split()))
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with recorded_statements(app) as statements:
         page = client.get("/processes/")
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     assert page.status_code == 200
     users = [s for s in statements if "FROM users" in s and "login_sessions" in s]
     assert len(users) == 1 and "user_roles" in users[0], statements
@@ -225,10 +213,8 @@ def test_pages_read_a_versions_source_once_per_process(app, client, login, token
     """A deployed version's XML, spec and metadata (tens of kilobytes, one deferred group) are read
     once per process; the pages that draw its diagram, name its default role or find its review
     steps do not read them again on every request."""
-    from sqlalchemy import event
-
     from helpers.sop_walk import SOP_KEY
-    from webapp.extensions import db
+    from helpers.statements import recorded_statements
 
     # no app context of the test's own: each request has its own session, as in the server
     started = app.test_client().post("/api/instances", json={"process_key": SOP_KEY, "title": "Sumber sekali"},
@@ -239,17 +225,7 @@ def test_pages_read_a_versions_source_once_per_process(app, client, login, token
     pages = [f"/processes/{SOP_KEY}", f"/instances/{case}", "/reports/kpi", f"/instances/{case}/diagram.svg"]
     for page in pages:  # the first visits may read it
         assert client.get(page).status_code == 200
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def note(conn, cursor, statement, *args):
-        statements.append(" ".join(statement.split()))
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with recorded_statements(app) as statements:
         for page in pages:
             assert client.get(page).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     assert not [s for s in statements if "process_definitions.bpmn_xml" in s or "process_definitions.meta_json" in s]

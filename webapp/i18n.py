@@ -54,9 +54,8 @@ _FIELDS: dict[str, Callable[[date, dict[str, dict[int, str]]], str]] = {
 }
 
 
-@lru_cache(maxsize=64)
 def _writer(pattern: str, locale: Locale) -> Callable[[date], str]:
-    """``pattern`` written in ``locale``. babel's ``format_datetime`` parses the pattern and the
+    """``pattern`` written in ``locale`` (kept by ``_writer_for``). babel's ``format_datetime`` parses the pattern and the
     locale's name and builds a formatter object on every call; a page shows a couple of hundred
     moments, so the parsed pattern is kept and its few fields are filled in directly."""
     parsed: DateTimePattern = parse_pattern(pattern)
@@ -119,7 +118,10 @@ def _jinja_npgettext(context: str, singular: str, plural: str, num: int) -> str:
 
 def zone_name() -> str:
     """The office time zone's abbreviation (``WIB``), or its name where it has none."""
-    tzname = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    return _abbreviation(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def _abbreviation(tzname: str) -> str:
     return ZONE_ABBREVIATIONS.get(tzname, tzname)
 
 
@@ -149,8 +151,7 @@ def format_moments(value: datetime | date, styles: tuple[str, ...]) -> list[str]
                 for style in styles]
     zone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
     local = value.astimezone(ZoneInfo(zone))
-    return [_writer_for(MOMENT_PATTERNS[style], locale)(local) + (" " + ZONE_ABBREVIATIONS.get(zone, zone)
-                                                                   if style == "long" else "")
+    return [_writer_for(MOMENT_PATTERNS[style], locale)(local) + (" " + _abbreviation(zone) if style == "long" else "")
             for style in styles]
 
 

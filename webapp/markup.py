@@ -49,8 +49,10 @@ def person_markup(people: Mapping[str, str], username: str | None) -> Markup:
     if not username:
         return _DASH
     name = people.get(username, username)
-    if name == username:
-        return escape(username)
+    return escape(username) if name == username else _person_span(username, name)
+
+
+def _person_span(username: str, name: str) -> Markup:
     return Markup(f'<span class="person" title="{escape(username)}">{escape(name)}</span>')
 
 
@@ -74,8 +76,7 @@ def instance_status_markup(status: str, labels: Mapping[str, str] | None = None)
 
 def user_names_markup(users: Iterable) -> Markup:
     """Appointed users (User rows): full names, usernames on hover."""
-    return Markup(", ").join(Markup(f'<span class="person" title="{escape(u.username)}">{escape(u.full_name or u.username)}</span>')
-                             for u in users)
+    return Markup(", ").join(_person_span(u.username, u.full_name or u.username) for u in users)
 
 
 def size_markup(n: int | None) -> Markup:

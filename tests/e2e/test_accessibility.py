@@ -158,13 +158,15 @@ def test_users_delegations_processes_and_the_sop_sheet_at_a_phone_s_width_in_bot
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize("lang, lane, standard, target", [
-    ("id", "Pelaksana", "Waktu baku", "Target"), ("en", "Lane", "Standard time", "Target")])
+@pytest.mark.parametrize("lang, lane, standard, target, running, waiting", [
+    ("id", "Pelaksana", "Waktu baku", "Target", "Berjalan", "Menunggu"),
+    ("en", "Lane", "Standard time", "Target", "Running", "Waiting")])
 def test_the_case_page_cases_list_and_kpi_report_at_a_phone_s_width_in_both_languages(
-        phone_page, api, lang, lane, standard, target):
+        phone_page, api, lang, lane, standard, target, running, waiting):
     """The pages whose rows now say their labels once per table (the case page, the cases list,
-    Laporan Kinerja): at 390 px each table stacks its cells under those labels, in the page's
-    language, with no axe-core violation."""
+    Laporan Kinerja) and draw their moments, people and badges in Python (webapp/markup.py, as do
+    the inbox and the process page): at 390 px each table stacks its cells under those labels, in
+    the page's language, with no axe-core violation."""
     page = phone_page
     instance_id = start_case(api, "Aplikasi antrean puskesmas")
     do_steps(api, instance_id, 1, 2, 3)
@@ -173,8 +175,20 @@ def test_the_case_page_cases_list_and_kpi_report_at_a_phone_s_width_in_both_lang
         page.goto("/")
         page.get_by_role("group", name="Bahasa").get_by_role("link", name="EN", exact=True).click()
         expect(page.locator("html")).to_have_attribute("lang", "en")
-    _check(page, [f"/instances/{instance_id}", "/instances/", "/reports/kpi"])
+    _check(page, [f"/instances/{instance_id}", "/instances/", "/reports/kpi", "/inbox", SOP_PAGE])
     page.goto(f"/instances/{instance_id}")
+    # a step's moment: the short form in the cell, the long one (with the zone) as its title, both
+    # as babel writes them in the page's language
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_datetime
+
+    moment = page.locator("#h-steps ~ .table-wrap time.short").first
+    local = datetime.fromisoformat(moment.get_attribute("datetime")).astimezone(ZoneInfo("Asia/Jakarta"))
+    assert moment.get_attribute("title") == format_datetime(local, "d MMMM y, HH.mm", locale=lang) + " WIB"
+    expect(moment).to_have_text(format_datetime(local, "d MMM y, HH.mm", locale=lang))
+    expect(page.locator("#h-steps ~ .table-wrap .badge-ready").first).to_have_text(waiting)
     step_cells = page.locator("#h-steps ~ .table-wrap tbody td")
     expect(step_cells.first).to_be_visible()
     labels = step_cells.evaluate_all("tds => tds.map(td => td.dataset.label)")
@@ -182,6 +196,8 @@ def test_the_case_page_cases_list_and_kpi_report_at_a_phone_s_width_in_both_lang
     # the stacked cell shows its label before the value (CSS ::before, from data-label)
     shown = step_cells.first.evaluate("td => getComputedStyle(td, '::before').content")
     assert lane in shown, shown
+    page.goto("/instances/")
+    expect(page.locator("table .badge-running").first).to_have_text(running)
     page.goto("/reports/kpi")
     kpi_labels = page.locator("table tbody td").evaluate_all("tds => tds.map(td => td.dataset.label)")
     assert kpi_labels.count(target) >= 14, kpi_labels  # a row per step of the SOP
