@@ -34,9 +34,21 @@ def archived_data(instance: Instance) -> dict | None:
     return json.loads(instance.state).get("data", {})
 
 
-#: A case's newest submissions (built once: building it cost more than running it).
+# The statements pages and completions send, built once: building one and its cache key cost more
+# than running it (docs/benchmarks.md, "statements built once").
+#: A case's newest submissions.
 _LATEST_SUBMISSIONS = (select(Submission).where(Submission.instance_id == bindparam("instance_id"))
                        .order_by(Submission.completed_at.desc(), Submission.id.desc()).limit(bindparam("limit")))
+_SUBMISSIONS = (select(Submission).where(Submission.instance_id == bindparam("instance_id"))
+                .order_by(Submission.completed_at, Submission.id))
+_LATEST_VERSION = (select(ProcessDefinition).where(ProcessDefinition.key == bindparam("key"))
+                   .order_by(ProcessDefinition.version.desc()).limit(1))
+_NEWEST = (select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
+           .group_by(ProcessDefinition.key).subquery())
+#: Each process's newest version, by name.
+_NEWEST_VERSIONS = (select(ProcessDefinition).join(
+    _NEWEST, (ProcessDefinition.key == _NEWEST.c.key) & (ProcessDefinition.version == _NEWEST.c.v))
+    .order_by(ProcessDefinition.name))
 
 
 class CaseLookups(UnitOfWork):
@@ -56,18 +68,13 @@ class CaseLookups(UnitOfWork):
         return definition
 
     def latest_definition(self, key: str, *, required: bool = True) -> ProcessDefinition | None:
-        definition = self.session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key)
-                                         .order_by(ProcessDefinition.version.desc()).limit(1))
+        definition = self.session.scalar(_LATEST_VERSION, {"key": key})
         if definition is None and required:
             raise NotFound("process.not_found", key=key)
         return definition
 
     def list_processes(self) -> list[ProcessDefinition]:
-        newest = (select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
-                  .group_by(ProcessDefinition.key).subquery())
-        return list(self.session.scalars(select(ProcessDefinition).join(
-            newest, (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.v))
-            .order_by(ProcessDefinition.name)))
+        return list(self.session.scalars(_NEWEST_VERSIONS))
 
     # ---- steps and their forms -------------------------------------------------------------
     def task(self, task_id: str) -> TaskRecord:
@@ -117,8 +124,7 @@ class CaseLookups(UnitOfWork):
 
     def submissions(self, instance_id: int) -> list[Submission]:
         """Every completion's data in the case, oldest first (none overwritten)."""
-        return list(self.session.scalars(select(Submission).where(Submission.instance_id == instance_id)
-                                         .order_by(Submission.completed_at, Submission.id)))
+        return list(self.session.scalars(_SUBMISSIONS, {"instance_id": instance_id}))
 
     def latest_submissions(self, instance_id: int, limit: int) -> tuple[list[Submission], int]:
         """A case's newest ``limit`` completions' data, oldest first, and how many older ones there

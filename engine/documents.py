@@ -26,7 +26,7 @@ import zipfile
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from .errors import Invalid, NotFound, Problem
@@ -85,10 +85,15 @@ def store_template(session: Session, files: FileStore, process_key: str, name: s
     return template
 
 
+# Built once: a completion that writes a letter asks both (docs/benchmarks.md, "statements built once").
+_LATEST_TEMPLATE = (select(DocumentTemplate).where(DocumentTemplate.process_key == bindparam("process_key"),
+                                                   DocumentTemplate.name == bindparam("name"))
+                    .order_by(DocumentTemplate.id.desc()).limit(1))
+_USERS_NAMED = select(User).where(User.username.in_(bindparam("usernames", expanding=True)))
+
+
 def latest_template(session: Session, process_key: str, name: str) -> DocumentTemplate | None:
-    return session.scalar(select(DocumentTemplate).where(
-        DocumentTemplate.process_key == process_key, DocumentTemplate.name == name)
-        .order_by(DocumentTemplate.id.desc()).limit(1))
+    return session.scalar(_LATEST_TEMPLATE, {"process_key": process_key, "name": name})
 
 
 def templates_of(session: Session, process_key: str) -> dict[str, list[DocumentTemplate]]:
@@ -119,7 +124,7 @@ def context(session: Session, *, instance, step: dict[str, Any], data: dict[str,
             names.update(v for v in value[:500] if isinstance(v, str) and 0 < len(v) <= 80)
     if instance.started_by:
         names.add(instance.started_by)
-    users = {u.username: u for u in session.scalars(select(User).where(User.username.in_(names)))} if names else {}
+    users = {u.username: u for u in session.scalars(_USERS_NAMED, {"usernames": list(names)})} if names else {}
     people: dict[str, Any] = {}
     for field, value in data.items():
         if isinstance(value, str) and value in users:

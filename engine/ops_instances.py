@@ -50,6 +50,25 @@ _HISTORY_TASKS = (select(TaskRecord)
                   .options(*task_index.ASSIGNEES_ON_DEMAND))
 _LATEST_EVENTS = (select(AuditEvent).where(AuditEvent.instance_id == bindparam("instance_id"))
                   .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(bindparam("newest")))
+# The other statements of the case pages and lists, built once as well: building one and its cache
+# key cost more than running it (docs/benchmarks.md, "statements built once").
+_NEWEST_FILES = (select(Deliverable).where(Deliverable.instance_id == bindparam("instance_id"))
+                 .order_by(Deliverable.uploaded_at.desc(), Deliverable.id.desc()).limit(bindparam("newest")))
+_FILE_COUNT = select(func.count()).where(Deliverable.instance_id == bindparam("instance_id"))
+_TASK_COUNT = select(func.count()).where(TaskRecord.instance_id == bindparam("instance_id"))
+_EVENT_COUNT = select(func.count()).where(AuditEvent.instance_id == bindparam("instance_id"))
+_IDS = bindparam("ids", expanding=True)
+_TASKS_BY_ID = select(TaskRecord).where(TaskRecord.id.in_(_IDS)).options(*task_index.ASSIGNEES_ON_DEMAND)
+_FIRST_OF_EACH_STEP = (select(TaskRecord).where(TaskRecord.id.in_(
+    select(func.min(TaskRecord.id)).where(TaskRecord.instance_id == bindparam("instance_id"))
+    .group_by(TaskRecord.bpmn_id))).order_by(TaskRecord.created_at).options(*task_index.ASSIGNEES_ON_DEMAND))
+_STEP_STATES = (select(TaskRecord.bpmn_id, TaskRecord.state)
+                .where(TaskRecord.instance_id == bindparam("instance_id")).distinct())
+#: A page of cases by id, without their state.
+_CASE_ROWS = select(Instance).options(defer(Instance.state)).where(Instance.id.in_(_IDS)).order_by(Instance.id.desc())
+_CURRENT_TASKS = (select(TaskRecord).where(TaskRecord.instance_id.in_(_IDS), TaskRecord.state == "ready")
+                  .order_by(TaskRecord.created_at, TaskRecord.step).options(*task_index.ASSIGNEES_ON_DEMAND))
+_TITLES = select(Instance.id, Instance.number, Instance.title).where(Instance.id.in_(_IDS))
 
 #: (definition id, content hash) → the version's lanes; ids repeat across databases, content does not.
 _LANES_BY_VERSION: dict[tuple[int, str], frozenset[str]] = {}
@@ -137,8 +156,7 @@ class InstanceOperations(CaseFiles):
             total = counted if counted.exact or counted.value > offset + limit else Count(offset + limit, False)
         else:  # a page past the last one counts too: it says how many pages there are
             total = bounded_count(self.session, query, Instance.id, cap=offset + COUNT_CAP)
-        rows = list(self.session.scalars(select(Instance).options(defer(Instance.state))
-                                         .where(Instance.id.in_(ids)).order_by(Instance.id.desc()))) if ids else []
+        rows = list(self.session.scalars(_CASE_ROWS, {"ids": ids})) if ids else []
         return rows, total
 
     def _case_query(self, user: User, *, status: str | None, process_key: str | None, q: str | None,
@@ -207,9 +225,7 @@ class InstanceOperations(CaseFiles):
         ids = list(dict.fromkeys(instance_ids))
         result: dict[int, list[TaskRecord]] = {i: [] for i in ids}
         if ids:
-            rows = list(self.session.scalars(select(TaskRecord).where(
-                TaskRecord.instance_id.in_(ids), TaskRecord.state == "ready")
-                .order_by(TaskRecord.created_at, TaskRecord.step).options(*task_index.ASSIGNEES_ON_DEMAND)))
+            rows = list(self.session.scalars(_CURRENT_TASKS, {"ids": ids}))
             task_index.load_appointed(self.session, rows)  # the people of appointed steps only, without their roles
             for row in rows:
                 result[row.instance_id].append(row)
@@ -221,7 +237,7 @@ class InstanceOperations(CaseFiles):
         if not ids:
             return {}
         return {i: f"{number} · {title}" if number else title for i, number, title in self.session.execute(
-            select(Instance.id, Instance.number, Instance.title).where(Instance.id.in_(ids)))}
+            _TITLES, {"ids": list(ids)})}
 
     def instance_tasks(self, instance_id: int) -> list[TaskRecord]:
         return self.with_kept_data(list(self.session.scalars(
@@ -244,43 +260,36 @@ class InstanceOperations(CaseFiles):
         rows = list(self.session.scalars(_HISTORY_TASKS, {"instance_id": instance_id, "newest": tasks}))
         task_index.load_appointed(self.session, rows)
         task_count = len(rows) if len(rows) < tasks else self.session.scalar(
-            select(func.count()).where(TaskRecord.instance_id == instance_id)) or 0
+            _TASK_COUNT, {"instance_id": instance_id}) or 0
         latest = list(self.session.scalars(_LATEST_EVENTS, {"instance_id": instance_id, "newest": events}))
         event_count = (len(latest) if len(latest) < events else
-                       self.session.scalar(select(func.count()).where(AuditEvent.instance_id == instance_id)) or 0)
+                       self.session.scalar(_EVENT_COUNT, {"instance_id": instance_id}) or 0)
         rows.sort(key=lambda t: (t.created_at, t.step or 0))
         return CaseHistory(tasks=self.with_kept_data(rows), older_tasks=task_count - len(rows), events=latest[::-1],
                            older_events=event_count - len(latest))
 
     def instance_files(self, instance_id: int, limit: int) -> tuple[list[Deliverable], int]:
         """A case's newest ``limit`` deliverables in upload order, and how many older ones there are."""
-        newest = list(self.session.scalars(select(Deliverable).where(Deliverable.instance_id == instance_id)
-                                           .order_by(Deliverable.uploaded_at.desc(), Deliverable.id.desc())
-                                           .limit(limit)))
+        newest = list(self.session.scalars(_NEWEST_FILES, {"instance_id": instance_id, "newest": limit}))
         total = len(newest) if len(newest) < limit else self.session.scalar(
-            select(func.count()).where(Deliverable.instance_id == instance_id)) or 0
+            _FILE_COUNT, {"instance_id": instance_id}) or 0
         return newest[::-1], total - len(newest)
 
     def tasks_by_id(self, task_ids: Iterable[str]) -> list[TaskRecord]:
         """Task rows by id, in one query (their appointed people on demand only)."""
         ids = [i for i in set(task_ids) if i]
-        return self.with_kept_data(list(self.session.scalars(
-            select(TaskRecord).where(TaskRecord.id.in_(ids)).options(*task_index.ASSIGNEES_ON_DEMAND)))) \
-            if ids else []
+        return self.with_kept_data(list(self.session.scalars(_TASKS_BY_ID, {"ids": ids}))) if ids else []
 
     def instance_step_kinds(self, instance_id: int) -> list[TaskRecord]:
         """One task row per kind of step (BPMN id) the case went through: what its forms are, in
         a few rows however long its history."""
-        first = (select(func.min(TaskRecord.id)).where(TaskRecord.instance_id == instance_id)
-                 .group_by(TaskRecord.bpmn_id))
-        return list(self.session.scalars(select(TaskRecord).where(TaskRecord.id.in_(first))
-                                         .order_by(TaskRecord.created_at).options(*task_index.ASSIGNEES_ON_DEMAND)))
+        return list(self.session.scalars(_FIRST_OF_EACH_STEP, {"instance_id": instance_id}))
 
     def instance_marks(self, instance: Instance, every_task: list[TaskRecord] | None = None) -> dict[str, str]:
         """BPMN id → mark for the diagram, from the task index (no deserialization); from
         ``every_task`` when the caller holds all the case's task rows already."""
         rows = ((t.bpmn_id, t.state) for t in every_task) if every_task is not None else self.session.execute(
-            select(TaskRecord.bpmn_id, TaskRecord.state).where(TaskRecord.instance_id == instance.id).distinct())
+            _STEP_STATES, {"instance_id": instance.id})
         marks: dict[str, str] = {}
         for bpmn_id, state in rows:
             if state == "completed":

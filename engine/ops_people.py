@@ -5,7 +5,7 @@ import re
 import unicodedata
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from . import access, audit, outbox
 from .errors import Conflict, Invalid, NotAllowed, NotFound, Problem
@@ -21,6 +21,9 @@ MAX_DELEGATION_REASON = 500
 #: A comment's length, and how many a case may hold.
 MAX_COMMENT = 2000
 MAX_COMMENTS_PER_CASE = 1000
+#: A case's thread (built once, as the case page's other statements: docs/benchmarks.md).
+_THREAD = (select(CaseComment).where(CaseComment.instance_id == bindparam("instance_id"))
+           .order_by(CaseComment.id).limit(MAX_COMMENTS_PER_CASE))
 #: ``@username`` inside a comment (the characters a username may have).
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][A-Za-z0-9_.\-]{0,79})")
 
@@ -135,8 +138,7 @@ class PeopleOperations(CaseLookups):
     def comments(self, instance_id: int, user: User) -> list[CaseComment]:
         """The case's thread, oldest first, for the people of the case (:meth:`may_discuss`)."""
         self._discussable(instance_id, user)
-        return list(self.session.scalars(select(CaseComment).where(CaseComment.instance_id == instance_id)
-                                         .order_by(CaseComment.id).limit(MAX_COMMENTS_PER_CASE)))
+        return list(self.session.scalars(_THREAD, {"instance_id": instance_id}))
 
     @rolls_back_on_refusal
     def add_comment(self, instance_id: int, user: User, body: str, task_id: str | None = None) -> CaseComment:

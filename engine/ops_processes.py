@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from . import access, audit, documents, runtime
 from .bpmn_loader import ParsedProcess, load_bundle
@@ -18,6 +18,10 @@ from .case_lookups import CaseLookups
 from .unit_of_work import valid_id as _valid_id
 from .messages import Message
 from .version_diff import diff_versions
+
+#: A process's versions, newest first (the process page: built once, docs/benchmarks.md).
+_VERSIONS = (select(ProcessDefinition).where(ProcessDefinition.key == bindparam("key"))
+             .order_by(ProcessDefinition.version.desc()))
 
 
 class _DeployedLookup:
@@ -214,8 +218,7 @@ class ProcessOperations(CaseLookups):
         return template, path
 
     def versions(self, key: str) -> list[ProcessDefinition]:
-        return list(self.session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
-                                         .order_by(ProcessDefinition.version.desc())))
+        return list(self.session.scalars(_VERSIONS, {"key": key}))
 
     def form_names(self) -> list[str]:
         """The step forms this server has (``forms/``), for ``sop.form``."""

@@ -86,26 +86,30 @@ def mode_of(prefs: dict, user_id: int, channel: str) -> str:
 #: The people told of an event: their roles are not needed to tell them (loaded on access if ever
 #: used), which spares a completion a query for every step it opens.
 _PEOPLE = select(User).options(lazyload(User.roles))
+# Who is told, in statements built once: a completion asks one or two of them per step it opens,
+# and building a statement and its cache key cost more than running it (docs/benchmarks.md).
+_LANE_MEMBERS = (_PEOPLE.join(user_roles, user_roles.c.user_id == User.id).join(Role, Role.id == user_roles.c.role_id)
+                 .where(Role.name == bindparam("lane"), User.active.is_(True)).order_by(User.id))
+_ACTIVE_NAMED = _PEOPLE.where(User.username == bindparam("username"), User.active.is_(True))
+_APPOINTED = (_PEOPLE.join(task_assignees, task_assignees.c.user_id == User.id)
+              .where(task_assignees.c.task_id == bindparam("task_id"), User.active.is_(True)).order_by(User.id))
+_NAMED = select(User).where(User.username == bindparam("username"))
 
 
 def lane_members(session: Session, lane: str | None) -> list[User]:
     if not lane:
         return []
-    return list(session.scalars(_PEOPLE.join(user_roles, user_roles.c.user_id == User.id)
-                                .join(Role, Role.id == user_roles.c.role_id)
-                                .where(Role.name == lane, User.active.is_(True)).order_by(User.id)))
+    return list(session.scalars(_LANE_MEMBERS, {"lane": lane}))
 
 
 def people_of_step(session: Session, row: TaskRecord | dict) -> list[User]:
     """Who may act on an open step now: its taker, else its appointed people, else its lane."""
     get = row.get if isinstance(row, dict) else (lambda name: getattr(row, name))
     if get("claimed_by"):
-        user = session.scalar(_PEOPLE.where(User.username == get("claimed_by"), User.active.is_(True)))
+        user = session.scalar(_ACTIVE_NAMED, {"username": get("claimed_by")})
         return [user] if user is not None else []
     if get("has_assignees"):
-        return list(session.scalars(_PEOPLE.join(task_assignees, task_assignees.c.user_id == User.id)
-                                    .where(task_assignees.c.task_id == get("id"), User.active.is_(True))
-                                    .order_by(User.id)))
+        return list(session.scalars(_APPOINTED, {"task_id": get("id")}))
     return lane_members(session, get("lane"))
 
 
@@ -230,7 +234,7 @@ def step_reassigned(session: Session, instance: Instance, row: TaskRecord, befor
 def case_ended(session: Session, instance: Instance, event: str, now: datetime, reason: str | None = None,
                by: str | None = None) -> None:
     """The person who started the case hears it was completed, withdrawn or terminated."""
-    submitter = session.scalar(select(User).where(User.username == instance.started_by)) \
+    submitter = session.scalar(_NAMED, {"username": instance.started_by}) \
         if instance.started_by else None
     emit(session, event, f"case:{instance.id}:{event}", [submitter], now=now, instance_id=instance.id,
          payload={**case_payload(instance), "reason": reason, "by": by})

@@ -39,6 +39,7 @@ _ROUNDS_SO_FAR = (select(TaskRecord.bpmn_id, func.count(), func.coalesce(func.su
     TaskRecord.instance_id == bindparam("instance_id"), TaskRecord.bpmn_id.in_(bindparam("bpmn_ids", expanding=True)))
     .group_by(TaskRecord.bpmn_id))
 _INSERT_APPOINTMENT = insert(task_assignees)
+_USER_IDS_NAMED = select(User.id).where(User.username.in_(bindparam("usernames", expanding=True)))
 
 
 def load_appointed(session: Session, rows: list[TaskRecord]) -> None:
@@ -84,7 +85,7 @@ def _appointed(session: Session, task, meta) -> list[int]:
         if isinstance(owners, dict):
             names = appointed_usernames(owners.get(meta.lane))
     if names:
-        return list(session.scalars(select(User.id).where(User.username.in_(names[:1000]))))
+        return list(session.scalars(_USER_IDS_NAMED, {"usernames": list(names[:1000])}))
     if meta.candidate_users or len(meta.candidate_roles) > 1:
         holders = select(User.id).where(User.username.in_(meta.candidate_users) | User.roles.any(
             Role.name.in_(meta.candidate_roles))) if meta.candidate_roles else \

@@ -48,6 +48,13 @@ TOKEN_TOUCH_EVERY = timedelta(minutes=1)
 #: user" costs as long as a wrong password (user names cannot be told apart by timing).
 _DUMMY_HASHES: dict[str, str] = {}
 _USER_BY_NAME = select(User).where(User.username == bindparam("username"))
+# Built once, as every statement a page or a completion sends: building one and its cache key costs
+# more than running it (docs/benchmarks.md, "statements built once").
+_USERS_NAMED = (select(User).options(joinedload(User.roles))
+                .where(User.username.in_(bindparam("usernames", expanding=True))))
+_FULL_NAMES = select(User.username, User.full_name).where(User.username.in_(bindparam("usernames", expanding=True)))
+_TOUCH_TOKEN = (update(ApiToken).where(ApiToken.id == bindparam("token_id"))
+                .values(last_used_at=bindparam("now")).execution_options(synchronize_session=False))
 
 
 def _token_hash(token: str) -> str:
@@ -60,7 +67,7 @@ class UserDirectory:
         self.hash_method = hash_method
 
     def get(self, username: str) -> User:
-        user = self.session.scalar(select(User).where(User.username == username))
+        user = self.session.scalar(_USER_BY_NAME, {"username": username})
         if user is None:
             raise NotFound("user.not_found", u=username)
         return user
@@ -73,8 +80,7 @@ class UserDirectory:
         wanted = list({u for u in usernames if isinstance(u, str) and u})
         if not wanted:
             return {}
-        return {u.username: u for u in self.session.scalars(
-            select(User).options(joinedload(User.roles)).where(User.username.in_(wanted))).unique()}
+        return {u.username: u for u in self.session.scalars(_USERS_NAMED, {"usernames": wanted}).unique()}
 
     def full_names(self, usernames: Iterable[str | None]) -> dict[str, str]:
         """username → full name (the username where none is recorded) for everyone a page names,
@@ -82,7 +88,7 @@ class UserDirectory:
         wanted = {u for u in usernames if u}
         if not wanted:
             return {}
-        rows = self.session.execute(select(User.username, User.full_name).where(User.username.in_(wanted)))
+        rows = self.session.execute(_FULL_NAMES, {"usernames": list(wanted)})
         names = {username: full_name or username for username, full_name in rows}
         return {u: names.get(u, u) for u in wanted}
 
@@ -222,7 +228,7 @@ class UserDirectory:
 
     def _touch(self, token_id: int, now) -> None:
         """Note a token's use (its ``last_used_at`` is no change of credentials: no trigger fires)."""
-        self.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+        self.session.execute(_TOUCH_TOKEN, {"token_id": token_id, "now": now})
         self.session.commit()
 
 
