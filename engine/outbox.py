@@ -31,13 +31,15 @@ CHANNEL_MODES = {"email": MODES, "app": ("immediate", "off")}
 APP_ONLY = frozenset({"claimed"})
 
 
+#: The outbox's INSERT by dialect, skipping a key already written (built once: a completion writes
+#: a batch for every step it opens).
+_INSERTS = {"postgresql": pg_insert(Notification.__table__).on_conflict_do_nothing(index_elements=["key"]),
+            "sqlite": sqlite_insert(Notification.__table__).on_conflict_do_nothing(index_elements=["key"])}
+_PLAIN_INSERT = insert(Notification.__table__)
+
+
 def _insert(session: Session):
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return pg_insert(Notification.__table__).on_conflict_do_nothing(index_elements=["key"])
-    if dialect == "sqlite":
-        return sqlite_insert(Notification.__table__).on_conflict_do_nothing(index_elements=["key"])
-    return insert(Notification.__table__)
+    return _INSERTS.get(session.get_bind().dialect.name, _PLAIN_INSERT)
 
 
 def write(session: Session, rows: list[dict[str, Any]]) -> None:

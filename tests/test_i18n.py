@@ -1,7 +1,7 @@
 """Indonesian by default, English on request; Indonesian dates; the English catalog is compiled."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -190,3 +190,26 @@ def test_moments_read_as_babel_writes_them(app):
     for lang in ("id", "en"):
         assert _writer("EEEE, d MMMM y", Locale.parse(lang))(moments[0]) == \
             format_datetime(moments[0], "EEEE, d MMMM y", locale=lang)
+
+
+def test_ages_read_as_babel_writes_them(app):
+    """A case's age is kept per language, unit and number; every one reads as babel writes it,
+    the units' edges (where 1.1 of a unit switches to it) and negative spans included."""
+    from babel.dates import format_timedelta
+
+    from webapp.i18n import _AGES, AGE_THRESHOLD, format_age
+
+    spans = [timedelta(seconds=s) for s in (0, 1, 59, 65, 66, 90, 3599, 3960, 86399)]
+    spans += [timedelta(days=d, hours=h) for d in (0, 1, 3, 6, 7, 8, 13, 29, 32, 33, 200, 364, 365, 402, 403, 900)
+              for h in (0, 5, 11, 12, 23)]
+    spans += [-s for s in spans[:12]]
+    for lang in ("id", "en"):
+        with app.test_request_context(f"/?lang={lang}"):
+            for _round in range(2):  # the second round reads what the first one kept
+                for span in spans:
+                    assert format_age(span) == format_timedelta(span, threshold=AGE_THRESHOLD, locale=lang), span
+    assert {lang for lang, _unit, _n in _AGES} == {"id", "en"}
+    with app.test_request_context("/?lang=id"):
+        assert format_age(timedelta(days=3)) == "3 hari"
+    with app.test_request_context("/?lang=en"):
+        assert format_age(timedelta(days=3)) == "3 days"

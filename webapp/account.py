@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from engine.errors import Invalid
 from engine.models import utcnow
 
+from .language import gettext as _
 from .message_text import problem_text
 from .services import service
 

@@ -7,7 +7,6 @@ from typing import Any
 from babel.dates import get_day_names
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine.access import PROCESS_OWNER
@@ -17,6 +16,7 @@ from engine.models import User
 from engine.service import WorkflowService
 from engine.users import EDUCATION_LEVEL_CHARS, EMPLOYMENT_FIELDS, normal_nip
 
+from .language import gettext as _
 from .message_text import problem_text, say
 from .extensions import login_manager
 from .i18n import zone_name
@@ -42,7 +42,6 @@ def _admins_only():
     if not current_user.is_admin:
         raise NotAllowed(_("Hanya admin yang boleh mengelola pengguna dan hari libur."))
     return None
-
 
 
 def known_roles(svc: WorkflowService) -> list[str]:
@@ -237,7 +236,6 @@ def remove_holiday(holiday_id: int):
     flash(_("Hari libur dihapus."), "success")
     flash(reschedule_note(), "info")
     return redirect(url_for(".holidays"))
-
 
 
 @bp.route("/retention", methods=["GET", "POST"])

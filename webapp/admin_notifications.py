@@ -3,12 +3,12 @@ their error, to retry), and webhooks for other office systems (signed JSON posts
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine.errors import Invalid, NotAllowed
 from engine.outbox import WEBHOOK_EVENTS
 
+from .language import gettext as _
 from .message_text import problem_text
 from .extensions import login_manager
 from .notification_text import event_labels, headline, mode_labels
@@ -26,7 +26,6 @@ def _admins_only():
     if not current_user.is_admin:
         raise NotAllowed(_("Hanya admin yang boleh mengelola pemberitahuan dan webhook."))
     return None
-
 
 
 @bp.route("/notifications", methods=["GET", "POST"])

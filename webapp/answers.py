@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable, Mapping
 
-from flask_babel import gettext as _
 
 from engine import item_lists, dossier
 from engine.forms import user_fields
@@ -21,6 +20,7 @@ from engine.service import WorkflowService
 
 from .form_render import field_kind
 from .i18n import format_moment
+from .language import gettext as _
 
 
 @dataclass

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from engine.errors import NotAllowed
 from engine.paging import Cursor
 
 from .instances import event_labels
+from .language import gettext as _
 from .periods import period_args
 from .services import service
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import hmac
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
@@ -16,6 +15,7 @@ from engine.ops_logins import LoginLocked
 
 from .extensions import csrf, login_manager
 from .i18n import format_moment
+from .language import gettext as _
 from .services import service
 from .page_helpers import safe_next
 

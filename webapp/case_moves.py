@@ -3,14 +3,14 @@ latest version; an administrator moves one or all that can (engine/ops_migration
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from engine.access import is_process_owner
 from engine.errors import NotAllowed
 from engine.ops_migration import MAX_BATCH, MigrationRefused
 
+from .language import gettext as _
+from .language import ngettext
 from .message_text import say
 from .services import service
 

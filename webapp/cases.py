@@ -6,7 +6,6 @@ import re
 from math import ceil
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import login_required
 from markupsafe import Markup, escape
 
@@ -15,6 +14,7 @@ from engine.messages import Message
 from engine.models import CaseComment, utcnow
 from engine.ops_people import MENTION
 
+from .language import gettext as _
 from .message_text import problem_text, say
 from .services import service
 from .page_helpers import me, safe_next
@@ -24,7 +24,6 @@ PER_PAGE = 25
 MAX_PAGE = 100_000
 MAX_QUERY = 200
 SCOPES = ("mine", "all")
-
 
 
 @bp.before_request

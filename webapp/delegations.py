@@ -5,19 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine.errors import Conflict, Invalid, NotAllowed
 from engine.models import utcnow
 from engine.ops_people import DELEGATION_KINDS, MAX_DELEGATION_REASON
 
+from .language import gettext as _
 from .message_text import say
 from .services import service
 from .page_helpers import me
 
 bp = Blueprint("delegations", __name__, url_prefix="/delegations")
-
 
 
 def kind_labels() -> dict[str, str]:

@@ -3,11 +3,11 @@ replaces one (a new version, used from the next completion on) from the process 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, request, send_file, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from engine.errors import Invalid, NotFound
 
+from .language import gettext as _
 from .message_text import problem_text
 from .services import service
 

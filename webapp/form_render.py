@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable, Iterable, Mapping
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from engine import data_limits, dossier, item_lists
 from engine.errors import Problem
 from engine.models import User
 from engine.qualifications import Gap, Qualification
 
+from .language import gettext as _
 from .message_text import problem_text  # used below; importable from here as before
 
 TRUE_WORDS = {"on", "true", "1", "ya", "yes"}

@@ -2,20 +2,22 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Callable
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.core import Locale
-from babel.dates import DateTimePattern, parse_pattern
+from babel.dates import TIMEDELTA_UNITS, DateTimePattern, format_timedelta, parse_pattern
 from babel.support import NullTranslations
-from flask import Flask, current_app, g, request, session
-from flask_babel import get_locale, get_translations
+from flask import Flask, current_app, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import language
+from .language import current_locale, request_translations
 from .message_text import said_detail, say
 from .extensions import babel
 
@@ -80,42 +82,6 @@ def _writer_for(pattern: str, locale: Locale) -> Callable[[date], str]:
     return writer
 
 
-def request_translations() -> NullTranslations:
-    """The translations of the request's language, looked up once per request and language.
-
-    Flask-Babel's ``gettext`` finds them again on every call (its context, its domain, the
-    locale's name as a cache key: some 10 µs), and a page says a few hundred words. The memo is
-    keyed by the locale object itself, so a ``force_locale`` block (a mail in its reader's
-    language) gets its own translations and the request's again after it.
-    """
-    locale = get_locale()
-    if locale is None:  # outside a request or app context
-        return get_translations()
-    memo = g.get("_alur_translations")
-    if memo is not None and memo[0] is locale:
-        return memo[1]
-    translations = get_translations()
-    g._alur_translations = (locale, translations)
-    return translations
-
-
-# Jinja's callables: they translate only, the i18n extension (newstyle) fills the variables in.
-def _jinja_gettext(string: str) -> str:
-    return request_translations().ugettext(string)
-
-
-def _jinja_ngettext(singular: str, plural: str, num: int) -> str:
-    return request_translations().ungettext(singular, plural, num)
-
-
-def _jinja_pgettext(context: str, string: str) -> str:
-    return request_translations().upgettext(context, string)
-
-
-def _jinja_npgettext(context: str, singular: str, plural: str, num: int) -> str:
-    return request_translations().unpgettext(context, singular, plural, num)
-
-
 def zone_name() -> str:
     """The office time zone's abbreviation (``WIB``), or its name where it has none."""
     return _abbreviation(current_app.config["BABEL_DEFAULT_TIMEZONE"])
@@ -145,7 +111,7 @@ def format_moments(value: datetime | date, styles: tuple[str, ...]) -> list[str]
     for style in styles:
         if style not in MOMENT_PATTERNS:
             raise ValueError(f"unknown moment style {style!r}; one of {', '.join(MOMENT_PATTERNS)}")
-    locale = get_locale() or _INDONESIAN
+    locale = current_locale() or _INDONESIAN
     if not isinstance(value, datetime):  # a calendar day: nothing to convert
         return [_writer_for(MOMENT_PATTERNS["short-date" if style.startswith("short") else "date"], locale)(value)
                 for style in styles]
@@ -176,6 +142,34 @@ def _minutes_text(minutes: int, per_day: int, translations: NullTranslations) ->
     return " ".join(parts)
 
 
+#: An age switches to the next larger unit from 1.1 of it ("8 hari", then "1 minggu" from 7.7 days).
+AGE_THRESHOLD = 1.1
+#: (language, unit, number) -> the words babel wrote for them.
+_AGES: dict[tuple[str, str, int], str] = {}
+
+
+def format_age(delta: timedelta) -> str:
+    """How long ``delta`` is, in its largest unit, as babel's ``format_timedelta`` says it
+    ("3 hari", "2 minggu"). Its words depend only on the language, the unit and the rounded
+    number, chosen here as babel chooses them, so each is asked of babel once: a list of cases
+    says one in every row, and babel looks the locale's patterns up on every call."""
+    locale = current_locale() or _INDONESIAN
+    seconds = abs(delta.total_seconds())
+    for unit, per_unit in TIMEDELTA_UNITS:
+        value = seconds / per_unit
+        if value >= AGE_THRESHOLD or unit == "second":
+            if unit == "second" and value > 0:
+                value = max(1, value)
+            key = (str(locale), unit, int(round(value)))
+            text = _AGES.get(key)
+            if text is None:
+                if len(_AGES) > 4096:  # bounded: a few units and numbers per language in practice
+                    _AGES.clear()
+                text = _AGES[key] = format_timedelta(delta, threshold=AGE_THRESHOLD, locale=locale)
+            return text
+    return ""  # not reached: "second" always answers
+
+
 def format_size(n: int) -> str:
     """A file's size: ``193 B``, ``12 KB``, ``3.4 MB``."""
     if n >= 1024 * 1024:
@@ -194,10 +188,7 @@ def lang_url(code: str) -> str:
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories="translations")
-    # Jinja's {{ _() }} through the request's translations found once (see request_translations)
-    app.jinja_env.install_gettext_callables(gettext=_jinja_gettext, ngettext=_jinja_ngettext,
-                                            pgettext=_jinja_pgettext, npgettext=_jinja_npgettext,
-                                            newstyle=True)
+    language.install(app)
     app.jinja_env.filters["moment"] = format_moment
     app.jinja_env.filters["minutes"] = format_minutes
     app.jinja_env.filters["filesize"] = format_size

@@ -1,13 +1,10 @@
 """Instans: the list of cases for admins and Process Owners, and one case's page with admin actions."""
 from __future__ import annotations
 
-import json
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import format_timedelta
-from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine.access import is_process_owner
@@ -19,8 +16,9 @@ from engine.traceability import latest_rounds
 from . import answers
 from .answers import display_value
 from .form_render import field_kind
-from .i18n import format_moment
+from .i18n import format_age
 from .cases import withdrawal_refusal_text
+from .language import gettext as _
 from .paging import page_arg
 from .services import service
 from .page_helpers import me
@@ -38,7 +36,6 @@ def _logged_in() -> None:
 @bp.app_context_processor
 def _nav_context() -> dict[str, Any]:
     return {"is_process_owner": is_process_owner}
-
 
 
 def status_labels() -> dict[str, str]:
@@ -63,7 +60,7 @@ def diagram_labels() -> dict[str, str]:
 
 
 def age(start: datetime, end: datetime | None = None) -> str:
-    return format_timedelta((end or utcnow()) - start, threshold=1.1)
+    return format_age((end or utcnow()) - start)
 
 
 @bp.get("/")
@@ -92,7 +89,7 @@ def index():
                                "overdue": "1" if filters["overdue"] else "", "q": filters["q"]}.items() if v}
     people = svc.full_names([i.started_by for i in rows] + [t.claimed_by for ts in current.values() for t in ts])
     # "v3" once per version on the page, not once per row (each _() looks the translations up)
-    versions = {i.definition_id: _("v%(v)d", v=i.definition.version) for i in rows}
+    versions = {d.id: _("v%(v)d", v=d.version) for d in {i.definition_id: i.definition for i in rows}.values()}
     return render_template("instances/index.html", rows=rows, total=total, current=current, overdue=overdue,
                            versions=versions,
                            filters=filters, page=page, pages=pages, query=query, people=people,

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from engine.durations import describe_duration
 from engine.errors import AlurError, Problem
 from engine.messages import Message
 from engine.stored_messages import from_dict, is_stored, loaded
+
+from .language import current_locale, gettext as _
 
 #: A case's status (``Instance.status``) inside a sentence.
 CASE_STATUS = {"running": _l("berjalan"), "suspended": _l("ditangguhkan"), "completed": _l("selesai"),
@@ -551,7 +551,7 @@ def _clause(text: str) -> str:
 
 def _durations_in_language(params: dict[str, Any]) -> dict[str, Any]:
     """A standard time's change, each side worded in the page's language."""
-    language = str(get_locale() or "id")
+    language = str(current_locale() or "id")
     return {**params, "old": describe_duration(params.get("old_iso"), language) or "–",
             "new": describe_duration(params.get("new_iso"), language) or "–"}
 

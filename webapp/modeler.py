@@ -12,7 +12,6 @@ import re
 
 from flask import Blueprint, Response, flash, jsonify, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import access
@@ -22,6 +21,7 @@ from engine.errors import Invalid, NotAllowed, NotFound, Problem, TooLarge
 from engine.forms import MAX_INLINE_FORM_BYTES, FormError, inline_form, load_form
 
 from . import form_render
+from .language import gettext as _
 from .message_text import located, problem_text, say
 from .processes import render_index, version_of
 from .services import service
@@ -50,7 +50,6 @@ def element_id(label: str | None) -> str | None:
 def _process_owners_only() -> None:
     if not access.is_process_owner(me()):
         raise NotAllowed(_("Hanya admin dan Process Owner yang boleh menerbitkan versi baru."))
-
 
 
 @bp.get("/<key>/edit")

@@ -6,12 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app, render_template
-from flask_babel import force_locale, gettext as _, ngettext
+from flask_babel import force_locale
 
 from engine.models import User
 from engine.notification_models import Notification
 
 from .i18n import format_moment
+from .language import gettext as _, ngettext
 
 
 def _moment(value: str | None) -> str | None:

@@ -3,13 +3,13 @@ their notification settings per channel."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.errors import Invalid
 from engine.models import User
 
+from .language import gettext as _
 from .message_text import problem_text
 from .notification_text import event_labels, facts, headline, link, mode_labels
 from .services import service
@@ -17,7 +17,6 @@ from .page_helpers import me, positive_id
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 PER_PAGE = 30
-
 
 
 @bp.app_context_processor

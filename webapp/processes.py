@@ -5,7 +5,6 @@ import re
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import access
@@ -14,6 +13,7 @@ from engine.models import ProcessDefinition
 from engine.service import WorkflowService
 
 from . import form_render
+from .language import gettext as _
 from .message_text import problem_text
 from .instances import diagram_labels
 from .services import service
@@ -27,7 +27,6 @@ _LIST_ITEM = re.compile(r"^(\d+|[a-zA-Z])[.)]\s")
 @login_required
 def _logged_in() -> None:
     """Every page here needs a logged-in user (anonymous → the login page)."""
-
 
 
 def documentation_blocks(text: str) -> list[dict[str, Any]]:

@@ -11,8 +11,6 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import format_percent, get_locale
-from flask_babel import gettext as _
-from flask_babel import pgettext
 from flask_login import login_required
 
 from engine.diagram import render_svg
@@ -21,6 +19,8 @@ from engine.models import utcnow
 from engine.reports import realisation_marks
 
 from .i18n import format_minutes
+from .language import gettext as _
+from .language import pgettext
 from .periods import period_args
 from .services import service
 

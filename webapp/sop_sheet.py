@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from engine import access, flowchart, sop_sheet
 from engine.errors import Invalid, NotAllowed
 from engine.models import ProcessDefinition
 
+from .language import gettext as _
 from .processes import version_of
 from .services import service
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine.errors import Conflict, Invalid, NotFound, Problem
@@ -13,11 +12,11 @@ from engine.models import TaskRecord
 from . import answers, form_render
 from .errors import wants_json
 from .i18n import format_moment, format_size
+from .language import gettext as _
 from .services import service
 from .page_helpers import candidates, me, safe_next
 
 bp = Blueprint("tasks", __name__)
-
 
 
 def _page(row: TaskRecord, *, raw: dict | None = None, problems: list[Problem] | None = None, status: int = 200):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, Response
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -14,6 +13,7 @@ from openpyxl.utils import get_column_letter
 from engine.models import Instance
 from engine.traceability import Matrix
 
+from .language import gettext as _
 from .services import service
 
 bp = Blueprint("traceability", __name__, url_prefix="/instances")
