@@ -54,11 +54,19 @@ class CaseFiles(CaseLookups):
             self._task_attachments[task_id] = list(self.session.scalars(_TASK_ATTACHMENTS, {"task_id": task_id}))
         return list(self._task_attachments[task_id])
 
-    def attachments_by_task(self, task_ids: list[str]) -> dict[str, list[Deliverable]]:
+    def attachments_by_task(self, task_ids: list[str],
+                            every_file: list[Deliverable] | None = None) -> dict[str, list[Deliverable]]:
         """The attachments of many tasks in one query (a page of an inbox), remembered for the
-        rest of this unit of work so :meth:`attachments` answers from memory."""
+        rest of this unit of work so :meth:`attachments` answers from memory; from ``every_file``
+        (in upload order) when the caller holds every deliverable of the tasks' case already."""
         wanted = [t for t in task_ids if t not in self._task_attachments]
-        if wanted:
+        if wanted and every_file is not None:
+            found: dict[str, list[Deliverable]] = {t: [] for t in wanted}
+            for d in every_file:
+                if d.task_id in found:
+                    found[d.task_id].append(d)
+            self._task_attachments.update(found)
+        elif wanted:
             found: dict[str, list[Deliverable]] = {t: [] for t in wanted}
             for d in self.session.scalars(_TASKS_ATTACHMENTS, {"task_ids": wanted}):
                 found[d.task_id].append(d)

@@ -280,9 +280,12 @@ class InstanceOperations(CaseFiles):
         ids = [i for i in set(task_ids) if i]
         return self.with_kept_data(list(self.session.scalars(_TASKS_BY_ID, {"ids": ids}))) if ids else []
 
-    def instance_step_kinds(self, instance_id: int) -> list[TaskRecord]:
+    def instance_step_kinds(self, instance_id: int, every_task: list[TaskRecord] | None = None) -> list[TaskRecord]:
         """One task row per kind of step (BPMN id) the case went through: what its forms are, in
-        a few rows however long its history."""
+        a few rows however long its history; from ``every_task`` (the first of each kind, in its
+        order) when the caller holds all the case's task rows already."""
+        if every_task is not None:
+            return list({t.bpmn_id: t for t in reversed(every_task)}.values())[::-1]
         return list(self.session.scalars(_FIRST_OF_EACH_STEP, {"instance_id": instance_id}))
 
     def instance_marks(self, instance: Instance, every_task: list[TaskRecord] | None = None) -> dict[str, str]:

@@ -113,6 +113,14 @@ class TaskOperations(CaseFiles):
         row = self.session.execute(inbox_query.counts("may_people" in values), values).one()
         return {name: n or 0 for name, n in zip(inbox_query.COUNTS, row)}
 
+    def menu_counts(self, user: User) -> dict[str, int]:
+        """:meth:`inbox_counts` and ``unread`` (the person's unread in-app notifications, as
+        ``unread_count``), in one statement: what the menu of every page shows."""
+        values = inbox_query.params(user, self.acting_for(user), "ready", None, utcnow())
+        values["menu_user_id"] = user.id
+        row = self.session.execute(inbox_query.menu_counts("may_people" in values), values).one()
+        return {name: n or 0 for name, n in zip(inbox_query.MENU_COUNTS, row)}
+
     def _inbox_query(self, user: User, tab: str, process_key: str | None, overdue: bool, q: str | None):
         """The tab's shape (the key of its statements, built once each: engine/inbox_query.py),
         its statement (with the search's clause added when ``q``) and its values."""

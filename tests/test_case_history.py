@@ -120,3 +120,38 @@ def test_the_diagram_marks_the_same_steps_from_the_rows_in_hand_or_from_the_inde
     assert list(from_index.values()).count("active") == 1 and "completed" in from_index.values()
     step2 = next(t.bpmn_id for t in rows if t.step == 2)
     assert from_index[step2] == "active"  # done twice and open again: the open round wins
+
+
+def test_a_case_whose_history_is_in_hand_asks_nothing_more_for_its_forms_and_files(svc, client, login, monkeypatch):
+    """A finished SOP case fits its page: the kinds of its steps (for its start data's labels)
+    and its rounds' files come from the rows in hand, not from two more statements; and the page
+    reads the same as when they are asked for (a window too small for its files)."""
+    import io
+
+    from helpers.cases import all_ready
+    from helpers.sop_walk import SOP_KEY, walk
+    from helpers.statements import recorded_statements
+
+    import webapp.instances
+
+    case = svc.start(SOP_KEY, svc.users.get("pemilik"), "Riwayat di tangan", data={"catatan_awal": "dari awal"})
+    walk(lambda: all_ready(svc, case.id),
+         lambda task, username: svc.attach(task["id"], svc.users.get(username), f"s{task['step']}.pdf",
+                                           io.BytesIO(b"%PDF-1.4 isi")),
+         lambda task, username, data: svc.complete(task["id"], svc.users.get(username), data))
+    svc.session.commit()
+    assert login("admin").status_code == 302
+    with recorded_statements(client.application) as statements:
+        in_hand = client.get(f"/instances/{case.id}")
+    assert in_hand.status_code == 200
+    assert len([s for s in statements if s.startswith("SELECT deliverables.")]) == 1, statements
+    assert not [s for s in statements if "min(tasks.id)" in s], statements
+    html = in_hand.get_data(as_text=True)
+    assert "dari awal" in html  # the start data, labelled
+    monkeypatch.setattr(webapp.instances, "FILES_SHOWN", 1)  # now older files are left out: asked for
+    asked = client.get(f"/instances/{case.id}").get_data(as_text=True)
+
+    def answers(page: str) -> str:
+        return page[page.index('id="h-answers"'):page.index('id="h-files"')]
+
+    assert answers(asked) == answers(html)

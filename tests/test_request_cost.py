@@ -229,3 +229,25 @@ def test_pages_read_a_versions_source_once_per_process(app, client, login, token
         for page in pages:
             assert client.get(page).status_code == 200
     assert not [s for s in statements if "process_definitions.bpmn_xml" in s or "process_definitions.meta_json" in s]
+
+
+def test_the_menus_badges_come_in_one_statement(app, client, login, svc, any_db):
+    """Every page's menu shows the steps waiting and the unread notifications: both come in one
+    statement (one round trip), and each badge says what the engine counts."""
+    from helpers.sop_walk import SOP_KEY
+    from helpers.statements import recorded_statements
+
+    svc.start(SOP_KEY, svc.users.get("pemilik"), "Lencana menu")  # step 1 waits for pemilik
+    svc.session.commit()
+    pemilik = svc.users.get("pemilik")
+    waiting, unread = svc.inbox_counts(pemilik)["ready"], svc.unread_count(pemilik)
+    assert waiting >= 1 and unread >= 1  # the step's notification is unread
+    assert login("pemilik").status_code == 302
+    with recorded_statements(app) as statements:
+        page = client.get("/processes/")
+    assert page.status_code == 200
+    touching = [s for s in statements if "notifications" in s or "FROM tasks" in s]
+    assert len(touching) == 1 and "notifications" in touching[0] and "tasks" in touching[0], touching
+    html = page.get_data(as_text=True)
+    assert f'{waiting}<span class="visually-hidden">' in html and f'{unread}<span class="visually-hidden">' in html
+    assert svc.menu_counts(pemilik) == {**svc.inbox_counts(pemilik), "unread": unread}

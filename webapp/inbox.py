@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from engine.models import TaskRecord, utcnow
 
+from .page_helpers import menu_counts
 from .paging import page_arg
 from .services import service
 
@@ -33,15 +34,9 @@ def due_state(row: TaskRecord) -> str | None:
 
 def tab_counts(user) -> dict[str, int]:
     """How many steps wait in each open tab (``ready``, ``mine``, ``lanes``), and how many of all
-    and of ``mine`` are overdue: one statement, kept for the request, so the menu's badge on the
-    same page asks nothing more."""
-    # kept in the request's own environ, not in ``g``: an app context pushed before a request (a
-    # test's, a script's) is reused by it and outlives it, and the counts must never be an
-    # earlier request's
-    kept = request.environ.get("alur.inbox_counts")
-    if kept is None or kept[0] != user.id:
-        kept = request.environ["alur.inbox_counts"] = (user.id, service().inbox_counts(user))
-    return kept[1]
+    and of ``mine`` are overdue: the menu's statement (``page_helpers.menu_counts``), kept for
+    the request, so the menu's badges on the same page ask nothing more."""
+    return menu_counts(user)
 
 
 @bp.app_context_processor

@@ -151,8 +151,8 @@ def render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, st
     # What people read comes from the submissions (every round kept); the case's flat data adds only
     # what no step answered (data given at the start, say).
     data = {k: v for k, v in svc.instance_data(instance).items() if k not in answered}
-    props = [(name, prop) for name, prop in _data_fields(svc, svc.instance_step_kinds(instance.id)) if name in data] \
-        if data else []
+    kinds_of_steps = svc.instance_step_kinds(instance.id, None if history.older_tasks else tasks) if data else []
+    props = [(name, prop) for name, prop in _data_fields(svc, kinds_of_steps) if name in data]
     named = {name for name, _p in props}
     props += [(name, {}) for name in data if name not in named]
     kinds = {name: field_kind(prop) if prop else "text" for name, prop in props}
@@ -179,7 +179,8 @@ def render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, st
         if isinstance(value, (str, int)) and not isinstance(value, bool) and value in choices:
             value = choices[value]  # "baru" → "Aplikasi baru"
         rows.append((prop.get("title") or name, display_value(value, kinds[name], people)))
-    round_files = [f for fs in svc.attachments_by_task([s.task_id for s in submissions]).values() for f in fs]
+    round_files = [f for fs in svc.attachments_by_task([s.task_id for s in submissions],
+                                                       None if older_files else files).values() for f in fs]
     steps = answers.by_step(svc, instance.definition_id, submissions, round_files, people)
     outcomes = {s.task_id: answers.outcome_text(s.outcome) for s in submissions if s.outcome}
     ready = [t for t in tasks if t.state == "ready"]
