@@ -76,3 +76,15 @@ def test_cli_deploy_and_errors(live_server, tmp_path):
     assert out.returncode == 1 and "already exists" in out.stderr
     out = subprocess.run([ALUR, "tick"], env=env, capture_output=True, text=True)
     assert out.returncode == 0 and "overdue" in out.stdout
+
+
+def test_a_serving_process_tunes_its_collector():
+    """``alur serve``'s workers and ``alur worker`` freeze what start-up built and collect the
+    young generation less often (webapp/collector.py); run in a process of its own, as they are."""
+    probe = ("import gc\nfrom webapp import create_app\nfrom webapp.collector import YOUNG_THRESHOLD, tune_for_serving\n"
+             "create_app({'SQLALCHEMY_DATABASE_URI': 'sqlite://', 'SECRET_KEY': 'x'})\n"
+             "before = gc.get_threshold()\ntune_for_serving()\n"
+             "print(before[0], gc.get_threshold() == (YOUNG_THRESHOLD, *before[1:]), gc.get_freeze_count() > 10000)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["700", "True", "True"]

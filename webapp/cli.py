@@ -100,10 +100,13 @@ def serve_command(host: str, port: int, workers: int, no_worker: bool) -> None:
                 # (tests, make run beside a test run) would fight over it; alur doesn't use it.
                 self.cfg.set("control_socket_disable", True)
 
-        def load(self):
+        def load(self):  # in each gunicorn worker, after its fork
             from . import create_app
+            from .collector import tune_for_serving
 
-            return create_app()
+            app = create_app()
+            tune_for_serving()
+            return app
 
     click.echo(f"alur serving on http://{host}:{port}/")
     worker = None
@@ -255,9 +258,11 @@ def worker_command(interval: float | None, parent: int | None) -> None:
 
     from engine.mailer import parse_smtp_url
 
+    from .collector import tune_for_serving
     from .worker import run
 
     app = current_app._get_current_object()
+    tune_for_serving()
     if app.config.get("ALUR_SMTP_URL"):
         try:
             server = parse_smtp_url(app.config["ALUR_SMTP_URL"])
