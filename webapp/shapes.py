@@ -63,7 +63,8 @@ def submission(s: Submission) -> dict[str, Any]:
             "outcome": s.outcome}
 
 
-def event(e: AuditEvent) -> dict[str, Any]:
+def event(e: AuditEvent | Any) -> dict[str, Any]:
+    """An audit event, from its ORM object or a row of its columns (a case's history)."""
     return {"id": e.id, "kind": e.kind, "actor": e.actor, "at": iso(e.at), "task_id": e.task_id,
             "details": e.details or {}}
 
