@@ -9,6 +9,7 @@ of the unit of work, so a second look-up of the same case or version costs no qu
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -19,6 +20,7 @@ from . import access, runtime
 from .errors import NotAllowed, NotFound, Problem
 from .forms import FormError, step_form as form_of_step, user_fields
 from .models import Instance, ProcessDefinition, Submission, TaskRecord, User
+from .state import DefinitionCache
 from .stored_messages import stored
 from .task_index import ASSIGNEES_ON_DEMAND
 from .unit_of_work import UnitOfWork, valid_id as _valid_id
@@ -49,6 +51,15 @@ _NEWEST = (select(ProcessDefinition.key, func.max(ProcessDefinition.version).lab
 _NEWEST_VERSIONS = (select(ProcessDefinition).join(
     _NEWEST, (ProcessDefinition.key == _NEWEST.c.key) & (ProcessDefinition.version == _NEWEST.c.v))
     .order_by(ProcessDefinition.name))
+
+
+#: A case's current data (as JSON) by what it is computed from: its version's content, its state's
+#: format and a digest of its saved state. The same state always gives the same data, so a case
+#: read again (its page viewed by several people, a finished case's record, the API read before
+#: each step) restores its workflow once per process. Only states of at most CASE_DATA_STATE_BYTES
+#: are kept, CASE_DATA_KEPT of them: a few megabytes at most.
+CASE_DATA_KEPT, CASE_DATA_STATE_BYTES = 256, 64 * 1024
+_CASE_DATA = DefinitionCache(CASE_DATA_KEPT)
 
 
 class CaseLookups(UnitOfWork):
@@ -171,17 +182,26 @@ class CaseLookups(UnitOfWork):
         ``error`` with the reason: its pages and API answers keep working (``alur check`` finds it)."""
         if instance.archived_at is not None:
             return archived_data(instance) or {}
+        state = instance.state
         try:
-            wf = runtime.load(instance, runtime.compiled(instance.definition), self.script_engine)
-        except runtime.StateUnreadable as exc:
+            if not isinstance(state, str) or len(state) > CASE_DATA_STATE_BYTES:
+                return json.loads(self._restored_data(instance))
+            key = (instance.definition.content_hash, instance.serializer_version,
+                   hashlib.blake2b(state.encode("utf-8"), digest_size=16).digest())
+            return json.loads(_CASE_DATA.get(key, lambda: self._restored_data(instance)))
+        except runtime.StateUnreadable as exc:  # never kept: the next read tries again
             set_committed_value(instance, "status", "error")
             set_committed_value(instance, "error_message", stored(exc.message))
             return {}
+
+    def _restored_data(self, instance: Instance) -> str:
+        """:meth:`instance_data` from the case's restored workflow, as JSON text."""
+        wf = runtime.load(instance, runtime.compiled(instance.definition), self.script_engine)
         ready = runtime.ready_human_tasks(wf)
         source = ready[0] if ready else (wf.last_task or wf.task_tree)
         data = dict(wf.data)
         data.update(source.data if source is not None else {})
-        return json.loads(json.dumps(data, default=str))
+        return json.dumps(data, default=str)
 
     def check_user_fields(self, schema: dict, data: dict) -> list[Problem]:
         """Appointed users exist, are active and hold the field's role: one query for all names."""

@@ -155,3 +155,36 @@ def test_a_case_whose_history_is_in_hand_asks_nothing_more_for_its_forms_and_fil
         return page[page.index('id="h-answers"'):page.index('id="h-files"')]
 
     assert answers(asked) == answers(html)
+
+
+def test_a_case_read_again_restores_its_workflow_once(svc, monkeypatch):
+    """A case's current data is kept by its saved state's digest: reading the same state again
+    restores no workflow, a new state (a step done) is restored once more, and the data is the
+    same as restored; an unreadable state is never kept."""
+    import io
+
+    from engine import runtime
+    from helpers.cases import all_ready
+    from helpers.sop_walk import SOP_KEY, form_data
+
+    restores = []
+    real_load = runtime.load
+    monkeypatch.setattr(runtime, "load", lambda *a, **k: restores.append(1) or real_load(*a, **k))
+    case = svc.start(SOP_KEY, svc.users.get("pemilik"), "Data sekali pulih", data={"catatan_awal": "awal"})
+    svc.session.commit()
+    before = len(restores)
+    first = svc.instance_data(case)
+    assert svc.instance_data(case) == first and first["catatan_awal"] == "awal"
+    assert len(restores) == before + 1
+    task = all_ready(svc, case.id)[0]
+    svc.attach(task["id"], svc.users.get("pemilik"), "s1.pdf", io.BytesIO(b"%PDF-1.4 isi"))
+    svc.complete(task["id"], svc.users.get("pemilik"), form_data(task["form"], task["step"], {}))
+    svc.session.commit()
+    after_step = len(restores)
+    changed = svc.instance_data(case)
+    assert len(restores) == after_step + 1 and svc.instance_data(case) == changed
+    assert changed != first  # the step's answers are the case's data now
+    case.state = "{not json"  # a state that cannot be read: status error, nothing kept
+    assert svc.instance_data(case) == {} and case.status == "error"
+    assert svc.instance_data(case) == {}
+    svc.session.rollback()
