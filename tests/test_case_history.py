@@ -146,6 +146,7 @@ def test_a_case_whose_history_is_in_hand_asks_nothing_more_for_its_forms_and_fil
     assert in_hand.status_code == 200
     assert len([s for s in statements if s.startswith("SELECT deliverables.")]) == 1, statements
     assert not [s for s in statements if "min(tasks.id)" in s], statements
+    assert not [s for s in statements if "FROM case_comments" in s], "no comment in its history: no thread"
     html = in_hand.get_data(as_text=True)
     assert "dari awal" in html  # the start data, labelled
     monkeypatch.setattr(webapp.instances, "FILES_SHOWN", 1)  # now older files are left out: asked for
@@ -188,3 +189,25 @@ def test_a_case_read_again_restores_its_workflow_once(svc, monkeypatch):
     assert svc.instance_data(case) == {} and case.status == "error"
     assert svc.instance_data(case) == {}
     svc.session.rollback()
+
+
+def test_a_case_page_shows_its_thread_whenever_its_history_names_a_comment(svc, client, login, monkeypatch):
+    """The thread is asked for when the history shows a comment, or when older events are left
+    out (a comment may be among them); the page then shows it."""
+    from helpers.sop_walk import SOP_KEY
+    from helpers.statements import recorded_statements
+
+    import webapp.instances
+
+    case = svc.start(SOP_KEY, svc.users.get("pemilik"), "Dengan komentar")
+    svc.add_comment(case.id, svc.users.get("pemilik"), "Mohon dipercepat")
+    for n in range(3):
+        svc.add_comment(case.id, svc.users.get("pemilik"), f"Tambahan {n}")
+    svc.session.commit()
+    assert login("admin").status_code == 302
+    with recorded_statements(client.application) as statements:
+        page = client.get(f"/instances/{case.id}").get_data(as_text=True)
+    assert "Mohon dipercepat" in page and [s for s in statements if "FROM case_comments" in s]
+    monkeypatch.setattr(webapp.instances, "EVENTS_SHOWN", 2)  # the first comment's event is left out
+    page = client.get(f"/instances/{case.id}?events=2").get_data(as_text=True)
+    assert "Mohon dipercepat" in page

@@ -159,7 +159,9 @@ def render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, st
     appointed = [v for name, _p in props if kinds[name] in ("user", "users")
                  for v in (data[name] if isinstance(data[name], list) else [data[name]]) if isinstance(v, str)]
     may_discuss = svc.may_discuss(user, instance)
-    comments = svc.comments(instance.id, user) if may_discuss else []
+    # every comment is audited: a case whose whole history is in hand and names none has no thread
+    has_thread = bool(history.older_events) or any(e.kind == "comment" for e in events)
+    comments = svc.comments(instance.id, user) if may_discuss and has_thread else []
     withdrawal = None  # the submitter's: (may they, why not)
     if instance.started_by == user.username and instance.status in ("running", "suspended"):
         refused = svc.withdrawal_refusal(instance, user)
