@@ -251,17 +251,21 @@ class InstanceOperations(CaseFiles):
         return list(self.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
                                          .order_by(AuditEvent.at, AuditEvent.id)))
 
-    def instance_history(self, instance_id: int, *, tasks: int = 40, events: int = 60) -> "CaseHistory":
+    def instance_history(self, instance_id: int, *, tasks: int = 40, events: int = 60,
+                         open_steps_appointed_only: bool = False) -> "CaseHistory":
         """The latest of a case's history, for its page and the API, however often it looped: its
         newest ``tasks`` steps (and every step still open, however old) and its newest ``events``
         events, each in time order, with how many older ones were left out (to show on demand).
 
         Two statements for a case of fewer than ``tasks`` steps and ``events`` events (the API's
         clients read a case before every step): the steps, the newest and the open ones in one
-        query, and the events; a third for the appointed people when some step has any; a count
-        of either only when the page is full, else the rows are all there is."""
+        query, and the events; a third for the appointed people when some step has any (some open
+        step, with ``open_steps_appointed_only``); a count of either only when the page is full,
+        else the rows are all there is."""
         rows = list(self.session.scalars(_HISTORY_TASKS, {"instance_id": instance_id, "newest": tasks}))
-        task_index.load_appointed(self.session, rows)
+        # a done step's appointed people stay loadable on access
+        task_index.load_appointed(self.session, [r for r in rows if r.state == "ready"]
+                                  if open_steps_appointed_only else rows)
         task_count = len(rows) if len(rows) < tasks else self.session.scalar(
             _TASK_COUNT, {"instance_id": instance_id}) or 0
         latest = list(self.session.execute(_LATEST_EVENTS, {"instance_id": instance_id, "newest": events}))

@@ -147,6 +147,7 @@ def test_a_case_whose_history_is_in_hand_asks_nothing_more_for_its_forms_and_fil
     assert len([s for s in statements if s.startswith("SELECT deliverables.")]) == 1, statements
     assert not [s for s in statements if "min(tasks.id)" in s], statements
     assert not [s for s in statements if "FROM case_comments" in s], "no comment in its history: no thread"
+    assert not [s for s in statements if s.startswith("SELECT task_assignees.task_id")], "no open step: none appointed asked"
     html = in_hand.get_data(as_text=True)
     assert "dari awal" in html  # the start data, labelled
     monkeypatch.setattr(webapp.instances, "FILES_SHOWN", 1)  # now older files are left out: asked for
@@ -211,3 +212,31 @@ def test_a_case_page_shows_its_thread_whenever_its_history_names_a_comment(svc, 
     monkeypatch.setattr(webapp.instances, "EVENTS_SHOWN", 2)  # the first comment's event is left out
     page = client.get(f"/instances/{case.id}?events=2").get_data(as_text=True)
     assert "Mohon dipercepat" in page
+
+
+def test_a_case_page_names_the_people_appointed_to_its_open_step(svc, client, login):
+    """The page reads the appointed people of its open steps (a done step's are not shown)."""
+    import io
+
+    import pytest
+
+    from helpers.cases import all_ready
+    from helpers.sop_walk import SOP_KEY, walk
+
+    case = svc.start(SOP_KEY, svc.users.get("pemilik"), "Ditunjuk")
+
+    def complete(task, username, data):
+        if task["assignees"]:  # the first appointed step is open: stop here
+            raise StopIteration
+        svc.complete(task["id"], svc.users.get(username), data)
+
+    with pytest.raises(StopIteration):
+        walk(lambda: all_ready(svc, case.id),
+             lambda task, username: svc.attach(task["id"], svc.users.get(username), "s.pdf", io.BytesIO(b"%PDF-1.4")),
+             complete)
+    svc.session.commit()
+    open_step = all_ready(svc, case.id)[0]
+    names = [svc.users.get(u).full_name for u in open_step["assignees"]]
+    assert login("admin").status_code == 302
+    page = client.get(f"/instances/{case.id}").get_data(as_text=True)
+    assert names and "ditunjuk:" in page and all(name in page for name in names), names

@@ -138,7 +138,9 @@ def render_detail(svc: WorkflowService, instance: Instance, errors: dict[str, st
 
     user = me()
     steps_shown, events_shown = _window("steps", STEPS_SHOWN), _window("events", EVENTS_SHOWN)
-    history = svc.instance_history(instance.id, tasks=steps_shown, events=events_shown)
+    # the page names the appointed people of open steps only (its steps table, the admin's reassigning)
+    history = svc.instance_history(instance.id, tasks=steps_shown, events=events_shown,
+                                   open_steps_appointed_only=True)
     tasks, events = history.tasks, history.events
     files, older_files = svc.instance_files(instance.id, _window("files", FILES_SHOWN))
     by_id = {t.id: t for t in tasks}
